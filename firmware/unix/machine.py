@@ -1,0 +1,32 @@
+# Host stand-ins for the parts of `machine` that wifiprov uses (never goes
+# onto a board). On a board reset() reboots and RAM is lost; here it ends the
+# MicroPython process with RESET_EXIT_CODE and tools/sim.py starts a new one
+# on the same flash and console.
+import os
+import sys
+from binascii import crc32, unhexlify
+
+RESET_EXIT_CODE = 100
+
+
+def reset():
+    print("sim: machine.reset()")
+    raise SystemExit(RESET_EXIT_CODE)
+
+
+def soft_reset():
+    reset()
+
+
+def unique_id():
+    # Fixed per simulated board: from WIFIPROV_UID (hex) if set, else derived
+    # from the flash directory, so one flash always looks like one board.
+    uid = os.getenv("WIFIPROV_UID")
+    if uid:
+        return unhexlify(uid)
+    seed = (os.getenv("WIFIPROV_FLASH") or "build/sim/flash").encode()
+    return b"\xe6\x61" + crc32(seed).to_bytes(4, "big")
+
+
+def idle():
+    pass

@@ -1,0 +1,23 @@
+# wifiprov: Wi-Fi provisioning for MicroPython boards. The version is kept
+# here only; tools read it from this line.
+__version__ = "0.1.0"
+
+
+def unload(name):
+    """Forget a submodule imported for one job (boot, an apply, a console
+    command) so the GC can reclaim its code: deployed as .mpy, code lives in
+    the heap, and a board's heap is the scarcest thing it has. Names a module
+    interned stay, and are reused when it is imported again.
+
+    It collects at once: called where the stack is shallow, the collect
+    frees what a collect forced deep inside the next import would not (stale
+    pointers on the stack keep old code alive), and the next job has room."""
+    import gc
+    import sys
+
+    sys.modules.pop("wifiprov." + name, None)
+    try:
+        delattr(sys.modules["wifiprov"], name)
+    except (AttributeError, KeyError):
+        pass
+    gc.collect()

@@ -1,0 +1,37 @@
+# The firmware's main task (SPEC 3, 5): config, the Wi-Fi and provisioning
+# services and the console, all in one asyncio loop. main.py calls run().
+import sys
+import asyncio
+import machine
+import network
+
+from . import settings, unload, console
+from .wifi import Wifi
+from .service import Provisioning
+
+
+async def main():
+    from . import startup
+
+    uid = "".join("%02x" % b for b in machine.unique_id())
+    path = settings.FLASH_ROOT + "/wifiprov.json"
+    try:
+        startup.banner(uid)
+        config = startup.load(path, uid)
+        if hasattr(network, "hostname"):
+            network.hostname("wifiprov-" + uid[-4:])
+        wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
+        service = Provisioning(path, wifi, config, machine.reset)
+        startup.show_config(service)
+    finally:
+        del startup
+        unload("startup")
+    asyncio.create_task(wifi.run())
+    asyncio.create_task(console.run(service, getattr(sys.stdin, "buffer", sys.stdin), settings.CONSOLE_ECHO))
+    await service.start()
+    while True:  # the tasks above run for ever; this only keeps the loop alive
+        await asyncio.sleep(3600)
+
+
+def run():
+    asyncio.run(main())

@@ -1,0 +1,207 @@
+# The console commands (SPEC 7): parse the seed's `wifiprov ...` lines and
+# print one answer for each. They decide nothing: requests go to the
+# provisioning service. wifiprov.console reads the lines, imports this module
+# for one line and unloads it after, so its text costs no RAM in between.
+_MODE_AP = 1
+MODE_NAMES = ("STA", "AP")
+from . import unload
+from .console import answer
+
+AUTH_NAMES = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: "WPA3"}
+
+def split(line):
+    """Tokens split on space, tab and comma; double quotes keep a token
+    together and are removed. Raises ValueError on an unmatched quote."""
+    tokens = []
+    token = None  # None: between tokens; "" is a real (quoted) empty token
+    quoted = False
+    for c in line:
+        if quoted:
+            if c == '"':
+                quoted = False
+            else:
+                token += c
+        elif c == '"':
+            quoted = True
+            token = token or ""
+        elif c in " \t,":
+            if token is not None:
+                tokens.append(token)
+                token = None
+        else:
+            token = (token or "") + c
+    if quoted:
+        raise ValueError("unmatched double quote")
+    if token is not None:
+        tokens.append(token)
+    return tokens
+
+
+def _number(token):
+    # Only plain decimal is a number; anything else goes to validation as a
+    # string, which then names the field that must be an integer.
+    digits = token[1:] if token[:1] == "-" else token
+    if digits and len(digits) <= 6 and all("0" <= c <= "9" for c in digits):
+        return int(token)
+    return token
+
+
+def set_message(args):
+    """`wifiprov set` values -> a config message, in the seed's order."""
+    if len(args) not in (7, 8):
+        raise ValueError("wifiprov set needs 7 or 8 values, got %d; see wifiprovhelp" % len(args))
+    mode = _number(args[0])
+    section = "AP" if mode == _MODE_AP else "STA"
+    flag = "ssidv" if section == "AP" else "auto"
+    return {
+        "mode": mode,
+        "save_config": _number(args[1]),
+        "countrycode": args[2],
+        section: {
+            "ch": _number(args[3]),
+            flag: _number(args[4]),
+            "auth": _number(args[5]),
+            "SSID": args[6],
+            "PWD": args[7] if len(args) == 8 else "",
+        },
+    }
+
+
+def show_ssid(ssid):
+    """An SSID as a printable, quoted string, whatever its bytes."""
+    if isinstance(ssid, bytes):
+        try:
+            ssid = ssid.decode()
+        except UnicodeError:
+            return "0x" + "".join("%02x" % b for b in ssid)
+    out = ""
+    for c in ssid:
+        out += c if " " <= c <= "~" or ord(c) > 0x9F else "\\x%02x" % ord(c)
+    return '"%s"' % out
+
+
+def format_config(config):
+    lines = ["mode=%d (%s) save_config=%d countrycode=%s" % (
+        config["mode"], MODE_NAMES[config["mode"]], config["save_config"], config["countrycode"])]
+    for name in ("STA", "AP"):
+        sec = config.get(name)
+        if not sec:
+            lines.append("%s: not configured" % name)
+            continue
+        flag = "ssidv=%d" % sec["ssidv"] if name == "AP" else "auto=%d" % sec["auto"]
+        lines.append("%s: ssid=%s auth=%d (%s) ch=%d %s password=%s" % (
+            name, show_ssid(sec["SSID"]), sec["auth"], AUTH_NAMES[sec["auth"]], sec["ch"], flag,
+            sec["PWD"] or "(none)"))
+    return lines
+
+
+async def execute(service, raw, out=print):
+    """Run one console line (bytes) and print its answer; for `wifiprov set`
+    return the config message for the caller to apply instead."""
+    try:
+        words = split(raw.decode())
+    except UnicodeError:
+        out("ERROR: the line is not valid UTF-8")
+        return
+    except ValueError as e:
+        out("ERROR: %s" % e)
+        return
+    if not words:
+        return
+    if words[0] == "wifiprovhelp" or words[:2] == ["wifiprov", "help"]:
+        from . import help
+
+        for line in help.USAGE.split("\n"):
+            out(line)
+        del help
+        unload("help")
+        return
+    if words[0] != "wifiprov":
+        out('ERROR: unknown command "%s"; type wifiprovhelp for the commands' % words[0])
+        return
+    if len(words) < 2:
+        out("ERROR: wifiprov needs a subcommand; type wifiprovhelp")
+        return
+    handler = _COMMANDS.get(words[1])
+    if handler is None:
+        out('ERROR: unknown subcommand "%s"; type wifiprovhelp for the commands' % words[1])
+        return
+    if words[1] != "set" and len(words) > 2:
+        out("ERROR: wifiprov %s takes no values; type wifiprovhelp" % words[1])
+        return
+    return await handler(service, words[2:], out)
+
+
+async def do_set(service, args, out):
+    try:
+        return set_message(args)  # the console applies it once this module is unloaded
+    except ValueError as e:
+        out("ERROR: %s" % e)
+
+
+async def do_get(service, args, out):
+    for line in format_config(service.get()["config"]):
+        out(line)
+
+
+async def do_scan(service, args, out):
+    networks = service.scan()["networks"]
+    out("%d networks" % len(networks))
+    for ssid, channel, rssi, auth in networks:
+        out("%-34s rssi=%d ch=%d security=%s" % (show_ssid(ssid), rssi, channel, AUTH_NAMES.get(auth, "unknown")))
+
+
+async def do_status(service, args, out):
+    s = service.status()
+    sta = s["sta"]
+    out("mode: %d (%s)%s" % (s["mode"], MODE_NAMES[s["mode"]],
+                             ", fallback AP open (the station could not join)" if s["fallback"] else ""))
+    state = sta["state"]
+    if sta["ssid"]:
+        state += ' "%s"' % sta["ssid"]
+    if sta["reason"]:
+        state += ": %s" % sta["reason"]
+    if sta["attempts"]:
+        state += " (%d failed attempts; retrying)" % sta["attempts"]
+    out("station: %s" % state)
+    out("ip: %s" % (sta["ip"] or "-"))
+    ap = s["ap"]
+    out("access point: %s" % ('up "%s" ch %d, %d clients' % (ap["ssid"], ap["channel"], ap["clients"])
+                             if ap["up"] else "down"))
+    out("provisioning: %s" % ("enabled" if s["provisioning"] else "disabled"))
+    out("heap: %d bytes used, %d free" % (s["heap"]["alloc"], s["heap"]["free"]))
+
+
+async def do_connect(service, args, out):
+    answer(out, service.connect())
+
+
+async def do_disconnect(service, args, out):
+    answer(out, service.disconnect())
+
+
+async def do_enable(service, args, out):
+    await service.enable()
+    out("OK: provisioning enabled")
+
+
+async def do_disable(service, args, out):
+    await service.disable()
+    out("OK: provisioning disabled")
+
+
+async def do_reset(service, args, out):
+    answer(out, service.factory_reset())
+
+
+_COMMANDS = {
+    "set": do_set,
+    "get": do_get,
+    "scan": do_scan,
+    "status": do_status,
+    "connect": do_connect,
+    "disconnect": do_disconnect,
+    "enable": do_enable,
+    "disable": do_disable,
+    "reset": do_reset,
+}

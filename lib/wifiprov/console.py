@@ -1,0 +1,70 @@
+# The console reader: collects lines typed on the UART/USB console while the
+# other tasks run, and hands each one to the commands in wifiprov.cli.
+import sys
+import asyncio
+from micropython import const
+
+from . import unload
+
+# A longer line is refused and skipped to its end rather than buffered: the
+# longest valid `wifiprov set` is about 240 bytes.
+MAX_LINE = const(320)
+
+
+async def run(service, stream, echo):
+    """Read stream byte by byte (a board's console delivers keystrokes one at
+    a time, and a whole-line read would stall every other task)."""
+    reader = asyncio.StreamReader(stream)
+    line = bytearray()
+    overflow = False
+    while True:
+        c = await reader.read(1)
+        if not c:
+            return  # the console is gone (on the host: stdin closed)
+        if isinstance(c, str):
+            c = c.encode()
+        b = c[0]
+        if b == 10 or b == 13:  # a board's terminal sends CR, a host pipe LF
+            if echo:
+                sys.stdout.write("\r\n")
+            if overflow:
+                print("ERROR: line longer than %d bytes; ignored" % MAX_LINE)
+            elif line:
+                await _execute(service, bytes(line))
+            line = bytearray()
+            overflow = False
+        elif b == 8 or b == 127:  # backspace, delete
+            if line:
+                line = line[:-1]
+                if echo:
+                    sys.stdout.write("\b \b")
+        elif len(line) >= MAX_LINE:
+            overflow = True
+        else:
+            line.append(b)
+            if echo:
+                sys.stdout.write(c.decode() if b < 128 else "?")
+
+
+def answer(out, result):
+    """Print a service answer as one line: OK: what happens next, or ERROR."""
+    if result["ok"]:
+        out("OK: %s" % result.get("next", "done"))
+    else:
+        out("ERROR: %s" % result["error"])
+
+
+async def _execute(service, raw):
+    try:
+        from . import cli
+
+        message = await cli.execute(service, raw)
+        del cli
+        unload("cli")  # before the apply: its validation needs the room
+        if message:
+            answer(print, service.apply(message))
+    except Exception as e:  # a bug in one command must not end the console
+        sys.print_exception(e)
+        print("ERROR: internal error: %r" % e)
+    finally:
+        unload("cli")

@@ -1,0 +1,117 @@
+# Access point, scan, failure reasons, clock: the radio work done rarely (at
+# enable, on a scan, when a join fails or succeeds), kept out of the resident
+# Wi-Fi supervisor. Imported for one job,
+# unloaded after. Port differences live here (esp32 vs rp2/cyw43).
+
+# Our auth numbers -> the port's security constants, best first. esp32 has
+# all of them; rp2 (cyw43) has no WPA2-only, so 4 falls back to WPA/WPA2.
+_SECURITY = {
+    1: ("SEC_OPEN", "AUTH_OPEN"),
+    3: ("SEC_WPA_WPA2", "AUTH_WPA_WPA2_PSK"),
+    4: ("SEC_WPA2", "AUTH_WPA2_PSK", "SEC_WPA_WPA2"),
+    5: ("SEC_WPA2_WPA3", "AUTH_WPA2_WPA3_PSK"),
+    6: ("SEC_WPA3", "AUTH_WPA3_PSK"),
+}
+# A scan result's security value -> our auth number.
+_SCAN_SECURITY = (("SEC_OPEN", 1), ("SEC_WEP", 2), ("SEC_WPA", 3), ("SEC_WPA2", 4),
+                  ("SEC_WPA_WPA2", 3), ("SEC_WPA2_WPA3", 5), ("SEC_WPA3", 6))
+# Country codes of the config -> ISO codes for network.country().
+_COUNTRY = {"USA": "US", "EMEA": "EU", "JPN": "JP"}
+# Failure statuses -> the reason a user reads.
+_REASONS = (
+    ("STAT_WRONG_PASSWORD", "wrong password"),
+    ("STAT_NO_AP_FOUND", "network not found"),
+    ("STAT_CONNECT_FAIL", "connection refused"),
+    ("STAT_ASSOC_FAIL", "association refused"),
+    ("STAT_HANDSHAKE_TIMEOUT", "handshake timed out (often a wrong password)"),
+    ("STAT_BEACON_TIMEOUT", "signal lost"),
+)
+MAX_SCAN = 24  # networks kept from one scan: each costs RAM in every answer
+
+
+def _constant(net, wlan, names):
+    for name in names:
+        value = getattr(wlan, name, getattr(net, name, None))
+        if value is not None:
+            return value
+    return None
+
+
+def start_ap(net, ap, section, country):
+    """Bring the AP up, or restart it, with an AP section of the config."""
+    if hasattr(net, "country"):
+        try:
+            net.country(_COUNTRY.get(country, "XX"))  # XX: worldwide
+        except (ValueError, OSError) as e:
+            print("wifi: country %s not applied: %s" % (country, e))
+    options = {"ssid": section["SSID"], "channel": section["ch"],
+               "security": _constant(net, ap, _SECURITY[section["auth"]])}
+    if section["PWD"]:
+        options["key"] = section["PWD"]
+    if not section["ssidv"]:
+        options["hidden"] = True
+    if ap.active():
+        ap.active(False)  # rp2 takes new settings only on a down/up cycle
+    try:
+        _config(ap, options)  # rp2: configure first, then activate
+        ap.active(True)
+    except OSError:
+        ap.active(True)  # esp32: the interface must be active to be configured
+        _config(ap, options)
+
+
+def _config(ap, options):
+    try:
+        ap.config(**options)
+    except ValueError:
+        if not options.pop("hidden", None):
+            raise
+        # rp2 cannot hide its SSID: broadcast rather than not start at all.
+        print("wifi: this port cannot hide the AP SSID; it is broadcast")
+        ap.config(**options)
+
+
+def scan(net, sta):
+    """Nearby networks, strongest first, one entry per SSID:
+    [(ssid bytes, channel, rssi, auth number or 0 when unknown)]."""
+    if not sta.active():
+        sta.active(True)
+    kinds = {}
+    for name, auth in _SCAN_SECURITY:
+        value = _constant(net, sta, (name,))
+        if value is not None and value not in kinds:
+            kinds[value] = auth
+    best = {}
+    for entry in sta.scan():
+        ssid = entry[0]
+        if ssid and (ssid not in best or entry[3] > best[ssid][2]):  # hidden ones have no name
+            best[ssid] = (ssid, entry[2], entry[3], kinds.get(entry[4], 0))
+    return sorted(best.values(), key=lambda n: -n[2])[:MAX_SCAN]
+
+
+def reason(net, code):
+    """Why a join failed, from the station's status code."""
+    for name, text in _REASONS:
+        if getattr(net, name, None) == code:
+            return text
+    return "failed (status %d)" % code
+
+
+def set_clock(host):
+    """Set the clock from host (None: it is kept by other means); return
+    the UTC time as text when the clock is known to be right, else None."""
+    import time
+
+    if host:
+        try:
+            import ntptime  # frozen into the esp32 and rp2 firmware
+
+            ntptime.host = host
+            ntptime.settime()  # blocks for up to 1 s, once per link-up
+        except Exception as e:  # no time server is not our failure
+            print("wifi: clock not set from %s: %s" % (host, e))
+            return None
+    now = time.gmtime()
+    if now[0] < 2024:  # an unset clock starts in 2000 or 1970
+        return None
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % now[:6]

@@ -1,0 +1,256 @@
+# The provisioning service: the one place that decides. Every transport hands
+# it a parsed request; it validates (config), persists (store), fires events,
+# and tells the Wi-Fi service what to do. It also turns the provisioning AP
+# and its servers on and off (SPEC 6; seed SYS_WINCS_PROV_*).
+import json
+import sys
+import asyncio
+from micropython import const
+
+from . import settings, unload
+from . import wifi as net
+
+PROV_COMPLETE = "PROV_COMPLETE"
+PROV_FAILURE = "PROV_FAILURE"
+
+# Between answering a request and acting on it (a restart drops every
+# connection): long enough for the answer to leave over Wi-Fi.
+GRACE_MS = const(1500)
+_MODE_AP = const(1)
+
+
+def describe(event, data):
+    """One console line for an event; passwords never appear in it."""
+    parts = ["EVENT", event]
+    for key in sorted(data):
+        if key == "passphrase":
+            continue
+        value = data[key]
+        parts.append("%s=%s" % (key, json.dumps(value) if isinstance(value, str) else value))
+    return " ".join(parts)
+
+
+class Provisioning:
+    """enable() / disable() / set_callback(fn) as in the seed's
+    SYS_WINCS_PROV_SrvCtrl; apply(message) for every transport."""
+
+    def __init__(self, config_path, wifi, config, reset, log=print):
+        self.config_path = config_path
+        self.wifi = wifi
+        self.config = config  # the active config; save_config=0 keeps it in RAM only
+        self.reset = reset  # machine.reset, handed in
+        self.log = log
+        self.enabled = False  # the provisioning AP and its servers are up
+        self.fallback = False  # ... because the station could not join
+        self.servers = []  # objects with .name, .port, async start(host), async stop()
+        self._callback = None
+        self._wifi_callback = None
+        self._busy = False  # an apply's action is pending: refuse a second one
+        wifi.on_event = self.on_wifi_event
+
+    # ---- the seed's control API ----
+
+    def set_callback(self, fn):
+        """fn(event, data) for PROV_COMPLETE and PROV_FAILURE."""
+        self._callback = fn
+
+    def set_wifi_callback(self, fn):
+        """fn(event, data) for the Wi-Fi events (CONNECTED, DHCP_DONE, ...)."""
+        self._wifi_callback = fn
+
+    def add_server(self, server):
+        self.servers.append(server)
+
+    async def enable(self):
+        """Provisioning AP up, then its servers, then the READY line."""
+        if not self.enabled:
+            self.wifi.start_ap(self.config["AP"], self.config["countrycode"])
+            host = settings.BIND or self.wifi.ap_address()
+            for server in self.servers:
+                try:
+                    await server.start(host)
+                except Exception as e:  # one broken server must not stop the others
+                    self.log("%s server did not start: %r" % (server.name, e))
+            self.enabled = True
+            self.log('provisioning: AP "%s" is up at %s' % (self.config["AP"]["SSID"], host))
+        self.log(self.ready_line())
+
+    async def disable(self):
+        """Servers down, then the AP."""
+        for server in self.servers:
+            try:
+                await server.stop()
+            except Exception as e:
+                sys.print_exception(e)
+        self.wifi.stop_ap()
+        was = self.enabled
+        self.enabled = False
+        self.fallback = False
+        if was:
+            self.log("provisioning: AP and servers are down")
+
+    def ready_line(self):
+        if self.enabled:
+            ports = {s.name: s.port for s in self.servers if s.port}
+            return "READY mode=ap " + " ".join(
+                "%s=%s" % (name, ports.get(name, "-")) for name in ("tcp", "http", "https", "dns")
+            )
+        return "READY mode=sta ip=%s" % self.wifi.ip
+
+    async def start(self):
+        """The boot flow of SPEC 5, once the config is loaded."""
+        c = self.config
+        if c["mode"] == _MODE_AP:
+            await self.enable()
+            return
+        sta = c["STA"]
+        if sta["auto"]:
+            self.log('station: joining "%s"' % sta["SSID"])
+            self.wifi.connect(sta)
+        else:
+            self.log('station: auto-connect is off; type "wifiprov connect" to join "%s"' % sta["SSID"])
+
+    # ---- requests from the transports ----
+
+    def apply(self, msg):
+        """Validate, persist, fire the event, answer; act a moment later.
+        Returns the answer: {"ok": True, ...} or {"ok": False, "error": ...}."""
+        if self._busy:
+            return self._fail("busy: the previous configuration is still being applied; try again in a few seconds")
+        from . import config as cfg  # loaded for this request only
+
+        try:
+            new = cfg.validate(msg, self.config)
+            changed = new != self.config
+            data = cfg.event_data(new)
+            text, action = cfg.plan(new, changed, self.enabled, self.wifi.state == net.UP)
+        except cfg.ConfigError as e:
+            return self._fail(str(e))
+        finally:
+            del cfg
+            unload("config")
+        saved = False
+        if new["save_config"]:
+            from . import store
+
+            try:
+                saved = store.save(self.config_path, new)
+            except OSError as e:
+                return self._fail("the configuration could not be saved to flash (%s); nothing changed" % e)
+            finally:
+                del store
+                unload("store")
+        self.config = new
+        self._fire(PROV_COMPLETE, data)
+        if action:
+            self._busy = True
+            asyncio.create_task(self._later(getattr(self, action)))
+        return {"ok": True, "changed": changed, "saved": saved, "next": text}
+
+    async def _later(self, action):
+        try:
+            await asyncio.sleep_ms(GRACE_MS)
+            await action()
+        except Exception as e:
+            sys.print_exception(e)
+        finally:
+            self._busy = False
+
+    async def _restart(self):
+        self.log("restarting to apply the new configuration")
+        self.reset()
+
+    async def _to_sta(self):
+        if self.enabled:
+            await self.disable()
+        self.wifi.connect(self.config["STA"])
+
+    async def _stay_idle(self):
+        self.wifi.disconnect()
+
+    async def _to_ap(self):
+        self.wifi.disconnect()
+        if self.enabled:
+            await self.disable()
+        await self.enable()
+
+    def _fail(self, reason):
+        self._fire(PROV_FAILURE, {"reason": reason})
+        return {"ok": False, "error": reason}
+
+    def _fire(self, event, data):
+        self.log(describe(event, data))
+        if self._callback:
+            try:
+                self._callback(event, data)
+            except Exception as e:  # the application's bug must not stop provisioning
+                sys.print_exception(e)
+
+    # ---- commands (console and the transports' extensions) ----
+
+    def get(self):
+        return self._report("config")
+
+    def status(self):
+        return self._report("status")
+
+    def _report(self, what):
+        from . import report
+
+        try:
+            return getattr(report, what)(self)
+        finally:
+            unload("report")
+
+    def scan(self):
+        return {"ok": True, "networks": self.wifi.scan()}
+
+    def connect(self):
+        sta = self.config.get("STA")
+        if not sta:
+            return {"ok": False, "error": "no station network is configured; use wifiprov set 0 ... first"}
+        self.wifi.connect(sta)
+        return {"ok": True, "next": 'joining "%s"' % sta["SSID"]}
+
+    def disconnect(self):
+        self.wifi.disconnect()
+        return {"ok": True, "next": "station disconnected; it stays down until wifiprov connect"}
+
+    def factory_reset(self):
+        from . import store
+
+        try:
+            store.erase(self.config_path)
+        except OSError as e:
+            return {"ok": False, "error": "could not erase the config: %s" % e}
+        finally:
+            del store
+            unload("store")
+        self._busy = True
+        asyncio.create_task(self._later(self._restart))
+        return {"ok": True, "next": "config erased; restarting into first-boot provisioning"}
+
+    # ---- reactions to the Wi-Fi service ----
+
+    def on_wifi_event(self, event, data):
+        self.log(describe(event, data))
+        if event == net.AUTO_CONNECT_FAIL and not self.enabled:
+            # SPEC 5: open the provisioning AP, keep retrying in the background.
+            self.log("station: could not join; opening the provisioning AP and retrying in the background")
+            self.fallback = True
+            asyncio.create_task(self.enable())
+        elif event == net.DHCP_DONE:
+            if self.fallback:
+                asyncio.create_task(self._close_fallback())
+            else:
+                self.log(self.ready_line())
+        if self._wifi_callback:
+            try:
+                self._wifi_callback(event, data)
+            except Exception as e:
+                sys.print_exception(e)
+
+    async def _close_fallback(self):
+        await self.disable()
+        self.log("station: joined again; fallback AP closed")
+        self.log(self.ready_line())

@@ -1,0 +1,33 @@
+# Product settings a board build may change: where the flash root is, the
+# server ports, the console's echo, the Wi-Fi timing. A board (or the PC
+# simulator) changes them by shipping a top-level module `wifiprov_board`
+# that defines any of these names; everything else keeps the defaults below.
+
+FLASH_ROOT = ""  # the config lives at FLASH_ROOT + "/wifiprov.json"
+BIND = None  # address the provisioning servers listen on; None = the AP's own
+TCP_PORT = 6666
+HTTP_PORT = 80
+HTTPS_PORT = 443
+DNS_PORT = 53
+
+# On a board the console is a raw UART/USB line: nothing echoes what the user
+# types unless we do. The simulator's host terminal echoes by itself.
+CONSOLE_ECHO = True
+
+# Station link timing (milliseconds). The first retry waits BACKOFF_MS, each
+# later one twice as long, up to RETRY_MAX_MS: frequent enough to rejoin soon
+# after a router reboot, rare enough not to keep the single radio busy while a
+# phone is using the fallback AP.
+BACKOFF_MS = 1000
+RETRY_MAX_MS = 120000
+# An esp32 joins in 2-6 s; WPA3 (SAE) and a slow DHCP server take longer.
+ATTEMPT_TIMEOUT_MS = 20000
+
+# Time server once the station has an IP; None = the clock is kept by other
+# means (the simulator's host).
+NTP_HOST = "pool.ntp.org"
+
+try:
+    from wifiprov_board import *  # noqa: F401,F403  the board's overrides
+except ImportError:
+    pass

@@ -1,0 +1,148 @@
+# The config file on flash: written so that a power cut at any moment leaves
+# the old or the new document, read back at boot through a fallback chain
+# (live file, temporary file, backup). Loaded for a job, unloaded after.
+import json
+import os
+from binascii import crc32
+from micropython import const
+
+# Bookkeeping keys only the stored file carries.
+_FORMAT_VERSION = const(1)
+# A valid document is well under 1 KB; anything bigger is not ours, and is
+# refused by its size before it is read into RAM.
+MAX_FILE_BYTES = const(2048)
+
+
+class StoreError(ValueError):
+    """A stored file that cannot be used; the text says why."""
+
+
+def _dump(obj):
+    # Sorted keys: MicroPython dicts have no insertion order, and the checksum
+    # needs one canonical text for the same document.
+    if isinstance(obj, dict):
+        return "{" + ", ".join(json.dumps(k) + ": " + _dump(obj[k]) for k in sorted(obj)) + "}"
+    return json.dumps(obj)
+
+
+def serialize(config):
+    """The bytes of the stored file: the document plus version and checksum."""
+    doc = dict(config)
+    doc["version"] = _FORMAT_VERSION
+    doc["crc"] = "%08x" % crc32(_dump(doc).encode())
+    return (_dump(doc) + "\n").encode()
+
+
+def _checked(raw):
+    """The document of a stored file whose JSON, checksum and version are
+    right, or StoreError."""
+    try:
+        doc = json.loads(raw)
+    except (ValueError, MemoryError):  # UnicodeError is a ValueError
+        raise StoreError("not valid JSON")
+    if not isinstance(doc, dict):
+        raise StoreError("not a JSON object")
+    crc = doc.pop("crc", None)
+    # A hand-written file may leave out the bookkeeping; a written one must match.
+    if crc is not None and crc != "%08x" % crc32(_dump(doc).encode()):
+        raise StoreError("checksum mismatch (file damaged)")
+    version = doc.pop("version", _FORMAT_VERSION)
+    if version != _FORMAT_VERSION:
+        raise StoreError("format version %r is not %d" % (version, _FORMAT_VERSION))
+    return doc
+
+
+def _raw(path):
+    try:
+        size = os.stat(path)[6]
+    except OSError:
+        return None  # not there: nothing to report
+    if size > MAX_FILE_BYTES:
+        raise StoreError("%d bytes, more than the %d allowed" % (size, MAX_FILE_BYTES))
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _read(path):
+    raw = _raw(path)
+    if raw is None:
+        return None
+    from .config import validate  # a stored file obeys the rules of any message
+
+    return validate(_checked(raw), {})
+
+
+def load(path, report):
+    """Return (config, source) from the first usable file of live, temporary
+    and backup copy, or (None, None). report(text) hears of each bad file."""
+    for source in (path, path + ".tmp", path + ".bak"):
+        try:
+            config = _read(source)
+        except (ValueError, OSError) as e:  # StoreError, ConfigError
+            report("config: %s: %s; skipped" % (source, e))
+            continue
+        if config is None:
+            continue
+        if source == path:
+            _remove(path + ".tmp")  # left by a save that was cut before its rename
+        elif source == path + ".tmp":
+            # The save was cut between writing the temporary file and renaming
+            # it; the file was read back before, so finishing the rename is safe.
+            os.rename(source, path)
+        return config, source
+    return None, None
+
+
+def save(path, config):
+    """Persist config so that a power cut at any moment leaves the old or the
+    new file: write a temporary file, read it back, rename it over the live
+    one (atomic on littlefs). Return False when the flash already holds it."""
+    data = serialize(config)
+    live_ok = True
+    try:
+        if _same(path, data):
+            return False
+        _checked(_raw(path))
+    except (ValueError, OSError, TypeError):
+        live_ok = False
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+    if not _same(tmp, data):
+        _remove(tmp)
+        raise OSError("read-back of %s did not match what was written" % tmp)
+    if live_ok and _exists(path):
+        os.rename(path, path + ".bak")  # keep the previous good one
+    os.rename(tmp, path)
+    return True
+
+
+def erase(path):
+    for name in (path, path + ".tmp", path + ".bak"):
+        _remove(name)
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def _same(path, data):
+    try:
+        if os.stat(path)[6] != len(data):
+            return False
+        with open(path, "rb") as f:
+            return f.read() == data
+    except OSError:
+        return False
+
+
+def _remove(path):
+    try:
+        os.remove(path)
+    except OSError:
+        pass

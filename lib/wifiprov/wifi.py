@@ -1,0 +1,231 @@
+# The Wi-Fi service: the only module that talks to network.WLAN. It brings the
+# access point up and down, keeps the station link up (attempts, back-off,
+# reconnect after a drop), scans, and reports what happens as events.
+import sys
+import time
+import asyncio
+from micropython import const
+
+from . import settings, unload
+
+CONNECTED = "CONNECTED"
+DISCONNECTED = "DISCONNECTED"
+DHCP_DONE = "DHCP_DONE"
+SNTP_UP = "SNTP_UP"
+SCAN_DONE = "SCAN_DONE"
+AUTO_CONNECT_FAIL = "AUTO_CONNECT_FAIL"
+
+# Station states shown by `wifiprov status`.
+IDLE = "idle"
+CONNECTING = "connecting"
+UP = "connected"
+FAILED = "failed"
+
+ATTEMPTS = const(5)  # SPEC 5: after 5 failed attempts, AUTO_CONNECT_FAIL
+_POLL_MS = const(200)  # status() is looked at this often while joining (a yield, not a spin)
+_LINK_CHECK_MS = const(1000)  # a live link is checked for a drop this often
+
+class Wifi:
+    """Handed the network module and its two WLAN interfaces; on_event(name,
+    data) is told CONNECTED, DISCONNECTED, DHCP_DONE, SNTP_UP, SCAN_DONE and
+    AUTO_CONNECT_FAIL."""
+
+    def __init__(self, net, sta, ap, on_event=None):
+        self.net = net
+        self.sta = sta
+        self.ap = ap
+        self.on_event = on_event
+        self.target = None  # the STA section to keep connected, or None
+        self.state = IDLE
+        self.reason = None
+        self.attempts = 0  # failed attempts since the link was last up
+        self.ip = None
+        self._wake = asyncio.Event()
+        self._got_ip = getattr(net, "STAT_GOT_IP", 3)
+        self._connecting = (getattr(net, "STAT_CONNECTING", 1), getattr(net, "STAT_IDLE", 0))
+
+    # ---- access point and scan (the work itself is in wifiprov.radio) ----
+
+    def start_ap(self, section, country):
+        from . import radio
+
+        try:
+            radio.start_ap(self.net, self.ap, section, country)
+        finally:
+            unload("radio")
+
+    def stop_ap(self):
+        if self.ap.active():
+            self.ap.active(False)
+
+    def ap_address(self):
+        return self._address(self.ap)
+
+    def scan(self):
+        from . import radio
+
+        try:
+            found = radio.scan(self.net, self.sta)
+        finally:
+            unload("radio")
+        self.on_event(SCAN_DONE, {"count": len(found)})
+        return found
+
+    def ap_clients(self):
+        if not self.ap.active():
+            return 0
+        try:
+            return len(self.ap.status("stations"))
+        except (ValueError, OSError):
+            return 0
+
+    @staticmethod
+    def _address(wlan):
+        if hasattr(wlan, "ipconfig"):
+            try:
+                return wlan.ipconfig("addr4")[0]
+            except (ValueError, OSError, TypeError):
+                pass
+        return wlan.ifconfig()[0]
+
+    # ---- station ----
+
+    def connect(self, sta_cfg):
+        """Keep the station joined to sta_cfg's network from now on."""
+        self.target = sta_cfg
+        self.attempts = 0
+        self.reason = None
+        self.state = CONNECTING
+        self._wake.set()
+
+    def disconnect(self):
+        """Leave the network and stop trying until the next connect()."""
+        self.target = None
+        was_up = self.state == UP
+        self.state = IDLE
+        self.reason = None
+        self.ip = None
+        if self.sta.active():
+            try:
+                self.sta.disconnect()
+            except OSError:
+                pass
+        self._wake.set()
+        if was_up:
+            self.on_event(DISCONNECTED, {"reason": "disconnect requested"})
+
+    async def run(self):
+        """The supervisor task: joins, watches the link, retries for ever."""
+        while True:
+            try:
+                if self.target is None:
+                    await self._wake.wait()
+                    self._wake.clear()
+                elif self.state == UP:
+                    await self._watch_link()
+                else:
+                    await self._join()
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # the supervisor must survive anything
+                sys.print_exception(e)
+                await asyncio.sleep_ms(1000)
+
+    async def _pause(self, ms):
+        """Sleep, but return early (True) when connect() or disconnect() ran."""
+        try:
+            await asyncio.wait_for_ms(self._wake.wait(), ms)
+        except asyncio.TimeoutError:
+            return False
+        self._wake.clear()
+        return True
+
+    async def _join(self):
+        target = self.target
+        self._wake.clear()
+        delay = settings.BACKOFF_MS
+        while self.target is target:
+            self.state = CONNECTING
+            reason = await self._attempt(target)
+            if self.target is not target:
+                return
+            if reason is None:
+                self._link_up(target)
+                return
+            self.attempts += 1
+            self.reason = reason
+            if self.attempts == ATTEMPTS:
+                self.state = FAILED
+                self.on_event(AUTO_CONNECT_FAIL, {"ssid": target["SSID"], "reason": reason, "attempts": ATTEMPTS})
+            elif self.attempts > ATTEMPTS:
+                self.state = FAILED
+            if await self._pause(delay):
+                return  # new orders: the main loop looks again
+            delay = min(delay * 2, settings.RETRY_MAX_MS)
+
+    async def _attempt(self, target):
+        """One try at joining; None when the link is up, else the reason."""
+        sta = self.sta
+        if not sta.active():
+            sta.active(True)
+        try:
+            sta.config(reconnects=1)  # esp32: report a failure instead of retrying for ever
+        except (ValueError, TypeError, OSError):
+            pass
+        try:
+            sta.disconnect()  # esp32 refuses connect() while a join is in progress
+        except OSError:
+            pass
+        if target["PWD"]:
+            sta.connect(target["SSID"], target["PWD"])
+        else:
+            sta.connect(target["SSID"])
+        started = time.ticks_ms()
+        while time.ticks_diff(time.ticks_ms(), started) < settings.ATTEMPT_TIMEOUT_MS:
+            if await self._pause(_POLL_MS) and self.target is not target:
+                return "cancelled"
+            code = sta.status()
+            if code == self._got_ip:
+                return None
+            if code not in self._connecting:
+                sta.disconnect()
+                from . import radio
+
+                try:
+                    return radio.reason(self.net, code)
+                finally:
+                    unload("radio")
+        sta.disconnect()
+        return "timed out after %d s" % (settings.ATTEMPT_TIMEOUT_MS // 1000)
+
+    def _link_up(self, target):
+        self.state = UP
+        self.reason = None
+        self.attempts = 0
+        self.ip = self._address(self.sta)
+        self.on_event(CONNECTED, {"ssid": target["SSID"]})
+        self.on_event(DHCP_DONE, {"ip": self.ip})
+        asyncio.create_task(self._set_clock())
+
+    async def _watch_link(self):
+        target = self.target
+        while self.target is target and self.state == UP:
+            if await self._pause(_LINK_CHECK_MS):
+                continue
+            if not self.sta.isconnected():
+                self.state = CONNECTING
+                self.reason = "link lost"
+                self.ip = None
+                self.on_event(DISCONNECTED, {"ssid": target["SSID"], "reason": "link lost"})
+                return
+
+    async def _set_clock(self):
+        await asyncio.sleep_ms(0)  # let the link-up events be handled first
+        from . import radio
+
+        try:
+            utc = radio.set_clock(settings.NTP_HOST)
+        finally:
+            unload("radio")
+        if utc:
+            self.on_event(SNTP_UP, {"utc": utc})

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Compile the firmware package (lib/) to .mpy files with mpy-cross.
+
+    python tools/mpy.py [--out DIR] [--arch ARCH]
+
+Prints where the compiled tree is. Only changed files are recompiled, and
+.mpy files whose source is gone are removed, so DIR mirrors lib/ exactly.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LIB = ROOT / "lib"
+
+
+class BuildError(Exception):
+    """mpy-cross is missing or rejected a module."""
+
+
+def find_tool(name):
+    """A tool from the project's venv (beside this Python), else from PATH."""
+    here = Path(sys.executable).parent / name
+    if here.exists():
+        return str(here)
+    found = shutil.which(name)
+    if not found:
+        raise BuildError("%s not found: run `make setup` (it installs the pinned tools into .venv)" % name)
+    return found
+
+
+def sources(lib=LIB):
+    return sorted(p for p in lib.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def build(out=ROOT / "build" / "mpy", arch=None, lib=LIB):
+    """Compile every module of lib into out/; return out."""
+    mpy_cross = find_tool("mpy-cross")
+    out = Path(out)
+    wanted = set()
+    for src in sources(lib):
+        rel = src.relative_to(lib)
+        dst = out / rel.with_suffix(".mpy")
+        wanted.add(dst)
+        if dst.exists() and dst.stat().st_mtime >= src.stat().st_mtime:
+            continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [mpy_cross, "-o", str(dst), "-s", str(rel)]
+        if arch:
+            cmd.append("-march=" + arch)
+        res = subprocess.run(cmd + [str(src)], capture_output=True, text=True)
+        if res.returncode:
+            raise BuildError("mpy-cross rejected %s:\n%s" % (rel, res.stderr.strip()))
+    for old in out.rglob("*"):
+        if old.is_file() and old not in wanted:
+            old.unlink()
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=str(ROOT / "build" / "mpy"), help="output directory")
+    ap.add_argument("--arch", help="native arch for mpy-cross (not needed for bytecode)")
+    args = ap.parse_args(argv)
+    try:
+        out = build(args.out, args.arch)
+    except BuildError as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 1
+    total = sum(p.stat().st_size for p in Path(out).rglob("*.mpy"))
+    print("%s: %d modules, %d bytes of .mpy" % (out, len(list(Path(out).rglob("*.mpy"))), total))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Run the wifiprov firmware on the MicroPython unix port with a simulated radio.
+
+    python tools/sim.py [--flash DIR] [--world FILE] [--bind ADDR] [--tcp-port N]
+                        [--http-port N] [--https-port N] [--dns-port N] [--heap SIZE]
+
+The console is this process's stdin/stdout: type `wifiprovhelp`. When the
+firmware calls machine.reset(), MicroPython ends and a new process boots on the
+same flash directory, as a board would. Ctrl-C stops the simulator.
+"""
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import mpy  # noqa: E402  (tools/mpy.py)
+
+ROOT = mpy.ROOT
+SHIMS = ROOT / "firmware" / "unix"
+RESET_EXIT_CODE = 100  # firmware/unix/machine.py exits with it on reset()
+
+
+def say(text):
+    print("sim: " + text, flush=True)
+
+
+def parse(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--flash", default=str(ROOT / "build" / "sim" / "flash"),
+                    help="directory that is the board's flash (default build/sim/flash)")
+    ap.add_argument("--world", default=str(SHIMS / "world.json"),
+                    help="world file: the networks around the board (default firmware/unix/world.json)")
+    ap.add_argument("--bind", default="127.0.0.1", help="the simulated AP's address (default 127.0.0.1)")
+    ap.add_argument("--tcp-port", type=int, default=6666)
+    ap.add_argument("--http-port", type=int, default=8080)
+    ap.add_argument("--https-port", type=int, default=8443)
+    ap.add_argument("--dns-port", type=int, default=5353)
+    ap.add_argument("--heap", help="MicroPython heap size, e.g. 64K (default: the unix port's)")
+    ap.add_argument("--backoff-ms", type=int, default=1000,
+                    help="first station retry delay; it doubles per attempt (default 1000)")
+    ap.add_argument("--retry-max-ms", type=int, default=120000,
+                    help="longest delay between station retries (default 120000)")
+    ap.add_argument("--source", action="store_true",
+                    help="run lib/ from .py source instead of compiled .mpy")
+    ap.add_argument("--max-restarts", type=int, default=1000, help=argparse.SUPPRESS)
+    return ap.parse_args(argv)
+
+
+def environment(args, lib):
+    env = dict(os.environ)
+    env.update({
+        # .frozen first: the unix port's asyncio is frozen into the binary.
+        "MICROPYPATH": os.pathsep.join([".frozen", str(SHIMS), str(lib)]),
+        "WIFIPROV_FLASH": str(Path(args.flash).resolve()),
+        "WIFIPROV_WORLD": str(Path(args.world).resolve()),
+        "WIFIPROV_BIND": args.bind,
+        "WIFIPROV_TCP_PORT": str(args.tcp_port),
+        "WIFIPROV_HTTP_PORT": str(args.http_port),
+        "WIFIPROV_HTTPS_PORT": str(args.https_port),
+        "WIFIPROV_DNS_PORT": str(args.dns_port),
+        "WIFIPROV_BACKOFF_MS": str(args.backoff_ms),
+        "WIFIPROV_RETRY_MAX_MS": str(args.retry_max_ms),
+    })
+    return env
+
+
+def main(argv=None):
+    args = parse(argv)
+    try:
+        micropython = mpy.find_tool("micropython")
+        lib = ROOT / "lib" if args.source else mpy.build()
+    except mpy.BuildError as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 2
+    Path(args.flash).mkdir(parents=True, exist_ok=True)
+    cmd = [micropython]
+    if args.heap:
+        cmd += ["-X", "heapsize=" + args.heap]
+    cmd.append(str(ROOT / "main.py"))
+    env = environment(args, lib)
+    say("flash %s, world %s, address %s" % (args.flash, args.world, args.bind))
+    for _ in range(args.max_restarts + 1):
+        try:
+            # stdin and stdout are inherited: the console survives a reset,
+            # and what was typed while the board rebooted is lost, as on a UART.
+            code = subprocess.call(cmd, env=env, cwd=str(ROOT))
+        except KeyboardInterrupt:
+            return 130
+        if code != RESET_EXIT_CODE:
+            say("MicroPython exited with code %d" % code)
+            return code
+        say("restarting the board")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
