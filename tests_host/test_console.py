@@ -1,0 +1,231 @@
+"""Provisioning through the console CLI, as a user types it (SPEC 5-7)."""
+import json
+
+import pytest
+
+from conftest import HOME_PASSWORD
+
+
+@pytest.fixture
+def ap_board(board):
+    """A board booted from a blank flash into AP provisioning."""
+    sim = board.start()
+    passphrase = sim.expect(r"AP passphrase: (\S+)").group(1)
+    sim.expect(r"^READY mode=ap")
+    sim.passphrase = passphrase
+    return sim
+
+
+def test_provision_home_network_restarts_and_connects(ap_board, board):
+    sim = ap_board
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD,
+            r'^OK: saved; restarting in 2 s to join "HomeNet"$')
+    sim.expect(r"^sim: restarting the board$")
+    sim.expect(r'^EVENT CONNECTED ssid="HomeNet"$')
+    sim.expect(r'^EVENT DHCP_DONE ip="127\.0\.0\.1"$')
+    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    sim.cmd("wifiprov status", r'^station: connected "HomeNet"$')
+    sim.expect(r"^ip: 127\.0\.0\.1$")
+    sim.expect(r"^access point: down$")
+    assert "EVENT PROV_COMPLETE autoconnect=1 channel=0 mode=0 security=4 ssid=\"HomeNet\"" in sim.transcript()
+    # A power cycle connects again from the saved config.
+    sim = board.restart(sim)
+    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+
+
+def test_seed_examples(ap_board, board, world):
+    sim = ap_board
+    world.add({"ssid": "DEMO_AP", "password": "password", "auth": 3, "channel": 1, "rssi": -60})
+    # The seed's AP example: the AP restarts live, no reboot.
+    sim.cmd('wifiprov set 1 1 "GEN" 1 1 3 "DEMO_SOFTAP" "password"',
+            r'^OK: access point restarting as "DEMO_SOFTAP" on channel 1$')
+    sim.expect(r'^sim: AP config: ssid="DEMO_SOFTAP" channel=1 security=4 hidden=False$')  # esp32 SEC_WPA_WPA2
+    sim.expect(r'^provisioning: AP "DEMO_SOFTAP" is up')
+    sim.expect(r"^READY mode=ap")
+    assert "sim: restarting the board" not in sim.transcript()
+    sim = board.restart(sim)
+    sim.expect(r'^config: AP: ssid="DEMO_SOFTAP" auth=3 \(WPA/WPA2\) ch=1 ssidv=1 password=\*+$')
+    sim.expect(r"^AP passphrase: password$")
+    sim.expect(r"^READY mode=ap")
+    # The seed's STA example: saved, so the board restarts and joins.
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 3 "DEMO_AP" "password"', r'^OK: saved; restarting')
+    sim.expect(r'^EVENT CONNECTED ssid="DEMO_AP"$')
+    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+
+
+def test_wrong_password_opens_fallback_ap_and_status_names_the_reason(ap_board):
+    sim = ap_board
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "not-the-password"', r"^OK: saved; restarting")
+    sim.expect(r"^sim: restarting the board$")
+    sim.expect(r'^EVENT AUTO_CONNECT_FAIL attempts=5 reason="wrong password" ssid="HomeNet"$')
+    sim.expect(r"opening the provisioning AP")
+    sim.expect(r"^READY mode=ap")
+    sim.cmd("wifiprov status", r"^mode: 0 \(STA\), fallback AP open")
+    sim.expect(r'^station: failed "HomeNet": wrong password \(\d+ failed attempts; retrying\)$')
+    sim.expect(r"^access point: up")
+    # The user fixes the password over the fallback AP: saved, restart, joined.
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: saved; restarting")
+    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+
+
+def test_network_that_appears_later_is_joined_and_fallback_ap_closes(ap_board, world):
+    sim = ap_board
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 3 "DEMO_AP" "password"', r"^OK: saved; restarting")
+    sim.expect(r'^EVENT AUTO_CONNECT_FAIL attempts=5 reason="network not found" ssid="DEMO_AP"$')
+    sim.expect(r"^READY mode=ap")
+    sim.cmd("wifiprov status", r'^station: failed "DEMO_AP": network not found')
+    world.add({"ssid": "DEMO_AP", "password": "password", "auth": 3, "channel": 1, "rssi": -60})
+    sim.expect(r'^EVENT CONNECTED ssid="DEMO_AP"$')
+    sim.expect(r"^sim: AP down")
+    sim.expect(r"^station: joined again; fallback AP closed$")
+    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    sim.cmd("wifiprov status", r"^mode: 0 \(STA\)$")
+
+
+def test_dropped_link_reconnects(ap_board, world):
+    sim = ap_board
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: saved")
+    sim.expect(r"^READY mode=sta")
+    home = world.networks[0]
+    world.remove("HomeNet")  # the router goes off
+    sim.expect(r'^EVENT DISCONNECTED reason="link lost" ssid="HomeNet"$')
+    world.add(home)  # and comes back
+    sim.expect(r'^EVENT CONNECTED ssid="HomeNet"$')
+    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+
+
+def test_get_never_prints_a_password(ap_board):
+    sim = ap_board
+    sim.cmd('wifiprov set 0 0 "GEN" 0 0 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: joining")
+    lines = sim.collect("wifiprov get", r"^AP: ")
+    text = "\n".join(lines)
+    assert HOME_PASSWORD not in text and sim.passphrase not in text
+    assert 'STA: ssid="HomeNet" auth=4 (WPA2) ch=0 auto=0 password=********' in text
+    assert "password=********" in lines[-1]
+
+
+def test_unsaved_station_config_switches_live_and_a_reset_forgets_it(ap_board, board):
+    sim = ap_board
+    sim.cmd('wifiprov set 0 0 GEN 0 1 4 HomeNet "%s"' % HOME_PASSWORD,
+            r'^OK: joining "HomeNet" now, without a restart; not saved')
+    sim.expect(r"^sim: AP down")
+    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    assert "sim: restarting the board" not in sim.transcript()
+    assert "STA" not in json.loads((board.flash / "wifiprov.json").read_text())
+    sim = board.restart(sim)
+    sim.expect(r"^READY mode=ap")
+
+
+def test_auto_connect_off_waits_for_connect_command(ap_board, board):
+    sim = ap_board
+    sim.cmd('wifiprov set 0 1 GEN 0 0 4 HomeNet "%s"' % HOME_PASSWORD, r"^OK: saved; restarting")
+    sim.expect(r'auto-connect is off; type "wifiprov connect" to join "HomeNet"')
+    sim.cmd("wifiprov status", r"^station: idle$")
+    sim.cmd("wifiprov connect", r'^OK: joining "HomeNet"$')
+    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    sim.cmd("wifiprov disconnect", r'^EVENT DISCONNECTED reason="disconnect requested"$')
+    sim.expect(r"^OK: station disconnected")
+    sim.cmd("wifiprov status", r"^station: idle$")
+
+
+def test_station_to_station_switches_live(ap_board):
+    sim = ap_board
+    sim.cmd('wifiprov set 0 1 GEN 0 1 4 HomeNet "%s"' % HOME_PASSWORD, r"^OK: saved; restarting")
+    sim.expect(r"^READY mode=sta")
+    sim.cmd('wifiprov set 0 1 GEN 0 1 1 "Cafe Guest"', r'^OK: joining "Cafe Guest"$')
+    sim.expect(r'^EVENT CONNECTED ssid="Cafe Guest"$')
+    sim.expect(r"^READY mode=sta")
+    assert sim.transcript().count("sim: restarting the board") == 1
+    sim.cmd('wifiprov set 0 1 GEN 0 1 1 "Cafe Guest"', r'^OK: unchanged: already connected to "Cafe Guest"$')
+
+
+def test_enable_disable_scan_and_help(ap_board):
+    sim = ap_board
+    sim.cmd("wifiprov disable", r"^OK: provisioning disabled$")
+    sim.cmd("wifiprov status", r"^access point: down$")
+    sim.cmd("wifiprov enable", r"^READY mode=ap")
+    sim.expect(r"^OK: provisioning enabled$")
+    lines = sim.collect("wifiprov scan", r'^"Cafe Guest"')
+    assert "EVENT SCAN_DONE count=2" in lines
+    assert "2 networks" in lines
+    assert lines[-2].startswith('"HomeNet"') and "rssi=-48 ch=6 security=WPA2" in lines[-2]
+    assert "security=open" in lines[-1]
+    sim.cmd("wifiprovhelp", r"^wifiprov set <bootmode> <save> <countrycode> <channel>")
+    sim.expect(r'wifiprov set 0 1 "GEN" 0 1 4 "HomeNet"')
+    sim.cmd("wifiprov help", r"^Usage:")
+
+
+@pytest.mark.parametrize("line,answer", [
+    ("hello", r'^ERROR: unknown command "hello"; type wifiprovhelp'),
+    ("wifiprov", r"^ERROR: wifiprov needs a subcommand"),
+    ("wifiprov fly", r'^ERROR: unknown subcommand "fly"; type wifiprovhelp'),
+    ("wifiprov get now", r"^ERROR: wifiprov get takes no values"),
+    ("wifiprov set 0 1 GEN", r"^ERROR: wifiprov set needs 7 or 8 values, got 3"),
+    ('wifiprov set 0 1 GEN 0 1 4 "HomeNet', r"^ERROR: unmatched double quote$"),
+    ("x" * 400, r"^ERROR: line longer than 320 bytes; ignored$"),
+])
+def test_console_mistakes_get_an_error_line(ap_board, line, answer):
+    ap_board.cmd(line, answer)
+    ap_board.cmd("wifiprov status", r"^provisioning: enabled$")  # still serving
+
+
+def test_tokenizer_quotes_commas_and_tabs(ap_board):
+    sim = ap_board
+    sim.cmd('wifiprov,set\t1 1,"EMEA" 13 0 5 "My Home, 2G" "pass word, with comma"',
+            r'^OK: access point restarting as "My Home, 2G" on channel 13$')
+    sim.cmd("wifiprov get", r'^AP: ssid="My Home, 2G" auth=5 \(WPA2/WPA3\) ch=13 ssidv=0')
+    assert "hidden=True" in sim.expect(r'^sim: AP config: ssid="My Home, 2G"').string
+
+
+E = "^ERROR: "
+STA = 'wifiprov set 0 1 GEN 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD
+
+
+@pytest.mark.parametrize("line,error", [
+    ("wifiprov set 2 1 GEN 0 1 4 HomeNet x", E + r"mode: must be 0 \(STA\) or 1 \(AP\)$"),
+    ("wifiprov set STA 1 GEN 0 1 4 HomeNet x", E + r"mode: must be an integer 0 \(STA\) or 1 \(AP\), not a string$"),
+    ("wifiprov set 0 7 GEN 0 1 4 HomeNet abcdefgh", E + r"save_config: must be 0 \(until reset\) or 1"),
+    ("wifiprov set 0 1 MARS 0 1 4 HomeNet abcdefgh", E + r"countrycode: must be one of GEN, USA, EMEA, CUST1, CUST2, JPN$"),
+    ("wifiprov set 0 1 GEN 14 1 4 HomeNet abcdefgh", E + r"STA\.ch: must be 0\.\.13 for GEN \(0 = any\)$"),
+    ("wifiprov set 0 1 USA 12 1 4 HomeNet abcdefgh", E + r"STA\.ch: must be 0\.\.11 for USA"),
+    ("wifiprov set 0 1 JPN 15 1 4 HomeNet abcdefgh", E + r"STA\.ch: must be 0\.\.14 for JPN"),
+    ("wifiprov set 0 1 GEN six 1 4 HomeNet abcdefgh", E + r"STA\.ch: must be an integer .*, not a string$"),
+    ("wifiprov set 1 1 GEN 0 1 4 MyAP abcdefgh", E + r"AP\.ch: must be 1\.\.13 for GEN$"),
+    ("wifiprov set 1 1 EMEA 14 1 4 MyAP abcdefgh", E + r"AP\.ch: must be 1\.\.13 for EMEA$"),
+    ("wifiprov set 0 1 GEN 0 2 4 HomeNet abcdefgh", E + r"STA\.auto: must be 0 \(wait for connect\) or 1"),
+    ("wifiprov set 1 1 GEN 1 3 4 MyAP abcdefgh", E + r"AP\.ssidv: must be 0 \(hidden\) or 1 \(visible\)$"),
+    ("wifiprov set 0 1 GEN 0 1 2 HomeNet abcdefgh", E + r"STA\.auth: 2 \(WEP\) is refused"),
+    ("wifiprov set 1 1 GEN 1 1 2 MyAP abcdefgh", E + r"AP\.auth: 2 \(WEP\) is refused"),
+    ("wifiprov set 0 1 GEN 0 1 7 HomeNet abcdefgh", E + r"STA\.auth: must be 1 \(open\), 3 \(WPA/WPA2\)"),
+    ("wifiprov set 0 1 GEN 0 1 0 HomeNet abcdefgh", E + r"STA\.auth: must be 1 \(open\)"),
+    ('wifiprov set 0 1 GEN 0 1 4 "" abcdefgh', E + r"STA\.SSID: must be 1\.\.32 bytes once UTF-8 encoded \(got 0\)$"),
+    ("wifiprov set 0 1 GEN 0 1 4 %s abcdefgh" % ("s" * 33), E + r"STA\.SSID: must be 1\.\.32 bytes .*\(got 33\)$"),
+    ("wifiprov set 1 1 GEN 1 1 4 %s abcdefgh" % ("é" * 17), E + r"AP\.SSID: must be 1\.\.32 bytes .*\(got 34\)$"),
+    ("wifiprov set 0 1 GEN 0 1 4 HomeNet short", E + r"STA\.PWD: must be 8\.\.63 printable ASCII characters "
+                                                     r"or 64 hex digits for auth 4 \(WPA2\)$"),
+    ("wifiprov set 0 1 GEN 0 1 4 HomeNet", E + r"STA\.PWD: must be 8\.\.63"),
+    ("wifiprov set 0 1 GEN 0 1 4 HomeNet %s" % ("p" * 64), E + r"STA\.PWD: must be 8\.\.63"),
+    ("wifiprov set 0 1 GEN 0 1 4 HomeNet pässword-1", E + r"STA\.PWD: must be 8\.\.63 printable ASCII"),
+    ("wifiprov set 1 1 GEN 1 1 4 MyAP %s" % ("a" * 64), E + r"AP\.PWD: must be 8\.\.63 printable ASCII characters "
+                                                            r"for auth 4 \(WPA2\)$"),
+    ("wifiprov set 1 1 GEN 1 1 6 MyAP %s" % ("a" * 129), E + r"AP\.PWD: must be 8\.\.128 printable ASCII"),
+    ('wifiprov set 0 1 GEN 0 1 1 "Cafe Guest" something', E + r"STA\.PWD: must be empty for auth 1 \(open\)$"),
+])
+def test_every_validation_rule_is_refused_with_the_field_named(ap_board, board, line, error):
+    sim = ap_board
+    before = (board.flash / "wifiprov.json").read_bytes()
+    sim.cmd(line, error)
+    assert "EVENT PROV_FAILURE" in sim.transcript()
+    assert (board.flash / "wifiprov.json").read_bytes() == before  # nothing changed
+    sim.cmd("wifiprov get", r'^AP: ssid="wifiprov-')
+
+
+@pytest.mark.parametrize("line", [
+    "wifiprov set 0 1 GEN 0 1 4 HomeNet %s" % ("0123456789abcdef" * 4),  # a raw 256-bit PSK
+    "wifiprov set 1 1 GEN 1 1 6 MyAP %s" % ("a" * 128),  # WPA3 allows long passwords
+    "wifiprov set 1 1 JPN 14 1 4 MyAP abcdefgh",
+    "wifiprov set 1 1 USA 11 1 4 %s abcdefgh" % ("é" * 16),  # 32 bytes
+    'wifiprov set 0 0 GEN 0 1 1 "Cafe Guest"',
+])
+def test_valid_edge_values_are_accepted(ap_board, line):
+    ap_board.cmd(line, r"^OK: ")
