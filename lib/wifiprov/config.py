@@ -73,7 +73,7 @@ def _kind(value):
         return "null"
     if isinstance(value, (list, dict)):
         return "a list or object"
-    return "a number with a fraction" if isinstance(value, float) else "that"
+    return "a number with a fraction" if isinstance(value, float) else "a number"
 
 
 def _unknown_keys(doc, allowed, prefix):
