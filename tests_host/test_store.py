@@ -100,3 +100,12 @@ def test_every_firmware_module_compiles_with_mpy_cross(tmp_path):
     compiled = sorted(p.relative_to(out).with_suffix("") for p in out.rglob("*.mpy"))
     sources = sorted(p.relative_to(ROOT / "lib").with_suffix("") for p in mpy.sources())
     assert compiled == sources and len(sources) >= 10
+
+
+def test_firmware_manifest_freezes_the_package_at_the_package_version():
+    import re
+
+    manifest = (ROOT / "firmware" / "manifest.py").read_text()
+    version = re.search(r'^__version__ = "([^"]+)"', (ROOT / "lib/wifiprov/__init__.py").read_text(), re.M)
+    assert 'version="%s"' % version.group(1) in manifest
+    assert 'package("wifiprov", base_path="../lib")' in manifest

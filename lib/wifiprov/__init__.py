@@ -2,6 +2,10 @@
 # here only; tools read it from this line.
 __version__ = "0.1.0"
 
+# Names of the config's numbers, for messages (config) and listings (cli).
+AUTH_NAMES = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: "WPA3"}
+MODE_NAMES = ("STA", "AP")
+
 
 def unload(name):
     """Forget a submodule imported for one job (boot, an apply, a console

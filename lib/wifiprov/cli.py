@@ -3,11 +3,8 @@
 # provisioning service. wifiprov.console reads the lines, imports this module
 # for one line and unloads it after, so its text costs no RAM in between.
 _MODE_AP = 1
-MODE_NAMES = ("STA", "AP")
-from . import unload
+from . import AUTH_NAMES, MODE_NAMES, unload
 from .console import answer
-
-AUTH_NAMES = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: "WPA3"}
 
 def split(line):
     """Tokens split on space, tab and comma; double quotes keep a token

@@ -5,12 +5,12 @@
 import os
 from micropython import const
 
+from . import AUTH_NAMES, MODE_NAMES
+
 MODE_STA = const(0)
 MODE_AP = const(1)
 AUTH_OPEN = const(1)
 AUTH_WEP = const(2)
-AUTH_NAMES = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: "WPA3"}
-MODE_NAMES = ("STA", "AP")
 
 # Country code -> highest 2.4 GHz channel. The seed's set (GEN, USA, EMEA,
 # CUST1, CUST2, in the order of its web form's index 0..4) plus JPN. The

@@ -55,16 +55,15 @@ def answer(out, result):
 
 
 async def _execute(service, raw):
+    message = None
     try:
         from . import cli
 
         message = await cli.execute(service, raw)
-        del cli
-        unload("cli")  # before the apply: its validation needs the room
-        if message:
-            answer(print, service.apply(message))
     except Exception as e:  # a bug in one command must not end the console
         sys.print_exception(e)
         print("ERROR: internal error: %r" % e)
     finally:
-        unload("cli")
+        unload("cli")  # before an apply: its validation needs the room
+    if message:
+        answer(print, service.apply(message))
