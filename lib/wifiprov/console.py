@@ -18,7 +18,14 @@ async def run(service, stream, echo):
     line = bytearray()
     overflow = False
     while True:
-        c = await reader.read(1)
+        try:
+            c = await reader.read(1)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # a console glitch must not end the console
+            sys.print_exception(e)
+            await asyncio.sleep_ms(100)
+            continue
         if not c:
             return  # the console is gone (on the host: stdin closed)
         if isinstance(c, str):

@@ -144,15 +144,21 @@ class Provisioning:
         self._fire(PROV_COMPLETE, data)
         if action:
             self._busy = True
-            asyncio.create_task(self._later(getattr(self, action)))
+            asyncio.create_task(self._act(getattr(self, action)))
         return {"ok": True, "changed": changed, "saved": saved, "next": text}
 
-    async def _later(self, action):
+    async def _later(self, action, delay_ms=GRACE_MS):
+        """Run an action as its own task; its failure is printed, not lost."""
         try:
-            await asyncio.sleep_ms(GRACE_MS)
+            await asyncio.sleep_ms(delay_ms)
             await action()
         except Exception as e:
             sys.print_exception(e)
+
+    async def _act(self, action):
+        """An apply's (or a reset's) action: new requests wait until it ran."""
+        try:
+            await self._later(action)
         finally:
             self._busy = False
 
@@ -227,7 +233,7 @@ class Provisioning:
             del store
             unload("store")
         self._busy = True
-        asyncio.create_task(self._later(self._restart))
+        asyncio.create_task(self._act(self._restart))
         return {"ok": True, "next": "config erased; restarting into first-boot provisioning"}
 
     # ---- reactions to the Wi-Fi service ----
@@ -238,10 +244,10 @@ class Provisioning:
             # SPEC 5: open the provisioning AP, keep retrying in the background.
             self.log("station: could not join; opening the provisioning AP and retrying in the background")
             self.fallback = True
-            asyncio.create_task(self.enable())
+            asyncio.create_task(self._later(self.enable, 0))
         elif event == net.DHCP_DONE:
             if self.fallback:
-                asyncio.create_task(self._close_fallback())
+                asyncio.create_task(self._later(self._close_fallback, 0))
             else:
                 self.log(self.ready_line())
         if self._wifi_callback:
