@@ -8,6 +8,7 @@ import network
 from . import settings, unload, console
 from .wifi import Wifi
 from .service import Provisioning
+from .tcp import TcpServer
 
 
 async def main():
@@ -22,6 +23,7 @@ async def main():
             network.hostname("wifiprov-" + uid[-4:])
         wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
         service = Provisioning(path, wifi, config, machine.reset)
+        service.add_server(TcpServer(service, settings.TCP_PORT))
         startup.show_config(service)
     finally:
         del startup

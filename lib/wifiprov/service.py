@@ -116,7 +116,7 @@ class Provisioning:
         """Validate, persist, fire the event, answer; act a moment later.
         Returns the answer: {"ok": True, ...} or {"ok": False, "error": ...}."""
         if self._busy:
-            return self._fail("busy: the previous configuration is still being applied; try again in a few seconds")
+            return self.refuse("busy: the previous configuration is still being applied; try again in a few seconds")
         from . import config as cfg  # loaded for this request only
 
         try:
@@ -125,7 +125,7 @@ class Provisioning:
             data = cfg.event_data(new)
             text, action = cfg.plan(new, changed, self.enabled, self.wifi.state == net.UP)
         except cfg.ConfigError as e:
-            return self._fail(str(e))
+            return self.refuse(str(e))
         finally:
             del cfg
             unload("config")
@@ -136,7 +136,7 @@ class Provisioning:
             try:
                 saved = store.save(self.config_path, new)
             except OSError as e:
-                return self._fail("the configuration could not be saved to flash (%s); nothing changed" % e)
+                return self.refuse("the configuration could not be saved to flash (%s); nothing changed" % e)
             finally:
                 del store
                 unload("store")
@@ -180,7 +180,8 @@ class Provisioning:
             await self.disable()
         await self.enable()
 
-    def _fail(self, reason):
+    def refuse(self, reason):
+        """Answer a request that cannot be applied, with PROV_FAILURE."""
         self._fire(PROV_FAILURE, {"reason": reason})
         return {"ok": False, "error": reason}
 

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Provision a wifiprov board over TCP (port 6666) from a laptop.
+
+    wifiprov.py [--host H] [--port N] [--timeout S] [--raw] COMMAND ...
+
+    json FILE|-                         send a config document (SPEC 4)
+    apply SSID --auth N [--password P]  the phone app's apply (1 open, 2 WPA/WPA2, 4 WPA3)
+    scan | status | get                 ask the board
+
+Join the board's access point first; it answers at 192.168.4.1 on esp32 and
+rp2 (the default --host). Exit code: 0 when the board answered ok, 1 when it
+answered an error, 2 when it could not be reached or did not answer.
+"""
+import argparse
+import json
+import socket
+import sys
+
+AUTH = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: "WPA3"}
+
+
+class ClientError(Exception):
+    """The board could not be reached, or answered nothing usable."""
+
+
+def exchange(host, port, message, timeout):
+    """Send one message, return the board's one-line JSON answer."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(message)
+            reply = b""
+            while not reply.endswith(b"\n"):
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+    except OSError as e:
+        raise ClientError("cannot talk to %s:%d: %s (joined the board's access point?)" % (host, port, e))
+    if not reply:
+        raise ClientError("%s:%d closed the connection without an answer" % (host, port))
+    try:
+        return json.loads(reply)
+    except ValueError:
+        raise ClientError("the answer is not JSON: %r" % reply[:200])
+
+
+def message_for(args):
+    if args.command == "json":
+        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+        try:
+            doc = json.loads(text)
+        except ValueError as e:
+            raise ClientError("%s is not valid JSON: %s" % (args.file, e))
+        return (json.dumps(doc, separators=(",", ":")) + "\n").encode()
+    if args.command == "apply":
+        return ("apply,%s,%d,%s,NULL" % (args.ssid, args.auth, args.password)).encode()
+    return (json.dumps({"cmd": args.command}) + "\n").encode()
+
+
+def show(answer):
+    """Print an answer for a person."""
+    if not answer.get("ok"):
+        print("ERROR: %s" % answer.get("error", answer))
+        return
+    if "networks" in answer:
+        print("%-34s %5s %3s  %s" % ("SSID", "RSSI", "CH", "SECURITY"))
+        for n in answer["networks"]:
+            name = n["ssid"] if n["ssid"] is not None else "0x" + n["ssid_hex"]
+            print("%-34s %5d %3d  %s" % (name, n["rssi"], n["channel"], AUTH.get(n["auth"], "unknown")))
+    elif "config" in answer:
+        print(json.dumps(answer["config"], indent=2, sort_keys=True))
+    elif "sta" in answer:
+        sta, ap = answer["sta"], answer["ap"]
+        print("mode: %s%s" % ("STA" if answer["mode"] == 0 else "AP", ", fallback AP" if answer["fallback"] else ""))
+        print("station: %s%s%s" % (sta["state"], ' "%s"' % sta["ssid"] if sta["ssid"] else "",
+                                   ": " + sta["reason"] if sta["reason"] else ""))
+        print("ip: %s" % (sta["ip"] or "-"))
+        print("access point: %s" % ('up "%s" ch %d, %d clients' % (ap["ssid"], ap["channel"], ap["clients"])
+                                    if ap["up"] else "down"))
+        print("heap: %d bytes used, %d free" % (answer["heap"]["alloc"], answer["heap"]["free"]))
+    else:
+        print("OK: %s" % answer.get("next", "done"))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0], epilog=__doc__.split("\n\n", 2)[2],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--host", default="192.168.4.1", help="the board's address (default 192.168.4.1)")
+    ap.add_argument("--port", type=int, default=6666)
+    ap.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the answer (default 10)")
+    ap.add_argument("--raw", action="store_true", help="print the answer's JSON as it came")
+    sub = ap.add_subparsers(dest="command", required=True)
+    sub.add_parser("json", help="send a config document").add_argument("file", help="a JSON file, or - for stdin")
+    p = sub.add_parser("apply", help="the phone app's apply message")
+    p.add_argument("ssid")
+    p.add_argument("--auth", type=int, choices=(1, 2, 4), required=True, help="1 open, 2 WPA/WPA2, 4 WPA3")
+    p.add_argument("--password", default="")
+    for name in ("scan", "status", "get"):
+        sub.add_parser(name, help="ask the board for its %s" % name)
+    args = ap.parse_args(argv)
+    try:
+        answer = exchange(args.host, args.port, message_for(args), args.timeout)
+    except ClientError as e:
+        print("error: %s" % e, file=sys.stderr)
+        return 2
+    if args.raw:
+        print(json.dumps(answer))
+    else:
+        show(answer)
+    return 0 if answer.get("ok") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
