@@ -48,11 +48,11 @@ def parse(argv):
     return ap.parse_args(argv)
 
 
-def environment(args, lib):
+def environment(args, lib, shims):
     env = dict(os.environ)
     env.update({
         # .frozen first: the unix port's asyncio is frozen into the binary.
-        "MICROPYPATH": os.pathsep.join([".frozen", str(SHIMS), str(lib)]),
+        "MICROPYPATH": os.pathsep.join([".frozen", str(shims), str(lib)]),
         "WIFIPROV_FLASH": str(Path(args.flash).resolve()),
         "WIFIPROV_WORLD": str(Path(args.world).resolve()),
         "WIFIPROV_BIND": args.bind,
@@ -71,6 +71,9 @@ def main(argv=None):
     try:
         micropython = mpy.find_tool("micropython")
         lib = ROOT / "lib" if args.source else mpy.build()
+        # The shims are compiled too: importing source would cost the
+        # firmware's heap a compile on every import of _simradio.
+        shims = SHIMS if args.source else mpy.build(ROOT / "build" / "sim-mpy", lib=SHIMS)
     except mpy.BuildError as e:
         print("error: %s" % e, file=sys.stderr)
         return 2
@@ -79,7 +82,7 @@ def main(argv=None):
     if args.heap:
         cmd += ["-X", "heapsize=" + args.heap]
     cmd.append(str(ROOT / "main.py"))
-    env = environment(args, lib)
+    env = environment(args, lib, shims)
     say("flash %s, world %s, address %s" % (args.flash, args.world, args.bind))
     for _ in range(args.max_restarts + 1):
         try:

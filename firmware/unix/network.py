@@ -3,12 +3,12 @@
 # constants, status codes and config() rules. Nearby networks and connect
 # outcomes come from the world file, re-read on every scan and connect, and
 # when it changes under a live link (so a test can take a network away).
-# Kept small: on the host this code shares the firmware's heap, where on a
-# board the network module is C.
+# Only thin methods stay imported; the work is in _simradio, imported per call
+# (on a board this module is C and costs the heap nothing).
+import gc
 import os
-import json
+import sys
 import time
-from binascii import unhexlify
 
 STA_IF = 0
 AP_IF = 1
@@ -21,14 +21,33 @@ STAT_WRONG_PASSWORD = 202
 STAT_ASSOC_FAIL = 203
 STAT_HANDSHAKE_TIMEOUT = 204
 
-_WORLD = os.getenv("WIFIPROV_WORLD") or "firmware/unix/world.json"
 _IP = os.getenv("WIFIPROV_BIND") or "127.0.0.1"
-_AUTHMODE = (0, 0, 1, 4, 3, 7, 6)  # world auth 1..6 (the config's numbers) -> esp32 authmode
+_WORLD = os.getenv("WIFIPROV_WORLD") or "firmware/unix/world.json"
+_CODES = (STAT_GOT_IP, STAT_WRONG_PASSWORD, STAT_NO_AP_FOUND)
 _host = {"country": "XX", "hostname": "mpy-unix"}
 # Interface state lives here, not in the objects: as on a board, every
 # WLAN(STA_IF) is a handle on the same radio.
 _if = ({"active": False, "join": None}, {"active": False, "ssid": "MPY", "key": "", "channel": 1,
                                          "security": 0, "hidden": False})
+
+
+def _sim(work, *args):
+    """Run one function of _simradio, then drop the module and its garbage."""
+    import _simradio
+
+    try:
+        return getattr(_simradio, work)(*args)
+    finally:
+        del sys.modules["_simradio"]
+        del _simradio
+        gc.collect()
+
+
+def _mtime():
+    try:
+        return os.stat(_WORLD)[8]
+    except OSError:
+        return None
 
 
 def country(code=None):
@@ -41,35 +60,6 @@ def hostname(name=None):
     if name is None:
         return _host["hostname"]
     _host["hostname"] = name
-
-
-def _networks():
-    try:
-        with open(_WORLD) as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        print("sim: world file %s unusable: %r" % (_WORLD, e))
-        return {"networks": []}
-
-
-def _mtime():
-    try:
-        return os.stat(_WORLD)[8]
-    except OSError:
-        return None
-
-
-def _ssid(net):
-    return unhexlify(net["ssid_hex"]) if "ssid_hex" in net else net["ssid"].encode()
-
-
-def _outcome(world, ssid, key):
-    for net in world["networks"]:
-        if _ssid(net) == ssid:
-            if net.get("auth", 1) == 1 or net.get("password") == key:
-                return STAT_GOT_IP
-            return STAT_WRONG_PASSWORD
-    return STAT_NO_AP_FOUND
 
 
 class WLAN:
@@ -106,7 +96,7 @@ class WLAN:
     def config(self, *args, **kw):
         s = self._s
         if args:
-            key = {"essid": "ssid"}.get(args[0], args[0])
+            key = "ssid" if args[0] == "essid" else args[0]
             if key == "hostname":
                 return _host["hostname"]
             if key not in s or key in ("key", "join"):  # esp32 never reads a key back
@@ -114,32 +104,14 @@ class WLAN:
             return s[key]
         if not s["active"]:
             raise OSError("Wifi Not Started")  # esp32: configure after active(True)
-        new = dict(s)
-        for key, value in kw.items():
-            key = {"essid": "ssid", "password": "key", "authmode": "security"}.get(key, key)
-            if key == "hostname":
-                _host["hostname"] = value
-            elif key in ("ssid", "key", "channel", "security", "hidden") or key == "reconnects":
-                new[key] = value
-            else:
-                raise ValueError("unknown config param")
-        if self._n == AP_IF:
-            new["ssid"] = new["ssid"].encode()[:32].decode()  # esp32 silently cuts at 32
-            if not 1 <= new["channel"] <= 14:
-                raise OSError("Wifi Invalid Arg")
-            if new["security"] and len(new["key"]) < 8:
-                raise OSError("Wifi Invalid Password")  # ESP-IDF refuses a short WPA key
-        s.update(new)
+        _sim("configure", s, self._n == AP_IF, _host, kw)
         if self._n == AP_IF:
             self._say("config")
 
     def connect(self, ssid, key=None, *, bssid=None):
         if self._n != STA_IF or not self._s["active"]:
             raise OSError("STA must be active")
-        world = _networks()
-        ssid = ssid.encode() if isinstance(ssid, str) else ssid
-        self._s["join"] = {"ssid": ssid, "key": key, "code": _outcome(world, ssid, key), "mtime": _mtime(),
-                           "t": time.ticks_ms(), "ms": world.get("connect_ms", 300)}
+        self._s["join"] = _sim("join", ssid, key, _CODES)
 
     def disconnect(self):
         self._s["join"] = None
@@ -155,10 +127,7 @@ class WLAN:
         if time.ticks_diff(time.ticks_ms(), join["t"]) < join["ms"]:
             return STAT_CONNECTING
         if join["code"] == STAT_GOT_IP and join["mtime"] != _mtime():
-            # The world changed under a live link: is our network still there?
-            join["mtime"] = _mtime()
-            code = _outcome(_networks(), join["ssid"], join["key"])
-            join["code"] = STAT_BEACON_TIMEOUT if code == STAT_NO_AP_FOUND else code
+            _sim("recheck", join, _CODES, STAT_BEACON_TIMEOUT)
         return join["code"]
 
     def isconnected(self):
@@ -167,13 +136,7 @@ class WLAN:
     def scan(self):
         if self._n != STA_IF or not self._s["active"]:
             raise OSError("STA must be active")
-        found = []
-        for i, net in enumerate(_networks()["networks"]):
-            # esp32 reports a hidden network with no name, and cuts a name at NUL
-            ssid = b"" if net.get("hidden") else _ssid(net).split(b"\x00")[0]
-            found.append((ssid, bytes((2, 0, 0, 0, 0, i)), net.get("channel", 1), net.get("rssi", -70),
-                          _AUTHMODE[net.get("auth", 1)], False))
-        return found
+        return _sim("scan")
 
     def ifconfig(self):
         up = self._s["active"] if self._n == AP_IF else self.isconnected()

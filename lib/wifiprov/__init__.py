@@ -7,6 +7,20 @@ AUTH_NAMES = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: 
 MODE_NAMES = ("STA", "AP")
 
 
+def use(name):
+    """Import a submodule for one job; unload(name) when the job is done.
+    Collects first, at the caller's shallow stack: a collect forced deep
+    inside the import would leave alive what stale stack pointers pin, and
+    the import then fails on a heap that is mostly garbage."""
+    import gc
+    import sys
+
+    gc.collect()
+    full = "wifiprov." + name
+    __import__(full)
+    return sys.modules[full]
+
+
 def unload(name):
     """Forget a submodule imported for one job (boot, an apply, a console
     command) so the GC can reclaim its code: deployed as .mpy, code lives in

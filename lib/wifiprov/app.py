@@ -5,14 +5,14 @@ import asyncio
 import machine
 import network
 
-from . import settings, unload, console
+from . import settings, unload, use, console
 from .wifi import Wifi
 from .service import Provisioning
 from .tcp import TcpServer
 
 
 async def main():
-    from . import startup
+    startup = use("startup")
 
     uid = "".join("%02x" % b for b in machine.unique_id())
     path = settings.FLASH_ROOT + "/wifiprov.json"

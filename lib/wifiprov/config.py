@@ -1,8 +1,7 @@
-# The config document: first-boot defaults, the one validation function every
-# transport uses, and what an applied config does next. Loaded for a job
-# (boot, an apply) and unloaded after: see wifiprov.unload(). The file on
-# flash is wifiprov.store's.
-import os
+# The config document's rules: the one validation function every transport
+# uses. Loaded for a job (boot, an apply) and unloaded after: see
+# wifiprov.unload(). First-boot defaults are wifiprov.startup's, the file on
+# flash wifiprov.store's, what an applied config does next wifiprov.outcome's.
 from micropython import const
 
 from . import AUTH_NAMES, MODE_NAMES
@@ -24,35 +23,8 @@ _AP_KEYS = ("ch", "ssidv", "auth", "SSID", "PWD")
 _STA_DEFAULTS = {"ch": 0, "auto": 1, "auth": 4, "SSID": "", "PWD": ""}
 _AP_DEFAULTS = {"ch": 1, "ssidv": 1, "auth": 4, "SSID": "", "PWD": ""}
 
-# 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
-# to misread when typing the passphrase from a console into a phone.
-_PASS_ALPHABET = b"abcdefghijkmnpqrstuvwxyz23456789"
-AP_PASSPHRASE_LEN = const(12)  # 60 bits from os.urandom
-
-
 class ConfigError(ValueError):
     """A user's mistake in a config document; the text names field and rule."""
-
-
-def random_passphrase(n=AP_PASSPHRASE_LEN):
-    return "".join(chr(_PASS_ALPHABET[b & 31]) for b in os.urandom(n))
-
-
-def defaults(uid_hex):
-    """The first-boot config: a visible WPA2 AP with a per-device SSID and a
-    fresh random passphrase; no station network."""
-    return {
-        "mode": MODE_AP,
-        "save_config": 1,
-        "countrycode": "GEN",
-        "AP": {
-            "ch": 1,
-            "ssidv": 1,
-            "auth": 4,
-            "SSID": "wifiprov-" + uid_hex[-4:].upper(),
-            "PWD": random_passphrase(),
-        },
-    }
 
 
 def _int(value, name, lo, hi, what):
@@ -190,31 +162,3 @@ def validate(msg, current):
         _check_section(name, sec, country, name == "AP")
         new[name] = sec
     return new
-
-
-def event_data(config):
-    """PROV_COMPLETE's data (the seed's SYS_WINCS_WIFI_PARAM_t)."""
-    sec = config["STA"] if config["mode"] == MODE_STA else config["AP"]
-    return {"mode": config["mode"], "ssid": sec["SSID"], "passphrase": sec["PWD"], "security": sec["auth"],
-            "autoconnect": sec.get("auto", 0), "channel": sec["ch"]}
-
-
-def plan(new, changed, ap_up, sta_up):
-    """What an applied config does next (SPEC 6): the words for the user and
-    the name of the service's method that does it (or None)."""
-    if new["mode"] == MODE_AP:
-        ap = new["AP"]
-        if not changed and ap_up:
-            return "unchanged: the access point keeps running", None
-        return 'access point restarting as "%s" on channel %d' % (ap["SSID"], ap["ch"]), "_to_ap"
-    ssid = new["STA"]["SSID"]
-    if ap_up:  # AP mode, or the fallback AP
-        if new["save_config"]:
-            return 'saved; restarting in 2 s to join "%s"' % ssid, "_restart"
-        return ('joining "%s" now, without a restart; not saved, so a reset returns to the saved settings'
-                % ssid), "_to_sta"
-    if not new["STA"]["auto"]:
-        return 'auto-connect is off: type "wifiprov connect" to join "%s"' % ssid, "_stay_idle"
-    if not changed and sta_up:
-        return 'unchanged: already connected to "%s"' % ssid, None
-    return 'joining "%s"' % ssid, "_to_sta"

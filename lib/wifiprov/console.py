@@ -4,7 +4,7 @@ import sys
 import asyncio
 from micropython import const
 
-from . import unload
+from . import unload, use
 
 # A longer line is refused and skipped to its end rather than buffered: the
 # longest valid `wifiprov set` is about 240 bytes.
@@ -64,13 +64,17 @@ def answer(out, result):
 async def _execute(service, raw):
     message = None
     try:
-        from . import cli
+        cli = use("cli")
 
         message = await cli.execute(service, raw)
     except Exception as e:  # a bug in one command must not end the console
         sys.print_exception(e)
         print("ERROR: internal error: %r" % e)
     finally:
+        unload("report")
         unload("cli")  # before an apply: its validation needs the room
     if message:
-        answer(print, service.apply(message))
+        try:
+            answer(print, service.apply(message))
+        except MemoryError:
+            print("ERROR: out of memory; try again")

@@ -1,5 +1,5 @@
-# Read-only answers for any transport: the status and the masked config.
-# Imported for one answer, unloaded after.
+# Read-only answers for any transport: the status, the masked config, a
+# scan. Imported by the console and the servers for one answer.
 import gc
 
 
@@ -12,7 +12,7 @@ def status(service):
         "mode": service.config["mode"],
         "provisioning": service.enabled,
         "fallback": service.fallback,
-        "sta": {"state": wifi.state, "reason": wifi.reason, "attempts": wifi.attempts, "ip": wifi.ip,
+        "sta": {"state": wifi.state, "reason": wifi.reason_text(), "attempts": wifi.attempts, "ip": wifi.ip,
                 "ssid": wifi.target["SSID"] if wifi.target else None},
         "ap": {"up": wifi.ap.active(), "ssid": ap["SSID"], "channel": ap["ch"], "clients": wifi.ap_clients()},
         "servers": {s.name: s.port for s in service.servers} if service.enabled else {},
@@ -29,3 +29,7 @@ def config(service):
             value["PWD"] = "********" if value["PWD"] else ""
         out[key] = value
     return {"ok": True, "config": out}
+
+
+def scan(service):
+    return {"ok": True, "networks": service.wifi.scan()}

@@ -7,7 +7,7 @@ import sys
 import asyncio
 from micropython import const
 
-from . import settings, unload
+from . import settings, unload, use
 from . import wifi as net
 
 PROV_COMPLETE = "PROV_COMPLETE"
@@ -117,21 +117,27 @@ class Provisioning:
         Returns the answer: {"ok": True, ...} or {"ok": False, "error": ...}."""
         if self._busy:
             return self.refuse("busy: the previous configuration is still being applied; try again in a few seconds")
-        from . import config as cfg  # loaded for this request only
+        cfg = use("config")  # loaded for this request only
 
         try:
             new = cfg.validate(msg, self.config)
-            changed = new != self.config
-            data = cfg.event_data(new)
-            text, action = cfg.plan(new, changed, self.enabled, self.wifi.state == net.UP)
         except cfg.ConfigError as e:
             return self.refuse(str(e))
         finally:
             del cfg
             unload("config")
+        outcome = use("outcome")
+
+        try:
+            changed = new != self.config
+            data = outcome.event_data(new)
+            text, action = outcome.plan(new, changed, self.enabled, self.wifi.state == net.UP)
+        finally:
+            del outcome
+            unload("outcome")
         saved = False
         if new["save_config"]:
-            from . import store
+            store = use("store")
 
             try:
                 saved = store.save(self.config_path, new)
@@ -193,24 +199,8 @@ class Provisioning:
             except Exception as e:  # the application's bug must not stop provisioning
                 sys.print_exception(e)
 
-    # ---- commands (console and the transports' extensions) ----
-
-    def get(self):
-        return self._report("config")
-
-    def status(self):
-        return self._report("status")
-
-    def _report(self, what):
-        from . import report
-
-        try:
-            return getattr(report, what)(self)
-        finally:
-            unload("report")
-
-    def scan(self):
-        return {"ok": True, "networks": self.wifi.scan()}
+    # ---- commands (console and the transports' extensions); the read-only
+    # answers (status, config, scan) are wifiprov.report's ----
 
     def connect(self):
         sta = self.config.get("STA")
@@ -224,7 +214,7 @@ class Provisioning:
         return {"ok": True, "next": "station disconnected; it stays down until wifiprov connect"}
 
     def factory_reset(self):
-        from . import store
+        store = use("store")
 
         try:
             store.erase(self.config_path)

@@ -1,12 +1,40 @@
 # Boot-time work (SPEC 5 steps 1-2): load the config, or make and save the
 # first-boot defaults, and print the banner. Imported once, unloaded after.
+import os
 import sys
+from micropython import const
 
-from . import __version__, unload
+from . import __version__, unload, use
+
+# 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
+# to misread when typing the passphrase from a console into a phone.
+_PASS_ALPHABET = b"abcdefghijkmnpqrstuvwxyz23456789"
+AP_PASSPHRASE_LEN = const(12)  # 60 bits from os.urandom
+
+
+def random_passphrase(n=AP_PASSPHRASE_LEN):
+    return "".join(chr(_PASS_ALPHABET[b & 31]) for b in os.urandom(n))
+
+
+def defaults(uid_hex):
+    """The first-boot config: a visible WPA2 AP with a per-device SSID and a
+    fresh random passphrase; no station network."""
+    return {
+        "mode": 1,  # AP
+        "save_config": 1,
+        "countrycode": "GEN",
+        "AP": {
+            "ch": 1,
+            "ssidv": 1,
+            "auth": 4,
+            "SSID": "wifiprov-" + uid_hex[-4:].upper(),
+            "PWD": random_passphrase(),
+        },
+    }
 
 
 def load(path, uid):
-    from . import config as cfg, store
+    store = use("store")
 
     try:
         config, source = store.load(path, print)
@@ -14,18 +42,18 @@ def load(path, uid):
             print("config: loaded %s" % source)
             return config
         if config is None:
-            config = cfg.defaults(uid)
+            config = defaults(uid)
             print("config: no valid config on flash; first-boot defaults: provisioning AP with a new passphrase")
         else:  # a hand-written STA-only file: the fallback AP needs an AP section
-            config["AP"] = cfg.defaults(uid)["AP"]
+            config["AP"] = defaults(uid)["AP"]
         try:
             store.save(path, config)  # the passphrase must survive a reboot
         except OSError as e:
             print("config: could not save (%s); it holds until the next reset" % e)
         return config
     finally:
-        unload("config")
         unload("store")
+        unload("config")  # store validates with it
 
 
 def banner(uid):
@@ -35,12 +63,14 @@ def banner(uid):
 
 
 def show_config(service):
-    from . import cli
+    cli = use("cli")
+    report = use("report")
 
     try:
-        for line in cli.format_config(service.get()["config"]):
+        for line in cli.format_config(report.config(service)["config"]):
             print("config: " + line)
     finally:
+        unload("report")
         unload("cli")
     config = service.config
     if config["mode"] == 1:

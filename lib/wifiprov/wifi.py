@@ -6,7 +6,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import settings, unload
+from . import settings, unload, use
 
 CONNECTED = "CONNECTED"
 DISCONNECTED = "DISCONNECTED"
@@ -47,7 +47,7 @@ class Wifi:
     # ---- access point and scan (the work itself is in wifiprov.radio) ----
 
     def start_ap(self, section, country):
-        from . import radio
+        radio = use("radio")
 
         try:
             radio.start_ap(self.net, self.ap, section, country)
@@ -62,7 +62,7 @@ class Wifi:
         return self._address(self.ap)
 
     def scan(self):
-        from . import radio
+        radio = use("radio")
 
         try:
             found = radio.scan(self.net, self.sta)
@@ -144,6 +144,12 @@ class Wifi:
         target = self.target
         self._wake.clear()
         delay = settings.BACKOFF_MS
+        if not self.sta.active():
+            self.sta.active(True)
+        try:
+            self.sta.config(reconnects=1)  # esp32: report a failure instead of retrying for ever
+        except (ValueError, TypeError, OSError):
+            pass
         while self.target is target:
             self.state = CONNECTING
             reason = await self._attempt(target)
@@ -156,22 +162,29 @@ class Wifi:
             self.reason = reason
             if self.attempts == ATTEMPTS:
                 self.state = FAILED
-                self.on_event(AUTO_CONNECT_FAIL, {"ssid": target["SSID"], "reason": reason, "attempts": ATTEMPTS})
+                self.on_event(AUTO_CONNECT_FAIL, {"ssid": target["SSID"], "reason": self.reason_text(),
+                                                  "attempts": ATTEMPTS})
             elif self.attempts > ATTEMPTS:
                 self.state = FAILED
             if await self._pause(delay):
                 return  # new orders: the main loop looks again
             delay = min(delay * 2, settings.RETRY_MAX_MS)
 
-    async def _attempt(self, target):
-        """One try at joining; None when the link is up, else the reason."""
-        sta = self.sta
-        if not sta.active():
-            sta.active(True)
+    def reason_text(self):
+        """Why the station is not up, in words; None when it is."""
+        if not isinstance(self.reason, int):
+            return self.reason
+        radio = use("radio")
+
         try:
-            sta.config(reconnects=1)  # esp32: report a failure instead of retrying for ever
-        except (ValueError, TypeError, OSError):
-            pass
+            return radio.reason(self.net, self.reason)
+        finally:
+            unload("radio")
+
+    async def _attempt(self, target):
+        """One try at joining: None when the link is up, else why not (the
+        port's status code, or text); codes become text only when shown."""
+        sta = self.sta
         try:
             sta.disconnect()  # esp32 refuses connect() while a join is in progress
         except OSError:
@@ -189,12 +202,7 @@ class Wifi:
                 return None
             if code not in self._connecting:
                 sta.disconnect()
-                from . import radio
-
-                try:
-                    return radio.reason(self.net, code)
-                finally:
-                    unload("radio")
+                return code
         sta.disconnect()
         return "timed out after %d s" % (settings.ATTEMPT_TIMEOUT_MS // 1000)
 
@@ -221,7 +229,7 @@ class Wifi:
 
     async def _set_clock(self):
         await asyncio.sleep_ms(0)  # let the link-up events be handled first
-        from . import radio
+        radio = use("radio")
 
         try:
             utc = radio.set_clock(settings.NTP_HOST)

@@ -1,0 +1,86 @@
+# The simulated radio's work, for firmware/unix/network.py (never goes onto a
+# board): reading the world file, deciding connect outcomes, scanning,
+# checking config() values. Imported per call and dropped after, so the
+# simulator's Python costs the firmware's heap as little as possible (on a
+# board this is C and costs none of it).
+import os
+import json
+import time
+from binascii import unhexlify
+
+_WORLD = os.getenv("WIFIPROV_WORLD") or "firmware/unix/world.json"
+_AUTHMODE = (0, 0, 1, 4, 3, 7, 6)  # world auth 1..6 (the config's numbers) -> esp32 authmode
+_ALIASES = {"essid": "ssid", "password": "key", "authmode": "security"}
+
+
+def _world():
+    try:
+        with open(_WORLD) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        print("sim: world file %s unusable: %r" % (_WORLD, e))
+        return {"networks": []}
+
+
+def _mtime():
+    try:
+        return os.stat(_WORLD)[8]
+    except OSError:
+        return None
+
+
+def _ssid(net):
+    return unhexlify(net["ssid_hex"]) if "ssid_hex" in net else net["ssid"].encode()
+
+
+def _outcome(world, ssid, key, codes):
+    for net in world["networks"]:
+        if _ssid(net) == ssid:
+            if net.get("auth", 1) == 1 or net.get("password") == key:
+                return codes[0]
+            return codes[1]
+    return codes[2]
+
+
+def join(ssid, key, codes):
+    """codes: (GOT_IP, WRONG_PASSWORD, NO_AP_FOUND)."""
+    world = _world()
+    ssid = ssid.encode() if isinstance(ssid, str) else ssid
+    return {"ssid": ssid, "key": key, "code": _outcome(world, ssid, key, codes), "mtime": _mtime(),
+            "t": time.ticks_ms(), "ms": world.get("connect_ms", 300)}
+
+
+def recheck(join, codes, lost):
+    """The world file changed under a live link: is our network still there?"""
+    join["mtime"] = _mtime()
+    code = _outcome(_world(), join["ssid"], join["key"], codes)
+    join["code"] = lost if code == codes[2] else code
+
+
+def scan():
+    found = []
+    for i, net in enumerate(_world()["networks"]):
+        # esp32 reports a hidden network with no name, and cuts a name at NUL
+        ssid = b"" if net.get("hidden") else _ssid(net).split(b"\x00")[0]
+        found.append((ssid, bytes((2, 0, 0, 0, 0, i)), net.get("channel", 1), net.get("rssi", -70),
+                      _AUTHMODE[net.get("auth", 1)], False))
+    return found
+
+
+def configure(state, is_ap, host, kw):
+    new = dict(state)
+    for key, value in kw.items():
+        key = _ALIASES.get(key, key)
+        if key == "hostname":
+            host["hostname"] = value
+        elif key in ("ssid", "key", "channel", "security", "hidden", "reconnects"):
+            new[key] = value
+        else:
+            raise ValueError("unknown config param")
+    if is_ap:
+        new["ssid"] = new["ssid"].encode()[:32].decode()  # esp32 silently cuts at 32
+        if not 1 <= new["channel"] <= 14:
+            raise OSError("Wifi Invalid Arg")
+        if new["security"] and len(new["key"]) < 8:
+            raise OSError("Wifi Invalid Password")  # ESP-IDF refuses a short WPA key
+    state.update(new)
