@@ -234,6 +234,25 @@ def test_slow_client_is_dropped_while_another_provisions(ap_board):
     assert closed_after is not None and closed_after <= 12
 
 
+def test_client_trickling_text_is_dropped(ap_board):
+    started = time.monotonic()
+    answers = []
+    with connect(ap_board, timeout=15) as sock:
+        try:
+            for byte in b"apply,HomeNet,2,secret,NULL":
+                sock.sendall(bytes([byte]))
+                answer = read_answer(sock)
+                if answer is None:
+                    break
+                answers.append(answer)
+                time.sleep(1)
+        except OSError:
+            pass
+    assert time.monotonic() - started < 10
+    assert answers[-1] == {"ok": False, "error": "3 refused messages in a row; closing"}
+    assert ask(ap_board, b'{"cmd": "get"}\n')["ok"] is True
+
+
 def run_client(sim, *args, stdin=None):
     return subprocess.run([sys.executable, str(ROOT / "tools" / "wifiprov.py"), "--host", "127.0.0.1",
                            "--port", str(sim.ports["tcp"]), *args],

@@ -18,6 +18,9 @@ PAUSE_MS = const(250)  # a pause this long ends a message: the phone app sends n
 MESSAGE_MS = const(10000)  # a message must be whole this long after its first byte (slow clients)
 IDLE_MS = const(20000)  # a connection with nothing to say is closed after this
 WRITE_MS = const(5000)  # an answer must be taken by the client within this
+# Refused messages in a row that close a connection: a client trickling bytes
+# of text (each pause ending a message) must not hold a slot for ever.
+MAX_REFUSED = const(3)
 
 _BUSY = b'{"ok": false, "error": "busy: too many clients are connected; try again in a moment"}\n'
 
@@ -88,7 +91,11 @@ class TcpServer:
         depth = 0  # JSON object nesting at `scanned`
         in_string = escaped = False
         first = 0  # ticks of the current message's first byte
+        refused = 0  # refused messages in a row
         while True:
+            if refused >= MAX_REFUSED:
+                await self._send(writer, {"ok": False, "error": "%d refused messages in a row; closing" % refused})
+                return
             end = 0
             while scanned < used and not end:
                 b = buf[scanned]
@@ -120,7 +127,7 @@ class TcpServer:
                 scanned = depth = 0
                 in_string = escaped = False
                 first = time.ticks_ms()
-                await self._answer(writer, message)
+                refused = await self._answer(writer, message, refused)
                 continue
             if used == MAX_MESSAGE:
                 await self._send(writer, {"ok": False, "error": "message longer than %d bytes; closing" % MAX_MESSAGE})
@@ -143,20 +150,21 @@ class TcpServer:
                 end = used  # a pause after a plain-text message: it is whole
                 message = bytes(view[:end])
                 used = scanned = 0
-                await self._answer(writer, message)
+                refused = await self._answer(writer, message, refused)
                 continue
             if not n:
                 if used and not depth:
-                    await self._answer(writer, bytes(view[:used]))  # written, then closed
+                    await self._answer(writer, bytes(view[:used]), 0)  # written, then closed
                 return
             if not used:
                 first = time.ticks_ms()
             used += n
 
-    async def _answer(self, writer, message):
+    async def _answer(self, writer, message, refused):
+        """Answer one message; return the count of refused ones in a row."""
         message = message.strip()
         if not message:
-            return
+            return refused
         try:
             tcp_messages = use("tcp_messages")  # what a message means: loaded per message
 
@@ -173,6 +181,7 @@ class TcpServer:
             except MemoryError:
                 answer = {"ok": False, "error": "out of memory; try again"}
         await self._send(writer, answer)
+        return 0 if answer["ok"] else refused + 1
 
     async def _send(self, writer, answer):
         writer.write(json.dumps(answer) + "\n")
