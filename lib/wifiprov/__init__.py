@@ -7,6 +7,33 @@ AUTH_NAMES = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: 
 MODE_NAMES = ("STA", "AP")
 
 
+class ConfigError(ValueError):
+    """A user's mistake in a config document; the text names field and rule."""
+
+
+def check_int(value, name, lo, hi, what):
+    """value as an integer in lo..hi, or ConfigError naming the field. Here,
+    not in config or rules, because both validation phases need it."""
+    # bool is an int in Python; a JSON true is not a number here.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError("%s: must be an integer %s, not %s" % (name, what, kind_of(value)))
+    if not lo <= value <= hi:
+        raise ConfigError("%s: must be %s" % (name, what))
+    return value
+
+
+def kind_of(value):
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, (list, dict)):
+        return "a list or object"
+    return "a number with a fraction" if isinstance(value, float) else "a number"
+
+
 def use(name):
     """Import a submodule for one job; unload(name) when the job is done.
     Collects first, at the caller's shallow stack: a collect forced deep

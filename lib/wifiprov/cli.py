@@ -3,7 +3,7 @@
 # provisioning service. wifiprov.console reads the lines, imports this module
 # for one line and unloads it after, so its text costs no RAM in between.
 _MODE_AP = 1
-from . import AUTH_NAMES, MODE_NAMES, report, unload, use
+from . import AUTH_NAMES, MODE_NAMES, unload, use
 from .console import answer
 
 def split(line):
@@ -137,19 +137,19 @@ async def do_set(service, args, out):
 
 
 async def do_get(service, args, out):
-    for line in format_config(report.config(service)["config"]):
+    for line in format_config(use("report").config(service)["config"]):
         out(line)
 
 
 async def do_scan(service, args, out):
-    networks = report.scan(service)["networks"]
+    networks = use("report").scan(service)["networks"]
     out("%d networks" % len(networks))
     for ssid, channel, rssi, auth in networks:
         out("%-34s rssi=%d ch=%d security=%s" % (show_ssid(ssid), rssi, channel, AUTH_NAMES.get(auth, "unknown")))
 
 
 async def do_status(service, args, out):
-    s = report.status(service)
+    s = use("report").status(service)
     sta = s["sta"]
     out("mode: %d (%s)%s" % (s["mode"], MODE_NAMES[s["mode"]],
                              ", fallback AP open (the station could not join)" if s["fallback"] else ""))

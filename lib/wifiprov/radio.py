@@ -1,6 +1,5 @@
-# Access point, scan, failure reasons, clock: the radio work done rarely (at
-# enable, on a scan, when a join fails or succeeds), kept out of the resident
-# Wi-Fi supervisor. Imported for one job,
+# Access point, scan, clock: the radio work done rarely (at enable, on a
+# scan, when a join succeeds), kept out of the resident Wi-Fi supervisor. Imported for one job,
 # unloaded after. Port differences live here (esp32 vs rp2/cyw43).
 
 # Our auth numbers -> the port's security constants, best first. esp32 has
@@ -17,15 +16,6 @@ _SCAN_SECURITY = (("SEC_OPEN", 1), ("SEC_WEP", 2), ("SEC_WPA", 3), ("SEC_WPA2", 
                   ("SEC_WPA_WPA2", 3), ("SEC_WPA2_WPA3", 5), ("SEC_WPA3", 6))
 # Country codes of the config -> ISO codes for network.country().
 _COUNTRY = {"USA": "US", "EMEA": "EU", "JPN": "JP"}
-# Failure statuses -> the reason a user reads.
-_REASONS = (
-    ("STAT_WRONG_PASSWORD", "wrong password"),
-    ("STAT_NO_AP_FOUND", "network not found"),
-    ("STAT_CONNECT_FAIL", "connection refused"),
-    ("STAT_ASSOC_FAIL", "association refused"),
-    ("STAT_HANDSHAKE_TIMEOUT", "handshake timed out (often a wrong password)"),
-    ("STAT_BEACON_TIMEOUT", "signal lost"),
-)
 MAX_SCAN = 24  # networks kept from one scan: each costs RAM in every answer
 
 
@@ -87,14 +77,6 @@ def scan(net, sta):
         if ssid and (ssid not in best or entry[3] > best[ssid][2]):  # hidden ones have no name
             best[ssid] = (ssid, entry[2], entry[3], kinds.get(entry[4], 0))
     return sorted(best.values(), key=lambda n: -n[2])[:MAX_SCAN]
-
-
-def reason(net, code):
-    """Why a join failed, from the station's status code."""
-    for name, text in _REASONS:
-        if getattr(net, name, None) == code:
-            return text
-    return "failed (status %d)" % code
 
 
 def set_clock(host):

@@ -1,6 +1,16 @@
 # Read-only answers for any transport: the status, the masked config, a
-# scan. Imported by the console and the servers for one answer.
+# scan, why the station failed. Imported for one answer, unloaded after.
 import gc
+
+# Failure statuses -> the reason a user reads.
+_REASONS = (
+    ("STAT_WRONG_PASSWORD", "wrong password"),
+    ("STAT_NO_AP_FOUND", "network not found"),
+    ("STAT_CONNECT_FAIL", "connection refused"),
+    ("STAT_ASSOC_FAIL", "association refused"),
+    ("STAT_HANDSHAKE_TIMEOUT", "handshake timed out (often a wrong password)"),
+    ("STAT_BEACON_TIMEOUT", "signal lost"),
+)
 
 
 def status(service):
@@ -12,7 +22,9 @@ def status(service):
         "mode": service.config["mode"],
         "provisioning": service.enabled,
         "fallback": service.fallback,
-        "sta": {"state": wifi.state, "reason": wifi.reason_text(), "attempts": wifi.attempts, "ip": wifi.ip,
+        "sta": {"state": wifi.state,
+                "reason": reason(wifi.net, wifi.reason) if isinstance(wifi.reason, int) else wifi.reason,
+                "attempts": wifi.attempts, "ip": wifi.ip,
                 "ssid": wifi.target["SSID"] if wifi.target else None},
         "ap": {"up": wifi.ap.active(), "ssid": ap["SSID"], "channel": ap["ch"], "clients": wifi.ap_clients()},
         "servers": {s.name: s.port for s in service.servers} if service.enabled else {},
@@ -33,3 +45,11 @@ def config(service):
 
 def scan(service):
     return {"ok": True, "networks": service.wifi.scan()}
+
+
+def reason(net, code):
+    """Why a join failed, from the station's status code."""
+    for name, text in _REASONS:
+        if getattr(net, name, None) == code:
+            return text
+    return "failed (status %d)" % code

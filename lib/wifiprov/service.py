@@ -7,7 +7,7 @@ import sys
 import asyncio
 from micropython import const
 
-from . import settings, unload, use
+from . import ConfigError, settings, unload, use
 from . import wifi as net
 
 PROV_COMPLETE = "PROV_COMPLETE"
@@ -117,15 +117,20 @@ class Provisioning:
         Returns the answer: {"ok": True, ...} or {"ok": False, "error": ...}."""
         if self._busy:
             return self.refuse("busy: the previous configuration is still being applied; try again in a few seconds")
-        cfg = use("config")  # loaded for this request only
-
-        try:
-            new = cfg.validate(msg, self.config)
-        except cfg.ConfigError as e:
-            return self.refuse(str(e))
-        finally:
-            del cfg
-            unload("config")
+        # Validation in its two phases, loaded one after the other: together
+        # they would not fit beside everything else in a small heap.
+        for phase in ("config", "rules"):
+            module = use(phase)
+            try:
+                if phase == "config":
+                    new = module.structure(msg, self.config)
+                else:
+                    module.check_sections(new)
+            except ConfigError as e:
+                return self.refuse(str(e))
+            finally:
+                del module
+                unload(phase)
         outcome = use("outcome")
 
         try:

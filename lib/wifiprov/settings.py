@@ -27,7 +27,18 @@ ATTEMPT_TIMEOUT_MS = 20000
 # means (the simulator's host).
 NTP_HOST = "pool.ntp.org"
 
-try:
-    from wifiprov_board import *  # noqa: F401,F403  the board's overrides
-except ImportError:
-    pass
+def _override():
+    import sys
+
+    try:
+        import wifiprov_board
+    except ImportError:
+        return
+    here = globals()
+    for name in dir(wifiprov_board):
+        if name in here and name[0] != "_":
+            here[name] = getattr(wifiprov_board, name)
+    del sys.modules["wifiprov_board"]  # copied: its module need not stay in RAM
+
+
+_override()

@@ -53,7 +53,8 @@ def load(path, uid):
         return config
     finally:
         unload("store")
-        unload("config")  # store validates with it
+        unload("config")  # the store validated with these two
+        unload("rules")
 
 
 def banner(uid):

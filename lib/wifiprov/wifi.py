@@ -174,12 +174,12 @@ class Wifi:
         """Why the station is not up, in words; None when it is."""
         if not isinstance(self.reason, int):
             return self.reason
-        radio = use("radio")
+        report = use("report")
 
         try:
-            return radio.reason(self.net, self.reason)
+            return report.reason(self.net, self.reason)
         finally:
-            unload("radio")
+            unload("report")
 
     async def _attempt(self, target):
         """One try at joining: None when the link is up, else why not (the
