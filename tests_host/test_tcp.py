@@ -234,6 +234,15 @@ def test_slow_client_is_dropped_while_another_provisions(ap_board):
     assert closed_after is not None and closed_after <= 12
 
 
+def test_idle_client_is_dropped(ap_board):
+    started = time.monotonic()
+    with connect(ap_board, timeout=30) as sock:
+        answer = read_answer(sock)
+        assert answer == {"ok": False, "error": "idle for 20 s; closing"}
+        assert read_answer(sock) is None
+    assert 19 <= time.monotonic() - started < 25
+
+
 def test_client_trickling_text_is_dropped(ap_board):
     started = time.monotonic()
     answers = []
