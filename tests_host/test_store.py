@@ -2,7 +2,6 @@
 MicroPython unix port (the firmware's own code, not a copy)."""
 import json
 
-import pytest
 
 from conftest import ROOT, run_micropython
 

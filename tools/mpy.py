@@ -7,7 +7,6 @@ Prints where the compiled tree is. Only changed files are recompiled, and
 .mpy files whose source is gone are removed, so DIR mirrors lib/ exactly.
 """
 import argparse
-import os
 import shutil
 import subprocess
 import sys

@@ -3,7 +3,6 @@
 # MicroPython process with RESET_EXIT_CODE and tools/sim.py starts a new one
 # on the same flash and console.
 import os
-import sys
 from binascii import crc32, unhexlify
 
 RESET_EXIT_CODE = 100

@@ -6,7 +6,6 @@ from micropython import const
 
 from . import MODE_NAMES, ConfigError, check_int as _int
 
-MODE_STA = const(0)
 MODE_AP = const(1)
 
 # The seed's country codes (GEN, USA, EMEA, CUST1, CUST2, in the order of its

@@ -2,7 +2,6 @@
 # block write or erase, remounts the littlefs image left behind and loads the
 # config the way boot does. Prints one line per cut: "<k> <how> <result>",
 # result being old, new, none or mix; then "done <number of operations>".
-import os
 import vfs
 from wifiprov import store
 
