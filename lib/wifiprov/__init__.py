@@ -48,6 +48,18 @@ def use(name):
     return sys.modules[full]
 
 
+def call(name, function, *args):
+    """Run one function of an on-demand module: import it (see use), call
+    it, and unload it again, also when the call raises. Jobs nested inside
+    the call load and unload their own modules the same way."""
+    module = use(name)
+    try:
+        return getattr(module, function)(*args)
+    finally:
+        del module  # our reference too, or the collect in unload keeps it
+        unload(name)
+
+
 def unload(name):
     """Forget a submodule imported for one job (boot, an apply, a console
     command) so the GC can reclaim its code: deployed as .mpy, code lives in

@@ -3,7 +3,7 @@
 # provisioning service. wifiprov.console reads the lines, imports this module
 # for one line and unloads it after, so its text costs no RAM in between.
 _MODE_AP = 1
-from . import AUTH_NAMES, MODE_NAMES, unload, use
+from . import AUTH_NAMES, MODE_NAMES, call
 from .console import answer
 
 def split(line):
@@ -106,12 +106,7 @@ async def execute(service, raw, out=print):
     if not words:
         return
     if words[0] == "wifiprovhelp" or words[:2] == ["wifiprov", "help"]:
-        help = use("help")
-
-        for line in help.USAGE.split("\n"):
-            out(line)
-        del help
-        unload("help")
+        call("help", "show", out)
         return
     if words[0] != "wifiprov":
         out('ERROR: unknown command "%s"; type wifiprovhelp for the commands' % words[0])
@@ -137,19 +132,19 @@ async def do_set(service, args, out):
 
 
 async def do_get(service, args, out):
-    for line in format_config(use("report").config(service)["config"]):
+    for line in format_config(call("report", "config", service)["config"]):
         out(line)
 
 
 async def do_scan(service, args, out):
-    networks = use("report").scan(service)["networks"]
+    networks = call("report", "scan", service)["networks"]
     out("%d networks" % len(networks))
     for ssid, channel, rssi, auth in networks:
         out("%-34s rssi=%d ch=%d security=%s" % (show_ssid(ssid), rssi, channel, AUTH_NAMES.get(auth, "unknown")))
 
 
 async def do_status(service, args, out):
-    s = use("report").status(service)
+    s = call("report", "status", service)
     sta = s["sta"]
     out("mode: %d (%s)%s" % (s["mode"], MODE_NAMES[s["mode"]],
                              ", fallback AP open (the station could not join)" if s["fallback"] else ""))

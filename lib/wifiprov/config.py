@@ -4,7 +4,7 @@
 # flash wifiprov.store's, what an applied config does next wifiprov.outcome's.
 from micropython import const
 
-from . import MODE_NAMES, ConfigError, check_int as _int
+from . import MODE_NAMES, ConfigError, call, check_int as _int
 
 MODE_AP = const(1)
 
@@ -46,10 +46,8 @@ def validate(msg, current):
     section's fields (wifiprov.rules, the chosen mode's section first). The
     provisioning service runs the two one after the other, never both in
     RAM at once; this function runs both, for the store and for tests."""
-    from . import rules
-
     new = structure(msg, current)
-    rules.check_sections(new)
+    call("rules", "check_sections", new)
     return new
 
 

@@ -71,10 +71,6 @@ async def _execute(service, raw):
         sys.print_exception(e)
         print("ERROR: internal error: %r" % e)
     finally:
-        unload("report")
         unload("cli")  # before an apply: its validation needs the room
     if message:
-        try:
-            answer(print, service.apply(message))
-        except MemoryError:
-            print("ERROR: out of memory; try again")
+        answer(print, service.apply(message))

@@ -21,3 +21,8 @@ wifiprov reset        factory reset: erase the config and restart into provision
 Examples:
   wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "my secret pass"
   wifiprov set 1 1 "GEN" 1 1 3 "DEMO_SOFTAP" "password\""""
+
+
+def show(out):
+    for line in USAGE.split("\n"):
+        out(line)

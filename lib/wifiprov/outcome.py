@@ -3,6 +3,11 @@
 # unloaded: the two are never in RAM together.
 
 
+def decide(new, changed, ap_up, sta_up):
+    """(PROV_COMPLETE's data, the words for the user, the action's name)."""
+    return (event_data(new),) + plan(new, changed, ap_up, sta_up)
+
+
 def event_data(config):
     """PROV_COMPLETE's data (the seed's SYS_WINCS_WIFI_PARAM_t)."""
     sec = config["STA"] if config["mode"] == 0 else config["AP"]

@@ -7,7 +7,7 @@ import sys
 import asyncio
 from micropython import const
 
-from . import ConfigError, settings, unload, use
+from . import ConfigError, call, settings
 from . import wifi as net
 
 PROV_COMPLETE = "PROV_COMPLETE"
@@ -115,42 +115,29 @@ class Provisioning:
     def apply(self, msg):
         """Validate, persist, fire the event, answer; act a moment later.
         Returns the answer: {"ok": True, ...} or {"ok": False, "error": ...}."""
+        try:
+            return self._apply(msg)
+        except MemoryError:  # a full heap refuses the request, it does not end the caller
+            return self.refuse("out of memory; try again")
+
+    def _apply(self, msg):
         if self._busy:
             return self.refuse("busy: the previous configuration is still being applied; try again in a few seconds")
         # Validation in its two phases, loaded one after the other: together
         # they would not fit beside everything else in a small heap.
-        for phase in ("config", "rules"):
-            module = use(phase)
-            try:
-                if phase == "config":
-                    new = module.structure(msg, self.config)
-                else:
-                    module.check_sections(new)
-            except ConfigError as e:
-                return self.refuse(str(e))
-            finally:
-                del module
-                unload(phase)
-        outcome = use("outcome")
-
         try:
-            changed = new != self.config
-            data = outcome.event_data(new)
-            text, action = outcome.plan(new, changed, self.enabled, self.wifi.state == net.UP)
-        finally:
-            del outcome
-            unload("outcome")
+            new = call("config", "structure", msg, self.config)
+            call("rules", "check_sections", new)
+        except ConfigError as e:
+            return self.refuse(str(e))
+        changed = new != self.config
+        data, text, action = call("outcome", "decide", new, changed, self.enabled, self.wifi.state == net.UP)
         saved = False
         if new["save_config"]:
-            store = use("store")
-
             try:
-                saved = store.save(self.config_path, new)
+                saved = call("store", "save", self.config_path, new)
             except OSError as e:
                 return self.refuse("the configuration could not be saved to flash (%s); nothing changed" % e)
-            finally:
-                del store
-                unload("store")
         self.config = new
         self._fire(PROV_COMPLETE, data)
         if action:
@@ -219,15 +206,10 @@ class Provisioning:
         return {"ok": True, "next": "station disconnected; it stays down until wifiprov connect"}
 
     def factory_reset(self):
-        store = use("store")
-
         try:
-            store.erase(self.config_path)
+            call("store", "erase", self.config_path)
         except OSError as e:
             return {"ok": False, "error": "could not erase the config: %s" % e}
-        finally:
-            del store
-            unload("store")
         self._busy = True
         asyncio.create_task(self._act(self._restart))
         return {"ok": True, "next": "config erased; restarting into first-boot provisioning"}

@@ -4,7 +4,7 @@ import os
 import sys
 from micropython import const
 
-from . import __version__, unload, use
+from . import __version__, call
 
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
@@ -34,27 +34,20 @@ def defaults(uid_hex):
 
 
 def load(path, uid):
-    store = use("store")
-
-    try:
-        config, source = store.load(path, print)
-        if config is not None and "AP" in config:
-            print("config: loaded %s" % source)
-            return config
-        if config is None:
-            config = defaults(uid)
-            print("config: no valid config on flash; first-boot defaults: provisioning AP with a new passphrase")
-        else:  # a hand-written STA-only file: the fallback AP needs an AP section
-            config["AP"] = defaults(uid)["AP"]
-        try:
-            store.save(path, config)  # the passphrase must survive a reboot
-        except OSError as e:
-            print("config: could not save (%s); it holds until the next reset" % e)
+    config, source = call("store", "load", path, print)
+    if config is not None and "AP" in config:
+        print("config: loaded %s" % source)
         return config
-    finally:
-        unload("store")
-        unload("config")  # the store validated with these two
-        unload("rules")
+    if config is None:
+        config = defaults(uid)
+        print("config: no valid config on flash; first-boot defaults: provisioning AP with a new passphrase")
+    else:  # a hand-written STA-only file: the fallback AP needs an AP section
+        config["AP"] = defaults(uid)["AP"]
+    try:
+        call("store", "save", path, config)  # the passphrase must survive a reboot
+    except OSError as e:
+        print("config: could not save (%s); it holds until the next reset" % e)
+    return config
 
 
 def banner(uid):
@@ -64,15 +57,9 @@ def banner(uid):
 
 
 def show_config(service):
-    cli = use("cli")
-    report = use("report")
-
-    try:
-        for line in cli.format_config(report.config(service)["config"]):
-            print("config: " + line)
-    finally:
-        unload("report")
-        unload("cli")
+    masked = call("report", "config", service)["config"]
+    for line in call("cli", "format_config", masked):
+        print("config: " + line)
     config = service.config
     if config["mode"] == 1:
         # The console is trusted (whoever holds it can read the flash); this

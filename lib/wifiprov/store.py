@@ -6,6 +6,8 @@ import os
 from binascii import crc32
 from micropython import const
 
+from . import call
+
 # Bookkeeping keys only the stored file carries.
 _FORMAT_VERSION = const(1)
 # A valid document is well under 1 KB; anything bigger is not ours, and is
@@ -67,9 +69,7 @@ def _read(path):
     raw = _raw(path)
     if raw is None:
         return None
-    from .config import validate  # a stored file obeys the rules of any message
-
-    return validate(_checked(raw), {})
+    return call("config", "validate", _checked(raw), {})  # the rules of any message
 
 
 def load(path, report):

@@ -10,7 +10,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import unload, use
+from . import call
 
 MAX_MESSAGE = const(1024)  # SPEC 10: a longer message is refused, never buffered whole
 MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 TCP PCBs for everything
@@ -166,20 +166,11 @@ class TcpServer:
         if not message:
             return refused
         try:
-            tcp_messages = use("tcp_messages")  # what a message means: loaded per message
-
-            answer = tcp_messages.handle(self.service, message)
-            del tcp_messages
+            answer = call("tcp_messages", "handle", self.service, message)  # loaded per message
         except MemoryError:
             answer = {"ok": False, "error": "out of memory; try again"}
-        finally:
-            unload("report")
-            unload("tcp_messages")
         if "ok" not in answer:  # a config to apply: done once the parser is unloaded
-            try:
-                answer = self.service.apply(answer["apply"])
-            except MemoryError:
-                answer = {"ok": False, "error": "out of memory; try again"}
+            answer = self.service.apply(answer["apply"])
         await self._send(writer, answer)
         return 0 if answer["ok"] else refused + 1
 

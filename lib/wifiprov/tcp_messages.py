@@ -4,7 +4,7 @@
 # and imports this module for each one.
 import json
 
-from . import use
+from . import call
 
 _USAGE = "send a JSON config document, apply,<ssid>,<auth>,<password>,NULL, or finish"
 # The phone app's auth field -> the config's auth (SPEC 8): 2 is WPA/WPA2, 4 WPA3.
@@ -82,18 +82,15 @@ def _apply(service, text):
     return {"apply": {"mode": 0, "save_config": 1,
                       "STA": {"SSID": fields[1], "auth": auth, "PWD": password, "ch": 0, "auto": 1}}}
 
+
 def _command(service, doc):
     cmd = doc["cmd"]
     if len(doc) != 1 or cmd not in _COMMANDS:
         return service.refuse('cmd: must be {"cmd": "scan"}, {"cmd": "status"} or {"cmd": "get"} alone')
-    report = use("report")
-
-    if cmd == "status":
-        return report.status(service)
-    if cmd == "get":
-        return report.config(service)
+    if cmd != "scan":
+        return call("report", "status" if cmd == "status" else "config", service)
     networks = []
-    for ssid, channel, rssi, auth in report.scan(service)["networks"]:
+    for ssid, channel, rssi, auth in call("report", "scan", service)["networks"]:
         try:
             name = strict_utf8(ssid)
         except UnicodeError:

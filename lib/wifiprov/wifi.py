@@ -6,7 +6,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import settings, unload, use
+from . import call, settings
 
 CONNECTED = "CONNECTED"
 DISCONNECTED = "DISCONNECTED"
@@ -47,12 +47,7 @@ class Wifi:
     # ---- access point and scan (the work itself is in wifiprov.radio) ----
 
     def start_ap(self, section, country):
-        radio = use("radio")
-
-        try:
-            radio.start_ap(self.net, self.ap, section, country)
-        finally:
-            unload("radio")
+        call("radio", "start_ap", self.net, self.ap, section, country)
 
     def stop_ap(self):
         if self.ap.active():
@@ -62,12 +57,7 @@ class Wifi:
         return self._address(self.ap)
 
     def scan(self):
-        radio = use("radio")
-
-        try:
-            found = radio.scan(self.net, self.sta)
-        finally:
-            unload("radio")
+        found = call("radio", "scan", self.net, self.sta)
         self.on_event(SCAN_DONE, {"count": len(found)})
         return found
 
@@ -174,12 +164,7 @@ class Wifi:
         """Why the station is not up, in words; None when it is."""
         if not isinstance(self.reason, int):
             return self.reason
-        report = use("report")
-
-        try:
-            return report.reason(self.net, self.reason)
-        finally:
-            unload("report")
+        return call("report", "reason", self.net, self.reason)
 
     async def _attempt(self, target):
         """One try at joining: None when the link is up, else why not (the
@@ -229,11 +214,6 @@ class Wifi:
 
     async def _set_clock(self):
         await asyncio.sleep_ms(0)  # let the link-up events be handled first
-        radio = use("radio")
-
-        try:
-            utc = radio.set_clock(settings.NTP_HOST)
-        finally:
-            unload("radio")
+        utc = call("radio", "set_clock", settings.NTP_HOST)
         if utc:
             self.on_event(SNTP_UP, {"utc": utc})
