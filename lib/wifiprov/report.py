@@ -16,17 +16,17 @@ _REASONS = (
 def status(service):
     gc.collect()  # so the heap figures mean what is really in use
     wifi = service.wifi
+    link = wifi.status()
+    if isinstance(link["reason"], int):
+        link["reason"] = reason(wifi.net, link["reason"])
     ap = service.config["AP"]
     return {
         "ok": True,
         "mode": service.config["mode"],
         "provisioning": service.enabled,
         "fallback": service.fallback,
-        "sta": {"state": wifi.state,
-                "reason": reason(wifi.net, wifi.reason) if isinstance(wifi.reason, int) else wifi.reason,
-                "attempts": wifi.attempts, "ip": wifi.ip,
-                "ssid": wifi.target["SSID"] if wifi.target else None},
-        "ap": {"up": wifi.ap.active(), "ssid": ap["SSID"], "channel": ap["ch"], "clients": wifi.ap_clients()},
+        "sta": {k: link[k] for k in ("state", "reason", "attempts", "ip", "ssid")},
+        "ap": {"up": link["ap"], "ssid": ap["SSID"], "channel": ap["ch"], "clients": link["ap_clients"]},
         "servers": {s.name: s.port for s in service.servers} if service.enabled else {},
         "heap": {"alloc": gc.mem_alloc(), "free": gc.mem_free()},
     }

@@ -61,6 +61,13 @@ class Wifi:
         self.on_event(SCAN_DONE, {"count": len(found)})
         return found
 
+    def status(self):
+        """The station and AP as they are; `reason` is a port status code
+        (report.reason turns it into words) or text."""
+        return {"state": self.state, "reason": self.reason, "attempts": self.attempts, "ip": self.ip,
+                "ssid": self.target["SSID"] if self.target else None,
+                "ap": self.ap.active(), "ap_clients": self.ap_clients()}
+
     def ap_clients(self):
         if not self.ap.active():
             return 0
