@@ -8,9 +8,6 @@ from . import MODE_NAMES, ConfigError, call, check_int as _int
 
 MODE_AP = const(1)
 
-# The seed's country codes (GEN, USA, EMEA, CUST1, CUST2, in the order of its
-# web form's index 0..4) plus JPN; their channels are wifiprov.rules'.
-COUNTRY_CODES = ("GEN", "USA", "EMEA", "CUST1", "CUST2", "JPN")
 
 _TOP_KEYS = ("mode", "save_config", "countrycode", "STA", "AP")
 _STA_KEYS = ("ch", "auto", "auth", "SSID", "PWD")
@@ -42,18 +39,19 @@ def validate(msg, current):
     complete new config. The first failing rule raises ConfigError, whose
     text names the field and the rule. `current` is never modified.
 
-    The rules run in two phases: the document's structure (here), then each
-    section's fields (wifiprov.rules, the chosen mode's section first). The
+    The rules run in two phases: the document's structure (here), then the
+    fields (wifiprov.rules: countrycode, then the chosen mode's section, then
+    the other). The
     provisioning service runs the two one after the other, never both in
     RAM at once; this function runs both, for the store and for tests."""
     new = structure(msg, current)
-    call("rules", "check_sections", new)
+    call("rules", "check_fields", new)
     return new
 
 
 def structure(msg, current):
-    """Phase one: the message is an object with known keys; mode,
-    save_config and countrycode are right; the sections are merged.
+    """Phase one: the message is an object with known keys; mode and
+    save_config are right; the sections are there and merged.
 
     Only `mode` is required. save_config defaults to 1 and countrycode to the
     current one; a missing section keeps its current value; keys missing in a
@@ -65,9 +63,8 @@ def structure(msg, current):
         raise ConfigError("mode: missing (0 STA, 1 AP)")
     mode = _int(msg["mode"], "mode", 0, 1, "0 (STA) or 1 (AP)")
     save = _int(msg.get("save_config", 1), "save_config", 0, 1, "0 (until reset) or 1 (save to flash)")
+    # Which country codes exist is wifiprov.rules' to say (with their channels).
     country = msg.get("countrycode", current.get("countrycode", "GEN"))
-    if country not in COUNTRY_CODES:
-        raise ConfigError("countrycode: must be one of %s" % ", ".join(COUNTRY_CODES))
     new = {"mode": mode, "save_config": save, "countrycode": country}
     # The chosen mode's section first: its errors matter most.
     order = (("STA", _STA_KEYS, _STA_DEFAULTS), ("AP", _AP_KEYS, _AP_DEFAULTS))

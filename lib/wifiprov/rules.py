@@ -3,20 +3,28 @@
 # password. Loaded for a job, unloaded after.
 from . import AUTH_NAMES, ConfigError, check_int as _int, kind_of as _kind
 
-# Country code -> highest 2.4 GHz channel; the custom regulatory domains get
-# the worldwide range.
-_TOP_CHANNEL = {"GEN": 13, "USA": 11, "EMEA": 13, "CUST1": 13, "CUST2": 13, "JPN": 14}
+# The country codes and their highest 2.4 GHz channel: the seed's set, in
+# the order of its web form's index 0..4, plus JPN. The custom regulatory
+# domains get the worldwide range. A tuple: dicts keep no order here.
+COUNTRIES = (("GEN", 13), ("USA", 11), ("EMEA", 13), ("CUST1", 13), ("CUST2", 13), ("JPN", 14))
 _AUTH_OPEN = 1
 _AUTH_WEP = 2
 
 
-def check_sections(config):
-    """Check the sections of a structurally valid config, the chosen mode's
-    first; raise ConfigError naming the first failing field."""
+def check_fields(config):
+    """Check the fields of a structurally valid config: the country code,
+    then the chosen mode's section, then the other; raise ConfigError naming
+    the first failing field."""
+    top = None
+    for code, channels in COUNTRIES:
+        if config["countrycode"] == code:
+            top = channels
+    if top is None:
+        raise ConfigError("countrycode: must be one of %s" % ", ".join(code for code, _ in COUNTRIES))
     names = ("AP", "STA") if config["mode"] == 1 else ("STA", "AP")
     for name in names:
         if name in config:
-            _check_section(name, config[name], config["countrycode"], name == "AP")
+            _check_section(name, config[name], config["countrycode"], top, name == "AP")
 
 
 def _check_ssid(name, ssid):
@@ -62,8 +70,7 @@ def _is_hex(s):
     return True
 
 
-def _check_section(name, sec, country, is_ap):
-    top = _TOP_CHANNEL[country]
+def _check_section(name, sec, country, top, is_ap):
     if is_ap:
         _int(sec["ch"], "AP.ch", 1, top, "1..%d for %s" % (top, country))
         _int(sec["ssidv"], "AP.ssidv", 0, 1, "0 (hidden) or 1 (visible)")

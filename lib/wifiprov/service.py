@@ -127,7 +127,7 @@ class Provisioning:
         # they would not fit beside everything else in a small heap.
         try:
             new = call("config", "structure", msg, self.config)
-            call("rules", "check_sections", new)
+            call("rules", "check_fields", new)
         except ConfigError as e:
             return self.refuse(str(e))
         changed = new != self.config
