@@ -3,30 +3,21 @@
 # checking config() values. Imported per call and dropped after, so the
 # simulator's Python costs the firmware's heap as little as possible (on a
 # board this is C and costs none of it).
-import os
 import json
 import time
 from binascii import unhexlify
 
-_WORLD = os.getenv("WIFIPROV_WORLD") or "firmware/unix/world.json"
 _AUTHMODE = (0, 0, 1, 4, 3, 7, 6)  # world auth 1..6 (the config's numbers) -> esp32 authmode
 _ALIASES = {"essid": "ssid", "password": "key", "authmode": "security"}
 
 
-def _world():
+def _world(path):
     try:
-        with open(_WORLD) as f:
+        with open(path) as f:
             return json.load(f)
     except (OSError, ValueError) as e:
-        print("sim: world file %s unusable: %r" % (_WORLD, e))
+        print("sim: world file %s unusable: %r" % (path, e))
         return {"networks": []}
-
-
-def _mtime():
-    try:
-        return os.stat(_WORLD)[8]
-    except OSError:
-        return None
 
 
 def _ssid(net):
@@ -42,24 +33,24 @@ def _outcome(world, ssid, key, codes):
     return codes[2]
 
 
-def join(ssid, key, codes):
+def join(path, mtime, ssid, key, codes):
     """codes: (GOT_IP, WRONG_PASSWORD, NO_AP_FOUND)."""
-    world = _world()
+    world = _world(path)
     ssid = ssid.encode() if isinstance(ssid, str) else ssid
-    return {"ssid": ssid, "key": key, "code": _outcome(world, ssid, key, codes), "mtime": _mtime(),
+    return {"ssid": ssid, "key": key, "code": _outcome(world, ssid, key, codes), "mtime": mtime,
             "t": time.ticks_ms(), "ms": world.get("connect_ms", 300)}
 
 
-def recheck(join, codes, lost):
+def recheck(path, mtime, join, codes, lost):
     """The world file changed under a live link: is our network still there?"""
-    join["mtime"] = _mtime()
-    code = _outcome(_world(), join["ssid"], join["key"], codes)
+    join["mtime"] = mtime
+    code = _outcome(_world(path), join["ssid"], join["key"], codes)
     join["code"] = lost if code == codes[2] else code
 
 
-def scan():
+def scan(path):
     found = []
-    for i, net in enumerate(_world()["networks"]):
+    for i, net in enumerate(_world(path)["networks"]):
         # esp32 reports a hidden network with no name, and cuts a name at NUL
         ssid = b"" if net.get("hidden") else _ssid(net).split(b"\x00")[0]
         found.append((ssid, bytes((2, 0, 0, 0, 0, i)), net.get("channel", 1), net.get("rssi", -70),

@@ -111,7 +111,7 @@ class WLAN:
     def connect(self, ssid, key=None, *, bssid=None):
         if self._n != STA_IF or not self._s["active"]:
             raise OSError("STA must be active")
-        self._s["join"] = _sim("join", ssid, key, _CODES)
+        self._s["join"] = _sim("join", _WORLD, _mtime(), ssid, key, _CODES)
 
     def disconnect(self):
         self._s["join"] = None
@@ -126,8 +126,10 @@ class WLAN:
             return STAT_IDLE
         if time.ticks_diff(time.ticks_ms(), join["t"]) < join["ms"]:
             return STAT_CONNECTING
-        if join["code"] == STAT_GOT_IP and join["mtime"] != _mtime():
-            _sim("recheck", join, _CODES, STAT_BEACON_TIMEOUT)
+        if join["code"] == STAT_GOT_IP:
+            mtime = _mtime()
+            if mtime != join["mtime"]:
+                _sim("recheck", _WORLD, mtime, join, _CODES, STAT_BEACON_TIMEOUT)
         return join["code"]
 
     def isconnected(self):
@@ -136,7 +138,7 @@ class WLAN:
     def scan(self):
         if self._n != STA_IF or not self._s["active"]:
             raise OSError("STA must be active")
-        return _sim("scan")
+        return _sim("scan", _WORLD)
 
     def ifconfig(self):
         up = self._s["active"] if self._n == AP_IF else self.isconnected()
