@@ -7,6 +7,7 @@ Prints where the compiled tree is. Only changed files are recompiled, and
 .mpy files whose source is gone are removed, so DIR mirrors lib/ exactly.
 """
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -47,15 +48,20 @@ def build(out=ROOT / "build" / "mpy", arch=None, lib=LIB):
         if dst.exists() and dst.stat().st_mtime >= src.stat().st_mtime:
             continue
         dst.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [mpy_cross, "-o", str(dst), "-s", str(rel)]
+        # Written aside and renamed into place: a simulator started meanwhile
+        # (tests start several) must never import a half-written .mpy.
+        tmp = dst.with_name("%s.%d.tmp" % (dst.name, os.getpid()))
+        cmd = [mpy_cross, "-o", str(tmp), "-s", str(rel)]
         if arch:
             cmd.append("-march=" + arch)
         res = subprocess.run(cmd + [str(src)], capture_output=True, text=True)
         if res.returncode:
+            tmp.unlink(missing_ok=True)
             raise BuildError("mpy-cross rejected %s:\n%s" % (rel, res.stderr.strip()))
-    for old in out.rglob("*"):
-        if old.is_file() and old not in wanted:
-            old.unlink()
+        os.replace(tmp, dst)
+    for old in out.rglob("*.mpy"):
+        if old not in wanted:
+            old.unlink(missing_ok=True)
     return out
 
 
