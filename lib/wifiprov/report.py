@@ -2,6 +2,8 @@
 # scan, why the station failed. Imported for one answer, unloaded after.
 import gc
 
+from . import unload, use
+
 # Failure statuses -> the reason a user reads.
 _REASONS = (
     ("STAT_WRONG_PASSWORD", "wrong password"),
@@ -45,6 +47,22 @@ def config(service):
 
 def scan(service):
     return {"ok": True, "networks": service.wifi.scan()}
+
+
+def networks(service):
+    """A scan as JSON-ready data (TCP and HTTP answers): valid JSON for any
+    SSID bytes, as the text (None when not UTF-8) and as hex."""
+    found = []
+    scanned = service.wifi.scan()
+    text = use("text")
+    try:
+        for ssid, channel, rssi, auth in scanned:
+            found.append({"ssid": text.ssid_text(ssid), "ssid_hex": text.hex_of(ssid), "rssi": rssi,
+                          "channel": channel, "auth": auth})
+    finally:
+        del text
+        unload("text")
+    return {"ok": True, "networks": found}
 
 
 def reason(net, code):

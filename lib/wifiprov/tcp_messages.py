@@ -12,44 +12,12 @@ _APP_AUTH = {"1": 1, "2": 3, "4": 6}
 _COMMANDS = ("scan", "status", "get")
 
 
-def strict_utf8(raw):
-    """Decode bytes as UTF-8, refusing what MicroPython's decode() lets
-    through: overlong forms (b"\\xc0\\xaf" would be "/"), surrogates, and
-    code points above U+10FFFF. Raises UnicodeError."""
-    i = 0
-    n = len(raw)
-    while i < n:
-        b = raw[i]
-        if b < 0x80:
-            i += 1
-            continue
-        if 0xC2 <= b <= 0xDF:
-            size, lo, hi = 2, 0x80, 0xBF
-        elif 0xE0 <= b <= 0xEF:
-            size = 3
-            lo = 0xA0 if b == 0xE0 else 0x80
-            hi = 0x9F if b == 0xED else 0xBF
-        elif 0xF0 <= b <= 0xF4:
-            size = 4
-            lo = 0x90 if b == 0xF0 else 0x80
-            hi = 0x8F if b == 0xF4 else 0xBF
-        else:
-            raise UnicodeError()
-        if i + size > n or not lo <= raw[i + 1] <= hi:
-            raise UnicodeError()
-        for k in range(i + 2, i + size):
-            if not 0x80 <= raw[k] <= 0xBF:
-                raise UnicodeError()
-        i += size
-    return raw.decode()
-
-
 def handle(service, message):
     """One message (bytes, stripped) -> its answer (a dict), or {"apply":
     message} for the caller to hand to service.apply() once this module is
     unloaded (validation needs the RAM)."""
     try:
-        text = strict_utf8(message)
+        text = call("text", "strict_utf8", message)
     except UnicodeError:
         return service.refuse("the message is not valid UTF-8")
     if "{" in text:
@@ -89,12 +57,4 @@ def _command(service, doc):
         return service.refuse('cmd: must be {"cmd": "scan"}, {"cmd": "status"} or {"cmd": "get"} alone')
     if cmd != "scan":
         return call("report", "status" if cmd == "status" else "config", service)
-    networks = []
-    for ssid, channel, rssi, auth in call("report", "scan", service)["networks"]:
-        try:
-            name = strict_utf8(ssid)
-        except UnicodeError:
-            name = None  # not text: ssid_hex carries it
-        networks.append({"ssid": name, "ssid_hex": "".join("%02x" % b for b in ssid),
-                         "rssi": rssi, "channel": channel, "auth": auth})
-    return {"ok": True, "networks": networks}
+    return call("report", "networks", service)

@@ -1,0 +1,64 @@
+# Text from the outside world (network messages, form fields, scanned SSIDs)
+# made safe to use: strict UTF-8 and HTML escaping. Imported for one job by
+# the transports and report, unloaded after.
+
+
+def strict_utf8(raw):
+    """Decode bytes as UTF-8, refusing what MicroPython's decode() lets
+    through: overlong forms (b"\\xc0\\xaf" would be "/"), surrogates, and
+    code points above U+10FFFF. Raises UnicodeError."""
+    i = 0
+    n = len(raw)
+    while i < n:
+        b = raw[i]
+        if b < 0x80:
+            i += 1
+            continue
+        if 0xC2 <= b <= 0xDF:
+            size, lo, hi = 2, 0x80, 0xBF
+        elif 0xE0 <= b <= 0xEF:
+            size = 3
+            lo = 0xA0 if b == 0xE0 else 0x80
+            hi = 0x9F if b == 0xED else 0xBF
+        elif 0xF0 <= b <= 0xF4:
+            size = 4
+            lo = 0x90 if b == 0xF0 else 0x80
+            hi = 0x8F if b == 0xF4 else 0xBF
+        else:
+            raise UnicodeError()
+        if i + size > n or not lo <= raw[i + 1] <= hi:
+            raise UnicodeError()
+        for k in range(i + 2, i + size):
+            if not 0x80 <= raw[k] <= 0xBF:
+                raise UnicodeError()
+        i += size
+    return bytes(raw).decode()
+
+
+def ssid_text(raw):
+    """A scanned SSID (bytes, attacker-controlled) as text, or None when its
+    bytes are not UTF-8 (a config SSID is text, so it cannot be chosen)."""
+    try:
+        return strict_utf8(raw)
+    except UnicodeError:
+        return None
+
+
+def hex_of(raw):
+    return "".join("%02x" % b for b in raw)
+
+
+_HTML = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))
+
+
+def html(value):
+    """Text safe inside an HTML element or a quoted attribute. Control
+    characters are shown as \\xNN: an SSID may hold any byte."""
+    s = str(value)
+    for c, entity in _HTML:
+        if c in s:
+            s = s.replace(c, entity)
+    for c in s:
+        if c < " " or c == "\x7f":
+            return "".join(("\\x%02x" % ord(c)) if (c < " " or c == "\x7f") else c for c in s)
+    return s
