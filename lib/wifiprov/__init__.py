@@ -34,6 +34,11 @@ def kind_of(value):
     return "a number with a fraction" if isinstance(value, float) else "a number"
 
 
+# On-demand modules in use now -> how many jobs use each: one unloads it only
+# when it is the last (two web requests may share one module).
+_users = {}
+
+
 def use(name):
     """Import a submodule for one job; unload(name) when the job is done.
     Collects first, at the caller's shallow stack: a collect forced deep
@@ -45,6 +50,7 @@ def use(name):
     gc.collect()
     full = "wifiprov." + name
     __import__(full)
+    _users[name] = _users.get(name, 0) + 1
     return sys.modules[full]
 
 
@@ -60,11 +66,23 @@ def call(name, function, *args):
         unload(name)
 
 
+async def acall(name, function, *args):
+    """call() for a coroutine function: the module stays loaded until it
+    returns, and while other jobs use it."""
+    module = use(name)
+    try:
+        return await getattr(module, function)(*args)
+    finally:
+        del module
+        unload(name)
+
+
 def unload(name):
     """Forget a submodule imported for one job (boot, an apply, a console
-    command) so the GC can reclaim its code: deployed as .mpy, code lives in
-    the heap, and a board's heap is the scarcest thing it has. Names a module
-    interned stay, and are reused when it is imported again.
+    command) once no job uses it, so the GC can reclaim its code: deployed
+    as .mpy, code lives in the heap, and a board's heap is the scarcest
+    thing it has. Names a module interned stay, and are reused when it is
+    imported again.
 
     It collects at once: called where the stack is shallow, the collect
     frees what a collect forced deep inside the next import would not (stale
@@ -72,9 +90,30 @@ def unload(name):
     import gc
     import sys
 
-    sys.modules.pop("wifiprov." + name, None)
-    try:
-        delattr(sys.modules["wifiprov"], name)
-    except (AttributeError, KeyError):
-        pass
+    left = _users.pop(name, 1) - 1
+    if left > 0:
+        _users[name] = left
+        return
+    package = sys.modules["wifiprov"]
+    for full in list(sys.modules):
+        # The module, and what it imported for itself that no job uses now.
+        short = full[9:]
+        if full[:9] == "wifiprov." and (short == name or _resident and full not in _resident and short not in _users):
+            del sys.modules[full]
+            try:
+                delattr(package, short)
+            except AttributeError:
+                pass
     gc.collect()
+
+
+_resident = None  # the modules that stay: settle() lists them once booted
+
+
+def settle():
+    """Called once the firmware is up: what is imported now stays; modules
+    imported later for a job are dropped with it (see unload)."""
+    import sys
+
+    global _resident
+    _resident = tuple(full for full in sys.modules if full[:9] == "wifiprov.")

@@ -5,10 +5,12 @@ import asyncio
 import machine
 import network
 
-from . import settings, unload, use, console
+from . import settings, settle, unload, use, console
 from .wifi import Wifi
 from .service import Provisioning
 from .tcp import TcpServer
+from .http import HttpServer
+from .dns import DnsServer
 
 
 async def main():
@@ -24,10 +26,16 @@ async def main():
         wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
         service = Provisioning(path, wifi, config, machine.reset)
         service.add_server(TcpServer(service, settings.TCP_PORT))
+        service.add_server(HttpServer(service, settings.HTTP_PORT))
+        tls = startup.certificate(settings.FLASH_ROOT)
+        if tls:
+            service.add_server(HttpServer(service, settings.HTTPS_PORT, tls))
+        service.add_server(DnsServer(settings.DNS_PORT))
         startup.show_config(service)
     finally:
         del startup
         unload("startup")
+    settle()
     asyncio.create_task(wifi.run())
     asyncio.create_task(console.run(service, getattr(sys.stdin, "buffer", sys.stdin), settings.CONSOLE_ECHO))
     await service.start()

@@ -11,6 +11,10 @@ _AUTH_OPEN = 1
 _AUTH_WEP = 2
 
 
+def country_codes():
+    return tuple(code for code, _ in COUNTRIES)
+
+
 def check_fields(config):
     """Check the fields of a structurally valid config: the country code,
     then the chosen mode's section, then the other; raise ConfigError naming

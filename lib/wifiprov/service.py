@@ -7,7 +7,7 @@ import sys
 import asyncio
 from micropython import const
 
-from . import ConfigError, call, settings
+from . import call, settings
 from . import wifi as net
 
 PROV_COMPLETE = "PROV_COMPLETE"
@@ -114,36 +114,18 @@ class Provisioning:
 
     def apply(self, msg):
         """Validate, persist, fire the event, answer; act a moment later.
-        Returns the answer: {"ok": True, ...} or {"ok": False, "error": ...}."""
-        try:
-            return self._apply(msg)
-        except MemoryError:  # a full heap refuses the request, it does not end the caller
-            return self.refuse("out of memory; try again")
-
-    def _apply(self, msg):
+        Returns the answer: {"ok": True, ...} or {"ok": False, "error": ...}.
+        The work is wifiprov.provision's, loaded for the request."""
         if self._busy:
             return self.refuse("busy: the previous configuration is still being applied; try again in a few seconds")
-        # Validation in its two phases, loaded one after the other: together
-        # they would not fit beside everything else in a small heap.
         try:
-            new = call("config", "structure", msg, self.config)
-            call("rules", "check_fields", new)
-        except ConfigError as e:
-            return self.refuse(str(e))
-        changed = new != self.config
-        data, text, action = call("outcome", "decide", new, changed, self.enabled, self.wifi.state == net.UP)
-        saved = False
-        if new["save_config"]:
-            try:
-                saved = call("store", "save", self.config_path, new)
-            except OSError as e:
-                return self.refuse("the configuration could not be saved to flash (%s); nothing changed" % e)
-        self.config = new
-        self._fire(PROV_COMPLETE, data)
+            answer, action = call("provision", "run", self, msg)
+        except MemoryError:  # a full heap refuses the request, it does not end the caller
+            return self.refuse("out of memory; try again")
         if action:
             self._busy = True
             asyncio.create_task(self._act(getattr(self, action)))
-        return {"ok": True, "changed": changed, "saved": saved, "next": text}
+        return answer
 
     async def _later(self, action, delay_ms=GRACE_MS):
         """Run an action as its own task; its failure is printed, not lost."""
@@ -180,10 +162,10 @@ class Provisioning:
 
     def refuse(self, reason):
         """Answer a request that cannot be applied, with PROV_FAILURE."""
-        self._fire(PROV_FAILURE, {"reason": reason})
+        self.fire(PROV_FAILURE, {"reason": reason})
         return {"ok": False, "error": reason}
 
-    def _fire(self, event, data):
+    def fire(self, event, data):
         self.log(describe(event, data))
         if self._callback:
             try:

@@ -56,6 +56,33 @@ def banner(uid):
         __version__, ".".join(str(n) for n in impl.version[:3]), getattr(impl, "_machine", sys.platform), uid))
 
 
+def certificate(root):
+    """(certificate, key) paths for HTTPS when both DER files are on the
+    flash (tools/mkcert.py makes them), else None. Prints the certificate's
+    SHA-256 fingerprint: a user compares it with what the browser shows."""
+    cert, key = root + "/cert.der", root + "/key.der"
+    try:
+        os.stat(key)
+        with open(cert, "rb") as f:
+            digest = _sha256(f)
+    except OSError:
+        print("https: off (no cert.der and key.der on the flash; make them with tools/mkcert.py)")
+        return None
+    print("https: certificate SHA-256 %s" % ":".join("%02X" % b for b in digest))
+    return cert, key
+
+
+def _sha256(f):
+    import hashlib
+
+    h = hashlib.sha256()
+    while True:
+        chunk = f.read(256)
+        if not chunk:
+            return h.digest()
+        h.update(chunk)
+
+
 def show_config(service):
     masked = call("report", "config", service)["config"]
     for line in call("cli", "format_config", masked):

@@ -1,5 +1,5 @@
 # Text from the outside world (network messages, form fields, scanned SSIDs)
-# made safe to use: strict UTF-8 and HTML escaping. Imported for one job by
+# made safe to use: strict UTF-8, SSIDs as text or hex. Imported for one job by
 # the transports and report, unloaded after.
 
 
@@ -46,19 +46,3 @@ def ssid_text(raw):
 
 def hex_of(raw):
     return "".join("%02x" % b for b in raw)
-
-
-_HTML = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))
-
-
-def html(value):
-    """Text safe inside an HTML element or a quoted attribute. Control
-    characters are shown as \\xNN: an SSID may hold any byte."""
-    s = str(value)
-    for c, entity in _HTML:
-        if c in s:
-            s = s.replace(c, entity)
-    for c in s:
-        if c < " " or c == "\x7f":
-            return "".join(("\\x%02x" % ord(c)) if (c < " " or c == "\x7f") else c for c in s)
-    return s

@@ -1,0 +1,198 @@
+# The web provisioning servers (SPEC 9, 10): HTTP on port 80 (or any port)
+# and HTTPS on 443 when a certificate is on the flash. This is the resident
+# part of the transport: listening, the connection cap, the deadline, and
+# running a request's jobs. Reading a request is wifiprov.http_read's; what
+# it means is wifiprov.web's, whose answer may hand the request on to
+# web_form or web_page: each is loaded only for its job, one after the
+# other, so no two are in RAM together. One request per connection
+# (`Connection: close`): a keep-alive connection would hold a buffer and a
+# socket a board cannot spare.
+import sys
+import time
+import asyncio
+from micropython import const
+
+from . import acall
+
+# SPEC 10, checked before anything is allocated for them.
+MAX_REQUEST_LINE = const(512)
+MAX_HEADER_BYTES = const(2048)
+MAX_HEADER_LINES = const(24)
+MAX_BODY = const(1024)
+# Per connection: holds a header line, then the body, then the answer's
+# chunks, so a request never costs more than this and its socket. A header
+# line longer than it is refused (431); the board sets no cookies, so only a
+# hostile client sends one.
+BUFFER = const(1024)
+# Connections at once. A browser opens two or three; lwIP on a Pico W has
+# few sockets for everything. One TLS session costs ~20 KB of RAM on rp2.
+MAX_CONNECTIONS = const(2)
+MAX_TLS_CONNECTIONS = const(1)
+REQUEST_MS = const(10000)  # the whole request (TLS handshake included); a slow client is dropped
+LINGER_MS = const(300)  # after an error answer, unread input is taken this long, so the client sees the answer
+
+# Headers of every answer: one request per connection; pages show state.
+COMMON_HEADERS = "Connection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+WRITE_MS = const(5000)  # the client must take each chunk of an answer within this
+
+_FULL = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
+         b"Content-Type: text/plain\r\nContent-Length: 29\r\n\r\nbusy: try again in a moment.\n")
+
+def _token():
+    import os
+
+    return "".join("%02x" % b for b in os.urandom(8))
+
+
+# The per-boot form token (SPEC 10): a page from this boot carries it; a POST
+# without it (a forged cross-site form, a page from before a restart) is
+# refused. Shared by HTTP and HTTPS.
+TOKEN = _token()
+
+
+class HttpError(Exception):
+    """A request the server will not read further: args (status, text)."""
+
+
+class HttpServer:
+    """One of the provisioning servers: name, port, start(host), stop()."""
+
+    def __init__(self, service, port, tls=None):
+        self.service = service
+        self.name = "https" if tls else "http"
+        self.configured_port = port
+        self.tls = tls  # (certificate, key) paths of DER files, for HTTPS
+        self.port = None  # set while listening
+        self.host = None  # the address it listens on: where the portal is
+        self._server = None
+        self._open = []  # [task, reading its request] per connection, oldest first
+        self._cap = MAX_TLS_CONNECTIONS if tls else MAX_CONNECTIONS
+
+    async def start(self, host):
+        if self._server:
+            return
+        context = None
+        if self.tls:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            with open(self.tls[0], "rb") as cert, open(self.tls[1], "rb") as key:
+                context.load_cert_chain(cert.read(), key.read())
+        self._server = await asyncio.start_server(self._client, host, self.configured_port,
+                                                  backlog=self._cap, ssl=context)
+        self.host = host
+        self.port = self.configured_port
+
+    async def stop(self):
+        if not self._server:
+            return
+        self._server.close()
+        await self._server.wait_closed()
+        self._server = None
+        self.port = None
+        for task, _ in self._open:
+            task.cancel()  # each handler closes its own socket
+
+    def _make_room(self):
+        """At the cap, drop the oldest connection still sending its request:
+        an idle browser pre-connection or a slow (slowloris) client must not
+        keep a real request out. False when every slot is answering."""
+        if len(self._open) < self._cap:
+            return True
+        for entry in self._open:
+            if entry[1]:
+                self._open.remove(entry)
+                entry[0].cancel()
+                return True
+        return False
+
+    async def _client(self, reader, writer):
+        me = None
+        try:
+            if not self._make_room():
+                writer.write(_FULL)
+                await asyncio.wait_for_ms(writer.drain(), 1000)
+                return
+            me = [asyncio.current_task(), True]
+            self._open.append(me)
+            buf = bytearray(BUFFER)
+            try:
+                request = await asyncio.wait_for_ms(acall("http_read", "read", reader, buf), REQUEST_MS)
+            except asyncio.TimeoutError:
+                request = HttpError(408, "the request was not complete within %d s" % (REQUEST_MS // 1000))
+            except HttpError as e:
+                request = e
+            me[1] = False
+            await self._answer(writer, buf, request)
+            if isinstance(request, HttpError):
+                await self._linger(reader, buf)
+        except (OSError, EOFError, asyncio.TimeoutError):
+            pass  # the client vanished or stopped reading: normal
+        except MemoryError:  # this connection is dropped; the server goes on
+            print("%s: out of memory; a connection was dropped" % self.name)
+        except Exception as e:
+            sys.print_exception(e)
+        finally:
+            if me in self._open:
+                self._open.remove(me)
+            try:
+                await writer.wait_closed()  # closes the socket; without it the socket leaks
+            except OSError:
+                pass
+
+    async def _answer(self, writer, buf, request):
+        """Run the request's jobs: each is (module, function, arguments...)
+        and returns the next job or None; ("apply", document, form) applies a
+        config while no web module is loaded (validation needs the RAM)."""
+        job = ("web", "answer", request)
+        while job:
+            if job[0] == "apply":
+                result = self.service.apply(job[1])
+                job = ("web" if job[2] is None else "web_page", "applied", result, job[2])
+                continue
+            job = await acall(job[0], job[1], self, writer, buf, *job[2:])
+
+    @staticmethod
+    async def _linger(reader, buf):
+        """Take what the client still sends for a moment: closing a socket
+        with unread input resets it, and the client would lose the answer."""
+        end = time.ticks_add(time.ticks_ms(), LINGER_MS)
+        taken = 0
+        while taken < 16 * BUFFER:
+            left = time.ticks_diff(end, time.ticks_ms())
+            if left <= 0:
+                return
+            try:
+                n = await asyncio.wait_for_ms(reader.readinto(buf), left)
+            except asyncio.TimeoutError:
+                return
+            if n == 0:
+                return
+            taken += n or 0
+
+
+async def send(writer, buf, pieces):
+    """Write an answer's pieces (str or bytes) through the connection's
+    buffer, in chunks of its size: a page is never whole in RAM."""
+    view = memoryview(buf)
+    used = 0
+    for piece in pieces:
+        if isinstance(piece, str):
+            piece = piece.encode()
+        n = len(piece)
+        if used + n > BUFFER:
+            if used:
+                await _write(writer, view[:used])
+                used = 0
+            if n > BUFFER:
+                await _write(writer, piece)
+                continue
+        buf[used : used + n] = piece
+        used += n
+    if used:
+        await _write(writer, view[:used])
+
+
+async def _write(writer, data):
+    writer.write(data)
+    await asyncio.wait_for_ms(writer.drain(), WRITE_MS)

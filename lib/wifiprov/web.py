@@ -1,0 +1,136 @@
+# What a web request means (SPEC 9): routing, the captive-portal redirects,
+# the JSON API, and the short answers (errors, redirects). Pages are
+# wifiprov.web_page's and the form wifiprov.web_form's: answer() hands a
+# request on to them as the next job (see wifiprov.http). Loaded per job.
+import json
+
+from . import call
+from .http import COMMON_HEADERS, HttpError, send
+
+_REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+            405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required",
+            413: "Content Too Large", 414: "URI Too Long", 415: "Unsupported Media Type",
+            431: "Request Header Fields Too Large", 501: "Not Implemented"}
+# The connectivity checks of Android, Apple, Windows and Firefox. Answered
+# with a redirect to the portal, the phone opens it by itself.
+_PROBES = (b"/generate_204", b"/gen_204", b"/hotspot-detect.html", b"/library/test/success.html",
+           b"/connecttest.txt", b"/ncsi.txt", b"/redirect", b"/canonical.html", b"/success.txt")
+# path -> the methods it takes
+_ROUTES = {b"/": b"GET", b"/index.htm": b"GET", b"/config.htm": b"GET, POST", b"/api/status": b"GET",
+           b"/api/scan": b"GET", b"/api/config": b"POST"}
+
+
+async def answer(server, writer, buf, request):
+    """Answer a request (or the HttpError that ended its reading), or
+    return the job that does."""
+    if isinstance(request, HttpError):
+        return await error(server, writer, buf, *request.args)
+    path = request.target.partition(b"?")[0]
+    headers = request.headers
+    if not _own_host(server, headers.get(b"host")) or path in _PROBES:
+        return await _redirect(server, writer, buf)
+    allowed = _ROUTES.get(path)
+    if allowed is None:
+        return await error(server, writer, buf, 404, "no page %s here; the portal is at /" % show(path))
+    method = request.method
+    if method not in allowed.split(b", "):
+        return await error(server, writer, buf, 405, "use %s for %s" % (allowed.decode(), show(path)), allowed)
+    if method == b"POST" and not _same_origin(headers):
+        return await error(server, writer, buf, 403, "cross-origin request refused")
+    service = server.service
+    if path == b"/api/status":
+        return await _json(writer, buf, call("report", "status", service))
+    if path == b"/api/scan":
+        return await _json(writer, buf, call("report", "networks", service))
+    if path == b"/api/config":
+        return await _api_config(server, writer, buf, request)
+    if method == b"POST":
+        return ("web_form", "post", request)
+    if path == b"/config.htm":
+        return ("web_page", "config", 200, None, None)
+    return ("web_page", "index")
+
+
+async def applied(server, writer, buf, result, form):
+    """The answer to POST /api/config once applied: the service's own."""
+    await _json(writer, buf, result)
+
+
+async def _api_config(server, writer, buf, request):
+    content_type = request.headers.get(b"content-type", b"").split(b";")[0].strip()
+    if content_type != b"application/json":
+        # A browser sends a cross-site text/plain or form body without asking;
+        # application/json only to the page's own origin.
+        return await _json(writer, buf, {"ok": False, "error": "POST /api/config needs Content-Type: "
+                                                               "application/json"}, 415)
+    service = server.service
+    try:
+        doc = json.loads(call("text", "strict_utf8", request.body))
+    except UnicodeError:
+        return await _json(writer, buf, service.refuse("the body is not valid UTF-8"))
+    except ValueError as e:
+        return await _json(writer, buf, service.refuse("not valid JSON (%s)" % (e.args[0] if e.args else
+                                                                                  "syntax error")))
+    return ("apply", doc, None)
+
+
+# ---- short answers ----
+
+def head(status, content_type, extra=""):
+    return "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s%s\r\n" % (status, _REASONS[status], content_type,
+                                                             COMMON_HEADERS, extra)
+
+
+async def _json(writer, buf, answer, status=None):
+    if status is None:
+        status = 200 if answer["ok"] else 400
+    body = json.dumps(answer) + "\n"
+    await send(writer, buf, (head(status, "application/json", "Content-Length: %d\r\n" % len(body)), body))
+
+
+async def error(server, writer, buf, status, text, allow=None):
+    """A short plain-text answer that says what was wrong."""
+    body = "%d %s: %s\n" % (status, _REASONS[status], text)
+    extra = "Content-Length: %d\r\n" % len(body)
+    if allow:
+        extra += "Allow: %s\r\n" % allow.decode()
+    await send(writer, buf, (head(status, "text/plain; charset=utf-8", extra), body))
+
+
+async def _redirect(server, writer, buf):
+    scheme, default = ("https", 443) if server.tls else ("http", 80)
+    url = "%s://%s%s/config.htm" % (scheme, server.host, "" if server.port == default else ":%d" % server.port)
+    body = "the provisioning page is at %s\n" % url
+    await send(writer, buf, (head(302, "text/plain", "Location: %s\r\nContent-Length: %d\r\n"
+                                  % (url, len(body))), body))
+
+
+# ---- helpers ----
+
+def _own_host(server, host):
+    """Is the request for this board? A phone's connectivity check (and a
+    DNS-rebinding page) names another host: it is sent to the portal."""
+    if host is None:
+        return True  # an HTTP/1.0 tool; browsers always send Host
+    name = host.split(b":")[0].decode().lower()
+    if name == server.host:
+        return True
+    import network
+
+    own = network.hostname() if hasattr(network, "hostname") else None
+    return bool(own) and name in (own, own + ".local")
+
+
+def _same_origin(headers):
+    origin = headers.get(b"origin")
+    if origin is None:
+        return True  # not a browser, or a same-origin form of an old one
+    return origin.partition(b"://")[2] == headers.get(b"host", b"")
+
+
+def show(raw):
+    """Text or bytes from a request, quoted for a message: printable ASCII,
+    the rest as \\xNN, at most 40 characters."""
+    if isinstance(raw, str):
+        raw = raw.encode()
+    return '"%s"' % "".join(chr(b) if 0x20 <= b < 0x7F else "\\x%02x" % b for b in bytes(raw)[:40])

@@ -1,0 +1,121 @@
+# The "Network Configuration" form posted to /config.htm (SPEC 9): the
+# seed's field names, application/x-www-form-urlencoded, the per-boot
+# token, and the config document they make. Loaded per POST.
+from . import call
+from .http import TOKEN
+
+_NUMBERS = ("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "apch", "ssidv")
+# form field -> config key, per section
+_STA_FIELDS = (("stassid", "SSID"), ("stapwd", "PWD"), ("staauth", "auth"), ("stach", "ch"), ("staauto", "auto"))
+_AP_FIELDS = (("apssid", "SSID"), ("appwd", "PWD"), ("apauth", "auth"), ("apch", "ch"), ("ssidv", "ssidv"))
+FIELDS = ("devmode", "saveconfig", "countrycode") + tuple(f for f, _ in _STA_FIELDS + _AP_FIELDS)
+_SEED_COUNTRIES = 5  # the seed's form sends the index 0..4 of GEN, USA, EMEA, CUST1, CUST2
+
+
+async def post(server, writer, buf, request):
+    """Check and parse the form; the next job applies it, or shows what is
+    wrong (a page with the form kept)."""
+    content_type = request.headers.get(b"content-type", b"").split(b";")[0].strip()
+    if content_type != b"application/x-www-form-urlencoded":
+        return ("web", "error", 415, "send the form as application/x-www-form-urlencoded")
+    try:
+        form = parse(request.body)
+    except ValueError as e:
+        return ("web", "error", 400, str(e))
+    if not _token_ok(form.pop("token", "")):
+        return ("web", "error", 403, "this form is from an earlier start of the board, or from another site; "
+                                     "open Network Configuration again and send it from there")
+    kept = _kept(form)
+    try:
+        return ("apply", document(form), kept)
+    except ValueError as e:
+        return ("web_page", "config", 400, kept, str(e))
+
+
+def parse(body):
+    """application/x-www-form-urlencoded -> {name: text}; ValueError names
+    what is wrong. `+` is a space, %XX a byte; the bytes must be UTF-8.
+    Fields the form does not have (the submit button's) are skipped."""
+    form = {}
+    if not body:
+        return form
+    for pair in body.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        name = _unquote(name, "a field name")
+        if name not in FIELDS and name != "token":
+            continue
+        if name in form:
+            raise ValueError("field %s: given twice" % name)
+        form[name] = _unquote(value, "field " + name)
+    return form
+
+
+def _unquote(raw, what):
+    out = bytearray()
+    i = 0
+    n = len(raw)
+    while i < n:
+        c = raw[i]
+        if c == 0x2B:  # +
+            c = 0x20
+        elif c == 0x25:  # %
+            digits = raw[i + 1 : i + 3]
+            if len(digits) != 2 or not all(chr(h) in "0123456789abcdefABCDEF" for h in digits):
+                raise ValueError("%s: bad percent-encoding %s (use %%XX with two hex digits)"
+                                 % (what, call("web", "show", raw[i : i + 3])))
+            c = int(digits, 16)
+            i += 2
+        out.append(c)
+        i += 1
+    try:
+        return call("text", "strict_utf8", out)
+    except UnicodeError:
+        raise ValueError("%s: not valid UTF-8" % what)
+
+
+def _token_ok(given):
+    # Compared at full length, in constant time.
+    if len(given) != len(TOKEN):
+        return False
+    diff = 0
+    for a, b in zip(given, TOKEN):
+        diff |= ord(a) ^ ord(b)
+    return not diff
+
+
+def document(form):
+    """The form's fields -> a config document for service.apply. An empty
+    field keeps the stored value: so a password left empty keeps the stored
+    one (while SSID and security stay the same). The section of the mode
+    not chosen is sent only when its SSID is filled in."""
+    values = {}
+    for name, value in form.items():
+        if value == "":
+            continue
+        if name in _NUMBERS:
+            if not value.isdigit() or len(value) > 3:
+                raise ValueError("%s: must be a number, not %s" % (name, call("web", "show", value)))
+            value = int(value)
+        values[name] = value
+    if "devmode" not in values:
+        raise ValueError("devmode: missing (0 STA, 1 AP)")
+    doc = {"mode": values["devmode"]}
+    if "saveconfig" in values:
+        doc["save_config"] = values["saveconfig"]
+    country = values.get("countrycode")
+    if country:
+        if country.isdigit() and int(country) < _SEED_COUNTRIES:
+            country = call("rules", "country_codes")[int(country)]
+        doc["countrycode"] = country
+    for name, fields, mode in (("STA", _STA_FIELDS, 0), ("AP", _AP_FIELDS, 1)):
+        section = {key: values[field] for field, key in fields if field in values}
+        if doc["mode"] == mode or "SSID" in section:
+            doc[name] = section
+    return doc
+
+
+def _kept(form):
+    """The submitted fields, to show again with an error; never passwords."""
+    kept = {name: form.get(name, "") for name in FIELDS}
+    kept["stapwd"] = kept["appwd"] = ""
+    return kept

@@ -1,0 +1,161 @@
+# The pages (SPEC 9): Overview (index.htm), Network Configuration
+# (config.htm) and the result of an apply. Each is a template in www/,
+# streamed line by line through the connection's buffer with its {{keys}}
+# filled in, so a page is never whole in RAM. Everything filled in is
+# HTML-escaped here. Loaded per page.
+import os
+import sys
+
+from . import __version__, call
+from .http import COMMON_HEADERS, TOKEN, send
+
+_WWW = __file__.rsplit("/", 1)[0] + "/www/"
+_STATUS = {200: "200 OK", 400: "400 Bad Request"}
+_TEXT_FIELDS = ("stassid", "stach", "apssid", "apch")
+# What a select shows when the form has no value for it.
+_DEFAULTS = {"staauth": "4", "apauth": "4", "countrycode": "GEN", "saveconfig": "1", "staauto": "1", "ssidv": "1"}
+_BARS = "▂▄▆█"
+
+
+async def index(server, writer, buf):
+    s = call("report", "status", server.service)
+    sta = s["sta"]
+    state = sta["state"]
+    if sta["ssid"]:
+        state += ' "%s"' % sta["ssid"]
+    if sta["reason"]:
+        state += ": %s" % sta["reason"]
+    ap = s["ap"]
+    fill = {
+        "title": "Overview",
+        "micropython": ".".join(str(n) for n in sys.implementation.version[:3]),
+        "mode": ("STA (station)", "AP (access point)")[s["mode"]] + (", fallback AP open" if s["fallback"] else ""),
+        "sta_state": html(state),
+        "sta_ip": sta["ip"] or "-",
+        "ap": html('"%s" on channel %d, %d clients' % (ap["ssid"], ap["channel"], ap["clients"])
+                   if ap["up"] else "off"),
+    }
+    await _page(server, writer, buf, 200, "index.htm", fill)
+
+
+async def config(server, writer, buf, status, values, error):
+    """The form, filled from `values` (the fields sent, on an error) or
+    from the active config. Password fields are never filled."""
+    if values is None:
+        values = _values(server.service.config)
+    fill = {"title": "Network Configuration", "token": TOKEN,
+            "message": '<p class="err" id="error">%s</p>' % html(error) if error else "",
+            "stapwd_hint": values.get("stapwd_hint", "type the password again"),
+            "appwd_hint": values.get("appwd_hint", "type the password again")}
+    for name in _TEXT_FIELDS:
+        fill[name] = html(values.get(name, ""))
+    fill["choices"] = values  # the selects: {{name=value}} in the page marks the chosen option
+    fill["networks"] = _networks(server.service)
+    await _page(server, writer, buf, status, "config.htm", fill)
+
+
+async def applied(server, writer, buf, result, form):
+    """What the form did: what happens next, or the error with the form."""
+    if not result["ok"]:
+        return ("web_page", "config", 400, form, result["error"])
+    config = server.service.config
+    if config["mode"] == 1:
+        hint = 'If the access point changed, connect your phone to "%s" again.' % config["AP"]["SSID"]
+    elif config["save_config"]:
+        hint = ("The board leaves this access point when it restarts: reconnect your phone to your usual "
+                "network. The board's console shows its new address.")
+    else:
+        hint = "The board's console and the Overview page show how the join goes."
+    fill = {"title": "Configuration applied", "next": html(result["next"]), "hint": html(hint)}
+    await _page(server, writer, buf, 200, "result.htm", fill)
+
+
+def _values(config):
+    values = {"devmode": str(config["mode"]), "saveconfig": str(config["save_config"]),
+              "countrycode": config["countrycode"]}
+    for name, prefix, keys in (("STA", "sta", ("ssid", "auth", "ch", "auto")), ("AP", "ap", ("ssid", "auth", "ch"))):
+        section = config.get(name) or {}
+        for key in keys:
+            values[prefix + key] = str(section.get(key.upper() if key == "ssid" else key, ""))
+        values[prefix + "pwd_hint"] = "stored; leave empty to keep it" if section.get("PWD") else ""
+    values["ssidv"] = str(config["AP"]["ssidv"])
+    return values
+
+
+def _networks(service):
+    """The scan as buttons: signal bars, name, a lock when secured. Every
+    SSID is escaped: a neighbour chooses its bytes."""
+    items = []
+    for net in call("report", "networks", service)["networks"]:
+        rssi = net["rssi"]
+        bars = 4 if rssi >= -55 else 3 if rssi >= -67 else 2 if rssi >= -78 else 1
+        signal = '<span class="bars" title="%d dBm">%s<span class="dim">%s</span></span>' % (
+            rssi, _BARS[:bars], _BARS[bars:])
+        if net["ssid"] is None:  # not text: shown, but a config SSID is text
+            items.append('<li><button type="button" disabled><span>(not text: %s)</span>%s</button></li>\n'
+                         % (net["ssid_hex"], signal))
+            continue
+        name = html(net["ssid"])
+        auth = net["auth"]
+        lock = "" if auth == 1 else ' <span title="secured">🔒</span>'
+        items.append('<li><button type="button" class="net" data-ssid="%s" data-auth="%s"><span>%s%s</span>%s'
+                     '</button></li>\n' % (name, auth if auth in (1, 3, 4, 5, 6) else "", name, lock, signal))
+    return items
+
+
+async def _page(server, writer, buf, status, name, fill):
+    # A fresh nonce per page: the only script that runs is ours, even if an
+    # SSID ever got past the escaping.
+    nonce = "".join("%02x" % b for b in os.urandom(8))
+    fill["nonce"] = nonce
+    fill["version"] = __version__
+    fill["device"] = html(server.service.config["AP"]["SSID"])
+    head = ("HTTP/1.1 %s\r\nContent-Type: text/html; charset=utf-8\r\n%sContent-Security-Policy: default-src "
+            "'none'; style-src 'unsafe-inline'; script-src 'nonce-%s'; form-action 'self'; base-uri 'none'; "
+            "frame-ancestors 'none'\r\n\r\n" % (_STATUS[status], COMMON_HEADERS, nonce))
+    await send(writer, buf, _render(name, fill, head))
+
+
+def _render(name, fill, first=None):
+    """The template's bytes, each {{key}} replaced by fill[key] (a str, or
+    a list of str), each {{>file}} by that template, and each {{name=value}}
+    by " selected" when the form's field `name` has that value."""
+    if first:
+        yield first
+    with open(_WWW + name, "rb") as f:
+        for line in f:
+            while b"{{" in line:
+                before, _, rest = line.partition(b"{{")
+                key, _, line = rest.partition(b"}}")
+                yield before
+                key = key.decode()
+                if key[0] == ">":
+                    yield from _render(key[1:], fill)
+                    continue
+                if "=" in key:
+                    name, _, value = key.partition("=")
+                    if (fill["choices"].get(name) or _DEFAULTS.get(name)) == value:
+                        yield " selected"
+                    continue
+                value = fill[key]
+                if isinstance(value, str):
+                    yield value
+                else:
+                    yield from value
+            yield line
+
+
+_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))
+
+
+def html(value):
+    """Text safe inside an element or a quoted attribute. Control characters
+    are shown as \\xNN: a scanned SSID may hold any byte."""
+    s = str(value)
+    for c, entity in _ENTITIES:
+        if c in s:
+            s = s.replace(c, entity)
+    for c in s:
+        if c < " " or c == "\x7f":
+            return "".join("\\x%02x" % ord(c) if c < " " or c == "\x7f" else c for c in s)
+    return s

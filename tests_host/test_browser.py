@@ -1,0 +1,94 @@
+"""The portal in a real browser (issue 4): Debian's chromium driven by
+Playwright against the firmware under MicroPython. Screenshots of the pages
+are kept in tests_host/artifacts/."""
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import HOME_PASSWORD, ROOT
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's; a downloaded browser is never used
+ARTIFACTS = ROOT / "tests_host" / "artifacts"
+XSS_SSIDS = ["<img src=x onerror=alert(1)>", "'\");alert(1);//"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+                                reason="chromium is not installed (make test installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                    "--disable-background-networking", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A page the size of a phone's screen; every dialog it opens is recorded."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.dialogs = []
+
+    def on_dialog(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    yield page
+    context.close()
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_provision_from_a_phone_browser(board, phone):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    phone.goto("http://127.0.0.1:%d/config.htm" % sim.ports["http"])
+    networks = phone.locator("#nets button.net")
+    assert networks.count() == 3  # HomeNet, Cafe Guest, and the entry for a hidden network
+    phone.get_by_role("button", name="HomeNet").click()
+    assert phone.input_value("#stassid") == "HomeNet"
+    assert phone.input_value("#devmode") == "0" and phone.input_value("#staauth") == "4"
+    phone.fill("#stapwd", HOME_PASSWORD)
+    shot(phone, "config.png")
+    phone.get_by_role("button", name="Apply Wi-Fi Configuration").click()
+    phone.wait_for_selector("#next")
+    assert phone.inner_text("h1") == "Configuration applied"
+    assert phone.inner_text("#next") == 'saved; restarting in 2 s to join "HomeNet"'
+    shot(phone, "result.png")
+    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    saved = json.loads((board.flash / "wifiprov.json").read_text())
+    assert saved["STA"] == {"SSID": "HomeNet", "PWD": HOME_PASSWORD, "auth": 4, "ch": 0, "auto": 1}
+
+
+def test_hostile_ssids_show_as_text_and_run_nothing(board, world, phone):
+    world.write([{"ssid": s, "auth": 4, "password": "whatever-1", "channel": 3, "rssi": -50} for s in XSS_SSIDS]
+                + [{"ssid_hex": "fffe41", "auth": 1, "channel": 4, "rssi": -80}])
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    phone.goto("http://127.0.0.1:%d/config.htm" % sim.ports["http"])
+    shown = phone.locator("#nets button").all_inner_texts()
+    for ssid in XSS_SSIDS:
+        assert any(text.startswith(ssid) for text in shown), shown
+        phone.locator("#nets button.net").filter(has_text=ssid).click()
+        assert phone.input_value("#stassid") == ssid
+    assert any("(not text: fffe41)" in text for text in shown)
+    assert phone.locator("#nets img").count() == 0
+    shot(phone, "hostile-ssids.png")
+    # A failed form keeps the hostile SSID as text too.
+    phone.fill("#stapwd", "short")
+    phone.get_by_role("button", name="Apply Wi-Fi Configuration").click()
+    phone.wait_for_selector("#error")
+    assert phone.input_value("#stassid") == XSS_SSIDS[-1]
+    assert "STA.PWD" in phone.inner_text("#error")
+    assert phone.dialogs == []

@@ -1,0 +1,303 @@
+"""Web provisioning (SPEC 9, 10; issue 4): the HTTP form server, the JSON
+API, HTTPS, the captive portal's DNS responder and probe redirects, driven
+by real clients (http.client, raw sockets, ssl, dnspython) against the
+firmware under MicroPython. The browser tests are in test_browser.py."""
+import hashlib
+import http.client
+import json
+import re
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+import dns.message
+import dns.query
+import dns.rdatatype
+import pytest
+
+from conftest import HOME_PASSWORD, ROOT
+
+TOKEN_RE = re.compile(r'name="token" value="([0-9a-f]{16})"')
+
+
+def request(sim, method, path, body=None, headers=None, port="http", timeout=10):
+    """(status, headers as a dict, body text) of one HTTP request."""
+    if port == "https":
+        conn = http.client.HTTPSConnection("127.0.0.1", sim.ports["https"], timeout=timeout,
+                                           context=ssl._create_unverified_context())
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", sim.ports["http"], timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read().decode()
+    finally:
+        conn.close()
+
+
+def raw(sim, data, timeout=15):
+    """Send raw bytes; return what the server answered before it closed."""
+    with socket.create_connection(("127.0.0.1", sim.ports["http"]), timeout=timeout) as sock:
+        sock.sendall(data)
+        out = b""
+        try:
+            while True:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                out += chunk
+        except ConnectionResetError:
+            pass
+    return out.decode("utf-8", "replace")
+
+
+def token_of(sim):
+    status, _, page = request(sim, "GET", "/config.htm")
+    assert status == 200
+    return TOKEN_RE.search(page).group(1)
+
+
+def form(fields):
+    return urllib.parse.urlencode(fields).encode()
+
+
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+SEED_FIELDS = {"devmode": "0", "saveconfig": "1", "countrycode": "0", "stassid": "HomeNet",
+               "stapwd": HOME_PASSWORD, "staauth": "3", "stach": "0", "staauto": "1", "apssid": "",
+               "appwd": "", "apauth": "4", "apch": "1", "ssidv": "1"}
+
+
+@pytest.fixture
+def ap_board(board):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap tcp=\d+ http=%d https=- dns=%d$" % (sim.ports["http"], sim.ports["dns"]))
+    return sim
+
+
+def test_pages_and_api_answer_with_the_state_and_no_password(ap_board, board):
+    passphrase = json.loads((board.flash / "wifiprov.json").read_text())["AP"]["PWD"]
+    for path in ("/", "/index.htm", "/config.htm"):
+        status, headers, page = request(ap_board, "GET", path)
+        assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+        assert headers["connection"] == "close" and headers["cache-control"] == "no-store"
+        assert "default-src 'none'" in headers["content-security-policy"]
+        assert passphrase not in page and page.rstrip().endswith("</html>")
+    _, _, index = request(ap_board, "GET", "/")
+    assert "AP (access point)" in index and "wifiprov 0.1.0" in index
+    _, _, config = request(ap_board, "GET", "/config.htm")
+    assert "Network Configuration" in config and 'value="Apply Wi-Fi Configuration"' in config
+    for field in ("devmode", "saveconfig", "countrycode", "stassid", "stapwd", "staauth", "stach", "staauto",
+                  "apssid", "appwd", "apauth", "apch", "ssidv"):
+        assert 'name="%s"' % field in config
+    assert 'data-ssid="HomeNet" data-auth="4"' in config and 'data-ssid="Cafe Guest" data-auth="1"' in config
+    assert re.search(r'type="password" name="(sta|ap)pwd"[^>]*>', config)
+    assert not re.search(r'name="(sta|ap)pwd"[^>]*value=', config)  # never pre-filled
+    status, headers, body = request(ap_board, "GET", "/api/status")
+    doc = json.loads(body)
+    assert status == 200 and headers["content-type"] == "application/json"
+    assert doc["ok"] and doc["mode"] == 1 and doc["servers"]["http"] == ap_board.ports["http"]
+    assert passphrase not in body
+    status, _, body = request(ap_board, "GET", "/api/scan")
+    names = [n["ssid"] for n in json.loads(body)["networks"]]
+    assert status == 200 and names == ["HomeNet", "Cafe Guest"]
+
+
+def test_api_config_provisions_and_the_board_joins(ap_board, board):
+    doc = {"mode": 0, "STA": {"SSID": "HomeNet", "auth": 4, "PWD": HOME_PASSWORD}}
+    status, _, body = request(ap_board, "POST", "/api/config", json.dumps(doc),
+                              {"Content-Type": "application/json"})
+    answer = json.loads(body)
+    assert status == 200 and answer["ok"] and answer["saved"]
+    assert answer["next"] == 'saved; restarting in 2 s to join "HomeNet"'
+    ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    saved = json.loads((board.flash / "wifiprov.json").read_text())
+    assert saved["mode"] == 0 and saved["STA"]["SSID"] == "HomeNet"
+
+
+def test_api_config_refusals_say_why_and_change_nothing(ap_board, board):
+    before = (board.flash / "wifiprov.json").read_bytes()
+    cases = [
+        ({"Content-Type": "application/json"}, b'{"mode": 0, "STA": {"SSID": "HomeNet", "auth": 4, "PWD": "short"}}',
+         400, "STA.PWD: must be 8..63"),
+        ({"Content-Type": "application/json"}, b'{"mode": ', 400, "not valid JSON"),
+        ({"Content-Type": "application/json"}, b'{"mode": 0, "STA": {"SSID": "\xc0\xaf"}}', 400, "not valid UTF-8"),
+        ({"Content-Type": "text/plain"}, b'{"mode": 1}', 415, "Content-Type: application/json"),
+        ({"Content-Type": "application/json", "Origin": "http://evil.example"}, b'{"mode": 1}', 403, "cross-origin"),
+    ]
+    for headers, body, want_status, text in cases:
+        status, _, answer = request(ap_board, "POST", "/api/config", body, headers)
+        assert status == want_status and text in answer, (body, status, answer)
+    assert (board.flash / "wifiprov.json").read_bytes() == before
+    assert request(ap_board, "GET", "/api/status")[0] == 200
+
+
+def test_seed_form_post_with_token_provisions(ap_board, board):
+    fields = dict(SEED_FIELDS, token=token_of(ap_board))
+    status, _, page = request(ap_board, "POST", "/config.htm", form(fields), FORM_HEADERS)
+    assert status == 200 and "Configuration applied" in page
+    assert 'saved; restarting in 2 s to join &quot;HomeNet&quot;' in page
+    assert HOME_PASSWORD not in page
+    ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    saved = json.loads((board.flash / "wifiprov.json").read_text())
+    # countrycode 0 is the seed form's index of GEN; staauth 3 is WPA/WPA2.
+    assert saved["countrycode"] == "GEN" and saved["STA"]["auth"] == 3 and saved["STA"]["PWD"] == HOME_PASSWORD
+    assert saved["AP"]["PWD"]  # the AP password left empty kept the stored one
+
+
+def test_form_error_keeps_the_fields_but_not_the_passwords(ap_board, board):
+    before = (board.flash / "wifiprov.json").read_bytes()
+    fields = dict(SEED_FIELDS, token=token_of(ap_board), stach="99", stassid="My <Net>")
+    status, _, page = request(ap_board, "POST", "/config.htm", form(fields), FORM_HEADERS)
+    assert status == 400 and 'id="error">STA.ch: must be' in page
+    assert 'value="My &lt;Net&gt;"' in page and 'value="99"' in page
+    assert HOME_PASSWORD not in page
+    assert (board.flash / "wifiprov.json").read_bytes() == before
+
+
+BAD_REQUESTS = [
+    ("request line of 600 bytes", b"GET /" + b"a" * 590 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "414"),
+    ("30 header lines", b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(30)) + b"\r\n", "431"),
+    ("Content-Length of 1 MB", b"POST /config.htm HTTP/1.1\r\nContent-Length: 1048576\r\n\r\n", "413"),
+    ("a wrong method", b"DELETE /config.htm HTTP/1.1\r\n\r\n", "405"),
+    ("chunked body", b"POST /api/config HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "501"),
+    ("not HTTP", b"hello there\r\n\r\n", "400"),
+    ("an unknown page", b"GET /nothing HTTP/1.1\r\n\r\n", "404"),
+]
+
+
+@pytest.mark.parametrize("what,data,status", BAD_REQUESTS, ids=[case[0] for case in BAD_REQUESTS])
+def test_bad_request_gets_its_status_and_the_server_goes_on(ap_board, board, what, data, status):
+    before = (board.flash / "wifiprov.json").read_bytes()
+    answer = raw(ap_board, data)
+    assert answer.startswith("HTTP/1.1 %s " % status), answer
+    if status == "405":
+        assert "Allow: GET, POST" in answer
+    assert (board.flash / "wifiprov.json").read_bytes() == before
+    assert request(ap_board, "GET", "/api/status")[0] == 200
+
+
+def test_form_posts_without_a_good_token_or_encoding_are_refused(ap_board, board):
+    before = (board.flash / "wifiprov.json").read_bytes()
+    token = token_of(ap_board)
+    cases = [
+        (form(SEED_FIELDS), 403, "earlier start of the board"),  # no token
+        (form(dict(SEED_FIELDS, token="0" * 16)), 403, "earlier start of the board"),
+        (form(dict(SEED_FIELDS, token=token)).replace(b"stassid=HomeNet", b"stassid=Home%zzNet"), 400,
+         'field stassid: bad percent-encoding "%zz"'),
+        (form(dict(SEED_FIELDS, token=token)) + b"&stassid=again", 400, "given twice"),
+    ]
+    for body, want, text in cases:
+        status, _, answer = request(ap_board, "POST", "/config.htm", body, FORM_HEADERS)
+        assert status == want and text in answer, (body, answer)
+    assert (board.flash / "wifiprov.json").read_bytes() == before
+    assert request(ap_board, "GET", "/")[0] == 200
+
+
+def test_a_body_shorter_than_its_length_times_out(ap_board, board):
+    before = (board.flash / "wifiprov.json").read_bytes()
+    answer = raw(ap_board, b"POST /api/config HTTP/1.1\r\nContent-Type: application/json\r\n"
+                           b"Content-Length: 100\r\n\r\n{\"mode\": 1}", timeout=20)
+    assert answer.startswith("HTTP/1.1 408 "), answer
+    assert (board.flash / "wifiprov.json").read_bytes() == before
+    assert request(ap_board, "GET", "/api/status")[0] == 200
+
+
+PROBES = [("connectivitycheck.gstatic.com", "/generate_204"), ("captive.apple.com", "/hotspot-detect.html"),
+          ("www.msftconnecttest.com", "/connecttest.txt"), ("www.msftncsi.com", "/ncsi.txt"),
+          ("detectportal.firefox.com", "/canonical.html")]
+
+
+def test_connectivity_probes_are_sent_to_the_portal(ap_board):
+    portal = "http://127.0.0.1:%d/config.htm" % ap_board.ports["http"]
+    for host, path in PROBES + [("example.com", "/"), ("127.0.0.1:%d" % ap_board.ports["http"], "/generate_204")]:
+        status, headers, _ = request(ap_board, "GET", path, headers={"Host": host})
+        assert status == 302 and headers["location"] == portal, (host, path)
+    # A form from a page of another name (DNS rebinding) is sent away, not applied.
+    status, _, _ = request(ap_board, "POST", "/api/config", b'{"mode": 1}',
+                           {"Host": "evil.example", "Content-Type": "application/json"})
+    assert status == 302
+
+
+def test_dns_answers_every_a_query_with_the_ap_address(ap_board):
+    port = ap_board.ports["dns"]
+
+    def ask(name, kind):
+        return dns.query.udp(dns.message.make_query(name, kind), "127.0.0.1", port=port, timeout=3)
+
+    for name in ("connectivitycheck.gstatic.com", "captive.apple.com", "anything.example"):
+        answer = ask(name, "A")
+        assert [(r.rdtype, r.to_text()) for rrset in answer.answer for r in rrset] == [(dns.rdatatype.A, "127.0.0.1")]
+        assert answer.answer[0].ttl <= 60
+    assert ask("captive.apple.com", "AAAA").answer == []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(1)
+        for junk in (b"\x00", b"\x12\x34" + b"\xff" * 20, b"\x00\x01\x80\x00" + b"\x00" * 20):
+            sock.sendto(junk, ("127.0.0.1", port))
+            with pytest.raises(socket.timeout):
+                sock.recvfrom(512)
+    assert ask("portal.example", "A").answer  # still answering
+
+
+def test_https_serves_the_certificate_printed_in_the_banner(board):
+    board.flash.mkdir(parents=True, exist_ok=True)
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "mkcert.py"), "--out", str(board.flash),
+                          "--ip", "127.0.0.1"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    printed = re.search(r"SHA-256 ([0-9A-F:]{95})", run.stdout).group(1)
+    sim = board.start()
+    banner = sim.expect(r"^https: certificate SHA-256 ([0-9A-F:]{95})$").group(1)
+    sim.expect(r"^READY mode=ap tcp=\d+ http=\d+ https=%d dns=\d+$" % sim.ports["https"])
+    assert banner == printed
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", sim.ports["https"]), timeout=10) as tcp:
+        with context.wrap_socket(tcp) as tls:
+            der = tls.getpeercert(binary_form=True)
+            tls.sendall(b"GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            reply = b""
+            while True:
+                chunk = tls.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+    assert ":".join("%02X" % b for b in hashlib.sha256(der).digest()) == banner
+    assert reply.startswith(b"HTTP/1.1 200 OK") and b'"ok": true' in reply
+    status, _, page = request(sim, "GET", "/config.htm", port="https")
+    assert status == 200 and TOKEN_RE.search(page)
+
+
+def test_slowloris_does_not_stop_a_real_provisioning(ap_board):
+    stop = threading.Event()
+    port = ap_board.ports["http"]
+
+    def slow_client():
+        # One header byte every 2 s; reconnect when dropped, as an attacker would.
+        while not stop.is_set():
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                    sock.sendall(b"GET / HTTP/1.1\r\n")
+                    while not stop.wait(2):
+                        sock.sendall(b"X")
+            except OSError:
+                stop.wait(2)
+
+    threads = [threading.Thread(target=slow_client, daemon=True) for _ in range(20)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(3)  # every attacker connected, and sent a byte
+        doc = {"mode": 0, "STA": {"SSID": "HomeNet", "auth": 4, "PWD": HOME_PASSWORD}}
+        start = time.monotonic()
+        status, _, body = request(ap_board, "POST", "/api/config", json.dumps(doc),
+                                  {"Content-Type": "application/json"}, timeout=3)
+        took = time.monotonic() - start
+    finally:
+        stop.set()
+    assert status == 200 and json.loads(body)["ok"], body
+    assert took < 3
+    ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
