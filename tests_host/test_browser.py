@@ -2,8 +2,6 @@
 Playwright against the firmware under MicroPython. Screenshots of the pages
 are kept in tests_host/artifacts/."""
 import json
-import shutil
-from pathlib import Path
 
 import pytest
 
@@ -12,9 +10,6 @@ from conftest import HOME_PASSWORD, ROOT
 CHROMIUM = "/usr/bin/chromium"  # Debian's; a downloaded browser is never used
 ARTIFACTS = ROOT / "tests_host" / "artifacts"
 XSS_SSIDS = ["<img src=x onerror=alert(1)>", "'\");alert(1);//"]
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="chromium is not installed (make test installs it)")
 
 
 @pytest.fixture(scope="module")
