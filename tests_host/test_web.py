@@ -301,3 +301,29 @@ def test_slowloris_does_not_stop_a_real_provisioning(ap_board):
     assert status == 200 and json.loads(body)["ok"], body
     assert took < 3
     ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+
+
+def test_heap_is_stable_over_200_web_requests(ap_board):
+    """gc.mem_alloc() after a collect, read through /api/status, stays
+    within 1 KB between the 20th and the 200th request of a mix of pages,
+    API calls, refused forms and bad requests."""
+    def heap():
+        return json.loads(request(ap_board, "GET", "/api/status")[2])["heap"]["alloc"]
+
+    bad_form = form(dict(SEED_FIELDS, token=token_of(ap_board), stach="99"))
+    mix = [lambda: request(ap_board, "GET", "/config.htm"), lambda: request(ap_board, "GET", "/"),
+           lambda: request(ap_board, "GET", "/api/scan"),
+           lambda: request(ap_board, "POST", "/config.htm", bad_form, FORM_HEADERS),
+           lambda: raw(ap_board, b"GET /" + b"a" * 600 + b" HTTP/1.1\r\n\r\n"),
+           lambda: request(ap_board, "GET", "/generate_204", headers={"Host": "example.com"}),
+           lambda: request(ap_board, "POST", "/api/config", b'{"mode": 1, "AP": {"ch": 99}}',
+                           {"Content-Type": "application/json"}),
+           lambda: request(ap_board, "GET", "/nothing"), lambda: request(ap_board, "GET", "/api/status"),
+           lambda: token_of(ap_board)]
+    figures = {}
+    for n in range(1, 201):
+        mix[n % len(mix)]()
+        if n in (20, 200):
+            figures[n] = heap()
+    assert figures[200] - figures[20] <= 1024, figures
+    print("heap alloc after 20 web requests: %d, after 200: %d" % (figures[20], figures[200]))

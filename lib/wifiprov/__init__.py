@@ -107,6 +107,15 @@ def unload(name):
     gc.collect()
 
 
+async def close_listener(server, tasks):
+    """Stop a server's listening socket, then end its connections' tasks
+    (each handler closes its own socket as it ends)."""
+    server.close()
+    await server.wait_closed()
+    for task in tasks:
+        task.cancel()
+
+
 _resident = None  # the modules that stay: settle() lists them once booted
 
 

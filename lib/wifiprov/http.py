@@ -12,7 +12,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import acall
+from . import acall, close_listener
 
 # SPEC 10, checked before anything is allocated for them.
 MAX_REQUEST_LINE = const(512)
@@ -84,14 +84,9 @@ class HttpServer:
         self.port = self.configured_port
 
     async def stop(self):
-        if not self._server:
-            return
-        self._server.close()
-        await self._server.wait_closed()
-        self._server = None
-        self.port = None
-        for task, _ in self._open:
-            task.cancel()  # each handler closes its own socket
+        if self._server:
+            await close_listener(self._server, [task for task, _ in self._open])
+            self._server = self.port = None
 
     def _make_room(self):
         """At the cap, drop the oldest connection still sending its request:

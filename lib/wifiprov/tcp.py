@@ -9,7 +9,7 @@ import sys
 import asyncio
 from micropython import const
 
-from . import acall
+from . import acall, close_listener
 
 MAX_MESSAGE = const(1024)  # SPEC 10: a longer message is refused, never buffered whole
 MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 TCP PCBs for everything
@@ -36,14 +36,9 @@ class TcpServer:
         self.port = self.configured_port
 
     async def stop(self):
-        if not self._server:
-            return
-        self._server.close()
-        await self._server.wait_closed()
-        self._server = None
-        self.port = None
-        for task in self._tasks:
-            task.cancel()  # each handler closes its own socket
+        if self._server:
+            await close_listener(self._server, self._tasks)
+            self._server = self.port = None
 
     async def _client(self, reader, writer):
         buf = None
