@@ -1,0 +1,123 @@
+"""Drive a simulated board from CPython: start tools/sim.py, read its console
+lines, type into it, rewrite its world file. Used by the tests (tests_host/)
+and the benchmark (tools/bench.py)."""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+TOOLS = Path(__file__).resolve().parent
+ROOT = TOOLS.parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class World:
+    """The world file: the networks around the simulated board."""
+
+    def __init__(self, path, networks, connect_ms=50):
+        self.path = path
+        self.connect_ms = connect_ms
+        self.stamp = 1_700_000_000
+        self.write(networks)
+
+    def write(self, networks):
+        self.networks = list(networks)
+        self.path.write_text(json.dumps({"connect_ms": self.connect_ms, "networks": self.networks}))
+        # A new mtime on every write, even twice in one second: the simulator
+        # notices a change under a live link by it.
+        self.stamp += 1
+        os.utime(self.path, (self.stamp, self.stamp))
+
+    def add(self, network):
+        self.write(self.networks + [network])
+
+    def remove(self, ssid):
+        self.write([n for n in self.networks if n.get("ssid") != ssid])
+
+
+class Sim:
+    """One simulated board: its console (stdin/stdout of tools/sim.py)."""
+
+    def __init__(self, flash, world, heap, extra=()):
+        self.flash = Path(flash)
+        self.ports = {"tcp": free_port(), "http": free_port(), "https": free_port(), "dns": free_port()}
+        cmd = [sys.executable, str(TOOLS / "sim.py"), "--flash", str(flash), "--world", str(world.path),
+               "--heap", heap, "--backoff-ms", "50", "--retry-max-ms", "300",
+               "--tcp-port", str(self.ports["tcp"]), "--http-port", str(self.ports["http"]),
+               "--https-port", str(self.ports["https"]), "--dns-port", str(self.ports["dns"]), *extra]
+        # Its own process group: closing kills the launcher and MicroPython together.
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, cwd=str(ROOT), start_new_session=True)
+        self.lines = []
+        self.pos = 0
+        self._cond = threading.Condition()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self):
+        for raw in self.proc.stdout:
+            with self._cond:
+                self.lines.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
+                self._cond.notify_all()
+        with self._cond:
+            self.lines.append(None)  # end of output
+            self._cond.notify_all()
+
+    def transcript(self):
+        return "\n".join(line for line in self.lines if line is not None)
+
+    def expect(self, pattern, timeout=20):
+        """Wait for a console line matching pattern (a regex) after the last
+        match; return the match."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                while self.pos < len(self.lines):
+                    line = self.lines[self.pos]
+                    self.pos += 1
+                    if line is None:
+                        raise AssertionError("firmware ended while waiting for %r:\n%s" % (pattern, self.transcript()))
+                    m = regex.search(line)
+                    if m:
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("no line matching %r within %ss:\n%s" % (pattern, timeout, self.transcript()))
+                self._cond.wait(left)
+
+    def output_since(self, mark):
+        with self._cond:
+            return [line for line in self.lines[mark:] if line is not None]
+
+    def send(self, line):
+        self.proc.stdin.write((line + "\n").encode())
+        self.proc.stdin.flush()
+
+    def cmd(self, line, pattern, timeout=20):
+        self.send(line)
+        return self.expect(pattern, timeout)
+
+    def collect(self, line, until, timeout=20):
+        """Send a command and return the lines it printed up to `until`."""
+        mark = len(self.lines)
+        self.cmd(line, until, timeout)
+        return self.output_since(mark)[: self.pos - mark]
+
+    def close(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        self.proc.stdin.close()
