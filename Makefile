@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1
 SIM_ARGS ?=
 TEST_ARGS ?=
 
-.PHONY: help setup sim test mpy clean
+.PHONY: help setup sim test mpy bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
@@ -33,6 +33,9 @@ sim: setup ## run the firmware on the simulator (SIM_ARGS="--flash DIR --heap 96
 
 test: setup $(CHROMIUM) ## run the tests (firmware under the MicroPython unix port; installs chromium if missing)
 	$(BIN)/python -m pytest tests_host $(TEST_ARGS)
+
+bench: setup ## measure heap, size, boot time and latency on the simulator; writes bench.json
+	$(BIN)/python tools/bench.py
 
 clean: ## remove build output (keeps .venv)
 	rm -rf build tests_host/artifacts

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Measure what the firmware costs (SPEC 13), on the simulator.
+
+    python tools/bench.py [--out bench.json] [--requests 100]
+
+Prints a table and writes bench.json:
+- the smallest `-X heapsize` (binary search, 1 KB steps) at which the whole
+  flow still passes from .mpy: blank flash -> AP -> config page over HTTP ->
+  TCP provisioning -> restart -> connected;
+- the largest heap in use (gc.mem_alloc() after a collect, as the status
+  answers report it) seen during that flow;
+- the total size of the compiled package (.mpy files and web pages);
+- boot -> READY time (launch of the simulator to its READY line), on a
+  blank flash (which makes and saves the first-boot config) and warm;
+- request -> answer latency, median and p95, of the TCP and HTTP servers.
+The figures are the 64-bit unix port's: on a 32-bit board objects are
+smaller, and the simulator's radio shims share the heap.
+"""
+import argparse
+import json
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import http.client
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import mpy  # noqa: E402
+from simdrive import ROOT, Sim, World  # noqa: E402
+
+PASSWORD = "correct-horse-42"
+NETWORKS = [{"ssid": "HomeNet", "password": PASSWORD, "auth": 4, "channel": 6, "rssi": -48},
+            {"ssid": "Cafe Guest", "auth": 1, "channel": 11, "rssi": -71}]
+ROOMY_HEAP_KB = 256
+STEP_TIMEOUT = 15
+
+
+def http_get(sim, path, timeout=5):
+    conn = http.client.HTTPConnection("127.0.0.1", sim.ports["http"], timeout=timeout)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def tcp_ask(sock, message):
+    sock.sendall(json.dumps(message).encode() + b"\n")
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise OSError("closed")
+        data += chunk
+    return json.loads(data)
+
+
+def flow(heap_kb, work):
+    """Run the end-to-end flow at a heap size: (passed, figures)."""
+    flash = Path(work) / ("flash-%d" % heap_kb)
+    world = World(Path(work) / ("world-%d.json" % heap_kb), NETWORKS)
+    figures = {"heap_in_use": []}
+    start = time.monotonic()
+    sim = Sim(flash, world, "%dK" % heap_kb)
+    try:
+        sim.expect(r"^READY mode=ap ", STEP_TIMEOUT)
+        figures["boot_ms"] = (time.monotonic() - start) * 1000
+        status, page = http_get(sim, "/config.htm")
+        if status != 200 or b"Apply Wi-Fi Configuration" not in page:
+            return False, figures
+        status, body = http_get(sim, "/api/status")
+        figures["heap_in_use"].append(json.loads(body)["heap"]["alloc"])
+        with socket.create_connection(("127.0.0.1", sim.ports["tcp"]), timeout=5) as sock:
+            figures["heap_in_use"].append(tcp_ask(sock, {"cmd": "status"})["heap"]["alloc"])
+            answer = tcp_ask(sock, {"mode": 0, "STA": {"SSID": "HomeNet", "auth": 4, "PWD": PASSWORD}})
+            if not answer["ok"]:
+                return False, figures
+        sim.expect(r"^READY mode=sta ip=", STEP_TIMEOUT)
+        return True, figures
+    except (AssertionError, OSError, ValueError, KeyError, http.client.HTTPException):
+        return False, figures
+    finally:
+        sim.close()
+
+
+def smallest_heap(work):
+    lo, hi = 32, ROOMY_HEAP_KB  # lo fails (assumed), hi must pass
+    ok, best = flow(hi, work)
+    if not ok:
+        raise SystemExit("error: the flow fails even at %dK; run make test" % hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        ok, figures = flow(mid, work)
+        say("  heap %dK: %s" % (mid, "passes" if ok else "fails"))
+        if ok:
+            hi, best = mid, figures
+        else:
+            lo = mid
+    return hi, best
+
+
+def latency(work, requests):
+    """Request -> answer times (ms) of both servers at a roomy heap."""
+    world = World(Path(work) / "world-latency.json", NETWORKS)
+    sim = Sim(Path(work) / "flash-latency", world, "%dK" % ROOMY_HEAP_KB)
+    tcp, web, boots = [], [], []
+    try:
+        sim.expect(r"^READY mode=ap ", STEP_TIMEOUT)
+        with socket.create_connection(("127.0.0.1", sim.ports["tcp"]), timeout=5) as sock:
+            for _ in range(requests):
+                t = time.perf_counter()
+                tcp_ask(sock, {"cmd": "status"})
+                tcp.append((time.perf_counter() - t) * 1000)
+        for _ in range(requests):
+            t = time.perf_counter()
+            status, _ = http_get(sim, "/api/status")
+            web.append((time.perf_counter() - t) * 1000)
+            assert status == 200
+    finally:
+        sim.close()
+    for n in range(5):
+        start = time.monotonic()
+        sim = Sim(Path(work) / "flash-latency", world, "%dK" % ROOMY_HEAP_KB)
+        try:
+            sim.expect(r"^READY mode=ap ", STEP_TIMEOUT)
+            boots.append((time.monotonic() - start) * 1000)
+        finally:
+            sim.close()
+    return tcp, web, boots
+
+
+def summary(samples):
+    ordered = sorted(samples)
+    return {"median": round(statistics.median(ordered), 2),
+            "p95": round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 2), "n": len(ordered)}
+
+
+def say(text):
+    print(text, flush=True)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=str(ROOT / "bench.json"), help="where to write the figures")
+    ap.add_argument("--requests", type=int, default=100, help="requests per server for the latency")
+    args = ap.parse_args(argv)
+    out = mpy.build()
+    sizes = {"mpy": sum(p.stat().st_size for p in out.rglob("*.mpy")),
+             "web_pages": sum(p.stat().st_size for p in (out / "wifiprov" / "www").iterdir())}
+    with tempfile.TemporaryDirectory() as work:
+        say("finding the smallest heap for the whole flow (blank flash -> AP -> page -> TCP provisioning -> joined)")
+        heap_kb, figures = smallest_heap(work)
+        say("measuring latency (%d requests per server) and boot time" % args.requests)
+        tcp, web, boots = latency(work, args.requests)
+    result = {
+        "smallest_heap_kb": heap_kb,
+        "peak_heap_in_use_bytes": max(figures["heap_in_use"]),
+        "package_bytes": sizes,
+        "first_boot_to_ready_ms": round(figures["boot_ms"], 1),
+        "boot_to_ready_ms": summary(boots),
+        "tcp_latency_ms": summary(tcp),
+        "http_latency_ms": summary(web),
+        "platform": "MicroPython unix port, 64-bit, simulator",
+    }
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    rows = [
+        ("smallest heap for the whole flow", "%d KB" % heap_kb),
+        ("largest heap in use during the flow", "%d bytes" % result["peak_heap_in_use_bytes"]),
+        (".mpy files", "%d bytes" % sizes["mpy"]),
+        ("web pages (www/)", "%d bytes" % sizes["web_pages"]),
+        ("first boot (blank flash) -> READY", "%.0f ms" % result["first_boot_to_ready_ms"]),
+        ("boot -> READY (median of 5)", "%.0f ms" % result["boot_to_ready_ms"]["median"]),
+        ("TCP request -> answer", "median %.2f ms, p95 %.2f ms" % (result["tcp_latency_ms"]["median"],
+                                                                    result["tcp_latency_ms"]["p95"])),
+        ("HTTP request -> answer", "median %.2f ms, p95 %.2f ms" % (result["http_latency_ms"]["median"],
+                                                                     result["http_latency_ms"]["p95"])),
+    ]
+    width = max(len(name) for name, _ in rows)
+    say("")
+    for name, value in rows:
+        say("%-*s  %s" % (width, name, value))
+    say("\nwritten to %s" % args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
