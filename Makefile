@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1
 SIM_ARGS ?=
 TEST_ARGS ?=
 
-.PHONY: help setup sim test mpy bench clean
+.PHONY: help setup sim test mpy bench firmware clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
@@ -33,6 +33,20 @@ sim: setup ## run the firmware on the simulator (SIM_ARGS="--flash DIR --heap 96
 
 test: setup $(CHROMIUM) ## run the tests (firmware under the MicroPython unix port; installs chromium if missing)
 	$(BIN)/python -m pytest tests_host $(TEST_ARGS)
+
+# A frozen firmware: the package's code runs from flash, not from the heap.
+BOARD ?=
+MICROPY ?=
+FW_PORT = $(if $(filter RPI_PICO%,$(BOARD)),rp2,esp32)
+firmware: ## freeze lib/ into an image: make firmware BOARD=ESP32_GENERIC|RPI_PICO_W MICROPY=<micropython checkout>
+	@if [ -z "$(MICROPY)" ] || [ -z "$(BOARD)" ]; then \
+	  echo "make firmware needs BOARD=<ESP32_GENERIC or RPI_PICO_W> and MICROPY=<a micropython source checkout>,"; \
+	  echo "with that port's toolchain (ESP-IDF for esp32; arm-none-eabi-gcc and cmake for rp2): see README"; exit 2; fi
+	@test -d "$(MICROPY)/ports/$(FW_PORT)" || { echo "$(MICROPY)/ports/$(FW_PORT) not found: MICROPY must be a micropython checkout"; exit 2; }
+	$(MAKE) -C "$(MICROPY)/mpy-cross"
+	$(MAKE) -C "$(MICROPY)/ports/$(FW_PORT)" BOARD=$(BOARD) submodules
+	$(MAKE) -C "$(MICROPY)/ports/$(FW_PORT)" BOARD=$(BOARD) FROZEN_MANIFEST=$(abspath firmware/manifest.py)
+	@echo "firmware: $(MICROPY)/ports/$(FW_PORT)/build-$(BOARD)/ (flash it as the README says)"
 
 bench: setup ## measure heap, size, boot time and latency on the simulator; writes bench.json
 	$(BIN)/python tools/bench.py

@@ -44,6 +44,7 @@ def parse(argv):
                     help="longest delay between station retries (default 120000)")
     ap.add_argument("--source", action="store_true",
                     help="run lib/ from .py source instead of compiled .mpy")
+    ap.add_argument("--lib", help="run the package from this directory instead (e.g. where mip installed it)")
     ap.add_argument("--max-restarts", type=int, default=1000, help=argparse.SUPPRESS)
     return ap.parse_args(argv)
 
@@ -70,7 +71,10 @@ def main(argv=None):
     args = parse(argv)
     try:
         micropython = mpy.find_tool("micropython")
-        lib = ROOT / "lib" if args.source else mpy.build()
+        if args.lib:
+            lib = Path(args.lib).resolve()
+        else:
+            lib = ROOT / "lib" if args.source else mpy.build()
         # The shims are compiled too: importing source would cost the
         # firmware's heap a compile on every import of _simradio.
         shims = SHIMS if args.source else mpy.build(ROOT / "build" / "sim-mpy", lib=SHIMS)

@@ -10,6 +10,11 @@ HTTP_PORT = 80
 HTTPS_PORT = 443
 DNS_PORT = 53
 
+# Where the web pages (the package's www/ folder) are; None = beside the
+# package's modules. A frozen firmware has no files beside its modules: copy
+# www/ to the flash and name the folder here, e.g. "/www/".
+WWW_DIR = None
+
 # On a board the console is a raw UART/USB line: nothing echoes what the user
 # types unless we do. The simulator's host terminal echoes by itself.
 CONSOLE_ECHO = True

@@ -6,10 +6,10 @@
 import os
 import sys
 
-from . import __version__, call
+from . import __version__, call, settings
 from .http import COMMON_HEADERS, TOKEN, send
 
-_WWW = __file__.rsplit("/", 1)[0] + "/www/"
+_WWW = settings.WWW_DIR or __file__.rsplit("/", 1)[0] + "/www/"
 _STATUS = {200: "200 OK", 400: "400 Bad Request"}
 _TEXT_FIELDS = ("stassid", "stach", "apssid", "apch")
 # What a select shows when the form has no value for it.

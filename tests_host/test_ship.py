@@ -1,0 +1,57 @@
+"""Shipping the firmware (issue 5): the mip package installs with the unix
+port's own mip and boots; versions are in step."""
+import functools
+import http.client
+import http.server
+import re
+import subprocess
+import sys
+import threading
+
+from conftest import ROOT, micropython
+
+import simdrive
+
+
+def test_package_json_is_up_to_date_and_versions_agree():
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "package.py"), "--check"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    version = re.search(r'^__version__ = "(.+)"$', (ROOT / "lib/wifiprov/__init__.py").read_text(), re.M).group(1)
+    assert '"version": "%s"' % version in (ROOT / "package.json").read_text()
+    assert 'version="%s"' % version in (ROOT / "firmware" / "manifest.py").read_text()
+
+
+def test_mip_installs_the_package_and_it_boots(tmp_path, world):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(ROOT))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target = tmp_path / "lib"
+    try:
+        url = "http://127.0.0.1:%d/package.json" % server.server_address[1]
+        run = subprocess.run([micropython(), "-m", "mip", "install", "--target", str(target), url],
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert run.returncode == 0 and "Done" in run.stdout, run.stdout + run.stderr
+    assert (target / "wifiprov" / "app.py").exists() and (target / "wifiprov" / "www" / "config.htm").exists()
+    # Installed as source: compiling it on import needs a roomier heap than .mpy.
+    sim = simdrive.Sim(tmp_path / "flash", world, "256K", extra=("--lib", str(target)))
+    try:
+        sim.expect(r"^READY mode=ap tcp=\d+ http=%d " % sim.ports["http"])
+        conn = http.client.HTTPConnection("127.0.0.1", sim.ports["http"], timeout=10)
+        conn.request("GET", "/config.htm")
+        resp = conn.getresponse()
+        assert resp.status == 200 and b"Apply Wi-Fi Configuration" in resp.read()
+        conn.close()
+    finally:
+        sim.close()
+
+
+def test_make_firmware_says_what_it_needs():
+    run = subprocess.run(["make", "--no-print-directory", "firmware"], cwd=str(ROOT), capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode != 0
+    assert "BOARD=<ESP32_GENERIC or RPI_PICO_W> and MICROPY=<a micropython source checkout>" in run.stdout
