@@ -94,6 +94,10 @@ def test_pages_and_api_answer_with_the_state_and_no_password(ap_board, board):
                   "apssid", "appwd", "apauth", "apch", "ssidv"):
         assert 'name="%s"' % field in config
     assert 'data-ssid="HomeNet" data-auth="4"' in config and 'data-ssid="Cafe Guest" data-auth="1"' in config
+    # The page lists its country options itself (no code in RAM for them): they must be rules.COUNTRIES'.
+    countries = re.findall(r'\("([A-Z0-9]+)", \d+\)', (ROOT / "lib/wifiprov/rules.py").read_text().split("COUNTRIES = ")[1].split("\n")[0])
+    assert re.findall(r'<option value="([A-Z0-9]+)"[^>]*>\1</option>', config) == countries
+    assert '<option value="GEN" selected>' in config
     assert re.search(r'type="password" name="(sta|ap)pwd"[^>]*>', config)
     assert not re.search(r'name="(sta|ap)pwd"[^>]*value=', config)  # never pre-filled
     status, headers, body = request(ap_board, "GET", "/api/status")

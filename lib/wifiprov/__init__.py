@@ -116,12 +116,13 @@ async def close_listener(server, tasks):
         task.cancel()
 
 
-_resident = None  # the modules that stay: settle() lists them once booted
+_resident = None  # the modules that stay: settle() lists them
 
 
 def settle():
-    """Called once the firmware is up: what is imported now stays; modules
-    imported later for a job are dropped with it (see unload)."""
+    """Called once, before any job: the modules imported now (the resident
+    ones app imports) stay; a module imported later, by a job or by what a
+    job imported, is dropped with the job (see unload)."""
     import sys
 
     global _resident

@@ -14,6 +14,7 @@ from .dns import DnsServer
 
 
 async def main():
+    settle()  # what app imported stays; the boot work below is dropped after
     startup = use("startup")
 
     uid = "".join("%02x" % b for b in machine.unique_id())
@@ -35,7 +36,6 @@ async def main():
     finally:
         del startup
         unload("startup")
-    settle()
     asyncio.create_task(wifi.run())
     asyncio.create_task(console.run(service, getattr(sys.stdin, "buffer", sys.stdin), settings.CONSOLE_ECHO))
     await service.start()

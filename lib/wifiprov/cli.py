@@ -5,6 +5,7 @@
 _MODE_AP = 1
 from . import AUTH_NAMES, MODE_NAMES, call
 from .console import answer
+from .text import hex_of, printable, ssid_text
 
 def split(line):
     """Tokens split on space, tab and comma; double quotes keep a token
@@ -67,14 +68,11 @@ def set_message(args):
 def show_ssid(ssid):
     """An SSID as a printable, quoted string, whatever its bytes."""
     if isinstance(ssid, bytes):
-        try:
-            ssid = ssid.decode()
-        except UnicodeError:
-            return "0x" + "".join("%02x" % b for b in ssid)
-    out = ""
-    for c in ssid:
-        out += c if " " <= c <= "~" or ord(c) > 0x9F else "\\x%02x" % ord(c)
-    return '"%s"' % out
+        text = ssid_text(ssid)
+        if text is None:
+            return "0x" + hex_of(ssid)
+        ssid = text
+    return '"%s"' % printable(ssid)
 
 
 def format_config(config):

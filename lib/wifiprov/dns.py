@@ -89,8 +89,6 @@ class DnsServer:
                 answer = reply(query, address)
                 if answer:
                     sock.sendto(answer, client)
-            except asyncio.CancelledError:
-                raise
             except (OSError, MemoryError):
                 await asyncio.sleep_ms(100)  # a failed packet is dropped; the responder goes on
             except Exception as e:

@@ -31,8 +31,6 @@ MAX_TLS_CONNECTIONS = const(1)
 REQUEST_MS = const(10000)  # the whole request (TLS handshake included); a slow client is dropped
 LINGER_MS = const(300)  # after an error answer, unread input is taken this long, so the client sees the answer
 
-# Headers of every answer: one request per connection; pages show state.
-COMMON_HEADERS = "Connection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
 WRITE_MS = const(5000)  # the client must take each chunk of an answer within this
 
 _FULL = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
@@ -137,14 +135,13 @@ class HttpServer:
 
     async def _answer(self, writer, buf, request):
         """Run the request's jobs: each is (module, function, arguments...)
-        and returns the next job or None; ("apply", document, form) applies a
-        config while no web module is loaded (validation needs the RAM)."""
+        and returns the next job or None. ("apply", document, module, extra)
+        applies a config while no web module is loaded (validation needs the
+        RAM), then module.applied(..., result, extra) answers."""
         job = ("web", "answer", request)
         while job:
             if job[0] == "apply":
-                result = self.service.apply(job[1])
-                job = ("web" if job[2] is None else "web_page", "applied", result, job[2])
-                continue
+                job = (job[2], "applied", self.service.apply(job[1]), job[3])
             job = await acall(job[0], job[1], self, writer, buf, *job[2:])
 
     @staticmethod
@@ -191,3 +188,10 @@ async def send(writer, buf, pieces):
 async def _write(writer, data):
     writer.write(data)
     await asyncio.wait_for_ms(writer.drain(), WRITE_MS)
+
+
+def head(status_line, content_type, extra=""):
+    """The head of every answer: one request per connection, and no cache
+    (pages show state)."""
+    return ("HTTP/1.1 %s\r\nContent-Type: %s\r\nConnection: close\r\nCache-Control: no-store\r\n"
+            "X-Content-Type-Options: nosniff\r\n%s\r\n" % (status_line, content_type, extra))

@@ -2,7 +2,7 @@
 # scan, why the station failed. Imported for one answer, unloaded after.
 import gc
 
-from . import unload, use
+from .text import hex_of, ssid_text
 
 # Failure statuses -> the reason a user reads.
 _REASONS = (
@@ -53,15 +53,9 @@ def networks(service):
     """A scan as JSON-ready data (TCP and HTTP answers): valid JSON for any
     SSID bytes, as the text (None when not UTF-8) and as hex."""
     found = []
-    scanned = service.wifi.scan()
-    text = use("text")
-    try:
-        for ssid, channel, rssi, auth in scanned:
-            found.append({"ssid": text.ssid_text(ssid), "ssid_hex": text.hex_of(ssid), "rssi": rssi,
-                          "channel": channel, "auth": auth})
-    finally:
-        del text
-        unload("text")
+    for ssid, channel, rssi, auth in scan(service)["networks"]:
+        found.append({"ssid": ssid_text(ssid), "ssid_hex": hex_of(ssid), "rssi": rssi, "channel": channel,
+                      "auth": auth})
     return {"ok": True, "networks": found}
 
 

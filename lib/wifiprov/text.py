@@ -1,6 +1,7 @@
 # Text from the outside world (network messages, form fields, scanned SSIDs)
-# made safe to use: strict UTF-8, SSIDs as text or hex. Imported for one job by
-# the transports and report, unloaded after.
+# made safe to use: strict UTF-8, SSIDs as text or hex, control characters
+# shown. Imported at the top of the on-demand modules that need it, and
+# dropped with them (see wifiprov.unload).
 
 
 def strict_utf8(raw):
@@ -46,3 +47,25 @@ def ssid_text(raw):
 
 def hex_of(raw):
     return "".join("%02x" % b for b in raw)
+
+
+def _control(c):
+    return c < " " or "\x7f" <= c <= "\x9f"
+
+
+def printable(s):
+    """Text with its control characters (C0, DEL, C1) shown as \\xNN: a
+    scanned SSID may hold any of them, and a console or page must not act
+    on them."""
+    for c in s:
+        if _control(c):
+            return "".join("\\x%02x" % ord(c) if _control(c) else c for c in s)
+    return s
+
+
+def show_bytes(raw):
+    """Bytes (or text) from a request, quoted for an error message: printable
+    ASCII, the rest as \\xNN, at most 40 characters."""
+    if isinstance(raw, str):
+        raw = raw.encode()
+    return '"%s"' % "".join(chr(b) if 0x20 <= b < 0x7F else "\\x%02x" % b for b in bytes(raw)[:40])

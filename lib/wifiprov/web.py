@@ -5,7 +5,8 @@
 import json
 
 from . import call
-from .http import COMMON_HEADERS, HttpError, send
+from .http import HttpError, head as _head, send
+from .text import show_bytes, strict_utf8
 
 _REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
             405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required",
@@ -31,10 +32,10 @@ async def answer(server, writer, buf, request):
         return await _redirect(server, writer, buf)
     allowed = _ROUTES.get(path)
     if allowed is None:
-        return await error(server, writer, buf, 404, "no page %s here; the portal is at /" % show(path))
+        return await error(server, writer, buf, 404, "no page %s here; the portal is at /" % show_bytes(path))
     method = request.method
     if method not in allowed.split(b", "):
-        return await error(server, writer, buf, 405, "use %s for %s" % (allowed.decode(), show(path)), allowed)
+        return await error(server, writer, buf, 405, "use %s for %s" % (allowed.decode(), show_bytes(path)), allowed)
     if method == b"POST" and not _same_origin(headers):
         return await error(server, writer, buf, 403, "cross-origin request refused")
     service = server.service
@@ -47,7 +48,7 @@ async def answer(server, writer, buf, request):
     if method == b"POST":
         return ("web_form", "post", request)
     if path == b"/config.htm":
-        return ("web_page", "config", 200, None, None)
+        return ("web_form", "current")
     return ("web_page", "index")
 
 
@@ -65,20 +66,19 @@ async def _api_config(server, writer, buf, request):
                                                                "application/json"}, 415)
     service = server.service
     try:
-        doc = json.loads(call("text", "strict_utf8", request.body))
+        doc = json.loads(strict_utf8(request.body))
     except UnicodeError:
         return await _json(writer, buf, service.refuse("the body is not valid UTF-8"))
     except ValueError as e:
         return await _json(writer, buf, service.refuse("not valid JSON (%s)" % (e.args[0] if e.args else
                                                                                   "syntax error")))
-    return ("apply", doc, None)
+    return ("apply", doc, "web", None)
 
 
 # ---- short answers ----
 
 def head(status, content_type, extra=""):
-    return "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s%s\r\n" % (status, _REASONS[status], content_type,
-                                                             COMMON_HEADERS, extra)
+    return _head("%d %s" % (status, _REASONS[status]), content_type, extra)
 
 
 async def _json(writer, buf, answer, status=None):
@@ -126,11 +126,3 @@ def _same_origin(headers):
     if origin is None:
         return True  # not a browser, or a same-origin form of an old one
     return origin.partition(b"://")[2] == headers.get(b"host", b"")
-
-
-def show(raw):
-    """Text or bytes from a request, quoted for a message: printable ASCII,
-    the rest as \\xNN, at most 40 characters."""
-    if isinstance(raw, str):
-        raw = raw.encode()
-    return '"%s"' % "".join(chr(b) if 0x20 <= b < 0x7F else "\\x%02x" % b for b in bytes(raw)[:40])

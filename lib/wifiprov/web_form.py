@@ -1,8 +1,10 @@
-# The "Network Configuration" form posted to /config.htm (SPEC 9): the
-# seed's field names, application/x-www-form-urlencoded, the per-boot
-# token, and the config document they make. Loaded per POST.
+# The "Network Configuration" form (SPEC 9): the seed's field names and how
+# they map to the config, both ways: the fields a page shows for the active
+# config, and a posted form (application/x-www-form-urlencoded, with the
+# per-boot token) made into a config document. Loaded per request.
 from . import call
 from .http import TOKEN
+from .text import show_bytes, strict_utf8
 
 _NUMBERS = ("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "apch", "ssidv")
 # form field -> config key, per section
@@ -27,9 +29,27 @@ async def post(server, writer, buf, request):
                                      "open Network Configuration again and send it from there")
     kept = _kept(form)
     try:
-        return ("apply", document(form), kept)
+        return ("apply", document(form), "web_page", kept)
     except ValueError as e:
         return ("web_page", "config", 400, kept, str(e))
+
+
+async def current(server, writer, buf):
+    """The form for the active config: the next job shows it."""
+    return ("web_page", "config", 200, fields(server.service.config), None)
+
+
+def fields(config):
+    """The form's fields (text) for a config. Passwords are never filled in;
+    a hint says whether one is stored."""
+    values = {"devmode": str(config["mode"]), "saveconfig": str(config["save_config"]),
+              "countrycode": config["countrycode"]}
+    for name, section_fields in (("STA", _STA_FIELDS), ("AP", _AP_FIELDS)):
+        section = config.get(name) or {}
+        for field, key in section_fields:
+            values[field] = "" if key == "PWD" else str(section.get(key, ""))
+        values[name.lower() + "pwd_hint"] = "stored; leave empty to keep it" if section.get("PWD") else ""
+    return values
 
 
 def parse(body):
@@ -62,13 +82,13 @@ def _unquote(raw, what):
             digits = raw[i + 1 : i + 3]
             if len(digits) != 2 or not all(chr(h) in "0123456789abcdefABCDEF" for h in digits):
                 raise ValueError("%s: bad percent-encoding %s (use %%XX with two hex digits)"
-                                 % (what, call("web", "show", raw[i : i + 3])))
+                                 % (what, show_bytes(raw[i : i + 3])))
             c = int(digits, 16)
             i += 2
         out.append(c)
         i += 1
     try:
-        return call("text", "strict_utf8", out)
+        return strict_utf8(out)
     except UnicodeError:
         raise ValueError("%s: not valid UTF-8" % what)
 
@@ -94,7 +114,7 @@ def document(form):
             continue
         if name in _NUMBERS:
             if not value.isdigit() or len(value) > 3:
-                raise ValueError("%s: must be a number, not %s" % (name, call("web", "show", value)))
+                raise ValueError("%s: must be a number, not %s" % (name, show_bytes(value)))
             value = int(value)
         values[name] = value
     if "devmode" not in values:
@@ -118,4 +138,5 @@ def _kept(form):
     """The submitted fields, to show again with an error; never passwords."""
     kept = {name: form.get(name, "") for name in FIELDS}
     kept["stapwd"] = kept["appwd"] = ""
+    kept["stapwd_hint"] = kept["appwd_hint"] = "type the password again"
     return kept

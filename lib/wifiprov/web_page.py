@@ -7,7 +7,8 @@ import os
 import sys
 
 from . import __version__, call, settings
-from .http import COMMON_HEADERS, TOKEN, send
+from .http import TOKEN, head, send
+from .text import printable
 
 _WWW = settings.WWW_DIR or __file__.rsplit("/", 1)[0] + "/www/"
 _STATUS = {200: "200 OK", 400: "400 Bad Request"}
@@ -39,14 +40,11 @@ async def index(server, writer, buf):
 
 
 async def config(server, writer, buf, status, values, error):
-    """The form, filled from `values` (the fields sent, on an error) or
-    from the active config. Password fields are never filled."""
-    if values is None:
-        values = _values(server.service.config)
+    """The form, filled with `values` (web_form's fields: of the active
+    config, or as sent with an error). Password fields are never filled."""
     fill = {"title": "Network Configuration", "token": TOKEN,
             "message": '<p class="err" id="error">%s</p>' % html(error) if error else "",
-            "stapwd_hint": values.get("stapwd_hint", "type the password again"),
-            "appwd_hint": values.get("appwd_hint", "type the password again")}
+            "stapwd_hint": values["stapwd_hint"], "appwd_hint": values["appwd_hint"]}
     for name in _TEXT_FIELDS:
         fill[name] = html(values.get(name, ""))
     fill["choices"] = values  # the selects: {{name=value}} in the page marks the chosen option
@@ -68,18 +66,6 @@ async def applied(server, writer, buf, result, form):
         hint = "The board's console and the Overview page show how the join goes."
     fill = {"title": "Configuration applied", "next": html(result["next"]), "hint": html(hint)}
     await _page(server, writer, buf, 200, "result.htm", fill)
-
-
-def _values(config):
-    values = {"devmode": str(config["mode"]), "saveconfig": str(config["save_config"]),
-              "countrycode": config["countrycode"]}
-    for name, prefix, keys in (("STA", "sta", ("ssid", "auth", "ch", "auto")), ("AP", "ap", ("ssid", "auth", "ch"))):
-        section = config.get(name) or {}
-        for key in keys:
-            values[prefix + key] = str(section.get(key.upper() if key == "ssid" else key, ""))
-        values[prefix + "pwd_hint"] = "stored; leave empty to keep it" if section.get("PWD") else ""
-    values["ssidv"] = str(config["AP"]["ssidv"])
-    return values
 
 
 def _networks(service):
@@ -110,10 +96,10 @@ async def _page(server, writer, buf, status, name, fill):
     fill["nonce"] = nonce
     fill["version"] = __version__
     fill["device"] = html(server.service.config["AP"]["SSID"])
-    head = ("HTTP/1.1 %s\r\nContent-Type: text/html; charset=utf-8\r\n%sContent-Security-Policy: default-src "
-            "'none'; style-src 'unsafe-inline'; script-src 'nonce-%s'; form-action 'self'; base-uri 'none'; "
-            "frame-ancestors 'none'\r\n\r\n" % (_STATUS[status], COMMON_HEADERS, nonce))
-    await send(writer, buf, _render(name, fill, head))
+    first = head(_STATUS[status], "text/html; charset=utf-8",
+                 "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-%s'; "
+                 "form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n" % nonce)
+    await send(writer, buf, _render(name, fill, first))
 
 
 def _render(name, fill, first=None):
@@ -149,13 +135,10 @@ _ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'"
 
 
 def html(value):
-    """Text safe inside an element or a quoted attribute. Control characters
-    are shown as \\xNN: a scanned SSID may hold any byte."""
+    """Text safe inside an element or a quoted attribute, its control
+    characters shown (a scanned SSID may hold any byte)."""
     s = str(value)
     for c, entity in _ENTITIES:
         if c in s:
             s = s.replace(c, entity)
-    for c in s:
-        if c < " " or c == "\x7f":
-            return "".join("\\x%02x" % ord(c) if c < " " or c == "\x7f" else c for c in s)
-    return s
+    return printable(s)
