@@ -12,7 +12,7 @@ TOOLS = ROOT / "tools"
 sys.path.insert(0, str(TOOLS))
 import mpy  # noqa: E402
 import simdrive  # noqa: E402
-from simdrive import World, free_port  # noqa: E402,F401
+from simdrive import DEFAULT_NETWORKS, HOME_PASSWORD, World, free_port  # noqa: E402,F401
 
 # The heap of a small board. On the 64-bit unix port objects are about 1.6x
 # their size on a 32-bit board, so 96K here is ~60K there, below what an
@@ -20,11 +20,6 @@ from simdrive import World, free_port  # noqa: E402,F401
 # with every server up; with the web servers (issue 4) the service needs
 # more than that today: see `make bench` and the README's RAM section.
 HEAP = os.environ.get("WIFIPROV_TEST_HEAP", "96K")  # override to probe the smallest heap that works
-HOME_PASSWORD = "correct-horse-42"
-DEFAULT_NETWORKS = [
-    {"ssid": "HomeNet", "password": HOME_PASSWORD, "auth": 4, "channel": 6, "rssi": -48},
-    {"ssid": "Cafe Guest", "auth": 1, "channel": 11, "rssi": -71},
-]
 
 
 def micropython():

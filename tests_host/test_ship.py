@@ -23,8 +23,11 @@ def test_package_json_is_up_to_date_and_versions_agree():
 
 
 def test_mip_installs_the_package_and_it_boots(tmp_path, world):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(ROOT))
-    handler.log_message = lambda *args: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(ROOT))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     target = tmp_path / "lib"

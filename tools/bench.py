@@ -28,11 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mpy  # noqa: E402
-from simdrive import ROOT, Sim, World  # noqa: E402
+from simdrive import DEFAULT_NETWORKS as NETWORKS, HOME_PASSWORD as PASSWORD, ROOT, Sim, World  # noqa: E402
 
-PASSWORD = "correct-horse-42"
-NETWORKS = [{"ssid": "HomeNet", "password": PASSWORD, "auth": 4, "channel": 6, "rssi": -48},
-            {"ssid": "Cafe Guest", "auth": 1, "channel": 11, "rssi": -71}]
 ROOMY_HEAP_KB = 256
 STEP_TIMEOUT = 15
 

@@ -15,6 +15,13 @@ from pathlib import Path
 TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
 
+# The networks around a simulated board unless a test says otherwise.
+HOME_PASSWORD = "correct-horse-42"
+DEFAULT_NETWORKS = [
+    {"ssid": "HomeNet", "password": HOME_PASSWORD, "auth": 4, "channel": 6, "rssi": -48},
+    {"ssid": "Cafe Guest", "auth": 1, "channel": 11, "rssi": -71},
+]
+
 
 def free_port():
     with socket.socket() as s:
