@@ -2,8 +2,6 @@
 # scan, why the station failed. Imported for one answer, unloaded after.
 import gc
 
-from .text import hex_of, ssid_text
-
 # Failure statuses -> the reason a user reads.
 _REASONS = (
     ("STAT_WRONG_PASSWORD", "wrong password"),
@@ -52,6 +50,8 @@ def scan(service):
 def networks(service):
     """A scan as JSON-ready data (TCP and HTTP answers): valid JSON for any
     SSID bytes, as the text (None when not UTF-8) and as hex."""
+    from .text import hex_of, ssid_text  # here: status and config answers need no text module
+
     found = []
     for ssid, channel, rssi, auth in scan(service)["networks"]:
         found.append({"ssid": ssid_text(ssid), "ssid_hex": hex_of(ssid), "rssi": rssi, "channel": channel,

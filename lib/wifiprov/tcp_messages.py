@@ -5,7 +5,6 @@
 import json
 
 from . import call
-from .text import strict_utf8
 
 _USAGE = "send a JSON config document, apply,<ssid>,<auth>,<password>,NULL, or finish"
 # The phone app's auth field -> the config's auth (SPEC 8): 2 is WPA/WPA2, 4 WPA3.
@@ -18,7 +17,7 @@ def handle(service, message):
     message} for the caller to hand to service.apply() once this module is
     unloaded (validation needs the RAM)."""
     try:
-        text = strict_utf8(message)
+        text = call("text", "strict_utf8", message)  # unloaded before the answer loads report
     except UnicodeError:
         return service.refuse("the message is not valid UTF-8")
     if "{" in text:

@@ -1,7 +1,8 @@
 # Text from the outside world (network messages, form fields, scanned SSIDs)
 # made safe to use: strict UTF-8, SSIDs as text or hex, control characters
-# shown. Imported at the top of the on-demand modules that need it, and
-# dropped with them (see wifiprov.unload).
+# shown. On demand: a module that uses it for all its work imports it and
+# it is dropped with that module (see wifiprov.unload); one that needs it
+# for one step calls it (wifiprov.call), so it is gone before the next step.
 
 
 def strict_utf8(raw):

@@ -6,7 +6,6 @@ import json
 
 from . import call
 from .http import HttpError, head as _head, send
-from .text import show_bytes, strict_utf8
 
 _REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
             405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required",
@@ -32,10 +31,12 @@ async def answer(server, writer, buf, request):
         return await _redirect(server, writer, buf)
     allowed = _ROUTES.get(path)
     if allowed is None:
-        return await error(server, writer, buf, 404, "no page %s here; the portal is at /" % show_bytes(path))
+        return await error(server, writer, buf, 404, "no page %s here; the portal is at /"
+                           % call("text", "show_bytes", path))
     method = request.method
     if method not in allowed.split(b", "):
-        return await error(server, writer, buf, 405, "use %s for %s" % (allowed.decode(), show_bytes(path)), allowed)
+        return await error(server, writer, buf, 405, "use %s for %s"
+                           % (allowed.decode(), call("text", "show_bytes", path)), allowed)
     if method == b"POST" and not _same_origin(headers):
         return await error(server, writer, buf, 403, "cross-origin request refused")
     service = server.service
@@ -66,7 +67,7 @@ async def _api_config(server, writer, buf, request):
                                                                "application/json"}, 415)
     service = server.service
     try:
-        doc = json.loads(strict_utf8(request.body))
+        doc = json.loads(call("text", "strict_utf8", request.body))
     except UnicodeError:
         return await _json(writer, buf, service.refuse("the body is not valid UTF-8"))
     except ValueError as e:
