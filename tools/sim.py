@@ -26,8 +26,8 @@ def say(text):
     print("sim: " + text, flush=True)
 
 
-def parse(argv):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def options(ap):
+    """The simulated board's options (tools/ptyboard.py shares them)."""
     ap.add_argument("--flash", default=str(ROOT / "build" / "sim" / "flash"),
                     help="directory that is the board's flash (default build/sim/flash)")
     ap.add_argument("--world", default=str(SHIMS / "world.json"),
@@ -42,6 +42,11 @@ def parse(argv):
                     help="first station retry delay; it doubles per attempt (default 1000)")
     ap.add_argument("--retry-max-ms", type=int, default=120000,
                     help="longest delay between station retries (default 120000)")
+
+
+def parse(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    options(ap)
     ap.add_argument("--source", action="store_true",
                     help="run lib/ from .py source instead of compiled .mpy")
     ap.add_argument("--lib", help="run the package from this directory instead (e.g. where mip installed it)")
@@ -49,11 +54,17 @@ def parse(argv):
     return ap.parse_args(argv)
 
 
-def environment(args, lib, shims):
+def shims():
+    """The compiled stand-ins for the board's modules (firmware/unix): from
+    source, importing _simradio would cost the firmware's heap a compile."""
+    return mpy.build(ROOT / "build" / "sim-mpy", lib=SHIMS)
+
+
+def environment(args, lib, shim_dir):
     env = dict(os.environ)
     env.update({
         # .frozen first: the unix port's asyncio is frozen into the binary.
-        "MICROPYPATH": os.pathsep.join([".frozen", str(shims), str(lib)]),
+        "MICROPYPATH": os.pathsep.join([".frozen", str(shim_dir)] + ([str(lib)] if lib else [])),
         "WIFIPROV_FLASH": str(Path(args.flash).resolve()),
         "WIFIPROV_WORLD": str(Path(args.world).resolve()),
         "WIFIPROV_BIND": args.bind,
@@ -75,9 +86,7 @@ def main(argv=None):
             lib = Path(args.lib).resolve()
         else:
             lib = ROOT / "lib" if args.source else mpy.build()
-        # The shims are compiled too: importing source would cost the
-        # firmware's heap a compile on every import of _simradio.
-        shims = SHIMS if args.source else mpy.build(ROOT / "build" / "sim-mpy", lib=SHIMS)
+        shim_dir = SHIMS if args.source else shims()
     except mpy.BuildError as e:
         print("error: %s" % e, file=sys.stderr)
         return 2
@@ -86,7 +95,7 @@ def main(argv=None):
     if args.heap:
         cmd += ["-X", "heapsize=" + args.heap]
     cmd.append(str(ROOT / "main.py"))
-    env = environment(args, lib, shims)
+    env = environment(args, lib, shim_dir)
     say("flash %s, world %s, address %s" % (args.flash, args.world, args.bind))
     for _ in range(args.max_restarts + 1):
         try:

@@ -56,10 +56,12 @@ class World:
 class Sim:
     """One simulated board: its console (stdin/stdout of tools/sim.py)."""
 
+    TOOL = "sim.py"
+
     def __init__(self, flash, world, heap, extra=()):
         self.flash = Path(flash)
         self.ports = {"tcp": free_port(), "http": free_port(), "https": free_port(), "dns": free_port()}
-        cmd = [sys.executable, str(TOOLS / "sim.py"), "--flash", str(flash), "--world", str(world.path),
+        cmd = [sys.executable, str(TOOLS / self.TOOL), "--flash", str(flash), "--world", str(world.path),
                "--heap", heap, "--backoff-ms", "50", "--retry-max-ms", "300",
                "--tcp-port", str(self.ports["tcp"]), "--http-port", str(self.ports["http"]),
                "--https-port", str(self.ports["https"]), "--dns-port", str(self.ports["dns"]), *extra]
@@ -128,3 +130,15 @@ class Sim:
             pass
         self.proc.wait()
         self.proc.stdin.close()
+
+
+class PtyBoard(Sim):
+    """A simulated board behind a serial port (tools/ptyboard.py): mpremote
+    and `make deploy` talk to it at .port; .expect() reads what it prints."""
+
+    TOOL = "ptyboard.py"
+
+    def __init__(self, flash, world, heap, link, usb=False):
+        super().__init__(flash, world, heap, ("--link", str(link)) + (("--usb",) if usb else ()))
+        self.port = str(link)
+        self.expect(r"^ptyboard: serial port ")
