@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1
 SIM_ARGS ?=
 TEST_ARGS ?=
 
-.PHONY: help setup sim test mpy bench firmware clean
+.PHONY: help setup sim test mpy bench firmware deploy clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
@@ -33,6 +33,13 @@ sim: setup ## run the firmware on the simulator (SIM_ARGS="--flash DIR --heap 96
 
 test: setup $(CHROMIUM) ## run the tests (firmware under the MicroPython unix port; installs chromium if missing)
 	$(BIN)/python -m pytest tests_host $(TEST_ARGS)
+
+# Deploy to a board running MicroPython (see README: deploying).
+PORT ?=
+CONFIG ?=
+TLS ?=
+deploy: setup ## copy wifiprov to a board: make deploy PORT=/dev/ttyACM0 [CONFIG=file.json] [TLS=1]
+	$(BIN)/python tools/deploy.py --port "$(PORT)" $(if $(CONFIG),--config "$(CONFIG)") $(if $(filter 1 yes,$(TLS)),--tls)
 
 # A frozen firmware: the package's code runs from flash, not from the heap.
 BOARD ?=

@@ -1,0 +1,123 @@
+"""Deploying to a board (issue 5): `make deploy` runs mpremote against a
+simulated board behind a pseudo-terminal (tools/ptyboard.py: MicroPython's
+raw REPL and raw-paste on the unix port, a directory as its flash), and the
+firmware it copied boots from that flash and provisions."""
+import hashlib
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import HEAP, HOME_PASSWORD, ROOT
+import simdrive
+
+PACKAGE = ROOT / "lib" / "wifiprov"
+
+
+def deploy(port, *settings):
+    run = subprocess.run(["make", "--no-print-directory", "deploy", "PORT=" + port, *settings], cwd=str(ROOT),
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    return run.returncode, run.stdout, run.stderr
+
+
+@pytest.fixture
+def serial_board(tmp_path, world):
+    boards = []
+
+    def start(usb=False):
+        board = simdrive.PtyBoard(tmp_path / "flash", world, HEAP, tmp_path / "tty", usb)
+        boards.append(board)
+        return board
+
+    yield start
+    for board in boards:
+        board.close()
+
+
+def test_deploy_copies_the_package_shows_the_passphrase_and_the_board_provisions(serial_board, tmp_path):
+    board = serial_board()
+    flash = board.flash
+    # An older install's leftover: a .py beside the new .mpy would shadow it.
+    (flash / "lib" / "wifiprov").mkdir(parents=True)
+    (flash / "lib" / "wifiprov" / "web.py").write_text("raise ImportError('stale')\n")
+
+    code, out, err = deploy(board.port)
+    assert code == 0, out + err
+    for n in range(1, 7):
+        assert "deploy [%d/6]" % n in out
+    assert "arch x64" in out and "removed lib/wifiprov/web.py" in out
+    # The files landed: every module compiled, the pages, boot.py and main.py.
+    modules = sorted(p.stem for p in PACKAGE.glob("*.py"))
+    assert sorted(p.stem for p in (flash / "lib" / "wifiprov").glob("*.mpy")) == modules
+    assert not list((flash / "lib" / "wifiprov").glob("*.py"))
+    assert all((flash / "lib" / "wifiprov" / p.name).read_bytes()[:2] == b"M\x06"
+               for p in (flash / "lib" / "wifiprov").glob("*.mpy"))
+    for page in (PACKAGE / "www").iterdir():
+        assert (flash / "lib" / "wifiprov" / "www" / page.name).read_bytes() == page.read_bytes()
+    for name in ("boot.py", "main.py"):
+        assert (flash / name).read_bytes() == (ROOT / name).read_bytes()
+    # The console it showed: the passphrase the board made and stored.
+    passphrase = json.loads((flash / "wifiprov.json").read_text())["AP"]["PWD"]
+    assert "  | AP passphrase: %s" % passphrase in out
+    assert re.search(r"^  \| READY mode=ap tcp=%d http=%d " % (board.ports["tcp"], board.ports["http"]), out, re.M)
+    assert "with the passphrase %s" % passphrase in out
+
+    # The deployed firmware provisions like any board: a laptop sends the
+    # home network; it saves, resets and joins.
+    doc = tmp_path / "home.json"
+    doc.write_text(json.dumps({"mode": 0, "STA": {"SSID": "HomeNet", "PWD": HOME_PASSWORD, "auth": 4}}))
+    client = subprocess.run([sys.executable, str(ROOT / "tools" / "wifiprov.py"), "--host", "127.0.0.1",
+                             "--port", str(board.ports["tcp"]), "json", str(doc)], capture_output=True, text=True,
+                            timeout=60)
+    assert client.returncode == 0, client.stdout + client.stderr
+    board.expect(r"^READY mode=sta ip=127\.0\.0\.1")
+
+    # Deploying again sends only what changed and keeps the credentials.
+    stored = (flash / "wifiprov.json").read_bytes()
+    code, out, err = deploy(board.port)
+    assert code == 0, out + err
+    assert "Up to date: lib/wifiprov/app.mpy" in out
+    assert (flash / "wifiprov.json").read_bytes() == stored
+    assert "done: the board joined its network (ip 127.0.0.1)" in out
+
+
+def test_deploy_to_a_usb_board_with_config_and_tls(serial_board, tmp_path):
+    # A Pico W's USB port goes away on reset: what it prints at boot is lost,
+    # and deploy soft-resets it to show the console.
+    board = serial_board(usb=True)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"mode": 1, "countrycode": "EMEA",
+                                  "AP": {"SSID": "Workshop", "PWD": "maker-space-1", "ch": 6}}))
+    code, out, err = deploy(board.port, "CONFIG=" + str(config), "TLS=1")
+    assert code == 0, out + err
+    assert "the port went away with the reset" in out and "soft-resetting" in out
+    stored = json.loads((board.flash / "wifiprov.json").read_text())
+    assert stored["AP"]["SSID"] == "Workshop" and stored["AP"]["ch"] == 6 and stored["countrycode"] == "EMEA"
+    assert "  | AP passphrase: maker-space-1" in out
+    assert 'join the Wi-Fi network "Workshop" with the passphrase maker-space-1' in out
+    # The TLS pair is on the flash, and every fingerprint shown is its own.
+    cert = (board.flash / "cert.der").read_bytes()
+    fingerprint = ":".join("%02X" % b for b in hashlib.sha256(cert).digest())
+    assert "SHA-256 %s" % fingerprint in out
+    assert "  | https: certificate SHA-256 %s" % fingerprint in out
+    assert re.search(r"^  \| READY mode=ap .*https=%d " % board.ports["https"], out, re.M)
+
+
+def test_bad_config_is_refused_before_the_board_is_touched(serial_board, tmp_path):
+    board = serial_board()
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"mode": 0, "STA": {"SSID": "HomeNet", "PWD": "short", "auth": 4}}))
+    code, out, err = deploy(board.port, "CONFIG=" + str(config))
+    assert code == 2
+    assert "STA.PWD: must be 8..63 printable ASCII characters" in err and "nothing was sent to the board" in err
+    assert not (board.flash / "lib").exists() and not (board.flash / "wifiprov.json").exists()
+    assert "raw REPL" not in board.transcript()
+
+
+def test_deploy_says_what_it_needs():
+    code, out, err = deploy("")
+    assert code == 2 and "deploy needs the board's serial port: make deploy PORT=/dev/ttyACM0" in err
+    code, out, err = deploy("/dev/nonexistent-wifiprov-port")
+    assert code == 2 and "no MicroPython board answered on /dev/nonexistent-wifiprov-port" in err
