@@ -1,6 +1,7 @@
 # Access point, scan, clock: the radio work done rarely (at enable, on a
 # scan, when a join succeeds), kept out of the resident Wi-Fi supervisor. Imported for one job,
 # unloaded after. Port differences live here (esp32 vs rp2/cyw43).
+import sys
 
 # Our auth numbers -> the port's security constants, best first. esp32 has
 # all of them; rp2 (cyw43) has no WPA2-only, so 4 falls back to WPA/WPA2.
@@ -14,6 +15,10 @@ _SECURITY = {
 # A scan result's security value -> our auth number.
 _SCAN_SECURITY = (("SEC_OPEN", 1), ("SEC_WEP", 2), ("SEC_WPA", 3), ("SEC_WPA2", 4),
                   ("SEC_WPA_WPA2", 3), ("SEC_WPA2_WPA3", 5), ("SEC_WPA3", 6))
+# rp2's scan gives security as cyw43's bits instead: 1 privacy (any
+# encryption), 2 a WPA element, 4 an RSN element (WPA2 or WPA3: a scan
+# cannot tell them apart, and WPA3 networks show as WPA2).
+_CYW43_PRIVACY, _CYW43_WPA, _CYW43_RSN = 1, 2, 4
 # Country codes of the config -> ISO codes for network.country().
 _COUNTRY = {"USA": "US", "EMEA": "EU", "JPN": "JP"}
 MAX_SCAN = 24  # networks kept from one scan: each costs RAM in every answer
@@ -61,6 +66,15 @@ def _config(ap, options):
         ap.config(**options)
 
 
+def cyw43_auth(bits):
+    """Our auth number for an rp2 scan's security bits."""
+    if bits & _CYW43_RSN:
+        return 3 if bits & _CYW43_WPA else 4
+    if bits & _CYW43_WPA:
+        return 3
+    return 2 if bits & _CYW43_PRIVACY else 1
+
+
 def scan(net, sta):
     """Nearby networks, strongest first, one entry per SSID:
     [(ssid bytes, channel, rssi, auth number or 0 when unknown)]."""
@@ -71,11 +85,12 @@ def scan(net, sta):
         value = _constant(net, sta, (name,))
         if value is not None and value not in kinds:
             kinds[value] = auth
+    auth = cyw43_auth if sys.platform == "rp2" else (lambda value: kinds.get(value, 0))
     best = {}
     for entry in sta.scan():
         ssid = entry[0]
         if ssid and (ssid not in best or entry[3] > best[ssid][2]):  # hidden ones have no name
-            best[ssid] = (ssid, entry[2], entry[3], kinds.get(entry[4], 0))
+            best[ssid] = (ssid, entry[2], entry[3], auth(entry[4]))
     return sorted(best.values(), key=lambda n: -n[2])[:MAX_SCAN]
 
 
