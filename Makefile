@@ -50,6 +50,7 @@ firmware: ## freeze lib/ into an image: make firmware BOARD=ESP32_GENERIC|RPI_PI
 	  echo "make firmware needs BOARD=<ESP32_GENERIC or RPI_PICO_W> and MICROPY=<a micropython source checkout>,"; \
 	  echo "with that port's toolchain (ESP-IDF for esp32; arm-none-eabi-gcc and cmake for rp2): see README"; exit 2; fi
 	@test -d "$(MICROPY)/ports/$(FW_PORT)" || { echo "$(MICROPY)/ports/$(FW_PORT) not found: MICROPY must be a micropython checkout"; exit 2; }
+	$(PYTHON) tools/frozen_pages.py build/frozen
 	$(MAKE) -C "$(MICROPY)/mpy-cross"
 	$(MAKE) -C "$(MICROPY)/ports/$(FW_PORT)" BOARD=$(BOARD) submodules
 	$(MAKE) -C "$(MICROPY)/ports/$(FW_PORT)" BOARD=$(BOARD) FROZEN_MANIFEST=$(abspath firmware/manifest.py)

@@ -1,14 +1,16 @@
 """Shipping the firmware (issue 5): the mip package installs with the unix
-port's own mip and boots; versions are in step."""
+port's own mip and boots; versions are in step; port differences the
+simulator (an esp32-like radio) cannot show."""
 import functools
 import http.client
 import http.server
 import re
+import shutil
 import subprocess
 import sys
 import threading
 
-from conftest import ROOT, micropython
+from conftest import HEAP, ROOT, Sim, micropython, mpy, run_micropython
 
 import simdrive
 
@@ -58,3 +60,37 @@ def test_make_firmware_says_what_it_needs():
                          text=True, timeout=60)
     assert run.returncode != 0
     assert "BOARD=<ESP32_GENERIC or RPI_PICO_W> and MICROPY=<a micropython source checkout>" in run.stdout
+
+
+def test_rp2_scan_security_bits_become_auth_numbers(tmp_path):
+    # cyw43 reports 0 open, 1 WEP (privacy only), 3 WPA, 5 RSN (WPA2 or WPA3),
+    # 7 WPA/WPA2 mixed.
+    script = tmp_path / "scan_bits.py"
+    script.write_text("from wifiprov.radio import cyw43_auth\n"
+                      "print([cyw43_auth(bits) for bits in (0, 1, 3, 5, 7, 4, 6)])\n")
+    run = run_micropython(script)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[1, 2, 3, 4, 3, 4, 3]"
+
+
+def test_a_frozen_layout_serves_the_pages_from_the_pages_module(tmp_path, world):
+    # A frozen firmware has no www/ beside its modules: the pages are bytes
+    # in wifiprov/_pages (tools/frozen_pages.py, frozen by firmware/manifest.py).
+    lib = tmp_path / "lib"
+    shutil.copytree(mpy.build() / "wifiprov", lib / "wifiprov", ignore=shutil.ignore_patterns("www"))
+    subprocess.run([sys.executable, str(ROOT / "tools" / "frozen_pages.py"), str(tmp_path / "gen")], check=True,
+                   capture_output=True)
+    subprocess.run([mpy.find_tool("mpy-cross"), "-o", str(lib / "wifiprov" / "_pages.mpy"),
+                    str(tmp_path / "gen" / "wifiprov" / "_pages.py")], check=True)
+    sim = Sim(tmp_path / "flash", world, HEAP, extra=("--lib", str(lib)))
+    try:
+        sim.expect(r"^READY mode=ap ")
+        for path, text in (("/", b"wifiprov"), ("/config.htm", b"Apply Wi-Fi Configuration")):
+            conn = http.client.HTTPConnection("127.0.0.1", sim.ports["http"], timeout=10)
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = resp.read()
+            conn.close()
+            assert resp.status == 200 and text in body and body.rstrip().endswith(b"</html>"), body[-200:]
+    finally:
+        sim.close()

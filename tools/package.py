@@ -6,8 +6,8 @@
 `mpremote mip install github:OWNER/REPO` reads package.json at the top of the
 repository and fetches every file it lists (relative URLs, so a fork or a
 local web server works too) into the board's /lib. The version is the one in
-lib/wifiprov/__init__.py, the only place it is written; firmware/manifest.py
-reads it from there too. --check exits 1 when package.json is out of date
+lib/wifiprov/__init__.py; firmware/manifest.py repeats it (a test keeps the
+two equal). --check exits 1 when package.json is out of date
 (the tests run it).
 """
 import argparse

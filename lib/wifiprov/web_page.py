@@ -11,6 +11,11 @@ from .http import TOKEN, head, send
 from .text import printable
 
 _WWW = settings.WWW_DIR or __file__.rsplit("/", 1)[0] + "/www/"
+try:
+    # A frozen firmware's pages, kept in flash (tools/frozen_pages.py).
+    from ._pages import PAGES as _FROZEN
+except ImportError:
+    _FROZEN = None
 _STATUS = {200: "200 OK", 400: "400 Bad Request"}
 _TEXT_FIELDS = ("stassid", "stach", "apssid", "apch")
 # What a select shows when the form has no value for it.
@@ -108,27 +113,41 @@ def _render(name, fill, first=None):
     by " selected" when the form's field `name` has that value."""
     if first:
         yield first
-    with open(_WWW + name, "rb") as f:
-        for line in f:
-            while b"{{" in line:
-                before, _, rest = line.partition(b"{{")
-                key, _, line = rest.partition(b"}}")
-                yield before
-                key = key.decode()
-                if key[0] == ">":
-                    yield from _render(key[1:], fill)
-                    continue
-                if "=" in key:
-                    name, _, value = key.partition("=")
-                    if (fill["choices"].get(name) or _DEFAULTS.get(name)) == value:
-                        yield " selected"
-                    continue
-                value = fill[key]
-                if isinstance(value, str):
-                    yield value
-                else:
-                    yield from value
-            yield line
+    for line in _lines(name):
+        while b"{{" in line:
+            before, _, rest = line.partition(b"{{")
+            key, _, line = rest.partition(b"}}")
+            yield before
+            key = key.decode()
+            if key[0] == ">":
+                yield from _render(key[1:], fill)
+                continue
+            if "=" in key:
+                name, _, value = key.partition("=")
+                if (fill["choices"].get(name) or _DEFAULTS.get(name)) == value:
+                    yield " selected"
+                continue
+            value = fill[key]
+            if isinstance(value, str):
+                yield value
+            else:
+                yield from value
+        yield line
+
+
+def _lines(name):
+    """A template's lines: from the flash's files, or from a frozen
+    firmware's module (one line at a time off flash, as a file is read)."""
+    if _FROZEN is None or settings.WWW_DIR:
+        with open(_WWW + name, "rb") as f:
+            yield from f
+        return
+    page = _FROZEN[name]
+    start = 0
+    while start < len(page):
+        end = page.find(b"\n", start) + 1 or len(page)
+        yield page[start:end]
+        start = end
 
 
 _ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))
