@@ -51,6 +51,14 @@ CONFIG_MAX_BYTES = 8192  # a config document is well under 1 KB
 class DeployError(Exception):
     """Nothing (more) was deployed; the text says why and what to do."""
 
+    exit_code = 2
+
+
+class FirmwareError(DeployError):
+    """Deployed, but the firmware did not come up (the console says why)."""
+
+    exit_code = 1
+
 
 def step(n, text):
     print("deploy [%d/%d] %s" % (n, STEPS, text), flush=True)
@@ -175,25 +183,18 @@ class Board:
             self.uid, self.free // 1024)
 
 
-def mpy_cross_version():
-    """The .mpy format version our mpy-cross writes (the header's 2nd byte)."""
-    probe = OUT / "probe"
-    probe.mkdir(parents=True, exist_ok=True)
-    (probe / "v.py").write_text("x = 1\n")
-    subprocess.run([mpy.find_tool("mpy-cross"), "-o", str(probe / "v.mpy"), str(probe / "v.py")], check=True)
-    return (probe / "v.mpy").read_bytes()[1]
-
-
 def compile_for(board):
-    version = mpy_cross_version()
+    """Compile lib/ for the board; returns (the tree, its files)."""
     running = tuple(int(n) for n in board.version.split("."))
+    # The package is bytecode, which any board of the same .mpy version
+    # loads; -march marks native code (should a module ever use
+    # @micropython.native) for this CPU.
+    out = mpy.build(OUT / (board.arch or "bytecode"), arch=board.arch)
+    version = (out / "wifiprov" / "__init__.mpy").read_bytes()[1]  # the header: b"M", version, ...
     if running < MIN_MICROPYTHON or board.mpy_version != version:
         raise DeployError("the board runs MicroPython %s (.mpy v%d); wifiprov needs %s or newer (.mpy v%d):"
                           " flash a newer MicroPython first (README: deploying to a board)"
                           % (board.version, board.mpy_version, ".".join(map(str, MIN_MICROPYTHON)), version))
-    # The package is bytecode, which any v6 board loads; -march marks native
-    # code (should a module ever use @micropython.native) for this CPU.
-    out = mpy.build(OUT / (board.arch or "bytecode"), arch=board.arch)
     return out, sorted(p for p in out.rglob("*") if p.is_file())
 
 
@@ -247,15 +248,16 @@ _move('wifiprov.json.tmp', 'wifiprov.json')
 """
 
 
-def copy(port, package, extra):
-    """One mpremote session: the package, then (source, board name) pairs."""
+def copy(port, package, files, config=None):
+    """One mpremote session: the package, then (source, board name) pairs,
+    then the config file, if any, put in place as the store would."""
     keep = {"lib/wifiprov/" + p.relative_to(package).as_posix() for p in package.rglob("*")}
     cmd = ["exec", _MKDIR_LIB, "+", "fs", "cp", "-r", str(package), ":lib/", "+",
            "exec", _REMOVE_STALE % sorted(keep)]
-    for src, name in extra:
+    for src, name in files:
         cmd += ["+", "fs", "cp", str(src), ":" + name]
-        if name == "wifiprov.json.tmp":
-            cmd += ["+", "exec", _INSTALL_CONFIG]
+    if config:
+        cmd += ["+", "fs", "cp", str(config), ":wifiprov.json.tmp", "+", "exec", _INSTALL_CONFIG]
     if mpremote(port, *cmd).returncode:
         raise DeployError("copying failed (above); the board may hold a partial install: run deploy again")
 
@@ -349,8 +351,8 @@ def reset_and_watch(port):
             if banner and line.startswith("Traceback "):
                 while con.read_line(1) is not None:  # the rest of it
                     print("  | " + con.lines[-1], flush=True)
-                raise DeployError("the firmware stopped with an error (above)")
-        raise DeployError("the firmware printed no READY line within %d s: read the console above"
+                raise FirmwareError("the firmware stopped with an error (above)")
+        raise FirmwareError("the firmware printed no READY line within %d s: read the console above"
                           " (`mpremote connect %s repl` shows it again)" % (READY_TIMEOUT_S, port))
     finally:
         con.close()
@@ -385,13 +387,14 @@ def main(argv=None):
               " or PORT=/dev/ttyUSB0 (most ESP32 boards); `mpremote devs` lists them", file=sys.stderr)
         return 2
     try:
-        extra = [(ROOT / "boot.py", "boot.py"), (ROOT / "main.py", "main.py")]
+        files = [(ROOT / "boot.py", "boot.py"), (ROOT / "main.py", "main.py")]
+        stored = None
         step(1, "checking CONFIG=%s on this computer" % args.config if args.config else
              "no CONFIG: the board keeps its own config (or makes one at first boot)")
         if args.config:
             # Before the board is touched; the sections CONFIG leaves out
             # are checked again in step 2, with the board's own.
-            stored, summary_text = check_config(args.config, "000000000000")
+            check_config(args.config, "000000000000")
             note("CONFIG is valid")
         step(2, "asking the board on %s what it runs" % args.port)
         board = Board(args.port)
@@ -401,24 +404,22 @@ def main(argv=None):
             stored, summary_text = check_config(args.config, board.uid, current)
             note("the config to store: %s" % summary_text)
         step(3, "compiling lib/ with mpy-cross for %s" % (board.arch or "any architecture"))
-        package, files = compile_for(board)
-        size = sum(p.stat().st_size for p in files)
-        note("%d files, %d bytes in %s" % (len(files), size, package.relative_to(ROOT)))
+        package, compiled = compile_for(board)
+        size = sum(p.stat().st_size for p in compiled)
+        note("%d files, %d bytes in %s" % (len(compiled), size, package.relative_to(ROOT)))
         if board.free and size > board.free:
             raise DeployError("the package needs %d KB; the board has %d KB free" % (size // 1024, board.free // 1024))
         step(4, "HTTPS key and certificate" if args.tls else "no TLS=1: HTTPS stays as it is on the board")
         if args.tls:
             cert, key = tls_pair(board)
-            extra += [(cert, "cert.der"), (key, "key.der")]
-        if args.config:
-            extra.append((stored, "wifiprov.json.tmp"))
+            files += [(cert, "cert.der"), (key, "key.der")]
         step(5, "copying to the board with mpremote")
-        copy(args.port, package / "wifiprov", extra)
+        copy(args.port, package / "wifiprov", files, stored)
         step(6, "resetting the board; its console follows")
         lines = reset_and_watch(args.port)
     except DeployError as e:
         print("deploy: error: %s" % e, file=sys.stderr)
-        return 1 if str(e).startswith("the firmware") else 2
+        return e.exit_code
     note(summary(lines))
     if sys.stdin.isatty() and not args.no_console:
         note("the board's console (Ctrl-] leaves it; Ctrl-C would stop the firmware):")
