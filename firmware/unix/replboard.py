@@ -28,7 +28,8 @@ CTRL_A, CTRL_B, CTRL_C, CTRL_D, CTRL_E = 1, 2, 3, 4, 5
 
 _out = sys.stdout.buffer
 _in = sys.stdin.buffer
-namespace = {"__name__": "__main__"}
+namespace = {"__name__": "__main__"}  # boot.py's, main.py's and the REPL's
+repl_mode = "friendly"  # or "raw": how the REPL is entered next (survives a Ctrl-C)
 
 
 class Reset(Exception):
@@ -36,6 +37,13 @@ class Reset(Exception):
 
     def __init__(self, code):
         self.code = code
+
+
+def reset_for(exit, soft):
+    """The reset a SystemExit means: machine.reset() a hard one, any other
+    a soft one (code `soft`: the REPL mode it returns to), as on a board."""
+    code = exit.args[0] if exit.args else 0
+    return Reset(RESET_EXIT_CODE if code == RESET_EXIT_CODE else soft)
 
 
 def write(data):
@@ -61,10 +69,7 @@ def execute(source, framed):
     except SystemExit as e:
         if framed:
             write(b"\x04\x04")
-        code = e.args[0] if e.args else 0
-        # machine.reset() is a hard reset; any other SystemExit a soft one,
-        # as on a board.
-        raise Reset(RESET_EXIT_CODE if code == RESET_EXIT_CODE else SOFT_RESET_RAW if framed else SOFT_RESET_FRIENDLY)
+        raise reset_for(e, SOFT_RESET_RAW if framed else SOFT_RESET_FRIENDLY)
     except BaseException as e:  # KeyboardInterrupt too: it ends the program, not the board
         if framed:
             write(b"\x04")
@@ -85,8 +90,7 @@ def run_file(name):
     try:
         exec(compile(source, name, "exec"), namespace)
     except SystemExit as e:
-        code = e.args[0] if e.args else 0
-        raise Reset(RESET_EXIT_CODE if code == RESET_EXIT_CODE else SOFT_RESET_FRIENDLY)
+        raise reset_for(e, SOFT_RESET_FRIENDLY)
     except BaseException as e:
         sys.print_exception(e)
 
@@ -212,42 +216,43 @@ def boot(how):
         write(b"MPY: soft reboot\r\n")
     if how != "interrupted":
         run_file("boot.py")
-        if repl_mode[0] == "friendly":
+        if repl_mode == "friendly":
             run_file("main.py")
 
 
 def repl():
+    global repl_mode
     while True:
-        if repl_mode[0] == "raw":
+        if repl_mode == "raw":
             raw_repl()
-            repl_mode[0] = "friendly"
+            repl_mode = "friendly"
         else:
             banner()
             friendly_repl()
-            repl_mode[0] = "raw"
+            repl_mode = "raw"
 
 
 def main():
+    global repl_mode
     # A board's import path, with the simulator's stand-ins for the board's
     # built-in modules (network, machine) where a board has them built in.
     shims = [p for p in sys.path if p not in ("", ".frozen")]
     sys.path[:] = ["", ".frozen"] + shims + ["lib"]
-    repl_mode.append(sys.argv[1])
-    step = boot
-    while True:
+    repl_mode = sys.argv[1]
+    try:
         try:
-            if step is boot:
-                boot(sys.argv[2])
-            step = repl
-            repl()
-        except Reset as r:
-            sys.exit(r.code)
-        except KeyboardInterrupt:
-            # A Ctrl-C that came outside a read, or stopped boot.py: the
-            # REPL starts over, as on a board.
+            boot(sys.argv[2])
+        except KeyboardInterrupt:  # Ctrl-C while boot.py ran
             write(b"\r\n")
-            step = repl
+        while True:
+            try:
+                repl()
+            except KeyboardInterrupt:
+                # A Ctrl-C that came outside a read: the REPL starts over,
+                # as on a board.
+                write(b"\r\n")
+    except Reset as r:
+        sys.exit(r.code)
 
 
-repl_mode = []  # "friendly" or "raw": how the REPL is entered next
 main()
