@@ -36,7 +36,8 @@ WRITE_MS = const(5000)  # the client must take each chunk of an answer within th
 _FULL = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
          b"Content-Type: text/plain\r\nContent-Length: 29\r\n\r\nbusy: try again in a moment.\n")
 
-def _token():
+def random_token():
+    """16 hex digits from os.urandom: the form token, a page's CSP nonce."""
     import os
 
     return "".join("%02x" % b for b in os.urandom(8))
@@ -45,7 +46,7 @@ def _token():
 # The per-boot form token (SPEC 10): a page from this boot carries it; a POST
 # without it (a forged cross-site form, a page from before a restart) is
 # refused. Shared by HTTP and HTTPS.
-TOKEN = _token()
+TOKEN = random_token()
 
 
 class HttpError(Exception):

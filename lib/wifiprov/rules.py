@@ -24,7 +24,7 @@ def check_fields(config):
         if config["countrycode"] == code:
             top = channels
     if top is None:
-        raise ConfigError("countrycode: must be one of %s" % ", ".join(code for code, _ in COUNTRIES))
+        raise ConfigError("countrycode: must be one of %s" % ", ".join(country_codes()))
     names = ("AP", "STA") if config["mode"] == 1 else ("STA", "AP")
     for name in names:
         if name in config:

@@ -11,8 +11,9 @@ HTTPS_PORT = 443
 DNS_PORT = 53
 
 # Where the web pages (the package's www/ folder) are; None = beside the
-# package's modules. A frozen firmware has no files beside its modules: copy
-# www/ to the flash and name the folder here, e.g. "/www/".
+# package's modules, or, in a frozen firmware (no files beside its modules),
+# the pages frozen with it (tools/frozen_pages.py). A folder named here, e.g.
+# "/www/", is used instead of either.
 WWW_DIR = None
 
 # On a board the console is a raw UART/USB line: nothing echoes what the user

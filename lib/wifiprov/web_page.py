@@ -3,11 +3,10 @@
 # streamed line by line through the connection's buffer with its {{keys}}
 # filled in, so a page is never whole in RAM. Everything filled in is
 # HTML-escaped here. Loaded per page.
-import os
 import sys
 
 from . import __version__, call, settings
-from .http import TOKEN, head, send
+from .http import TOKEN, head, random_token, send
 from .text import printable
 
 _WWW = settings.WWW_DIR or __file__.rsplit("/", 1)[0] + "/www/"
@@ -97,7 +96,7 @@ def _networks(service):
 async def _page(server, writer, buf, status, name, fill):
     # A fresh nonce per page: the only script that runs is ours, even if an
     # SSID ever got past the escaping.
-    nonce = "".join("%02x" % b for b in os.urandom(8))
+    nonce = random_token()
     fill["nonce"] = nonce
     fill["version"] = __version__
     fill["device"] = html(server.service.config["AP"]["SSID"])
