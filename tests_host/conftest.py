@@ -29,7 +29,7 @@ def micropython():
 def run_micropython(script, *args, heap=HEAP, timeout=120):
     """Run a MicroPython script with lib/ (compiled) on its path."""
     lib = mpy.build()
-    env = dict(os.environ, MICROPYPATH=os.pathsep.join([".frozen", str(lib)]))
+    env = mpy.micropython_env(lib)
     return subprocess.run([micropython(), "-X", "heapsize=" + heap, str(script), *args],
                           capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=timeout)
 

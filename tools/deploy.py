@@ -124,7 +124,7 @@ def check_config(path, uid, current=None):
     OUT.mkdir(parents=True, exist_ok=True)
     stored = OUT / "wifiprov.json"
     stored.unlink(missing_ok=True)
-    env = dict(os.environ, MICROPYPATH=os.pathsep.join([".frozen", str(ROOT / "lib")]))
+    env = mpy.micropython_env(ROOT / "lib")
     code = _CHECK_CONFIG % {"doc": str(path.resolve()), "current": str(current or ""), "uid": uid,
                             "out": str(stored)}
     run = subprocess.run([mpy.find_tool("micropython"), "-c", code], env=env, capture_output=True, text=True,

@@ -85,6 +85,12 @@ def build(out=ROOT / "build" / "mpy", arch=None, lib=LIB):
     return out
 
 
+def micropython_env(*dirs):
+    """This process's environment with MICROPYPATH set to dirs: the unix
+    port's .frozen first (its asyncio is frozen into the binary)."""
+    return dict(os.environ, MICROPYPATH=os.pathsep.join([".frozen"] + [str(d) for d in dirs if d]))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(ROOT / "build" / "mpy"), help="output directory")

@@ -9,7 +9,6 @@ firmware calls machine.reset(), MicroPython ends and a new process boots on the
 same flash directory, as a board would. Ctrl-C stops the simulator.
 """
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,10 +60,8 @@ def shims():
 
 
 def environment(args, lib, shim_dir):
-    env = dict(os.environ)
+    env = mpy.micropython_env(shim_dir, lib)
     env.update({
-        # .frozen first: the unix port's asyncio is frozen into the binary.
-        "MICROPYPATH": os.pathsep.join([".frozen", str(shim_dir)] + ([str(lib)] if lib else [])),
         "WIFIPROV_FLASH": str(Path(args.flash).resolve()),
         "WIFIPROV_WORLD": str(Path(args.world).resolve()),
         "WIFIPROV_BIND": args.bind,
