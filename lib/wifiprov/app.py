@@ -21,11 +21,12 @@ async def main():
     path = settings.FLASH_ROOT + "/wifiprov.json"
     try:
         startup.banner(uid)
-        config = startup.load(path, uid)
+        config, save_error = startup.load(path, uid)
         if hasattr(network, "hostname"):
             network.hostname("wifiprov-" + uid[-4:])
         wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
         service = Provisioning(path, wifi, config, machine.reset)
+        service.save_error = save_error
         service.add_server(TcpServer(service, settings.TCP_PORT))
         service.add_server(HttpServer(service, settings.HTTP_PORT))
         tls = startup.certificate(settings.FLASH_ROOT)
@@ -44,4 +45,9 @@ async def main():
 
 
 def run():
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        # Ctrl-C on the console: MicroPython's own REPL follows (mpremote
+        # needs it); a soft reset (Ctrl-D) boots wifiprov again.
+        print("wifiprov: stopped by Ctrl-C; press Ctrl-D (soft reset) to start it again")

@@ -159,6 +159,12 @@ async def do_status(service, args, out):
     out("access point: %s" % ('up "%s" ch %d, %d clients' % (ap["ssid"], ap["channel"], ap["clients"])
                              if ap["up"] else "down"))
     out("provisioning: %s" % ("enabled" if s["provisioning"] else "disabled"))
+    if s["save_error"]:
+        out("config: NOT saved to flash: %s; a reset loses it" % s["save_error"])
+    elif not s["saved"]:
+        out("config: applied until the next reset (save_config 0)")
+    else:
+        out("config: saved on flash")
     out("heap: %d bytes used, %d free" % (s["heap"]["alloc"], s["heap"]["free"]))
 
 

@@ -23,6 +23,10 @@ def status(service):
     return {
         "ok": True,
         "mode": service.config["mode"],
+        # Is the active config on the flash (a reset keeps it)? Not when it
+        # was applied with save_config 0, nor when saving it failed.
+        "saved": service.config["save_config"] == 1 and service.save_error is None,
+        "save_error": service.save_error,
         "provisioning": service.enabled,
         "fallback": service.fallback,
         "sta": {k: link[k] for k in ("state", "reason", "attempts", "ip", "ssid")},

@@ -38,6 +38,7 @@ class Provisioning:
         self.config_path = config_path
         self.wifi = wifi
         self.config = config  # the active config; save_config=0 keeps it in RAM only
+        self.save_error = None  # why the active config is not on the flash, when saving it failed
         self.reset = reset  # machine.reset, handed in
         self.log = log
         self.enabled = False  # the provisioning AP and its servers are up

@@ -34,11 +34,15 @@ def defaults(uid_hex):
 
 
 def load(path, uid):
+    """(the config to boot with, None or why it is not on the flash)."""
     config, source = call("store", "load", path, print)
     if config is not None and "AP" in config:
         print("config: loaded %s" % source)
-        return config
-    if config is None:
+        if source == path:
+            return config, None
+        # From the temporary file or the backup: written back as the live
+        # file, so the next boot does not stumble over the bad one again.
+    elif config is None:
         config = defaults(uid)
         print("config: no valid config on flash; first-boot defaults: provisioning AP with a new passphrase")
     else:  # a hand-written STA-only file: the fallback AP needs an AP section
@@ -46,8 +50,11 @@ def load(path, uid):
     try:
         call("store", "save", path, config)  # the passphrase must survive a reboot
     except OSError as e:
-        print("config: could not save (%s); it holds until the next reset" % e)
-    return config
+        # Boot goes on: provisioning works, and a later apply may save.
+        problem = "could not save %s (%s)" % (path, e)
+        print("config: %s; this configuration may be lost at the next reset" % problem)
+        return config, problem
+    return config, None
 
 
 def banner(uid):

@@ -13,6 +13,7 @@ _FORMAT_VERSION = const(1)
 # A valid document is well under 1 KB; anything bigger is not ours, and is
 # refused by its size before it is read into RAM.
 MAX_FILE_BYTES = const(2048)
+_S_IFDIR = const(0x4000)  # os.stat()'s mode bit of a directory
 
 
 class StoreError(ValueError):
@@ -56,9 +57,12 @@ def _checked(raw):
 
 def _raw(path):
     try:
-        size = os.stat(path)[6]
+        info = os.stat(path)
     except OSError:
         return None  # not there: nothing to report
+    if info[0] & _S_IFDIR:
+        raise StoreError("a directory, not a file")
+    size = info[6]
     if size > MAX_FILE_BYTES:
         raise StoreError("%d bytes, more than the %d allowed" % (size, MAX_FILE_BYTES))
     with open(path, "rb") as f:
@@ -74,7 +78,10 @@ def _read(path):
 
 def load(path, report):
     """Return (config, source) from the first usable file of live, temporary
-    and backup copy, or (None, None). report(text) hears of each bad file."""
+    and backup copy, or (None, None). report(text) hears of each bad file
+    and of each file operation that failed: nothing here may stop a boot
+    (flash full, a directory where the file should be, a read error), or
+    the board would never reach provisioning again."""
     for source in (path, path + ".tmp", path + ".bak"):
         try:
             config = _read(source)
@@ -88,7 +95,10 @@ def load(path, report):
         elif source == path + ".tmp":
             # The save was cut between writing the temporary file and renaming
             # it; the file was read back before, so finishing the rename is safe.
-            os.rename(source, path)
+            try:
+                os.rename(source, path)
+            except OSError as e:
+                report("config: could not finish the interrupted save of %s (%s); using it as it is" % (source, e))
         return config, source
     return None, None
 
