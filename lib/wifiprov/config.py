@@ -18,7 +18,17 @@ _AP_DEFAULTS = {"ch": 1, "ssidv": 1, "auth": 4, "SSID": "", "PWD": ""}
 def _unknown_keys(doc, allowed, prefix):
     for key in doc:
         if key not in allowed:
-            raise ConfigError("%s%s: unknown key (allowed: %s)" % (prefix, key, ", ".join(allowed)))
+            raise ConfigError("%s%s: unknown key (allowed: %s)" % (prefix, _shown(key), ", ".join(allowed)))
+
+
+def _shown(key):
+    """A key from the sender, safe to put in an answer: as it is when plain
+    ASCII, else quoted with \\xNN escapes (it may hold control characters, or
+    a lone surrogate that would make the answer invalid UTF-8)."""
+    for c in key:
+        if not " " <= c <= "~":
+            return call("text", "show_bytes", key)
+    return key
 
 
 def _merge_section(name, keys, base, given):

@@ -2,6 +2,7 @@
 # wifiprov.config.validate): channels per country, flags, auth, SSID and
 # password. Loaded for a job, unloaded after.
 from . import AUTH_NAMES, ConfigError, check_int as _int, kind_of as _kind
+from .text import unicode_text
 
 # The country codes and their highest 2.4 GHz channel: the seed's set, in
 # the order of its web form's index 0..4, plus JPN. The custom regulatory
@@ -39,6 +40,8 @@ def _check_ssid(name, ssid):
         raise ConfigError("%s.SSID: must be 1..32 bytes once UTF-8 encoded (got %d)" % (name, n))
     if "\x00" in ssid:
         raise ConfigError("%s.SSID: must not contain a NUL character" % name)
+    if not unicode_text(ssid):
+        raise ConfigError("%s.SSID: must be valid Unicode text (a lone surrogate such as \\ud800 is not)" % name)
 
 
 def _check_password(name, pwd, auth, is_ap):

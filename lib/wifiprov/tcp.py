@@ -15,6 +15,8 @@ MAX_MESSAGE = const(1024)  # SPEC 10: a longer message is refused, never buffere
 MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 TCP PCBs for everything
 
 _BUSY = b'{"ok": false, "error": "busy: too many clients are connected; try again in a moment"}\n'
+# Made in advance: when the heap is short, there is no room to build it.
+NO_MEMORY = b'{"ok": false, "error": "out of memory: the board could not handle this message; try again"}\n'
 
 
 class TcpServer:

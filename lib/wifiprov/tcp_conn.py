@@ -1,13 +1,14 @@
 # One client of the TCP provisioning server (SPEC 8): the byte stream cut
 # into messages, each answered with one JSON line. Loaded while a client is
 # connected; what a message means is tcp_messages', imported per message.
+import gc
 import json
 import time
 import asyncio
 from micropython import const
 
 from . import call
-from .tcp import MAX_MESSAGE
+from .tcp import MAX_MESSAGE, NO_MEMORY
 
 PAUSE_MS = const(250)  # a pause this long ends a message: the phone app sends no newline
 MESSAGE_MS = const(10000)  # a message must be whole this long after its first byte (slow clients)
@@ -28,8 +29,13 @@ async def serve(service, reader, writer, buf):
     scanned = 0  # bytes of buf already looked at
     depth = 0  # JSON object nesting at `scanned`
     in_string = escaped = False
+    after_json = False  # a JSON object just ended: its line's end belongs to it
     first = 0  # ticks of the current message's first byte
-    refused = 0  # refused messages in a row
+    # The idle deadline runs from the last complete message (or the
+    # connection's start), not from the last byte: a client sending a
+    # blank now and then must not keep its slot.
+    last = time.ticks_ms()
+    refused = 0  # refused messages in a row (blank ones count)
     while True:
         if refused >= MAX_REFUSED:
             await _send(writer, {"ok": False, "error": "%d refused messages in a row; closing" % refused})
@@ -38,6 +44,14 @@ async def serve(service, reader, writer, buf):
         while scanned < used and not end:
             b = buf[scanned]
             scanned += 1
+            if after_json:  # then scanned is 1: the byte is the first in buf
+                if b in b" \t\r\n":  # the blanks up to the newline after a JSON object: dropped
+                    after_json = b != 0x0A
+                    buf[: used - 1] = view[1:used]
+                    used -= 1
+                    scanned = 0
+                    continue
+                after_json = False
             if in_string:
                 if escaped:
                     escaped = False
@@ -54,6 +68,7 @@ async def serve(service, reader, writer, buf):
                     depth -= 1
                     if not depth:
                         end = scanned
+                        after_json = True
             elif b == 0x7B:
                 depth = 1
             elif b == 0x0A:
@@ -64,7 +79,7 @@ async def serve(service, reader, writer, buf):
             used -= end
             scanned = depth = 0
             in_string = escaped = False
-            first = time.ticks_ms()
+            first = last = time.ticks_ms()
             refused = await _answer(service, writer, message, refused)
             continue
         if used == MAX_MESSAGE:
@@ -74,7 +89,7 @@ async def serve(service, reader, writer, buf):
             left = MESSAGE_MS - time.ticks_diff(time.ticks_ms(), first)
             wait = left if depth else min(PAUSE_MS, left)
         else:
-            wait = IDLE_MS
+            left = wait = IDLE_MS - time.ticks_diff(time.ticks_ms(), last)
         try:
             n = await asyncio.wait_for_ms(reader.readinto(view[used:]), max(wait, 1))
         except asyncio.TimeoutError:
@@ -88,30 +103,45 @@ async def serve(service, reader, writer, buf):
             end = used  # a pause after a plain-text message: it is whole
             message = bytes(view[:end])
             used = scanned = 0
+            after_json = False
+            last = time.ticks_ms()
             refused = await _answer(service, writer, message, refused)
             continue
-        if not n:
-            if used and not depth:
-                await _answer(service, writer, bytes(view[:used]), 0)  # written, then closed
+        if not n:  # the client closed its side; it may still read the answer
+            if depth:
+                await _send(writer, {"ok": False, "error": "the connection closed inside a JSON object; "
+                                                           "the message was not complete"})
+            elif used:
+                await _answer(service, writer, bytes(view[:used]), 0)
             return
         if not used:
             first = time.ticks_ms()
         used += n
 
+
 async def _answer(service, writer, message, refused):
-    """Answer one message; return the count of refused ones in a row."""
+    """Answer one message; return the count of refused ones in a row. A
+    blank message gets no answer but counts as refused: whitespace alone
+    is how a client would hold a slot without ever asking anything."""
     message = message.strip()
     if not message:
-        return refused
+        return refused + 1
     try:
         answer = call("tcp_messages", "handle", service, message)  # loaded per message
+        if "ok" not in answer:  # a config to apply: done once the parser is unloaded
+            answer = service.apply(answer["apply"])
+        await _send(writer, answer)
     except MemoryError:
-        answer = {"ok": False, "error": "out of memory; try again"}
-    if "ok" not in answer:  # a config to apply: done once the parser is unloaded
-        answer = service.apply(answer["apply"])
-    await _send(writer, answer)
+        # No room to build an answer: the one made in advance says so.
+        gc.collect()
+        await _write(writer, NO_MEMORY)
+        return refused + 1
     return 0 if answer["ok"] else refused + 1
 
 async def _send(writer, answer):
-    writer.write(json.dumps(answer) + "\n")
+    await _write(writer, json.dumps(answer) + "\n")
+
+
+async def _write(writer, data):
+    writer.write(data)
     await asyncio.wait_for_ms(writer.drain(), WRITE_MS)

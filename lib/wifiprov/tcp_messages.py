@@ -2,8 +2,6 @@
 # config document, the phone app's apply,<ssid>,<auth>,<password>,NULL,
 # finish, and the {"cmd": ...} extensions. wifiprov.tcp frames the messages
 # and imports this module for each one.
-import json
-
 from . import call
 
 _USAGE = "send a JSON config document, apply,<ssid>,<auth>,<password>,NULL, or finish"
@@ -16,18 +14,20 @@ def handle(service, message):
     """One message (bytes, stripped) -> its answer (a dict), or {"apply":
     message} for the caller to hand to service.apply() once this module is
     unloaded (validation needs the RAM)."""
-    try:
-        text = call("text", "strict_utf8", message)  # unloaded before the answer loads report
-    except UnicodeError:
-        return service.refuse("the message is not valid UTF-8")
-    if "{" in text:
+    if b"{" in message:  # a JSON object, and nothing else (SPEC 8)
+        if message[0] != 0x7B:
+            return service.refuse('the message is not valid JSON: text comes before its "{"')
         try:
-            doc = json.loads(text[text.index("{"):])
-        except (ValueError, MemoryError) as e:
-            return service.refuse("not valid JSON (%s)" % (e.args[0] if e.args else "syntax error"))
+            doc = call("text", "json_value", message, "the message")  # unloaded before the answer loads report
+        except ValueError as e:
+            return service.refuse(str(e))
         if isinstance(doc, dict) and "cmd" in doc:
             return _command(service, doc)
         return {"apply": doc}
+    try:
+        text = call("text", "strict_utf8", message)
+    except UnicodeError:
+        return service.refuse("the message is not valid UTF-8")
     if text.startswith("apply"):
         return _apply(service, text)
     if text == "finish":

@@ -3,6 +3,11 @@
 # shown. On demand: a module that uses it for all its work imports it and
 # it is dropped with that module (see wifiprov.unload); one that needs it
 # for one step calls it (wifiprov.call), so it is gone before the next step.
+from micropython import const
+
+# A config document is two levels deep (app settings too); a deeper one is
+# not ours, and json.loads would spend the heap on every level of it.
+MAX_JSON_DEPTH = const(8)
 
 
 def strict_utf8(raw):
@@ -70,3 +75,49 @@ def show_bytes(raw):
     if isinstance(raw, str):
         raw = raw.encode()
     return '"%s"' % "".join(chr(b) if 0x20 <= b < 0x7F else "\\x%02x" % b for b in bytes(raw)[:40])
+
+
+def json_value(raw, what):
+    """A JSON document from the network (bytes) as Python values. Raises
+    ValueError saying what is wrong with `what` ("the body"): not UTF-8,
+    nested too deep (checked before parsing: it costs no heap), or not JSON.
+    Strings inside may still hold what JSON escapes allow (\\ud800, \\u0000):
+    validation checks each field's text (wifiprov.rules)."""
+    try:
+        text = strict_utf8(raw)
+    except UnicodeError:
+        raise ValueError("%s is not valid UTF-8" % what)
+    depth = 0
+    in_string = escaped = False
+    for b in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif b == 0x5C:  # backslash
+                escaped = True
+            elif b == 0x22:
+                in_string = False
+        elif b == 0x22:
+            in_string = True
+        elif b == 0x7B or b == 0x5B:  # { [
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError("%s is JSON nested deeper than %d levels" % (what, MAX_JSON_DEPTH))
+        elif b == 0x7D or b == 0x5D:
+            depth -= 1
+    import json
+
+    try:
+        return json.loads(text)
+    except (ValueError, MemoryError) as e:
+        raise ValueError("%s is not valid JSON (%s)" % (what, e.args[0] if e.args else "syntax error"))
+
+
+def unicode_text(s):
+    """Is s text that can be stored and shown: valid Unicode (json.loads
+    turns a \\ud800 escape into a lone surrogate) with no NUL?"""
+    try:
+        strict_utf8(s.encode())
+    except UnicodeError:
+        return False
+    return "\x00" not in s
