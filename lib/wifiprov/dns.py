@@ -8,7 +8,8 @@ import socket
 import asyncio
 from micropython import const
 
-MAX_PACKET = const(512)  # a DNS query over UDP is at most this long (RFC 1035)
+MAX_PACKET = const(512)  # a DNS query over UDP is at most this long (RFC 1035); a longer one is dropped
+MAX_NAME = const(255)  # a name's length on the wire, its length bytes and final zero included (RFC 1035)
 TTL_S = const(10)  # short: once the board joins the home network, phones must ask again
 _TYPE_A = const(1)
 _CLASS_IN = const(1)
@@ -31,6 +32,8 @@ def reply(query, address):
         if size > 63 or i + 1 + size >= n:
             return None
         i += 1 + size
+        if i - 12 >= MAX_NAME:  # with the final zero it would be over 255
+            return None
     end = i + 5  # the zero byte, QTYPE, QCLASS
     if end > n:
         return None
@@ -99,4 +102,6 @@ def _receive(sock):
     # MicroPython's asyncio has no datagram API: wait until the socket is
     # readable the way its streams do, then take one packet.
     yield asyncio.core._io_queue.queue_read(sock)
-    return sock.recvfrom(MAX_PACKET)
+    # One byte more than a query may have: a datagram that fills it is too
+    # long (recvfrom cuts a datagram at the size asked for), and is dropped.
+    return sock.recvfrom(MAX_PACKET + 1)

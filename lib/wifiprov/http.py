@@ -7,6 +7,7 @@
 # other, so no two are in RAM together. One request per connection
 # (`Connection: close`): a keep-alive connection would hold a buffer and a
 # socket a board cannot spare.
+import gc
 import sys
 import time
 import asyncio
@@ -35,6 +36,10 @@ WRITE_MS = const(5000)  # the client must take each chunk of an answer within th
 
 _FULL = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
          b"Content-Type: text/plain\r\nContent-Length: 29\r\n\r\nbusy: try again in a moment.\n")
+# Made in advance: when the heap is short, there is no room to build it.
+_NO_MEMORY = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
+              b"Content-Type: text/plain\r\nContent-Length: 61\r\n\r\n"
+              b"out of memory: the board could not answer this; try again.\n")
 
 def random_token():
     """16 hex digits from os.urandom: the form token, a page's CSP nonce."""
@@ -53,6 +58,44 @@ class HttpError(Exception):
     """A request the server will not read further: args (status, text)."""
 
 
+class Connection:
+    """One client: the stream its request is read from and its answer
+    written to (the jobs use it as the stream), and what the server needs to
+    choose which connection to drop when it is full."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.task = asyncio.current_task()
+        self.reading = True  # still receiving its request
+        self.head_read = False  # the request's head is complete; its body may follow
+        self.progress = time.ticks_ms()  # when it last sent bytes (or connected)
+        self.received = 0  # bytes of request so far
+        self.sent = 0  # bytes of answer so far: a 503 can still be sent while none are
+
+    async def readinto(self, buf):
+        n = await self.stream.readinto(buf)
+        if n:
+            self.received += n
+            self.progress = time.ticks_ms()
+        return n
+
+    def write(self, data):
+        self.sent += len(data)
+        self.stream.write(data)
+
+    def drain(self):
+        return self.stream.drain()
+
+    def drop_before(self, other):
+        """Is this a better connection to drop than `other`? One still
+        sending its head goes before one sending its body (a slowloris
+        client never finishes its head; a real one may pause before its
+        body); then the one that has gone longest without sending."""
+        if self.head_read != other.head_read:
+            return other.head_read
+        return time.ticks_diff(self.progress, other.progress) < 0
+
+
 class HttpServer:
     """One of the provisioning servers: name, port, start(host), stop()."""
 
@@ -64,7 +107,8 @@ class HttpServer:
         self.port = None  # set while listening
         self.host = None  # the address it listens on: where the portal is
         self._server = None
-        self._open = []  # [task, reading its request] per connection, oldest first
+        self._context = None  # the TLS context while HTTPS listens
+        self._open = []  # a Connection per client
         self._cap = MAX_TLS_CONNECTIONS if tls else MAX_CONNECTIONS
 
     async def start(self, host):
@@ -77,64 +121,92 @@ class HttpServer:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             with open(self.tls[0], "rb") as cert, open(self.tls[1], "rb") as key:
                 context.load_cert_chain(cert.read(), key.read())
-        self._server = await asyncio.start_server(self._client, host, self.configured_port,
-                                                  backlog=self._cap, ssl=context)
+        # TLS is wrapped per connection here, not by start_server: after a
+        # failed handshake MicroPython's TLS socket forgets its TCP socket
+        # without closing it, and only a reference of ours can close it.
+        self._context = context
+        self._server = await asyncio.start_server(self._client, host, self.configured_port, backlog=self._cap)
         self.host = host
         self.port = self.configured_port
 
     async def stop(self):
         if self._server:
-            await close_listener(self._server, [task for task, _ in self._open])
+            await close_listener(self._server, [conn.task for conn in self._open])
             self._server = self.port = None
 
     def _make_room(self):
-        """At the cap, drop the oldest connection still sending its request:
-        an idle browser pre-connection or a slow (slowloris) client must not
-        keep a real request out. False when every slot is answering."""
+        """At the cap, drop the connection still sending its request that
+        is the best to drop (Connection.drop_before): an idle browser
+        pre-connection or a slowloris client must not keep a real request
+        out. False when every slot is answering."""
         if len(self._open) < self._cap:
             return True
-        for entry in self._open:
-            if entry[1]:
-                self._open.remove(entry)
-                entry[0].cancel()
-                return True
-        return False
+        victim = None
+        for conn in self._open:
+            if conn.reading and (victim is None or conn.drop_before(victim)):
+                victim = conn
+        if victim is None:
+            return False
+        self._open.remove(victim)
+        victim.task.cancel()
+        return True
 
-    async def _client(self, reader, writer):
-        me = None
+    async def _client(self, stream, _):
+        conn = None
+        tcp = stream.s  # the TCP socket; for HTTPS, under the TLS one
         try:
+            if self._context:
+                stream = asyncio.StreamWriter(self._context.wrap_socket(tcp, server_side=True,
+                                                                        do_handshake_on_connect=False))
             if not self._make_room():
-                writer.write(_FULL)
-                await asyncio.wait_for_ms(writer.drain(), 1000)
+                stream.write(_FULL)
+                await asyncio.wait_for_ms(stream.drain(), 1000)
                 return
-            me = [asyncio.current_task(), True]
-            self._open.append(me)
+            conn = Connection(stream)
+            self._open.append(conn)
             buf = bytearray(BUFFER)
             try:
-                request = await asyncio.wait_for_ms(acall("http_read", "read", reader, buf), REQUEST_MS)
+                request = await asyncio.wait_for_ms(acall("http_read", "read", conn, buf), REQUEST_MS)
             except asyncio.TimeoutError:
+                if self.tls and not conn.received:
+                    return  # the TLS handshake never finished: no answer can be sent (SPEC 10's deadline)
                 request = HttpError(408, "the request was not complete within %d s" % (REQUEST_MS // 1000))
+            except EOFError:
+                if not conn.received:
+                    return  # connected and closed without a word: nothing to answer
+                # The client closed its side early; it may still read.
+                request = HttpError(400, "the request ended after %d bytes, before it was complete" % conn.received)
             except HttpError as e:
                 request = e
-            me[1] = False
-            await self._answer(writer, buf, request)
+            conn.reading = False
+            await self._answer(conn, buf, request)
             if isinstance(request, HttpError):
-                await self._linger(reader, buf)
+                await self._linger(conn, buf)
         except (OSError, EOFError, asyncio.TimeoutError):
             pass  # the client vanished or stopped reading: normal
-        except MemoryError:  # this connection is dropped; the server goes on
-            print("%s: out of memory; a connection was dropped" % self.name)
+        except MemoryError:
+            # What the failed job held is garbage now; the answer made in
+            # advance needs no heap. Once a part of an answer went out, a
+            # 503 would only garble it: the connection is closed instead.
+            gc.collect()
+            if conn is None or not conn.sent:
+                try:
+                    stream.write(_NO_MEMORY)
+                    await asyncio.wait_for_ms(stream.drain(), 1000)
+                except Exception:
+                    pass
         except Exception as e:
             sys.print_exception(e)
         finally:
-            if me in self._open:
-                self._open.remove(me)
+            if conn in self._open:
+                self._open.remove(conn)
             try:
-                await writer.wait_closed()  # closes the socket; without it the socket leaks
+                await stream.wait_closed()  # closes the socket; without it the socket leaks
             except OSError:
                 pass
+            tcp.close()  # a no-op when the line above closed it
 
-    async def _answer(self, writer, buf, request):
+    async def _answer(self, conn, buf, request):
         """Run the request's jobs: each is (module, function, arguments...)
         and returns the next job or None. ("apply", document, module, extra)
         applies a config while no web module is loaded (validation needs the
@@ -143,7 +215,7 @@ class HttpServer:
         while job:
             if job[0] == "apply":
                 job = (job[2], "applied", self.service.apply(job[1]), job[3])
-            job = await acall(job[0], job[1], self, writer, buf, *job[2:])
+            job = await acall(job[0], job[1], self, conn, buf, *job[2:])
 
     @staticmethod
     async def _linger(reader, buf):

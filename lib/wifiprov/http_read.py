@@ -17,9 +17,11 @@ class Request:
         self.body = body
 
 
-async def read(reader, buf):
-    """Read one request into a Request, or raise HttpError. Lines are cut
-    out of buf one at a time; only the kept headers are stored."""
+async def read(conn, buf):
+    """Read one request from a connection (wifiprov.http.Connection) into a
+    Request, or raise HttpError (EOFError when the client closed first).
+    Lines are cut out of buf one at a time; only the kept headers are
+    stored."""
     view = memoryview(buf)
     used = 0
     method = target = None
@@ -32,7 +34,7 @@ async def read(reader, buf):
                 raise HttpError(414, "request line longer than %d bytes" % MAX_REQUEST_LINE)
             if used == BUFFER:
                 raise HttpError(431, "a header line is longer than %d bytes" % BUFFER)
-            n = await reader.readinto(view[used:])
+            n = await conn.readinto(view[used:])
             if n is None:
                 continue  # TLS: the bytes that arrived were handshake or record overhead
             if not n:
@@ -53,6 +55,7 @@ async def read(reader, buf):
             method, target = parts[0], parts[1]
             continue
         if not line:
+            conn.head_read = True  # only the body is to come: see Connection.drop_before
             break  # end of the head
         lines += 1
         size += end + 1
@@ -81,7 +84,7 @@ async def read(reader, buf):
     else:
         length = int(length)
     while used < length:
-        n = await reader.readinto(view[used:length])
+        n = await conn.readinto(view[used:length])
         if n is None:
             continue
         if not n:

@@ -27,7 +27,11 @@ async def answer(server, writer, buf, request):
         return await error(server, writer, buf, *request.args)
     path = request.target.partition(b"?")[0]
     headers = request.headers
-    if not _own_host(server, headers.get(b"host")) or path in _PROBES:
+    host = headers.get(b"host")
+    if host is not None and not _host_name(host):
+        return await error(server, writer, buf, 400, "the Host header is not a host name: %s"
+                           % call("text", "show_bytes", host))
+    if not _own_host(server, host) or path in _PROBES:
         return await _redirect(server, writer, buf)
     allowed = _ROUTES.get(path)
     if allowed is None:
@@ -67,12 +71,9 @@ async def _api_config(server, writer, buf, request):
                                                                "application/json"}, 415)
     service = server.service
     try:
-        doc = json.loads(call("text", "strict_utf8", request.body))
-    except UnicodeError:
-        return await _json(writer, buf, service.refuse("the body is not valid UTF-8"))
+        doc = call("text", "json_value", request.body, "the body")
     except ValueError as e:
-        return await _json(writer, buf, service.refuse("not valid JSON (%s)" % (e.args[0] if e.args else
-                                                                                  "syntax error")))
+        return await _json(writer, buf, service.refuse(str(e)))
     return ("apply", doc, "web", None)
 
 
@@ -107,6 +108,16 @@ async def _redirect(server, writer, buf):
 
 
 # ---- helpers ----
+
+def _host_name(host):
+    """Is a Host header's value a name, an IPv4 address or a bracketed IPv6
+    one, with an optional port (RFC 9110)? Anything else is not text we
+    compare names with."""
+    for b in host:
+        if not (0x30 <= b <= 0x39 or 0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A or b in b"-._:[]"):
+            return False
+    return True
+
 
 def _own_host(server, host):
     """Is the request for this board? A phone's connectivity check (and a
