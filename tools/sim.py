@@ -6,9 +6,11 @@
 
 The console is this process's stdin/stdout: type `wifiprovhelp`. When the
 firmware calls machine.reset(), MicroPython ends and a new process boots on the
-same flash directory, as a board would. Ctrl-C stops the simulator.
+same flash directory, as a board would. Ctrl-C stops the simulator; so do
+SIGTERM and SIGHUP, which are passed on to the board's process.
 """
 import argparse
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -94,18 +96,65 @@ def main(argv=None):
     cmd.append(str(ROOT / "main.py"))
     env = environment(args, lib, shim_dir)
     say("flash %s, world %s, address %s" % (args.flash, args.world, args.bind))
+    # A process manager, `timeout` or a test harness stops the launcher with
+    # SIGTERM or SIGHUP: the board goes with it, or it would live on as an
+    # orphan holding the ports.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _stop)
     for _ in range(args.max_restarts + 1):
+        # stdin and stdout are inherited: the console survives a reset,
+        # and what was typed while the board rebooted is lost, as on a UART.
+        board = subprocess.Popen(cmd, env=env, cwd=str(ROOT), preexec_fn=_die_with_parent)
         try:
-            # stdin and stdout are inherited: the console survives a reset,
-            # and what was typed while the board rebooted is lost, as on a UART.
-            code = subprocess.call(cmd, env=env, cwd=str(ROOT))
+            code = board.wait()
         except KeyboardInterrupt:
+            # The terminal's Ctrl-C reached the board too, and it stops by itself.
+            _end(board, signal.SIGINT)
             return 130
+        except Stopped as e:
+            _end(board, signal.SIGTERM)
+            return 128 + e.signum
         if code != RESET_EXIT_CODE:
             say("MicroPython exited with code %d" % code)
             return code
         say("restarting the board")
     return 1
+
+
+class Stopped(Exception):
+    """The launcher was told to stop by a signal."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum, frame):
+    raise Stopped(signum)
+
+
+def _end(board, sig, wait_s=3):
+    """Stop the board process: sig, then SIGKILL if it does not go."""
+    for s in (sig, signal.SIGKILL):
+        if board.poll() is not None:
+            return
+        try:
+            board.send_signal(s)
+            board.wait(wait_s)
+            return
+        except (subprocess.TimeoutExpired, KeyboardInterrupt):
+            continue
+
+
+def _die_with_parent():
+    """In the board's process, before MicroPython starts: Linux ends it
+    when the launcher dies, even by SIGKILL, which no handler sees."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the signal handlers above still cover SIGTERM and SIGHUP
 
 
 if __name__ == "__main__":
