@@ -1,0 +1,331 @@
+"""Issue 10: each defect an outside fuzz and fault audit found, as the
+reproducer it gave, driven through the user's interfaces (flash, TCP, HTTP,
+HTTPS, DNS, the launcher's signals) under the real MicroPython unix port."""
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+
+import dns.message
+import dns.name
+import pytest
+
+from conftest import ROOT, TOOLS, free_port
+from test_tcp import connect, read_answer
+from test_web import raw, request
+
+SURROGATE_AP = (b'{"mode": 1, "AP": {"SSID": "\\ud800", "auth": 4, "PWD": "surrogate-ap-1", '
+                b'"ch": 1, "ssidv": 1}}')
+
+
+@pytest.fixture
+def ap_board(board):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap tcp=\d+ http=\d+ https=\S+ dns=\d+$")
+    return sim
+
+
+def stored(board):
+    return (board.flash / "wifiprov.json").read_bytes()
+
+
+# 1. A config path that cannot be written (a directory) must not stop boot.
+
+def test_boot_reaches_ready_when_the_config_cannot_be_saved(board):
+    board.flash.mkdir(parents=True)
+    (board.flash / "wifiprov.json").mkdir()
+    for _ in range(3):  # boot 2 used to find the .tmp of boot 1 and crash for ever
+        sim = board.start()
+        sim.expect(r"^config: could not save .*; this configuration may be lost at the next reset")
+        sim.expect(r"^READY mode=ap")
+        lines = sim.collect("wifiprov status", r"^heap:")
+        assert any(line.startswith("config: NOT saved to flash") for line in lines), lines
+        answer = json.loads(request(sim, "GET", "/api/status")[2])
+        assert answer["saved"] is False and "could not save" in answer["save_error"]
+        assert "Traceback" not in sim.transcript()
+        sim.close()
+
+
+def test_a_temporary_file_that_cannot_be_promoted_is_still_used(board):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap")
+    sim.close()
+    live = board.flash / "wifiprov.json"
+    good = live.read_bytes()
+    live.unlink()
+    live.mkdir()
+    (board.flash / "wifiprov.json.tmp").write_bytes(good)
+    sim = board.start()
+    sim.expect(r"^config: could not finish the interrupted save .*wifiprov\.json\.tmp")
+    sim.expect(r"^config: loaded .*wifiprov\.json\.tmp$")
+    sim.expect(r"^READY mode=ap")
+    assert "Traceback" not in sim.transcript()
+
+
+# 2. Blank input counts as refused; the idle deadline is not restarted by it.
+
+def test_two_clients_sending_blanks_do_not_hold_the_tcp_server(ap_board):
+    stop = threading.Event()
+    closed = []
+
+    def blank_sender(byte):
+        with connect(ap_board, timeout=40) as sock:
+            try:
+                while not stop.wait(2):
+                    sock.sendall(byte)
+                    sock.settimeout(0.05)
+                    try:
+                        if sock.recv(4096) == b"":
+                            break
+                    except socket.timeout:
+                        pass
+                    except ConnectionResetError:
+                        break
+            except OSError:
+                pass
+            closed.append(time.monotonic())
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=blank_sender, args=(b,), daemon=True) for b in (b" ", b"\n")]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    answer = None
+    try:
+        while time.monotonic() - started < 32 and not answer:
+            with connect(ap_board, timeout=5) as sock:
+                sock.sendall(b'{"cmd": "status"}\n')
+                got = read_answer(sock)
+            if got and got["ok"]:
+                answer = got
+            else:
+                time.sleep(1)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(5)
+    assert answer and answer["mode"] == 1, "the real client only ever got busy"
+    assert len(closed) == 2 and max(closed) - started < 20, "the blank senders were not closed"
+
+
+# 3. Every string must be valid Unicode after JSON decoding: no lone surrogates.
+
+def test_a_lone_surrogate_is_refused_over_tcp_and_the_api(ap_board, board):
+    before = stored(board)
+    with connect(ap_board) as sock:
+        sock.sendall(SURROGATE_AP + b"\n")
+        answer = read_answer(sock)
+    assert answer["ok"] is False and answer["error"].startswith("AP.SSID: must be valid Unicode text"), answer
+    status, _, body = request(ap_board, "POST", "/api/config", SURROGATE_AP, {"Content-Type": "application/json"})
+    assert status == 400 and json.loads(body)["error"].startswith("AP.SSID: must be valid Unicode text")
+    for pwd in (b'"\\udfff-pass-word"', b'"pass\\u0000word"'):
+        doc = b'{"mode": 0, "STA": {"SSID": "HomeNet", "auth": 4, "PWD": %s}}' % pwd
+        status, _, body = request(ap_board, "POST", "/api/config", doc, {"Content-Type": "application/json"})
+        assert status == 400 and json.loads(body)["error"].startswith("STA.PWD: "), body
+    # An unknown key that is a surrogate is named without its bytes leaking out.
+    status, _, body = request(ap_board, "POST", "/api/config", b'{"mode": 1, "\\ud83d": 1}',
+                              {"Content-Type": "application/json"})
+    assert status == 400 and b"\xed" not in body.encode("utf-8", "surrogatepass")
+    body.encode("utf-8")  # valid text
+    assert stored(board) == before
+    assert b"\xed\xa0" not in stored(board)
+
+
+# 4. A Host header that is not text gets a 400, not a traceback.
+
+def test_a_non_utf8_host_header_gets_a_400(ap_board):
+    answer = raw(ap_board, b"GET / HTTP/1.1\r\nHost: \xff\r\n\r\n")
+    assert answer.startswith("HTTP/1.1 400 "), answer
+    assert "Host" in answer
+    assert request(ap_board, "GET", "/api/status")[0] == 200
+    assert "Traceback" not in ap_board.transcript()
+
+
+# 5. Deep JSON is refused before parsing; out of memory is a 503.
+
+@pytest.mark.parametrize("depth", [479, 600, 890, 1000])
+def test_deeply_nested_json_is_refused_before_parsing(ap_board, depth):
+    status, _, body = request(ap_board, "POST", "/api/config", b"[" * depth, {"Content-Type": "application/json"})
+    assert status == 400 and "nested deeper than" in json.loads(body)["error"]
+    with connect(ap_board) as sock:
+        sock.sendall(b"{" + b'"a":[' * 200 + b"}\n")
+        answer = read_answer(sock)
+    assert answer["ok"] is False and "nested deeper than" in answer["error"]
+
+
+def test_a_request_the_heap_cannot_serve_gets_a_503(board, world):
+    """A world of 24 networks with the longest names makes the config page's
+    scan list large; at a small heap the page cannot be built, and the
+    answer is a 503 with Retry-After, never silence."""
+    world.write([{"ssid": ("%02d" % i) + "N" * 30, "auth": 4, "password": "x" * 12, "channel": 1 + i % 11,
+                  "rssi": -40 - i} for i in range(24)])
+    sim = board.start(heap="74K")
+    sim.expect(r"^READY mode=ap")
+    statuses = set()
+    for _ in range(10):
+        answer = raw(sim, b"GET /config.htm HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", timeout=15)
+        assert answer.startswith("HTTP/1.1 "), "dropped without an answer"
+        statuses.add(answer[9:12])
+        if answer.startswith("HTTP/1.1 503 "):
+            assert "Retry-After: " in answer
+    assert "503" in statuses, statuses
+    assert "Traceback" not in sim.transcript()
+
+
+# 6. DNS: a name over 255 bytes is not answered.
+
+def test_dns_refuses_names_longer_than_255_bytes(ap_board):
+    port = ap_board.ports["dns"]
+    query = dns.message.make_query("example.com", "A")
+    wire = bytearray(query.to_wire())
+    long_name = b"".join(b"\x3f" + b"a" * 63 for _ in range(5)) + b"\x00"  # 320 bytes
+    wire = bytes(wire[:12]) + long_name + b"\x00\x01\x00\x01"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(1)
+        sock.sendto(wire, ("127.0.0.1", port))
+        with pytest.raises(socket.timeout):
+            sock.recvfrom(2048)
+        big = bytes(query.to_wire()) + b"\x00" * 600  # a datagram over 512 bytes
+        sock.sendto(big, ("127.0.0.1", port))
+        with pytest.raises(socket.timeout):
+            sock.recvfrom(2048)
+        # A name of exactly 255 bytes is still answered.
+        labels = [b"a" * 63] * 3 + [b"b" * 61]
+        name = b"".join(bytes([len(x)]) + x for x in labels) + b"\x00"
+        assert len(name) == 255
+        sock.sendto(bytes(wire[:12]) + name + b"\x00\x01\x00\x01", ("127.0.0.1", port))
+        reply = dns.message.from_wire(sock.recvfrom(2048)[0])
+        assert reply.answer[0][0].to_text() == "127.0.0.1"
+        assert dns.name.from_wire(name, 0)[0].to_text().startswith("aaa")
+
+
+# 7. A slow but real request keeps its slot; the connection without progress goes.
+
+def test_a_post_whose_body_comes_late_is_not_evicted(ap_board):
+    port = ap_board.ports["http"]
+    body = b'{"mode": 1}'
+    for _ in range(5):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"POST /api/config HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(body))
+            time.sleep(0.1)
+            others = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(2)]
+            time.sleep(0.2)
+            sock.sendall(body)
+            reply = b""
+            try:
+                while True:
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        break
+                    reply += chunk
+            except ConnectionResetError:
+                pass
+            for other in others:
+                other.close()
+        assert reply.startswith(b"HTTP/1.1 200 OK") and b'"ok": true' in reply, reply
+
+
+# 8. A TLS client sending garbage is dropped by the request deadline.
+
+@pytest.fixture
+def https_board(board):
+    board.flash.mkdir(parents=True, exist_ok=True)
+    run = subprocess.run([sys.executable, str(TOOLS / "mkcert.py"), "--out", str(board.flash), "--ip", "127.0.0.1"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    sim = board.start()
+    sim.expect(r"^READY mode=ap tcp=\d+ http=\d+ https=%d dns=\d+$" % sim.ports["https"])
+    return sim
+
+
+@pytest.mark.parametrize("garbage", [
+    b"\x16\x03\x01\x40\x00" + b"\x01" * 20,  # a handshake record that never completes
+    b"\x16\x03\x01\x00\x30" + os.urandom(48),  # a whole record of noise
+    b"GET / HTTP/1.1\r\n\r\n",  # plain HTTP to the TLS port
+])
+def test_tls_garbage_is_dropped_within_the_request_deadline(https_board, garbage):
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", https_board.ports["https"]), timeout=30) as sock:
+        sock.sendall(garbage)
+        try:
+            while sock.recv(4096):
+                pass
+        except ConnectionResetError:
+            pass
+    took = time.monotonic() - started
+    assert took < 12, "held %.1f s, past the 10 s request limit" % took
+    context = ssl._create_unverified_context()
+    with socket.create_connection(("127.0.0.1", https_board.ports["https"]), timeout=10) as tcp:
+        with context.wrap_socket(tcp) as tls:
+            tls.sendall(b"GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert tls.recv(4096).startswith(b"HTTP/1.1 200 OK")
+
+
+# 9. TCP: text before the JSON object makes the message malformed.
+
+@pytest.mark.parametrize("message", [b'GARBAGE-PREFIX{"cmd": "get"}', b'x{"mode": 1}\n', b'apply{"cmd": "get"}\n'])
+def test_text_before_the_json_object_is_refused(ap_board, message):
+    with connect(ap_board) as sock:
+        sock.sendall(message)
+        answer = read_answer(sock)
+    assert answer["ok"] is False and "JSON" in answer["error"], answer
+    assert "config" not in answer
+
+
+# 10. The simulator launcher takes its board process with it.
+
+def _launcher(tmp_path, world):
+    ports = [free_port() for _ in range(4)]
+    cmd = [sys.executable, str(TOOLS / "sim.py"), "--flash", str(tmp_path / "flash"), "--world", str(world.path),
+           "--heap", "96K", "--tcp-port", str(ports[0]), "--http-port", str(ports[1]),
+           "--https-port", str(ports[2]), "--dns-port", str(ports[3])]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            cwd=str(ROOT), start_new_session=True)
+    out = b""
+    deadline = time.monotonic() + 30
+    while b"READY mode=ap" not in out and time.monotonic() < deadline:
+        out += proc.stdout.readline()
+    assert b"READY mode=ap" in out, out
+    children = open("/proc/%d/task/%d/children" % (proc.pid, proc.pid)).read().split()
+    assert len(children) == 1
+    return proc, int(children[0])
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_the_launcher_passes_sigterm_and_sighup_to_the_board(tmp_path, world, sig):
+    proc, board_pid = _launcher(tmp_path, world)
+    try:
+        proc.send_signal(sig)
+        proc.wait(10)
+        deadline = time.monotonic() + 5
+        while _alive(board_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(board_pid), "the MicroPython process outlived its launcher"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL) if proc.poll() is None else None
+
+
+def test_ctrl_c_ends_launcher_and_board_without_a_traceback(tmp_path, world):
+    proc, board_pid = _launcher(tmp_path, world)
+    try:
+        os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the whole group
+        out = proc.communicate(timeout=10)[0]
+        assert not _alive(board_pid)
+        assert b"Traceback" not in out, out.decode()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
