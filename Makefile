@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1
 SIM_ARGS ?=
 TEST_ARGS ?=
 
-.PHONY: help setup sim test mpy bench firmware deploy clean
+.PHONY: help setup sim test fuzz mpy bench firmware deploy clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
@@ -33,6 +33,13 @@ sim: setup ## run the firmware on the simulator (SIM_ARGS="--flash DIR --heap 96
 
 test: setup $(CHROMIUM) ## run the tests (firmware under the MicroPython unix port; installs chromium if missing)
 	$(BIN)/python -m pytest tests_host $(TEST_ARGS)
+
+# A long fuzz pass (make test runs a short one): N inputs per network parser,
+# N/10 console lines, 50 power cuts during saves; SEED replays a run.
+N ?= 100000
+SEED ?=
+fuzz: setup ## fuzz the parsers on the simulator: make fuzz [N=100000] [SEED=...]
+	$(BIN)/python tools/fuzz.py --n $(N) $(if $(SEED),--seed $(SEED)) --powercuts 50
 
 # Deploy to a board running MicroPython (see README: deploying).
 PORT ?=

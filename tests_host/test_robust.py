@@ -153,7 +153,7 @@ def test_deeply_nested_json_is_refused_before_parsing(ap_board, depth):
     status, _, body = request(ap_board, "POST", "/api/config", b"[" * depth, {"Content-Type": "application/json"})
     assert status == 400 and "nested deeper than" in json.loads(body)["error"]
     with connect(ap_board) as sock:
-        sock.sendall(b"{" + b'"a":[' * 200 + b"}\n")
+        sock.sendall(b'{"a": ' + b"[" * 200 + b"}\n")
         answer = read_answer(sock)
     assert answer["ok"] is False and "nested deeper than" in answer["error"]
 

@@ -2,6 +2,8 @@
 # here only; tools read it from this line.
 __version__ = "0.1.0"
 
+import asyncio
+
 # Names of the config's numbers, for messages (config) and listings (cli).
 AUTH_NAMES = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: "WPA3"}
 MODE_NAMES = ("STA", "AP")
@@ -114,6 +116,28 @@ async def close_listener(server, tasks):
     await server.wait_closed()
     for task in tasks:
         task.cancel()
+
+
+async def linger(stream, buf, ms=300):
+    """Before closing on a client that may still be sending: take its input
+    for a moment (at most 16 buffers). Closing a socket with unread input
+    resets the connection, and the client would lose the answer it was just
+    sent (an error that says why it is closed)."""
+    import time
+
+    end = time.ticks_add(time.ticks_ms(), ms)
+    taken = 0
+    while taken < 16 * len(buf):
+        left = time.ticks_diff(end, time.ticks_ms())
+        if left <= 0:
+            return
+        try:
+            n = await asyncio.wait_for_ms(stream.readinto(buf), left)
+        except (asyncio.TimeoutError, OSError):
+            return
+        if n == 0:
+            return
+        taken += n or 0
 
 
 _resident = None  # the modules that stay: settle() lists them

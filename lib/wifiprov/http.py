@@ -13,7 +13,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import acall, close_listener
+from . import acall, close_listener, linger
 
 # SPEC 10, checked before anything is allocated for them.
 MAX_REQUEST_LINE = const(512)
@@ -30,7 +30,6 @@ BUFFER = const(1024)
 MAX_CONNECTIONS = const(2)
 MAX_TLS_CONNECTIONS = const(1)
 REQUEST_MS = const(10000)  # the whole request (TLS handshake included); a slow client is dropped
-LINGER_MS = const(300)  # after an error answer, unread input is taken this long, so the client sees the answer
 
 WRITE_MS = const(5000)  # the client must take each chunk of an answer within this
 
@@ -181,7 +180,7 @@ class HttpServer:
             conn.reading = False
             await self._answer(conn, buf, request)
             if isinstance(request, HttpError):
-                await self._linger(conn, buf)
+                await linger(conn, buf)
         except (OSError, EOFError, asyncio.TimeoutError):
             pass  # the client vanished or stopped reading: normal
         except MemoryError:
@@ -216,24 +215,6 @@ class HttpServer:
             if job[0] == "apply":
                 job = (job[2], "applied", self.service.apply(job[1]), job[3])
             job = await acall(job[0], job[1], self, conn, buf, *job[2:])
-
-    @staticmethod
-    async def _linger(reader, buf):
-        """Take what the client still sends for a moment: closing a socket
-        with unread input resets it, and the client would lose the answer."""
-        end = time.ticks_add(time.ticks_ms(), LINGER_MS)
-        taken = 0
-        while taken < 16 * BUFFER:
-            left = time.ticks_diff(end, time.ticks_ms())
-            if left <= 0:
-                return
-            try:
-                n = await asyncio.wait_for_ms(reader.readinto(buf), left)
-            except asyncio.TimeoutError:
-                return
-            if n == 0:
-                return
-            taken += n or 0
 
 
 async def send(writer, buf, pieces):

@@ -7,7 +7,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import call
+from . import call, linger
 from .tcp import MAX_MESSAGE, NO_MEMORY
 
 PAUSE_MS = const(250)  # a pause this long ends a message: the phone app sends no newline
@@ -38,8 +38,7 @@ async def serve(service, reader, writer, buf):
     refused = 0  # refused messages in a row (blank ones count)
     while True:
         if refused >= MAX_REFUSED:
-            await _send(writer, {"ok": False, "error": "%d refused messages in a row; closing" % refused})
-            return
+            return await _close(reader, writer, buf, "%d refused messages in a row" % refused)
         end = 0
         while scanned < used and not end:
             b = buf[scanned]
@@ -83,8 +82,7 @@ async def serve(service, reader, writer, buf):
             refused = await _answer(service, writer, message, refused)
             continue
         if used == MAX_MESSAGE:
-            await _send(writer, {"ok": False, "error": "message longer than %d bytes; closing" % MAX_MESSAGE})
-            return
+            return await _close(reader, writer, buf, "message longer than %d bytes" % MAX_MESSAGE)
         if used:
             left = MESSAGE_MS - time.ticks_diff(time.ticks_ms(), first)
             wait = left if depth else min(PAUSE_MS, left)
@@ -94,12 +92,9 @@ async def serve(service, reader, writer, buf):
             n = await asyncio.wait_for_ms(reader.readinto(view[used:]), max(wait, 1))
         except asyncio.TimeoutError:
             if not used:
-                await _send(writer, {"ok": False, "error": "idle for %d s; closing" % (IDLE_MS // 1000)})
-                return
+                return await _close(reader, writer, buf, "idle for %d s" % (IDLE_MS // 1000))
             if depth or wait == left:
-                await _send(writer, {"ok": False, "error": "message not complete within %d s; closing"
-                                                                % (MESSAGE_MS // 1000)})
-                return
+                return await _close(reader, writer, buf, "message not complete within %d s" % (MESSAGE_MS // 1000))
             end = used  # a pause after a plain-text message: it is whole
             message = bytes(view[:end])
             used = scanned = 0
@@ -137,6 +132,13 @@ async def _answer(service, writer, message, refused):
         await _write(writer, NO_MEMORY)
         return refused + 1
     return 0 if answer["ok"] else refused + 1
+
+async def _close(reader, writer, buf, why):
+    """Say why the connection is closed, and close it so that the client
+    reads it (see wifiprov.linger)."""
+    await _send(writer, {"ok": False, "error": why + "; closing"})
+    await linger(reader, buf)
+
 
 async def _send(writer, answer):
     await _write(writer, json.dumps(answer) + "\n")
