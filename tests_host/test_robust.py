@@ -329,3 +329,41 @@ def test_ctrl_c_ends_launcher_and_board_without_a_traceback(tmp_path, world):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+# 2 and 7, for TCP: clients that trickle and reconnect do not keep a real one out.
+
+def test_tcp_slowloris_does_not_keep_a_real_client_out(ap_board):
+    stop = threading.Event()
+
+    def slow_client():
+        while not stop.is_set():
+            try:
+                with connect(ap_board, timeout=5) as sock:
+                    sock.sendall(b'{"mode": ')  # an object that never ends
+                    while not stop.wait(2):
+                        sock.sendall(b" ")
+            except OSError:
+                stop.wait(0.05)
+
+    threads = [threading.Thread(target=slow_client, daemon=True) for _ in range(20)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(3)
+        answer = None
+        for _ in range(10):
+            try:
+                with connect(ap_board) as sock:
+                    sock.sendall(b'{"cmd": "status"}\n')
+                    answer = read_answer(sock)
+            except OSError:
+                answer = None
+            if answer and answer["ok"]:
+                break
+            time.sleep(0.3)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(5)
+    assert answer and answer["ok"] and answer["mode"] == 1, answer

@@ -773,7 +773,7 @@ def fuzz_console(rng, board, tally, n):
             if line.startswith("Traceback"):
                 tally.fail("tracebacks", data, "\n".join(lines[j:j + 8]))
         answer = [line for line in lines if not line.startswith(("EVENT ", "sim: ", "wifi"))]
-        if data.strip(b" \t,") and not answer:
+        if typed(data).strip(b" \t,") and not answer:
             tally.fail("silent drops", data, "no answer to a console line")
         first = answer[0] if answer else ""
         tally.answered("OK" if first.startswith("OK") else "ERROR" if first.startswith("ERROR") else "output")
@@ -783,6 +783,17 @@ def fuzz_console(rng, board, tally, n):
                     any(line.startswith(("EVENT PROV_COMPLETE", "OK: config erased")) for line in lines), None)
         if (i + 1) % LIVENESS_EVERY == 0:
             liveness(tally, data, lambda: console_alive(board))
+
+
+def typed(data):
+    """A console line as the console reads it: backspace and delete erase."""
+    line = bytearray()
+    for b in data:
+        if b in (8, 127):
+            del line[-1:]
+        else:
+            line.append(b)
+    return bytes(line)
 
 
 def console_answer(board, i):

@@ -6,6 +6,7 @@
 # loaded while a client is connected; what a message means is
 # tcp_messages', imported per message.
 import sys
+import time
 import asyncio
 from micropython import const
 
@@ -13,10 +14,23 @@ from . import acall, close_listener
 
 MAX_MESSAGE = const(1024)  # SPEC 10: a longer message is refused, never buffered whole
 MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 TCP PCBs for everything
+# A connection keeps its slot at least this long after it connected or after
+# its last whole message; past that, a new client may take the slot.
+HOLD_MS = const(1000)
 
 _BUSY = b'{"ok": false, "error": "busy: too many clients are connected; try again in a moment"}\n'
 # Made in advance: when the heap is short, there is no room to build it.
 NO_MEMORY = b'{"ok": false, "error": "out of memory: the board could not handle this message; try again"}\n'
+
+
+class Client:
+    """One connection's place on the server: its task, and when it last
+    made progress (connected, or sent a whole message that was answered)."""
+
+    def __init__(self):
+        self.task = asyncio.current_task()
+        self.progress = time.ticks_ms()
+        self.answering = False  # one of its messages is being answered: never dropped then
 
 
 class TcpServer:
@@ -29,7 +43,7 @@ class TcpServer:
         self.configured_port = port
         self.port = None  # set while listening
         self._server = None
-        self._tasks = []  # open connections, ended on stop()
+        self._open = []  # a Client per connection, ended on stop()
 
     async def start(self, host):
         if self._server:
@@ -39,31 +53,52 @@ class TcpServer:
 
     async def stop(self):
         if self._server:
-            await close_listener(self._server, self._tasks)
+            await close_listener(self._server, [c.task for c in self._open])
             self._server = self.port = None
 
+    def _make_room(self):
+        """At the cap, drop the connection that has gone longest without a
+        whole message, if that is at least HOLD_MS: clients that trickle
+        bytes (or blanks) and reconnect must not keep a real one out, and a
+        real one that just connected keeps its slot long enough to ask.
+        False when no connection can be dropped."""
+        if len(self._open) < MAX_CLIENTS:
+            return True
+        now = time.ticks_ms()
+        victim = None
+        for c in self._open:
+            if not c.answering and time.ticks_diff(now, c.progress) >= HOLD_MS and (
+                    victim is None or time.ticks_diff(c.progress, victim.progress) < 0):
+                victim = c
+        if victim is None:
+            return False
+        self._open.remove(victim)
+        victim.task.cancel()
+        return True
+
     async def _client(self, reader, writer):
-        buf = None
+        me = None
         try:
-            if len(self._tasks) < MAX_CLIENTS:
+            buf = None
+            if self._make_room():
                 try:
                     buf = bytearray(MAX_MESSAGE)  # held only while connected
                 except MemoryError:
                     pass
             if buf is None:
-                writer.write(_BUSY)  # at the cap (or out of RAM): say so and hang up at once
+                writer.write(_BUSY)  # no slot (or no RAM): say so and hang up at once
                 await asyncio.wait_for_ms(writer.drain(), 1000)
                 return
-            me = asyncio.current_task()
-            self._tasks.append(me)
-            await acall("tcp_conn", "serve", self.service, reader, writer, buf)
+            me = Client()
+            self._open.append(me)
+            await acall("tcp_conn", "serve", self.service, reader, writer, buf, me)
         except (OSError, asyncio.TimeoutError):
             pass  # the client vanished or stopped reading: normal for TCP
         except Exception as e:
             sys.print_exception(e)
         finally:
-            if buf is not None:
-                self._tasks.remove(me)
+            if me in self._open:
+                self._open.remove(me)
             try:
                 await writer.wait_closed()  # without it the socket leaks
             except OSError:

@@ -19,11 +19,12 @@ WRITE_MS = const(5000)  # an answer must be taken by the client within this
 MAX_REFUSED = const(3)
 
 
-async def serve(service, reader, writer, buf):
+async def serve(service, reader, writer, buf, client):
     """Read into buf and cut messages out of it. A message ends at a
     newline, at the brace that closes a JSON object, or at a pause; while
     a JSON object is open only its closing brace ends it, so a document
-    split over several writes is read whole."""
+    split over several writes is read whole. client (wifiprov.tcp.Client)
+    hears of each answered message: the server's choice of whom to drop."""
     view = memoryview(buf)
     used = 0  # bytes in buf
     scanned = 0  # bytes of buf already looked at
@@ -79,7 +80,7 @@ async def serve(service, reader, writer, buf):
             scanned = depth = 0
             in_string = escaped = False
             first = last = time.ticks_ms()
-            refused = await _answer(service, writer, message, refused)
+            refused = await _answer(service, writer, message, refused, client)
             continue
         if used == MAX_MESSAGE:
             return await _close(reader, writer, buf, "message longer than %d bytes" % MAX_MESSAGE)
@@ -100,27 +101,29 @@ async def serve(service, reader, writer, buf):
             used = scanned = 0
             after_json = False
             last = time.ticks_ms()
-            refused = await _answer(service, writer, message, refused)
+            refused = await _answer(service, writer, message, refused, client)
             continue
         if not n:  # the client closed its side; it may still read the answer
             if depth:
                 await _send(writer, {"ok": False, "error": "the connection closed inside a JSON object; "
                                                            "the message was not complete"})
             elif used:
-                await _answer(service, writer, bytes(view[:used]), 0)
+                await _answer(service, writer, bytes(view[:used]), 0, client)
             return
         if not used:
             first = time.ticks_ms()
         used += n
 
 
-async def _answer(service, writer, message, refused):
+async def _answer(service, writer, message, refused, client):
     """Answer one message; return the count of refused ones in a row. A
     blank message gets no answer but counts as refused: whitespace alone
     is how a client would hold a slot without ever asking anything."""
     message = message.strip()
     if not message:
         return refused + 1
+    client.answering = True
+    client.progress = time.ticks_ms()
     try:
         answer = call("tcp_messages", "handle", service, message)  # loaded per message
         if "ok" not in answer:  # a config to apply: done once the parser is unloaded
@@ -131,6 +134,9 @@ async def _answer(service, writer, message, refused):
         gc.collect()
         await _write(writer, NO_MEMORY)
         return refused + 1
+    finally:
+        client.answering = False
+        client.progress = time.ticks_ms()
     return 0 if answer["ok"] else refused + 1
 
 async def _close(reader, writer, buf, why):
