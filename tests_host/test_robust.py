@@ -367,3 +367,14 @@ def test_tcp_slowloris_does_not_keep_a_real_client_out(ap_board):
         for t in threads:
             t.join(5)
     assert answer and answer["ok"] and answer["mode"] == 1, answer
+
+
+def test_a_backup_path_that_cannot_be_written_does_not_stop_saving(board):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap")
+    (board.flash / "wifiprov.json.bak").mkdir()
+    sim.cmd('wifiprov set 1 1 "GEN" 6 1 4 "NewAP" "a-good-passphrase"', r"^READY mode=ap")
+    assert json.loads(stored(board))["AP"]["SSID"] == "NewAP"
+    sim = board.restart(sim)
+    sim.expect(r"^config: loaded .*wifiprov\.json$")
+    sim.expect(r'^config: AP: ssid="NewAP"')

@@ -123,7 +123,12 @@ def save(path, config):
         _remove(tmp)
         raise OSError("read-back of %s did not match what was written" % tmp)
     if live_ok and _exists(path):
-        os.rename(path, path + ".bak")  # keep the previous good one
+        try:
+            os.rename(path, path + ".bak")  # keep the previous good one
+        except OSError:
+            # Something unusable is in the backup's place (a directory): the
+            # save goes on without a backup rather than not at all.
+            pass
     os.rename(tmp, path)
     return True
 
