@@ -40,7 +40,7 @@ def _checked(raw):
     """The document of a stored file whose JSON, checksum and version are
     right, or StoreError."""
     try:
-        doc = call("text", "json_value", raw, "the file")  # strict: a damaged file is not half-read
+        doc = call("strict_json", "load", raw, "the file")  # strict: a damaged file is not half-read
     except (ValueError, MemoryError):  # UnicodeError is a ValueError
         raise StoreError("not valid JSON")
     if not isinstance(doc, dict):

@@ -18,7 +18,7 @@ def handle(service, message):
         if message[0] != 0x7B:
             return service.refuse('the message is not valid JSON: text comes before its "{"')
         try:
-            doc = call("text", "json_value", message, "the message")  # unloaded before the answer loads report
+            doc = call("strict_json", "load", message, "the message")  # unloaded before the answer loads report
         except ValueError as e:
             return service.refuse(str(e))
         if isinstance(doc, dict) and "cmd" in doc:

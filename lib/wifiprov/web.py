@@ -71,7 +71,7 @@ async def _api_config(server, writer, buf, request):
                                                                "application/json"}, 415)
     service = server.service
     try:
-        doc = call("text", "json_value", request.body, "the body")
+        doc = call("strict_json", "load", request.body, "the body")
     except ValueError as e:
         return await _json(writer, buf, service.refuse(str(e)))
     return ("apply", doc, "web", None)
