@@ -382,30 +382,42 @@ def decoded_doc(data):
 
 # ---- TCP
 
-def tcp_exchange(port, chunks, half_close=True, timeout=ANSWER_S):
-    """Send the chunks; return (answer lines, seconds taken, timed out)."""
+def exchange(port, chunks, timeout=ANSWER_S):
+    """Send the chunks (a short gap between them), close our side, read
+    until the server closes: (what it sent, seconds taken, timed out)."""
     started = time.monotonic()
     out = b""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         try:
             for i, chunk in enumerate(chunks):
-                sock.sendall(chunk)
-                if i + 1 < len(chunks):
+                if i:
                     time.sleep(0.01)
-            if half_close:
-                sock.shutdown(socket.SHUT_WR)
+                sock.sendall(chunk)
+            sock.shutdown(socket.SHUT_WR)
             while True:
-                data = sock.recv(4096)
+                data = sock.recv(8192)
                 if not data:
                     break
                 out += data
-                if not half_close and out.endswith(b"\n"):
-                    break
         except socket.timeout:
-            return out.split(b"\n")[:-1], time.monotonic() - started, True
+            return out, time.monotonic() - started, True
         except OSError:  # reset, broken pipe, not connected: the server closed first
             pass
-    return out.split(b"\n")[:-1], time.monotonic() - started, False
+    return out, time.monotonic() - started, False
+
+
+def send_input(board, tally, server, chunks, data):
+    """One input to a server: (what it sent back, timed out), or (None, _)
+    when it was not listening (counted, and the board restored)."""
+    try:
+        out, took, hung = exchange(board.sim.ports[server], chunks)
+    except ConnectionRefusedError:
+        tally.fail("hangs", data, "the %s server is not listening" % server)
+        board.restore()
+        return None, False
+    if hung:
+        tally.fail("hangs", data, "no end of the answer within %.0f s" % ANSWER_S)
+    return out, hung
 
 
 def tcp_input(rng, board):
@@ -437,14 +449,10 @@ def fuzz_tcp(rng, board, tally, n):
                 [data[:cut[0]], data[cut[0]:]]
         before = board.stored()
         tally.inputs += 1
-        try:
-            lines, took, hung = tcp_exchange(board.sim.ports["tcp"], [c for c in chunks if c])
-        except ConnectionRefusedError:
-            tally.fail("hangs", data, "the server is not listening")
-            board.restore()
+        out, hung = send_input(board, tally, "tcp", [c for c in chunks if c], data)
+        if out is None:
             continue
-        if hung:
-            tally.fail("hangs", data, "no end of the answer within %.0f s" % ANSWER_S)
+        lines = out.split(b"\n")[:-1]
         answers = []
         for line in lines:
             try:
@@ -468,35 +476,15 @@ def fuzz_tcp(rng, board, tally, n):
 
 
 def tcp_alive(board):
-    lines, took, hung = tcp_exchange(board.sim.ports["tcp"], [b'{"cmd": "status"}\n'], timeout=LIVENESS_S)
-    return lines and json.loads(lines[0])["ok"] and took < LIVENESS_S
+    out, took, hung = exchange(board.sim.ports["tcp"], [b'{"cmd": "status"}\n'], timeout=LIVENESS_S)
+    return json.loads(out.split(b"\n")[0])["ok"] and took < LIVENESS_S
 
 
 # ---- HTTP
 
-def http_exchange(port, data, timeout=ANSWER_S):
-    started = time.monotonic()
-    out = b""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        try:
-            if data:
-                sock.sendall(data)
-            sock.shutdown(socket.SHUT_WR)
-            while True:
-                chunk = sock.recv(8192)
-                if not chunk:
-                    break
-                out += chunk
-        except socket.timeout:
-            return out, time.monotonic() - started, True
-        except OSError:  # reset, broken pipe, not connected: the server closed first
-            pass
-    return out, time.monotonic() - started, False
-
-
 def page_token(board):
     if board.token is None:
-        out, _, _ = http_exchange(board.sim.ports["http"], b"GET /config.htm HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        out, _, _ = exchange(board.sim.ports["http"], [b"GET /config.htm HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"])
         mark = out.find(b'name="token" value="')
         board.token = out[mark + 20: mark + 36].decode() if mark >= 0 else "0" * 16
     return board.token
@@ -587,14 +575,9 @@ def fuzz_http(rng, board, tally, n):
         data = http_input(rng, board)
         before = board.stored()
         tally.inputs += 1
-        try:
-            out, took, hung = http_exchange(board.sim.ports["http"], data)
-        except ConnectionRefusedError:
-            tally.fail("hangs", data, "the server is not listening")
-            board.restore()
+        out, hung = send_input(board, tally, "http", [data] if data else [], data)
+        if out is None:
             continue
-        if hung:
-            tally.fail("hangs", data, "no end of the answer within %.0f s" % ANSWER_S)
         status = out[9:12] if out.startswith(b"HTTP/1.1 ") else None
         if status is None:
             if data and not hung:
@@ -615,8 +598,8 @@ def fuzz_http(rng, board, tally, n):
 
 
 def http_alive(board):
-    out, took, hung = http_exchange(board.sim.ports["http"], b"GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
-                                    timeout=LIVENESS_S)
+    out, took, hung = exchange(board.sim.ports["http"], [b"GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"],
+                               timeout=LIVENESS_S)
     return out.startswith(b"HTTP/1.1 200 ") and took < LIVENESS_S
 
 

@@ -118,6 +118,25 @@ async def close_listener(server, tasks):
         task.cancel()
 
 
+def make_room(connections, cap):
+    """A server at its cap of connections drops the one best dropped, so
+    that clients that trickle bytes and reconnect cannot keep a real one
+    out: each connection object says whether it may be dropped now
+    (droppable()) and whether it is a better one to drop than another
+    (drop_before(other)). False when none may go: the new one is refused."""
+    if len(connections) < cap:
+        return True
+    victim = None
+    for c in connections:
+        if c.droppable() and (victim is None or c.drop_before(victim)):
+            victim = c
+    if victim is None:
+        return False
+    connections.remove(victim)
+    victim.task.cancel()
+    return True
+
+
 async def linger(stream, buf, ms=300):
     """Before closing on a client that may still be sending: take its input
     for a moment (at most 16 buffers). Closing a socket with unread input

@@ -13,7 +13,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import acall, close_listener, linger
+from . import acall, close_listener, linger, make_room
 
 # SPEC 10, checked before anything is allocated for them.
 MAX_REQUEST_LINE = const(512)
@@ -85,11 +85,16 @@ class Connection:
     def drain(self):
         return self.stream.drain()
 
+    def droppable(self):
+        """Only while its request is coming in: an answer is never cut."""
+        return self.reading
+
     def drop_before(self, other):
         """Is this a better connection to drop than `other`? One still
         sending its head goes before one sending its body (a slowloris
         client never finishes its head; a real one may pause before its
-        body); then the one that has gone longest without sending."""
+        body); then the one that has gone longest without sending. An idle
+        browser pre-connection or a slowloris client goes first."""
         if self.head_read != other.head_read:
             return other.head_read
         return time.ticks_diff(self.progress, other.progress) < 0
@@ -133,23 +138,6 @@ class HttpServer:
             await close_listener(self._server, [conn.task for conn in self._open])
             self._server = self.port = None
 
-    def _make_room(self):
-        """At the cap, drop the connection still sending its request that
-        is the best to drop (Connection.drop_before): an idle browser
-        pre-connection or a slowloris client must not keep a real request
-        out. False when every slot is answering."""
-        if len(self._open) < self._cap:
-            return True
-        victim = None
-        for conn in self._open:
-            if conn.reading and (victim is None or conn.drop_before(victim)):
-                victim = conn
-        if victim is None:
-            return False
-        self._open.remove(victim)
-        victim.task.cancel()
-        return True
-
     async def _client(self, stream, _):
         conn = None
         tcp = stream.s  # the TCP socket; for HTTPS, under the TLS one
@@ -157,7 +145,7 @@ class HttpServer:
             if self._context:
                 stream = asyncio.StreamWriter(self._context.wrap_socket(tcp, server_side=True,
                                                                         do_handshake_on_connect=False))
-            if not self._make_room():
+            if not make_room(self._open, self._cap):
                 stream.write(_FULL)
                 await asyncio.wait_for_ms(stream.drain(), 1000)
                 return

@@ -10,7 +10,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import acall, close_listener
+from . import acall, close_listener, make_room
 
 MAX_MESSAGE = const(1024)  # SPEC 10: a longer message is refused, never buffered whole
 MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 TCP PCBs for everything
@@ -31,6 +31,17 @@ class Client:
         self.task = asyncio.current_task()
         self.progress = time.ticks_ms()
         self.answering = False  # one of its messages is being answered: never dropped then
+
+    def droppable(self):
+        """Not while answering, nor within HOLD_MS of connecting or of its
+        last whole message: a real client that just connected keeps its
+        slot long enough to ask."""
+        return not self.answering and time.ticks_diff(time.ticks_ms(), self.progress) >= HOLD_MS
+
+    def drop_before(self, other):
+        """The one that has gone longest without a whole message goes first
+        (a client trickling bytes, or blanks, never sends one)."""
+        return time.ticks_diff(self.progress, other.progress) < 0
 
 
 class TcpServer:
@@ -56,31 +67,11 @@ class TcpServer:
             await close_listener(self._server, [c.task for c in self._open])
             self._server = self.port = None
 
-    def _make_room(self):
-        """At the cap, drop the connection that has gone longest without a
-        whole message, if that is at least HOLD_MS: clients that trickle
-        bytes (or blanks) and reconnect must not keep a real one out, and a
-        real one that just connected keeps its slot long enough to ask.
-        False when no connection can be dropped."""
-        if len(self._open) < MAX_CLIENTS:
-            return True
-        now = time.ticks_ms()
-        victim = None
-        for c in self._open:
-            if not c.answering and time.ticks_diff(now, c.progress) >= HOLD_MS and (
-                    victim is None or time.ticks_diff(c.progress, victim.progress) < 0):
-                victim = c
-        if victim is None:
-            return False
-        self._open.remove(victim)
-        victim.task.cancel()
-        return True
-
     async def _client(self, reader, writer):
         me = None
         try:
             buf = None
-            if self._make_room():
+            if make_room(self._open, MAX_CLIENTS):
                 try:
                     buf = bytearray(MAX_MESSAGE)  # held only while connected
                 except MemoryError:
