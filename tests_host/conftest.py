@@ -16,7 +16,7 @@ from simdrive import DEFAULT_NETWORKS, HOME_PASSWORD, World, free_port  # noqa: 
 
 # The heap of a small board. On the 64-bit unix port objects are about 1.6x
 # their size on a 32-bit board, so 96K here is ~60K there, below what an
-# ESP32 (~110K) or a Pico W (~160K) gives MicroPython. SPEC 13 aims at 64K
+# ESP32 (~110K) or a Pico W (~160K) gives MicroPython. docs/internals.md aims at 64K
 # with every server up; with the web servers (issue 4) the service needs
 # more than that today: see `make bench` and the README's RAM section.
 HEAP = os.environ.get("WIFIPROV_TEST_HEAP", "96K")  # override to probe the smallest heap that works

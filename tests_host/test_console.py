@@ -1,4 +1,4 @@
-"""Provisioning through the console CLI, as a user types it (SPEC 5-7)."""
+"""Provisioning through the console CLI, as a user types it (docs/config.md-7)."""
 import json
 
 import pytest

@@ -1,4 +1,4 @@
-"""The TCP provisioning server on port 6666 (SPEC 8), driven like the seed's
+"""The TCP provisioning server on port 6666 (docs/tcp.md), driven like the seed's
 clients: tcp_client.py's JSON, the phone app's apply/finish, raw sockets."""
 import json
 import socket

@@ -1,4 +1,4 @@
-"""Web provisioning (SPEC 9, 10; issue 4): the HTTP form server, the JSON
+"""Web provisioning (docs/web.md; issue 4): the HTTP form server, the JSON
 API, HTTPS, the captive portal's DNS responder and probe redirects, driven
 by real clients (http.client, raw sockets, ssl, dnspython) against the
 firmware under MicroPython. The browser tests are in test_browser.py."""

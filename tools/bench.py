@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measure what the firmware costs (SPEC 13), on the simulator.
+"""Measure what the firmware costs (docs/internals.md), on the simulator.
 
     python tools/bench.py [--out bench.json] [--requests 100]
 

@@ -3,7 +3,7 @@
 
     wifiprov.py [--host H] [--port N] [--timeout S] [--raw] COMMAND ...
 
-    json FILE|-                         send a config document (SPEC 4)
+    json FILE|-                         send a config document (docs/config.md)
     apply SSID --auth N [--password P]  the phone app's apply (1 open, 2 WPA/WPA2, 4 WPA3)
     scan | status | get                 ask the board
 

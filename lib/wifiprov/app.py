@@ -1,4 +1,4 @@
-# The firmware's main task (SPEC 3, 5): config, the Wi-Fi and provisioning
+# The firmware's main task (docs/internals.md, docs/config.md): config, the Wi-Fi and provisioning
 # services and the console, all in one asyncio loop. main.py calls run().
 import sys
 import asyncio

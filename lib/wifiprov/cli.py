@@ -1,4 +1,4 @@
-# The console commands (SPEC 7): parse the seed's `wifiprov ...` lines and
+# The console commands (docs/console.md): parse the seed's `wifiprov ...` lines and
 # print one answer for each. They decide nothing: requests go to the
 # provisioning service. wifiprov.console reads the lines, imports this module
 # for one line and unloads it after, so its text costs no RAM in between.

@@ -1,4 +1,4 @@
-# The captive portal's DNS responder (SPEC 9): while the provisioning AP is
+# The captive portal's DNS responder (docs/web.md): while the provisioning AP is
 # up, every A query is answered with the AP's own address, so a phone that
 # joins the AP finds its connectivity check answered by the board and opens
 # the portal by itself. Other query types get an empty answer; anything

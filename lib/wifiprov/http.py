@@ -1,4 +1,4 @@
-# The web provisioning servers (SPEC 9, 10): HTTP on port 80 (or any port)
+# The web provisioning servers (docs/web.md): HTTP on port 80 (or any port)
 # and HTTPS on 443 when a certificate is on the flash. This is the resident
 # part of the transport: listening, the connection cap, the deadline, and
 # running a request's jobs. Reading a request is wifiprov.http_read's; what
@@ -15,7 +15,7 @@ from micropython import const
 
 from . import acall, close_listener, linger, make_room
 
-# SPEC 10, checked before anything is allocated for them.
+# docs/web.md, checked before anything is allocated for them.
 MAX_REQUEST_LINE = const(512)
 MAX_HEADER_BYTES = const(2048)
 MAX_HEADER_LINES = const(24)
@@ -47,7 +47,7 @@ def random_token():
     return "".join("%02x" % b for b in os.urandom(8))
 
 
-# The per-boot form token (SPEC 10): a page from this boot carries it; a POST
+# The per-boot form token (docs/web.md): a page from this boot carries it; a POST
 # without it (a forged cross-site form, a page from before a restart) is
 # refused. Shared by HTTP and HTTPS.
 TOKEN = random_token()
@@ -156,7 +156,7 @@ class HttpServer:
                 request = await asyncio.wait_for_ms(acall("http_read", "read", conn, buf), REQUEST_MS)
             except asyncio.TimeoutError:
                 if self.tls and not conn.received:
-                    return  # the TLS handshake never finished: no answer can be sent (SPEC 10's deadline)
+                    return  # the TLS handshake never finished: no answer can be sent (docs/web.md)
                 request = HttpError(408, "the request was not complete within %d s" % (REQUEST_MS // 1000))
             except EOFError:
                 if not conn.received:

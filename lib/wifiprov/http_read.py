@@ -1,4 +1,4 @@
-# Reading one HTTP request within SPEC 10's limits, for wifiprov.http:
+# Reading one HTTP request within docs/web.md's limits, for wifiprov.http:
 # loaded while a connection is sending its request, unloaded after.
 from .http import BUFFER, MAX_BODY, MAX_HEADER_BYTES, MAX_HEADER_LINES, MAX_REQUEST_LINE, HttpError
 

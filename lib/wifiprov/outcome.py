@@ -1,4 +1,4 @@
-# What an applied config does next (SPEC 6), and the data of its event.
+# What an applied config does next (docs/config.md), and the data of its event.
 # Imported by the provisioning service for an apply, after validation is
 # unloaded: the two are never in RAM together.
 
@@ -16,7 +16,7 @@ def event_data(config):
 
 
 def plan(new, changed, ap_up, sta_up):
-    """What an applied config does next (SPEC 6): the words for the user and
+    """What an applied config does next (docs/config.md): the words for the user and
     the name of the service's method that does it (or None)."""
     if new["mode"] == 1:  # AP
         ap = new["AP"]

@@ -1,7 +1,7 @@
 # The provisioning service: the one place that decides. Every transport hands
 # it a parsed request; it validates (config), persists (store), fires events,
 # and tells the Wi-Fi service what to do. It also turns the provisioning AP
-# and its servers on and off (SPEC 6; seed SYS_WINCS_PROV_*).
+# and its servers on and off (docs/config.md; seed SYS_WINCS_PROV_*).
 import json
 import sys
 import asyncio
@@ -99,7 +99,7 @@ class Provisioning:
         return "READY mode=sta ip=%s" % self.wifi.ip
 
     async def start(self):
-        """The boot flow of SPEC 5, once the config is loaded."""
+        """The boot flow (docs/config.md), once the config is loaded."""
         c = self.config
         if c["mode"] == _MODE_AP:
             await self.enable()
@@ -202,7 +202,7 @@ class Provisioning:
     def on_wifi_event(self, event, data):
         self.log(describe(event, data))
         if event == net.AUTO_CONNECT_FAIL and not self.enabled:
-            # SPEC 5: open the provisioning AP, keep retrying in the background.
+            # docs/config.md: open the provisioning AP, keep retrying in the background.
             self.log("station: could not join; opening the provisioning AP and retrying in the background")
             self.fallback = True
             asyncio.create_task(self._later(self.enable, 0))

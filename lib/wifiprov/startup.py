@@ -1,4 +1,4 @@
-# Boot-time work (SPEC 5 steps 1-2): load the config, or make and save the
+# Boot-time work (docs/config.md, boot): load the config, or make and save the
 # first-boot defaults, and print the banner. Imported once, unloaded after.
 import os
 import sys

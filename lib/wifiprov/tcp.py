@@ -1,4 +1,4 @@
-# The TCP provisioning server (SPEC 8), port 6666: compatible with the seed's
+# The TCP provisioning server (docs/tcp.md), port 6666: compatible with the seed's
 # clients (tcp_client.py's JSON, the phone app's `apply,...,NULL` and
 # `finish`). It frames the byte stream into messages and answers every one
 # with one JSON line (the seeds answered nothing, so their clients could not
@@ -12,7 +12,7 @@ from micropython import const
 
 from . import acall, close_listener, make_room
 
-MAX_MESSAGE = const(1024)  # SPEC 10: a longer message is refused, never buffered whole
+MAX_MESSAGE = const(1024)  # docs/tcp.md: a longer message is refused, never buffered whole
 MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 TCP PCBs for everything
 # A connection keeps its slot at least this long after it connected or after
 # its last whole message; past that, a new client may take the slot.

@@ -1,4 +1,4 @@
-# One client of the TCP provisioning server (SPEC 8): the byte stream cut
+# One client of the TCP provisioning server (docs/tcp.md): the byte stream cut
 # into messages, each answered with one JSON line. Loaded while a client is
 # connected; what a message means is tcp_messages', imported per message.
 import gc

@@ -1,11 +1,11 @@
-# What a message to the TCP server means and its answer (SPEC 8): a JSON
+# What a message to the TCP server means and its answer (docs/tcp.md): a JSON
 # config document, the phone app's apply,<ssid>,<auth>,<password>,NULL,
 # finish, and the {"cmd": ...} extensions. wifiprov.tcp frames the messages
 # and imports this module for each one.
 from . import call
 
 _USAGE = "send a JSON config document, apply,<ssid>,<auth>,<password>,NULL, or finish"
-# The phone app's auth field -> the config's auth (SPEC 8): 2 is WPA/WPA2, 4 WPA3.
+# The phone app's auth field -> the config's auth (docs/tcp.md): 2 is WPA/WPA2, 4 WPA3.
 _APP_AUTH = {"1": 1, "2": 3, "4": 6}
 _COMMANDS = ("scan", "status", "get")
 
@@ -14,7 +14,7 @@ def handle(service, message):
     """One message (bytes, stripped) -> its answer (a dict), or {"apply":
     message} for the caller to hand to service.apply() once this module is
     unloaded (validation needs the RAM)."""
-    if b"{" in message:  # a JSON object, and nothing else (SPEC 8)
+    if b"{" in message:  # a JSON object, and nothing else (docs/tcp.md)
         if message[0] != 0x7B:
             return service.refuse('the message is not valid JSON: text comes before its "{"')
         try:
@@ -36,7 +36,7 @@ def handle(service, message):
 
 def _apply(service, text):
     """The phone app's apply,<ssid>,<auth>,<password>,NULL: a station
-    config, saved and connected at boot, on any channel (SPEC 8)."""
+    config, saved and connected at boot, on any channel (docs/tcp.md)."""
     fields = text.split(",")
     if fields[-1] == "NULL":
         fields.pop()

@@ -1,4 +1,4 @@
-# What a web request means (SPEC 9): routing, the captive-portal redirects,
+# What a web request means (docs/web.md): routing, the captive-portal redirects,
 # the JSON API, and the short answers (errors, redirects). Pages are
 # wifiprov.web_page's and the form wifiprov.web_form's: answer() hands a
 # request on to them as the next job (see wifiprov.http). Loaded per job.

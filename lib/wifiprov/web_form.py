@@ -1,4 +1,4 @@
-# The "Network Configuration" form (SPEC 9): the seed's field names and how
+# The "Network Configuration" form (docs/web.md): the seed's field names and how
 # they map to the config, both ways: the fields a page shows for the active
 # config, and a posted form (application/x-www-form-urlencoded, with the
 # per-boot token) made into a config document. Loaded per request.

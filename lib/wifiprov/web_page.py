@@ -1,4 +1,4 @@
-# The pages (SPEC 9): Overview (index.htm), Network Configuration
+# The pages (docs/web.md): Overview (index.htm), Network Configuration
 # (config.htm) and the result of an apply. Each is a template in www/,
 # streamed line by line through the connection's buffer with its {{keys}}
 # filled in, so a page is never whole in RAM. Everything filled in is

@@ -21,7 +21,7 @@ CONNECTING = "connecting"
 UP = "connected"
 FAILED = "failed"
 
-ATTEMPTS = const(5)  # SPEC 5: after 5 failed attempts, AUTO_CONNECT_FAIL
+ATTEMPTS = const(5)  # docs/config.md: after 5 failed attempts, AUTO_CONNECT_FAIL
 _POLL_MS = const(200)  # status() is looked at this often while joining (a yield, not a spin)
 _LINK_CHECK_MS = const(1000)  # a live link is checked for a drop this often
 
