@@ -1,6 +1,8 @@
-"""Shipping the firmware (issue 5): the mip package installs with the unix
-port's own mip and boots; versions are in step; port differences the
-simulator (an esp32-like radio) cannot show."""
+"""Building and shipping the firmware: every module compiles with mpy-cross,
+the manifest and package.json are in step with the version, the mip package
+installs with the unix port's own mip and boots, a frozen-like layout serves
+the pages; and port differences the simulator (an esp32-like radio) cannot
+show."""
 import functools
 import http.client
 import http.server
@@ -94,3 +96,21 @@ def test_a_frozen_layout_serves_the_pages_from_the_pages_module(tmp_path, world)
             assert resp.status == 200 and text in body and body.rstrip().endswith(b"</html>"), body[-200:]
     finally:
         sim.close()
+
+
+def test_every_firmware_module_compiles_with_mpy_cross(tmp_path):
+    import mpy
+
+    out = mpy.build(tmp_path / "mpy")
+    compiled = sorted(p.relative_to(out).with_suffix("") for p in out.rglob("*.mpy"))
+    sources = sorted(p.relative_to(ROOT / "lib").with_suffix("") for p in mpy.sources())
+    assert compiled == sources and len(sources) >= 10
+
+
+def test_firmware_manifest_freezes_the_package_at_the_package_version():
+    import re
+
+    manifest = (ROOT / "firmware" / "manifest.py").read_text()
+    version = re.search(r'^__version__ = "([^"]+)"', (ROOT / "lib/wifiprov/__init__.py").read_text(), re.M)
+    assert 'version="%s"' % version.group(1) in manifest
+    assert 'package("wifiprov", base_path="../lib")' in manifest
