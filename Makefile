@@ -59,22 +59,28 @@ deploy: setup ## copy wifiprov to a board: make deploy PORT=/dev/ttyACM0 [CONFIG
 	$(BIN)/python tools/deploy.py --port "$(PORT)" $(if $(CONFIG),--config "$(CONFIG)") $(if $(filter 1 yes,$(TLS)),--tls)
 
 # A frozen firmware: the package's code runs from flash, not from the heap.
+# BOARD=unix builds the simulator with the package and its shims frozen in,
+# for the frozen rows of make bench (MICROPY=<the same checkout>).
 BOARD ?=
 MICROPY ?=
-FW_PORT = $(if $(filter RPI_PICO%,$(BOARD)),rp2,esp32)
-firmware: ## freeze lib/ into an image: make firmware BOARD=ESP32_GENERIC|RPI_PICO_W MICROPY=<micropython checkout>
+FW_PORT = $(if $(filter unix,$(BOARD)),unix,$(if $(filter RPI_PICO%,$(BOARD)),rp2,esp32))
+FW_MANIFEST = $(abspath $(if $(filter unix,$(BOARD)),firmware/unix/manifest.py,firmware/manifest.py))
+FW_BOARD = $(if $(filter unix,$(BOARD)),,BOARD=$(BOARD))
+FW_OUT = $(MICROPY)/ports/$(FW_PORT)/$(if $(filter unix,$(BOARD)),build-standard/micropython,build-$(BOARD)/)
+firmware: ## freeze lib/ into an image: make firmware BOARD=ESP32_GENERIC|RPI_PICO_W|unix MICROPY=<micropython checkout>
 	@if [ -z "$(MICROPY)" ] || [ -z "$(BOARD)" ]; then \
-	  echo "make firmware needs BOARD=<ESP32_GENERIC or RPI_PICO_W> and MICROPY=<a micropython source checkout>,"; \
-	  echo "with that port's toolchain (ESP-IDF for esp32; arm-none-eabi-gcc and cmake for rp2): see README"; exit 2; fi
+	  echo "make firmware needs BOARD=<ESP32_GENERIC, RPI_PICO_W or unix> and MICROPY=<a micropython source checkout>,"; \
+	  echo "with that port's toolchain (ESP-IDF for esp32; arm-none-eabi-gcc and cmake for rp2; gcc for unix): see docs/boards.md"; exit 2; fi
 	@test -d "$(MICROPY)/ports/$(FW_PORT)" || { echo "$(MICROPY)/ports/$(FW_PORT) not found: MICROPY must be a micropython checkout"; exit 2; }
 	$(PYTHON) tools/frozen_pages.py build/frozen
 	$(MAKE) -C "$(MICROPY)/mpy-cross"
-	$(MAKE) -C "$(MICROPY)/ports/$(FW_PORT)" BOARD=$(BOARD) submodules
-	$(MAKE) -C "$(MICROPY)/ports/$(FW_PORT)" BOARD=$(BOARD) FROZEN_MANIFEST=$(abspath firmware/manifest.py)
-	@echo "firmware: $(MICROPY)/ports/$(FW_PORT)/build-$(BOARD)/ (flash it as the README says)"
+	@if [ -e "$(MICROPY)/.git" ]; then $(MAKE) -C "$(MICROPY)/ports/$(FW_PORT)" $(FW_BOARD) submodules; \
+	else echo "$(MICROPY) is not a git checkout: its lib/ submodules must already be in place"; fi
+	$(MAKE) -C "$(MICROPY)/ports/$(FW_PORT)" $(FW_BOARD) FROZEN_MANIFEST=$(FW_MANIFEST)
+	@echo "firmware: $(FW_OUT)"
 
-bench: setup ## measure heap, size, boot time and latency on the simulator; writes bench.json
-	$(BIN)/python tools/bench.py
+bench: setup ## measure heap, size, boot time and latency on the simulator; writes bench.json [MICROPY=<checkout> adds the frozen rows]
+	$(BIN)/python tools/bench.py $(if $(MICROPY),--frozen "$(MICROPY)/ports/unix/build-standard/micropython")
 
 clean: ## remove build output (keeps .venv)
 	rm -rf build tests_host/artifacts

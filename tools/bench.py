@@ -58,14 +58,14 @@ def tcp_ask(sock, message):
     return json.loads(data)
 
 
-def flow(heap_kb, work):
+def flow(heap_kb, work, extra=()):
     """Run the end-to-end flow at a heap size: (passed, figures)."""
     run = Path(tempfile.mkdtemp(dir=work))  # a blank flash for every run
     flash = run / "flash"
     world = World(run / "world.json", NETWORKS)
     figures = {"heap_in_use": []}
     start = time.monotonic()
-    sim = Sim(flash, world, "%dK" % heap_kb)
+    sim = Sim(flash, world, "%dK" % heap_kb, extra)
     try:
         sim.expect(r"^READY mode=ap ", STEP_TIMEOUT)
         figures["boot_ms"] = (time.monotonic() - start) * 1000
@@ -87,13 +87,13 @@ def flow(heap_kb, work):
         sim.close()
 
 
-def web_flow(heap_kb, work):
+def web_flow(heap_kb, work, extra=()):
     """The web-only transaction at a heap size: blank flash -> AP -> GET the
     form -> POST it -> saved. (passed, figures)."""
     run = Path(tempfile.mkdtemp(dir=work))
     flash = run / "flash"
     world = World(run / "world.json", NETWORKS)
-    sim = Sim(flash, world, "%dK" % heap_kb)
+    sim = Sim(flash, world, "%dK" % heap_kb, extra)
     try:
         sim.expect(r"^READY mode=ap ", STEP_TIMEOUT)
         status, page = http_get(sim, "/config.htm")
@@ -123,23 +123,23 @@ def web_flow(heap_kb, work):
 PASSES = 3
 
 
-def passes(run, heap_kb, work):
+def passes(run, heap_kb, work, extra=()):
     figures = {}
     for _ in range(PASSES):
-        ok, figures = run(heap_kb, work)
+        ok, figures = run(heap_kb, work, extra)
         if not ok:
             return False, figures
     return True, figures
 
 
-def smallest_heap(work, run=flow):
-    lo, hi = 32, ROOMY_HEAP_KB  # lo fails (assumed), hi must pass
-    ok, best = passes(run, hi, work)
+def smallest_heap(work, run=flow, extra=()):
+    lo, hi = 16, ROOMY_HEAP_KB  # lo fails (assumed), hi must pass
+    ok, best = passes(run, hi, work, extra)
     if not ok:
         raise SystemExit("error: the flow fails even at %dK; run make test" % hi)
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        ok, figures = passes(run, mid, work)
+        ok, figures = passes(run, mid, work, extra)
         say("  heap %dK: %s" % (mid, "passes %d times in a row" % PASSES if ok else "fails"))
         if ok:
             hi, best = mid, figures
@@ -192,6 +192,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(ROOT / "bench.json"), help="where to write the figures")
     ap.add_argument("--requests", type=int, default=100, help="requests per server for the latency")
+    ap.add_argument("--frozen", help="a unix MicroPython with the package frozen in (make firmware BOARD=unix): "
+                                     "adds the frozen rows")
     args = ap.parse_args(argv)
     out = mpy.build()
     sizes = {"mpy": sum(p.stat().st_size for p in out.rglob("*.mpy")),
@@ -201,6 +203,12 @@ def main(argv=None):
         heap_kb, figures = smallest_heap(work)
         say("finding the smallest heap for the web-only transaction (blank flash -> AP -> GET the form -> POST -> saved)")
         web_heap_kb, _ = smallest_heap(work, web_flow)
+        frozen = {}
+        if args.frozen:
+            extra = ("--micropython", args.frozen, "--frozen")
+            say("the same with the package frozen into %s" % args.frozen)
+            frozen["min_heap_full_frozen_kb"] = smallest_heap(work, flow, extra)[0]
+            frozen["min_heap_web_frozen_kb"] = smallest_heap(work, web_flow, extra)[0]
         say("measuring latency (%d requests per server) and boot time" % args.requests)
         tcp, web, boots = latency(work, args.requests)
     result = {
@@ -216,11 +224,15 @@ def main(argv=None):
         "http_latency_ms": summary(web),
         "platform": "MicroPython unix port, 64-bit, simulator",
     }
+    result.update(frozen)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     rows = [
         ("smallest heap for the whole flow (%d passes in a row)" % PASSES, "%d KB" % heap_kb),
         ("smallest heap for the web-only transaction", "%d KB" % web_heap_kb),
         ("largest heap in use during the flow", "%d bytes" % result["peak_heap_in_use_bytes"]),
+    ] + [(name, "%d KB" % frozen[key]) for name, key in (
+        ("frozen: smallest heap for the whole flow", "min_heap_full_frozen_kb"),
+        ("frozen: smallest heap for the web-only transaction", "min_heap_web_frozen_kb")) if key in frozen] + [
         (".mpy files", "%d bytes" % sizes["mpy"]),
         ("web pages (www/)", "%d bytes" % sizes["web_pages"]),
         ("first boot (blank flash) -> READY", "%.0f ms" % result["first_boot_to_ready_ms"]),

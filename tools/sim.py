@@ -51,6 +51,9 @@ def parse(argv):
     ap.add_argument("--source", action="store_true",
                     help="run lib/ from .py source instead of compiled .mpy")
     ap.add_argument("--lib", help="run the package from this directory instead (e.g. where mip installed it)")
+    ap.add_argument("--micropython", help="the MicroPython binary to run (default: the pinned unix port)")
+    ap.add_argument("--frozen", action="store_true",
+                    help="the package and the shims are frozen into --micropython (make firmware BOARD=unix)")
     ap.add_argument("--max-restarts", type=int, default=1000, help=argparse.SUPPRESS)
     return ap.parse_args(argv)
 
@@ -80,12 +83,15 @@ def environment(args, lib, shim_dir):
 def main(argv=None):
     args = parse(argv)
     try:
-        micropython = mpy.find_tool("micropython")
-        if args.lib:
-            lib = Path(args.lib).resolve()
+        micropython = args.micropython or mpy.find_tool("micropython")
+        if args.frozen:
+            lib = shim_dir = None  # only the binary's own .frozen modules
         else:
-            lib = ROOT / "lib" if args.source else mpy.build()
-        shim_dir = SHIMS if args.source else shims()
+            if args.lib:
+                lib = Path(args.lib).resolve()
+            else:
+                lib = ROOT / "lib" if args.source else mpy.build()
+            shim_dir = SHIMS if args.source else shims()
     except mpy.BuildError as e:
         print("error: %s" % e, file=sys.stderr)
         return 2
