@@ -191,15 +191,20 @@ def test_long_message_is_refused_at_the_limit(ap_board):
         assert read_answer(sock) is None  # and the connection is closed
 
 
-def test_third_client_is_refused_while_two_idle_ones_hold(ap_board):
+def test_third_client_is_refused_while_two_fresh_ones_hold_then_takes_an_idle_slot(ap_board):
     first, second = connect(ap_board), connect(ap_board)
     try:
-        time.sleep(0.3)
+        time.sleep(0.1)  # both are connected, and within their 0.5 s hold
         with connect(ap_board) as third:
             answer = read_answer(third)
             assert answer["ok"] is False and answer["error"].startswith("busy:")
         first.sendall(b'{"cmd": "get"}\n')
         assert read_answer(first)["ok"] is True  # the two held ones still work
+        time.sleep(0.8)  # now both have been idle past the hold: the longest idle one goes
+        assert ask(ap_board, b'{"cmd": "status"}\n')["ok"] is True
+        assert read_answer(second) is None  # second had gone longest without a message
+        first.sendall(b'{"cmd": "get"}\n')
+        assert read_answer(first)["ok"] is True
     finally:
         first.close()
         second.close()

@@ -16,7 +16,7 @@ MAX_MESSAGE = const(1024)  # docs/tcp.md: a longer message is refused, never buf
 MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 TCP PCBs for everything
 # A connection keeps its slot at least this long after it connected or after
 # its last whole message; past that, a new client may take the slot.
-HOLD_MS = const(1000)
+HOLD_MS = const(500)
 
 _BUSY = b'{"ok": false, "error": "busy: too many clients are connected; try again in a moment"}\n'
 # Made in advance: when the heap is short, there is no room to build it.

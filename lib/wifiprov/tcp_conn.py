@@ -32,10 +32,6 @@ async def serve(service, reader, writer, buf, client):
     in_string = escaped = False
     after_json = False  # a JSON object just ended: its line's end belongs to it
     first = 0  # ticks of the current message's first byte
-    # The idle deadline runs from the last complete message (or the
-    # connection's start), not from the last byte: a client sending a
-    # blank now and then must not keep its slot.
-    last = time.ticks_ms()
     refused = 0  # refused messages in a row (blank ones count)
     while True:
         if refused >= MAX_REFUSED:
@@ -79,7 +75,7 @@ async def serve(service, reader, writer, buf, client):
             used -= end
             scanned = depth = 0
             in_string = escaped = False
-            first = last = time.ticks_ms()
+            first = time.ticks_ms()
             refused = await _answer(service, writer, message, refused, client)
             continue
         if used == MAX_MESSAGE:
@@ -88,7 +84,10 @@ async def serve(service, reader, writer, buf, client):
             left = MESSAGE_MS - time.ticks_diff(time.ticks_ms(), first)
             wait = left if depth else min(PAUSE_MS, left)
         else:
-            left = wait = IDLE_MS - time.ticks_diff(time.ticks_ms(), last)
+            # Idle time runs from the last answered message (or the
+            # connection's start), not from the last byte: a client sending
+            # a blank now and then must not keep its slot.
+            left = wait = IDLE_MS - time.ticks_diff(time.ticks_ms(), client.progress)
         try:
             n = await asyncio.wait_for_ms(reader.readinto(view[used:]), max(wait, 1))
         except asyncio.TimeoutError:
@@ -100,7 +99,6 @@ async def serve(service, reader, writer, buf, client):
             message = bytes(view[:end])
             used = scanned = 0
             after_json = False
-            last = time.ticks_ms()
             refused = await _answer(service, writer, message, refused, client)
             continue
         if not n:  # the client closed its side; it may still read the answer
