@@ -7,6 +7,12 @@
 # runs both). The version must equal lib/wifiprov/__init__.py's;
 # tests_host/test_ship.py checks it.
 include("$(PORT_DIR)/boards/manifest.py")
+# rp2's generic list leaves the networking bundle to each board's own
+# manifest, which a FROZEN_MANIFEST replaces: wifiprov needs ntptime (the
+# clock after a join) and ssl (HTTPS). On esp32 the generic list has them
+# already, and a second require of a package adds nothing.
+require("ntptime")
+require("ssl")
 metadata(description="Wi-Fi provisioning for MicroPython boards", version="0.1.0")
 package("wifiprov", base_path="../lib")
 # The web pages as bytes constants, read from flash (wifiprov.web_page).
