@@ -379,3 +379,33 @@ def test_a_backup_path_that_cannot_be_written_does_not_stop_saving(board):
     sim = board.restart(sim)
     sim.expect(r"^config: loaded .*wifiprov\.json$")
     sim.expect(r'^config: AP: ssid="NewAP"')
+
+
+# What the fuzz suite found, each as its minimal input.
+
+@pytest.mark.parametrize("message", [
+    b'{"mode": 1, "AP": {"SSID": 00"fz485", "auth": 6}}',  # MicroPython's json.loads gave an int key: a traceback
+    b'{"mode": 1, "STA": {"ch":-1e999 8, "auto": 1}}',
+    b'{"mode": 1, "AP": {"PWD": "tabX", "Pthere", "ch": 7}}',
+])
+def test_broken_json_that_micropython_would_half_read_is_refused(ap_board, board, message):
+    before = stored(board)
+    with connect(ap_board) as sock:
+        sock.sendall(message + b"\n")
+        answer = read_answer(sock)
+    assert answer["ok"] is False and answer["error"].startswith("the message is not valid JSON (syntax error at byte ")
+    status, _, body = request(ap_board, "POST", "/api/config", message, {"Content-Type": "application/json"})
+    assert status == 400 and json.loads(body)["error"].startswith("the body is not valid JSON (syntax error at byte ")
+    assert stored(board) == before
+    assert "Traceback" not in ap_board.transcript()
+
+
+def test_a_client_still_sending_past_the_limit_reads_why_it_is_closed(ap_board):
+    """Closing with unread input resets the connection, and the client
+    lost the answer (fuzz: a 1.3 KB message in one write, then EOF)."""
+    for _ in range(5):
+        with connect(ap_board, timeout=10) as sock:
+            sock.sendall(b'{"mode": 1, "AP": {"SSID": "' + b"A" * 1300 + b'"}}')
+            sock.shutdown(socket.SHUT_WR)
+            answer = read_answer(sock)
+        assert answer == {"ok": False, "error": "message longer than 1024 bytes; closing"}

@@ -70,6 +70,7 @@ class Connection:
         self.progress = time.ticks_ms()  # when it last sent bytes (or connected)
         self.received = 0  # bytes of request so far
         self.sent = 0  # bytes of answer so far: a 503 can still be sent while none are
+        self.done = False  # answered; it only lingers (see wifiprov.linger)
 
     async def readinto(self, buf):
         n = await self.stream.readinto(buf)
@@ -86,8 +87,9 @@ class Connection:
         return self.stream.drain()
 
     def droppable(self):
-        """Only while its request is coming in: an answer is never cut."""
-        return self.reading
+        """While its request is coming in, or once answered: an answer is
+        never cut."""
+        return self.reading or self.done
 
     def drop_before(self, other):
         """Is this a better connection to drop than `other`? One still
@@ -168,6 +170,7 @@ class HttpServer:
             conn.reading = False
             await self._answer(conn, buf, request)
             if isinstance(request, HttpError):
+                conn.done = True
                 await linger(conn, buf)
         except (OSError, EOFError, asyncio.TimeoutError):
             pass  # the client vanished or stopped reading: normal

@@ -31,12 +31,13 @@ class Client:
         self.task = asyncio.current_task()
         self.progress = time.ticks_ms()
         self.answering = False  # one of its messages is being answered: never dropped then
+        self.done = False  # told why it is closed; it only lingers (see wifiprov.linger)
 
     def droppable(self):
         """Not while answering, nor within HOLD_MS of connecting or of its
-        last whole message: a real client that just connected keeps its
-        slot long enough to ask."""
-        return not self.answering and time.ticks_diff(time.ticks_ms(), self.progress) >= HOLD_MS
+        last whole message (a real client that just connected keeps its
+        slot long enough to ask); at once when it is done."""
+        return self.done or not self.answering and time.ticks_diff(time.ticks_ms(), self.progress) >= HOLD_MS
 
     def drop_before(self, other):
         """The one that has gone longest without a whole message goes first

@@ -35,7 +35,7 @@ async def serve(service, reader, writer, buf, client):
     refused = 0  # refused messages in a row (blank ones count)
     while True:
         if refused >= MAX_REFUSED:
-            return await _close(reader, writer, buf, "%d refused messages in a row" % refused)
+            return await _close(reader, writer, buf, client, "%d refused messages in a row" % refused)
         end = 0
         while scanned < used and not end:
             b = buf[scanned]
@@ -79,7 +79,7 @@ async def serve(service, reader, writer, buf, client):
             refused = await _answer(service, writer, message, refused, client)
             continue
         if used == MAX_MESSAGE:
-            return await _close(reader, writer, buf, "message longer than %d bytes" % MAX_MESSAGE)
+            return await _close(reader, writer, buf, client, "message longer than %d bytes" % MAX_MESSAGE)
         if used:
             left = MESSAGE_MS - time.ticks_diff(time.ticks_ms(), first)
             wait = left if depth else min(PAUSE_MS, left)
@@ -92,9 +92,9 @@ async def serve(service, reader, writer, buf, client):
             n = await asyncio.wait_for_ms(reader.readinto(view[used:]), max(wait, 1))
         except asyncio.TimeoutError:
             if not used:
-                return await _close(reader, writer, buf, "idle for %d s" % (IDLE_MS // 1000))
+                return await _close(reader, writer, buf, client, "idle for %d s" % (IDLE_MS // 1000))
             if depth or wait == left:
-                return await _close(reader, writer, buf, "message not complete within %d s" % (MESSAGE_MS // 1000))
+                return await _close(reader, writer, buf, client, "message not complete within %d s" % (MESSAGE_MS // 1000))
             end = used  # a pause after a plain-text message: it is whole
             message = bytes(view[:end])
             used = scanned = 0
@@ -137,10 +137,11 @@ async def _answer(service, writer, message, refused, client):
         client.progress = time.ticks_ms()
     return 0 if answer["ok"] else refused + 1
 
-async def _close(reader, writer, buf, why):
+async def _close(reader, writer, buf, client, why):
     """Say why the connection is closed, and close it so that the client
-    reads it (see wifiprov.linger)."""
+    reads it (see wifiprov.linger); meanwhile its slot may be taken."""
     await _send(writer, {"ok": False, "error": why + "; closing"})
+    client.done = True
     await linger(reader, buf)
 
 
