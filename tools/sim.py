@@ -152,15 +152,25 @@ def _end(board, sig, wait_s=3):
             continue
 
 
-def _die_with_parent():
-    """In the board's process, before MicroPython starts: Linux ends it
-    when the launcher dies, even by SIGKILL, which no handler sees."""
+def _prctl():
+    """Linux's prctl, looked up once here: the child must not spend its
+    start-up importing ctypes. None elsewhere."""
     try:
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        pass  # not Linux: the signal handlers above still cover SIGTERM and SIGHUP
+        return None  # not Linux: the signal handlers still cover SIGTERM and SIGHUP
+
+
+_PRCTL = _prctl()
+
+
+def _die_with_parent():
+    """In the board's process, before MicroPython starts: Linux ends it
+    when the launcher dies, even by SIGKILL, which no handler sees."""
+    if _PRCTL:
+        _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 if __name__ == "__main__":
