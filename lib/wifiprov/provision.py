@@ -24,7 +24,7 @@ def run(service, msg):
         except OSError as e:
             return service.refuse("the configuration could not be saved to flash (%s); nothing changed" % e), None
     service.config = new
-    if saved or new["save_config"]:
-        service.save_error = None  # the flash holds the active config now
+    if new["save_config"]:
+        service.save_error = None  # saved above (or the flash held it already)
     service.fire(PROV_COMPLETE, data)
     return {"ok": True, "changed": changed, "saved": saved, "next": text}, action

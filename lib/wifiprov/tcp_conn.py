@@ -120,8 +120,7 @@ async def _answer(service, writer, message, refused, client):
     message = message.strip()
     if not message:
         return refused + 1
-    client.answering = True
-    client.progress = time.ticks_ms()
+    client.answering = True  # not dropped while answered; its progress is set when done
     try:
         answer = call("tcp_messages", "handle", service, message)  # loaded per message
         if "ok" not in answer:  # a config to apply: done once the parser is unloaded
