@@ -1,7 +1,10 @@
 """Test harness: runs the firmware with tools/sim.py under the real MicroPython
 unix port and talks to it the way a user does, through its console."""
+import contextlib
 import os
+import socket
 import subprocess
+import threading
 import sys
 from pathlib import Path
 
@@ -67,3 +70,30 @@ def board(tmp_path, world):
     yield Board()
     for sim in sims:
         sim.close()
+
+
+@contextlib.contextmanager
+def slowloris(port, opening, trickle, clients=20, reconnect_s=2.0):
+    """Clients that each send `opening`, then `trickle` every 2 s, and
+    reconnect when dropped, as an attacker would; stopped on leaving."""
+    stop = threading.Event()
+
+    def client():
+        while not stop.is_set():
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                    sock.sendall(opening)
+                    while not stop.wait(2):
+                        sock.sendall(trickle)
+            except OSError:
+                stop.wait(reconnect_s)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(5)

@@ -15,9 +15,9 @@ import dns.message
 import dns.name
 import pytest
 
-from conftest import ROOT, TOOLS, free_port
+from conftest import ROOT, TOOLS, free_port, slowloris
 from test_tcp import connect, read_answer
-from test_web import raw, request
+from test_web import raw, read_to_close, request
 
 SURROGATE_AP = (b'{"mode": 1, "AP": {"SSID": "\\ud800", "auth": 4, "PWD": "surrogate-ap-1", '
                 b'"ch": 1, "ssidv": 1}}')
@@ -217,15 +217,7 @@ def test_a_post_whose_body_comes_late_is_not_evicted(ap_board):
             others = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(2)]
             time.sleep(0.2)
             sock.sendall(body)
-            reply = b""
-            try:
-                while True:
-                    chunk = sock.recv(4096)
-                    if not chunk:
-                        break
-                    reply += chunk
-            except ConnectionResetError:
-                pass
+            reply = read_to_close(sock)
             for other in others:
                 other.close()
         assert reply.startswith(b"HTTP/1.1 200 OK") and b'"ok": true' in reply, reply
@@ -334,22 +326,8 @@ def test_ctrl_c_ends_launcher_and_board_without_a_traceback(tmp_path, world):
 # 2 and 7, for TCP: clients that trickle and reconnect do not keep a real one out.
 
 def test_tcp_slowloris_does_not_keep_a_real_client_out(ap_board):
-    stop = threading.Event()
-
-    def slow_client():
-        while not stop.is_set():
-            try:
-                with connect(ap_board, timeout=5) as sock:
-                    sock.sendall(b'{"mode": ')  # an object that never ends
-                    while not stop.wait(2):
-                        sock.sendall(b" ")
-            except OSError:
-                stop.wait(0.05)
-
-    threads = [threading.Thread(target=slow_client, daemon=True) for _ in range(20)]
-    for t in threads:
-        t.start()
-    try:
+    # 20 clients open an object that never ends, add a space every 2 s, and reconnect.
+    with slowloris(ap_board.ports["tcp"], b'{"mode": ', b" ", reconnect_s=0.05):
         time.sleep(3)
         answer = None
         deadline = time.monotonic() + 15  # a real client retries when it is told busy
@@ -363,10 +341,6 @@ def test_tcp_slowloris_does_not_keep_a_real_client_out(ap_board):
             if answer and answer["ok"]:
                 break
             time.sleep(0.3)
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(5)
     assert answer and answer["ok"] and answer["mode"] == 1, answer
 
 

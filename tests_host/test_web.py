@@ -10,7 +10,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 
@@ -19,7 +18,7 @@ import dns.query
 import dns.rdatatype
 import pytest
 
-from conftest import HOME_PASSWORD, ROOT
+from conftest import HOME_PASSWORD, ROOT, slowloris
 
 TOKEN_RE = re.compile(r'name="token" value="([0-9a-f]{16})"')
 
@@ -39,20 +38,26 @@ def request(sim, method, path, body=None, headers=None, port="http", timeout=10)
         conn.close()
 
 
+def read_to_close(sock):
+    """What the server sends until it closes (a close with unread input
+    arrives as a reset)."""
+    out = b""
+    try:
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            out += chunk
+    except ConnectionResetError:
+        pass
+    return out
+
+
 def raw(sim, data, timeout=15):
     """Send raw bytes; return what the server answered before it closed."""
     with socket.create_connection(("127.0.0.1", sim.ports["http"]), timeout=timeout) as sock:
         sock.sendall(data)
-        out = b""
-        try:
-            while True:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                out += chunk
-        except ConnectionResetError:
-            pass
-    return out.decode("utf-8", "replace")
+        return read_to_close(sock).decode("utf-8", "replace")
 
 
 def token_of(sim):
@@ -276,32 +281,14 @@ def test_https_serves_the_certificate_printed_in_the_banner(board):
 
 
 def test_slowloris_does_not_stop_a_real_provisioning(ap_board):
-    stop = threading.Event()
-    port = ap_board.ports["http"]
-
-    def slow_client():
-        # One header byte every 2 s; reconnect when dropped, as an attacker would.
-        while not stop.is_set():
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-                    sock.sendall(b"GET / HTTP/1.1\r\n")
-                    while not stop.wait(2):
-                        sock.sendall(b"X")
-            except OSError:
-                stop.wait(2)
-
-    threads = [threading.Thread(target=slow_client, daemon=True) for _ in range(20)]
-    for t in threads:
-        t.start()
-    try:
+    # 20 clients send one header byte every 2 s and reconnect when dropped.
+    with slowloris(ap_board.ports["http"], b"GET / HTTP/1.1\r\n", b"X"):
         time.sleep(3)  # every attacker connected, and sent a byte
         doc = {"mode": 0, "STA": {"SSID": "HomeNet", "auth": 4, "PWD": HOME_PASSWORD}}
         start = time.monotonic()
         status, _, body = request(ap_board, "POST", "/api/config", json.dumps(doc),
                                   {"Content-Type": "application/json"}, timeout=3)
         took = time.monotonic() - start
-    finally:
-        stop.set()
     assert status == 200 and json.loads(body)["ok"], body
     assert took < 3
     ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
