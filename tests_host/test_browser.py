@@ -61,6 +61,7 @@ def test_provision_from_a_phone_browser(board, phone):
     sim = board.start()
     sim.expect(r"^READY mode=ap ")
     phone.goto("http://127.0.0.1:%d/config.htm" % sim.ports["http"])
+    phone.wait_for_selector("#nets[data-state=done]")  # the page fetches the scan after it loads
     networks = phone.locator("#nets button.net")
     assert networks.count() == 3  # HomeNet, Cafe Guest, and the entry for a hidden network
     phone.get_by_role("button", name="HomeNet").click()
@@ -71,7 +72,7 @@ def test_provision_from_a_phone_browser(board, phone):
     phone.get_by_role("button", name="Apply Wi-Fi Configuration").click()
     phone.wait_for_selector("#next")
     assert phone.inner_text("h1") == "Configuration applied"
-    assert phone.inner_text("#next") == 'saved; restarting in 2 s to join "HomeNet"'
+    assert phone.inner_text("#next") == 'saved; restarting in 1.5 s to join "HomeNet"'
     shot(phone, "result.png")
     sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
     saved = json.loads((board.flash / "wifiprov.json").read_text())
@@ -84,6 +85,7 @@ def test_hostile_ssids_show_as_text_and_run_nothing(board, world, phone):
     sim = board.start()
     sim.expect(r"^READY mode=ap ")
     phone.goto("http://127.0.0.1:%d/config.htm" % sim.ports["http"])
+    phone.wait_for_selector("#nets[data-state=done]")
     shown = phone.locator("#nets button").all_inner_texts()
     for ssid in XSS_SSIDS:
         assert any(text.startswith(ssid) for text in shown), shown

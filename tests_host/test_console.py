@@ -19,7 +19,7 @@ def ap_board(board):
 def test_provision_home_network_restarts_and_connects(ap_board, board):
     sim = ap_board
     sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD,
-            r'^OK: saved; restarting in 2 s to join "HomeNet"$')
+            r'^OK: saved; restarting in 1.5 s to join "HomeNet"$')
     sim.expect(r"^sim: restarting the board$")
     sim.expect(r'^EVENT CONNECTED ssid="HomeNet"$')
     sim.expect(r'^EVENT DHCP_DONE ip="127\.0\.0\.1"$')

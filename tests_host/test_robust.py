@@ -159,20 +159,22 @@ def test_deeply_nested_json_is_refused_before_parsing(ap_board, depth):
 
 
 def test_a_request_the_heap_cannot_serve_gets_a_503(board, world):
-    """A world of 24 networks with the longest names makes the config page's
-    scan list large; at a small heap the page cannot be built, and the
-    answer is a 503 with Retry-After, never silence."""
+    """A world of 24 networks with the longest names makes a scan's answer
+    large; at a small heap it cannot be built, and the answer is a 503 with
+    Retry-After (and a Content-Length that is its body's), never silence."""
     world.write([{"ssid": ("%02d" % i) + "N" * 30, "auth": 4, "password": "x" * 12, "channel": 1 + i % 11,
                   "rssi": -40 - i} for i in range(24)])
     sim = board.start(heap="74K")
     sim.expect(r"^READY mode=ap")
     statuses = set()
     for _ in range(10):
-        answer = raw(sim, b"GET /config.htm HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", timeout=15)
+        answer = raw(sim, b"GET /api/scan HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", timeout=15)
         assert answer.startswith("HTTP/1.1 "), "dropped without an answer"
         statuses.add(answer[9:12])
         if answer.startswith("HTTP/1.1 503 "):
             assert "Retry-After: " in answer
+            head, _, body = answer.partition("\r\n\r\n")
+            assert "Content-Length: %d\r\n" % len(body.encode()) in head + "\r\n"
     assert "503" in statuses, statuses
     assert "Traceback" not in sim.transcript()
 

@@ -64,7 +64,7 @@ def test_seed_document_provisions(ap_board, newline, split):
     data = json.dumps(SEED_DOC).encode() + (b"\n" if newline else b"")
     answer = ask(ap_board, data, chunks=split3(data) if split else None)
     assert answer == {"ok": True, "changed": True, "saved": True,
-                      "next": 'saved; restarting in 2 s to join "DEMO_AP"'}
+                      "next": 'saved; restarting in 1.5 s to join "DEMO_AP"'}
     ap_board.expect(r"^sim: restarting the board$")
     ap_board.expect(r'^EVENT CONNECTED ssid="DEMO_AP"$')
     ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
@@ -288,7 +288,7 @@ def test_laptop_client(ap_board, tmp_path):
     assert run.returncode == 0 and json.loads(run.stdout)["next"].endswith("on channel 5")
     ap_board.expect(r"^READY mode=ap")
     run = run_client(ap_board, "apply", "HomeNet", "--auth", "2", "--password", HOME_PASSWORD)
-    assert run.returncode == 0 and 'OK: saved; restarting in 2 s to join "HomeNet"' in run.stdout
+    assert run.returncode == 0 and 'OK: saved; restarting in 1.5 s to join "HomeNet"' in run.stdout
     ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
     run = subprocess.run([sys.executable, str(ROOT / "tools" / "wifiprov.py"), "--host", "127.0.0.1",
                           "--port", "1", "status"], capture_output=True, text=True, timeout=30)

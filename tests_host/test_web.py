@@ -98,7 +98,9 @@ def test_pages_and_api_answer_with_the_state_and_no_password(ap_board, board):
     for field in ("devmode", "saveconfig", "countrycode", "stassid", "stapwd", "staauth", "stach", "staauto",
                   "apssid", "appwd", "apauth", "apch", "ssidv"):
         assert 'name="%s"' % field in config
-    assert 'data-ssid="HomeNet" data-auth="4"' in config and 'data-ssid="Cafe Guest" data-auth="1"' in config
+    # The scan is not in the page: the page fetches it (GET /api/scan), so the page costs no scan's RAM.
+    assert "HomeNet" not in config and 'fetch("/api/scan")' in config
+    assert "connect-src 'self'" in request(ap_board, "GET", "/config.htm")[1]["content-security-policy"]
     # The page lists its country options itself (no code in RAM for them): they must be rules.COUNTRIES'.
     countries = re.findall(r'\("([A-Z0-9]+)", \d+\)', (ROOT / "lib/wifiprov/rules.py").read_text().split("COUNTRIES = ")[1].split("\n")[0])
     assert re.findall(r'<option value="([A-Z0-9]+)"[^>]*>\1</option>', config) == countries
@@ -121,7 +123,7 @@ def test_api_config_provisions_and_the_board_joins(ap_board, board):
                               {"Content-Type": "application/json"})
     answer = json.loads(body)
     assert status == 200 and answer["ok"] and answer["saved"]
-    assert answer["next"] == 'saved; restarting in 2 s to join "HomeNet"'
+    assert answer["next"] == 'saved; restarting in 1.5 s to join "HomeNet"'
     ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
     saved = json.loads((board.flash / "wifiprov.json").read_text())
     assert saved["mode"] == 0 and saved["STA"]["SSID"] == "HomeNet"
@@ -148,7 +150,7 @@ def test_seed_form_post_with_token_provisions(ap_board, board):
     fields = dict(SEED_FIELDS, token=token_of(ap_board))
     status, _, page = request(ap_board, "POST", "/config.htm", form(fields), FORM_HEADERS)
     assert status == 200 and "Configuration applied" in page
-    assert 'saved; restarting in 2 s to join &quot;HomeNet&quot;' in page
+    assert 'saved; restarting in 1.5 s to join &quot;HomeNet&quot;' in page
     assert HOME_PASSWORD not in page
     ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
     saved = json.loads((board.flash / "wifiprov.json").read_text())

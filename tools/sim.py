@@ -54,6 +54,8 @@ def parse(argv):
     ap.add_argument("--micropython", help="the MicroPython binary to run (default: the pinned unix port)")
     ap.add_argument("--frozen", action="store_true",
                     help="the package and the shims are frozen into --micropython (make firmware BOARD=unix)")
+    ap.add_argument("--main", default=str(ROOT / "main.py"),
+                    help="the program the board runs after boot (default main.py): your own, on the simulator")
     ap.add_argument("--max-restarts", type=int, default=1000, help=argparse.SUPPRESS)
     return ap.parse_args(argv)
 
@@ -99,7 +101,7 @@ def main(argv=None):
     cmd = [micropython]
     if args.heap:
         cmd += ["-X", "heapsize=" + args.heap]
-    cmd.append(str(ROOT / "main.py"))
+    cmd.append(str(Path(args.main).resolve()))
     env = environment(args, lib, shim_dir)
     say("flash %s, world %s, address %s" % (args.flash, args.world, args.bind))
     # A process manager, `timeout` or a test harness stops the launcher with

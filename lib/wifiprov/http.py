@@ -37,7 +37,7 @@ _FULL = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After:
          b"Content-Type: text/plain\r\nContent-Length: 29\r\n\r\nbusy: try again in a moment.\n")
 # Made in advance: when the heap is short, there is no room to build it.
 _NO_MEMORY = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
-              b"Content-Type: text/plain\r\nContent-Length: 61\r\n\r\n"
+              b"Content-Type: text/plain\r\nContent-Length: 59\r\n\r\n"
               b"out of memory: the board could not answer this; try again.\n")
 
 def random_token():

@@ -1,6 +1,7 @@
 # What an applied config does next (docs/config.md), and the data of its event.
 # Imported by the provisioning service for an apply, after validation is
 # unloaded: the two are never in RAM together.
+from .service import GRACE_MS  # the pause before the restart
 
 
 def decide(new, changed, ap_up, sta_up):
@@ -26,7 +27,7 @@ def plan(new, changed, ap_up, sta_up):
     ssid = new["STA"]["SSID"]
     if ap_up:  # AP mode, or the fallback AP
         if new["save_config"]:
-            return 'saved; restarting in 2 s to join "%s"' % ssid, "_restart"
+            return 'saved; restarting in %.1f s to join "%s"' % (GRACE_MS / 1000, ssid), "_restart"
         return ('joining "%s" now, without a restart; not saved, so a reset returns to the saved settings'
                 % ssid), "_to_sta"
     if not new["STA"]["auto"]:

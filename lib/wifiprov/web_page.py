@@ -19,7 +19,6 @@ _STATUS = {200: "200 OK", 400: "400 Bad Request"}
 _TEXT_FIELDS = ("stassid", "stach", "apssid", "apch")
 # What a select shows when the form has no value for it.
 _DEFAULTS = {"staauth": "4", "apauth": "4", "countrycode": "GEN", "saveconfig": "1", "staauto": "1", "ssidv": "1"}
-_BARS = "▂▄▆█"
 
 
 async def index(server, writer, buf):
@@ -52,7 +51,6 @@ async def config(server, writer, buf, status, values, error):
     for name in _TEXT_FIELDS:
         fill[name] = html(values.get(name, ""))
     fill["choices"] = values  # the selects: {{name=value}} in the page marks the chosen option
-    fill["networks"] = _networks(server.service)
     await _page(server, writer, buf, status, "config.htm", fill)
 
 
@@ -72,27 +70,6 @@ async def applied(server, writer, buf, result, form):
     await _page(server, writer, buf, 200, "result.htm", fill)
 
 
-def _networks(service):
-    """The scan as buttons: signal bars, name, a lock when secured. Every
-    SSID is escaped: a neighbour chooses its bytes."""
-    items = []
-    for net in call("report", "networks", service)["networks"]:
-        rssi = net["rssi"]
-        bars = 4 if rssi >= -55 else 3 if rssi >= -67 else 2 if rssi >= -78 else 1
-        signal = '<span class="bars" title="%d dBm">%s<span class="dim">%s</span></span>' % (
-            rssi, _BARS[:bars], _BARS[bars:])
-        if net["ssid"] is None:  # not text: shown, but a config SSID is text
-            items.append('<li><button type="button" disabled><span>(not text: %s)</span>%s</button></li>\n'
-                         % (net["ssid_hex"], signal))
-            continue
-        name = html(net["ssid"])
-        auth = net["auth"]
-        lock = "" if auth == 1 else ' <span title="secured">🔒</span>'
-        items.append('<li><button type="button" class="net" data-ssid="%s" data-auth="%s"><span>%s%s</span>%s'
-                     '</button></li>\n' % (name, auth if auth in (1, 3, 4, 5, 6) else "", name, lock, signal))
-    return items
-
-
 async def _page(server, writer, buf, status, name, fill):
     # A fresh nonce per page: the only script that runs is ours, even if an
     # SSID ever got past the escaping.
@@ -102,7 +79,7 @@ async def _page(server, writer, buf, status, name, fill):
     fill["device"] = html(server.service.config["AP"]["SSID"])
     first = head(_STATUS[status], "text/html; charset=utf-8",
                  "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-%s'; "
-                 "form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n" % nonce)
+                 "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n" % nonce)
     await send(writer, buf, _render(name, fill, first))
 
 

@@ -1,0 +1,60 @@
+# Runs under MicroPython as the simulated board's program (tools/sim.py
+# --main), for tools/bench.py: the firmware as main.py runs it, plus one
+# task that measures the heap. HEAPPROBE in the environment says what:
+#   peak   the largest heap in use, sampled all through the run (a collect,
+#          then gc.mem_alloc(), at every turn of the scheduler); prints
+#          "HEAPPROBE peak <bytes>" each time it grows
+#   held   what stays in use once the station joined and the provisioning
+#          servers are down: "HEAPPROBE held <bytes>"
+#   empty  what an empty program and the simulator's shims hold, the
+#          baseline that `held` is compared with: "HEAPPROBE empty <bytes>"
+import gc
+import os
+import sys
+
+# MicroPython puts this script's folder first on the path, and tools/ has a
+# wifiprov.py (the laptop client) that would shadow the package.
+sys.path = [p for p in sys.path if not p.endswith("tools")]
+
+import machine  # noqa: F401  the simulator's shims, held in every mode
+import network
+
+MODE = os.getenv("HEAPPROBE") or "peak"
+
+
+def in_use():
+    gc.collect()
+    return gc.mem_alloc()
+
+
+if MODE == "empty":
+    print("HEAPPROBE empty %d" % in_use())
+else:
+    import asyncio
+    import wifiprov.app
+
+    async def peak():
+        top = 0
+        while True:
+            used = in_use()
+            if used > top:
+                top = used
+                print("HEAPPROBE peak %d" % top)
+            await asyncio.sleep_ms(2)
+
+    async def held():
+        sta = network.WLAN(network.STA_IF)
+        ap = network.WLAN(network.AP_IF)
+        while not sta.isconnected() or ap.active():
+            await asyncio.sleep_ms(50)
+        await asyncio.sleep_ms(1500)  # the join's events and jobs are over
+        print("HEAPPROBE held %d" % in_use())
+
+    async def both():
+        asyncio.create_task(peak() if MODE == "peak" else held())
+        await wifiprov.app.main()
+
+    try:
+        asyncio.run(both())
+    except KeyboardInterrupt:
+        pass
