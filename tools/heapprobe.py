@@ -3,7 +3,8 @@
 # task that measures the heap. HEAPPROBE in the environment says what:
 #   peak   the largest heap in use, sampled all through the run (a collect,
 #          then gc.mem_alloc(), at every turn of the scheduler); prints
-#          "HEAPPROBE peak <bytes>" each time it grows
+#          "HEAPPROBE peak <bytes>" each time it grows, with the qstr pool's
+#          figures (micropython.qstr_info(): names interned, never freed)
 #   held   what stays in use once the station joined and the provisioning
 #          servers are down: "HEAPPROBE held <bytes>"
 #   empty  what an empty program and the simulator's shims hold, the
@@ -11,6 +12,7 @@
 import gc
 import os
 import sys
+import micropython
 
 # MicroPython puts this script's folder first on the path, and tools/ has a
 # wifiprov.py (the laptop client) that would shadow the package.
@@ -35,11 +37,15 @@ else:
 
     async def peak():
         top = 0
+        turns = 0
         while True:
             used = in_use()
+            turns += 1
             if used > top:
                 top = used
                 print("HEAPPROBE peak %d" % top)
+            if used == top or not turns % 100:  # the pool only grows: now and then is enough
+                micropython.qstr_info()
             await asyncio.sleep_ms(2)
 
     async def held():
