@@ -385,3 +385,36 @@ def test_a_client_still_sending_past_the_limit_reads_why_it_is_closed(ap_board):
             sock.shutdown(socket.SHUT_WR)
             answer = read_answer(sock)
         assert answer == {"ok": False, "error": "message longer than 1024 bytes; closing"}
+
+
+# Found in review: MicroPython interns every one-character string that
+# chr(), str iteration or str indexing makes, and an interned name is never
+# freed. Code that looked at a sender's text one character at a time grew the
+# heap by one name per new character: unbounded, across requests.
+
+def test_text_from_senders_does_not_grow_the_heap(ap_board):
+    def heap(sock):
+        sock.sendall(b'{"cmd": "status"}\n')
+        return read_answer(sock)["heap"]["alloc"]
+
+    def refuse(sock, doc):
+        sock.sendall(json.dumps(doc).encode() + b"\n")
+        answer = read_answer(sock)
+        assert answer["ok"] is False, answer
+        heap(sock)  # an answered message: the refusals do not add up to a close
+
+    cjk = iter(range(0x4E00, 0x9FFF))
+    with connect(ap_board) as sock:
+        def senders_text(n):  # characters this board has never seen
+            return "".join(chr(next(cjk)) for _ in range(n))
+
+        for _ in range(3):  # the modules these answers load intern their own names once
+            refuse(sock, {senders_text(1): 1})
+            refuse(sock, {"mode": 0, "STA": {"SSID": "x", "auth": 4, "PWD": "a" + senders_text(20)}})
+        before = heap(sock)
+        for _ in range(150):
+            refuse(sock, {senders_text(1) + "x": 1})  # an unknown key, quoted in the answer
+            refuse(sock, {"mode": 0, "STA": {"SSID": "x", "auth": 4, "PWD": senders_text(20)}})  # not printable
+            refuse(sock, {"mode": 0, "STA": {"SSID": "x", "auth": 4, "PWD": "0" * 63 + senders_text(1)}})
+        grown = heap(sock) - before
+    assert grown < 1024, "the heap grew by %d bytes over 450 refused messages" % grown

@@ -8,30 +8,33 @@ from .console import answer
 from .text import hex_of, printable, ssid_text
 
 def split(line):
-    """Tokens split on space, tab and comma; double quotes keep a token
-    together and are removed. Raises ValueError on an unmatched quote."""
+    """The tokens (text) of a line (UTF-8 bytes), split on space, tab and
+    comma; double quotes keep a token together and are removed. Raises
+    ValueError on an unmatched quote. It walks the bytes, not the
+    characters: see wifiprov.text."""
     tokens = []
-    token = None  # None: between tokens; "" is a real (quoted) empty token
+    token = None  # None: between tokens; b"" is a real (quoted) empty token
     quoted = False
-    for c in line:
+    for b in line:
         if quoted:
-            if c == '"':
+            if b == 0x22:
                 quoted = False
             else:
-                token += c
-        elif c == '"':
+                token.append(b)
+        elif b == 0x22:
             quoted = True
-            token = token or ""
-        elif c in " \t,":
+            token = token or bytearray()
+        elif b in b" \t,":
             if token is not None:
-                tokens.append(token)
+                tokens.append(token.decode())
                 token = None
         else:
-            token = (token or "") + c
+            token = token or bytearray()
+            token.append(b)
     if quoted:
         raise ValueError("unmatched double quote")
     if token is not None:
-        tokens.append(token)
+        tokens.append(token.decode())
     return tokens
 
 
@@ -39,7 +42,7 @@ def _number(token):
     # Only plain decimal is a number; anything else goes to validation as a
     # string, which then names the field that must be an integer.
     digits = token[1:] if token[:1] == "-" else token
-    if digits and len(digits) <= 6 and all("0" <= c <= "9" for c in digits):
+    if digits and len(digits) <= 6 and all(0x30 <= b <= 0x39 for b in digits.encode()):
         return int(token)
     return token
 
@@ -94,7 +97,8 @@ async def execute(service, raw, out=print):
     """Run one console line (bytes) and print its answer; for `wifiprov set`
     return the config message for the caller to apply instead."""
     try:
-        words = split(raw.decode())
+        raw.decode()  # the whole line must be UTF-8
+        words = split(raw)
     except UnicodeError:
         out("ERROR: the line is not valid UTF-8")
         return

@@ -5,6 +5,7 @@
 from micropython import const
 
 from . import MODE_NAMES, ConfigError, call, check_int as _int
+from .text import printable_ascii
 
 MODE_AP = const(1)
 
@@ -25,10 +26,7 @@ def _shown(key):
     """A key from the sender, safe to put in an answer: as it is when plain
     ASCII, else quoted with \\xNN escapes (it may hold control characters, or
     a lone surrogate that would make the answer invalid UTF-8)."""
-    for c in key:
-        if not " " <= c <= "~":
-            return call("text", "show_bytes", key)
-    return key
+    return key if printable_ascii(key) else call("text", "show_bytes", key)
 
 
 def _merge_section(name, keys, base, given):

@@ -2,7 +2,7 @@
 # wifiprov.config.validate): channels per country, flags, auth, SSID and
 # password. Loaded for a job, unloaded after.
 from . import AUTH_NAMES, ConfigError, check_int as _int, kind_of as _kind
-from .text import unicode_text
+from .text import printable_ascii, unicode_text
 
 # The country codes and their highest 2.4 GHz channel: the seed's set, in
 # the order of its web form's index 0..4, plus JPN. The custom regulatory
@@ -54,12 +54,7 @@ def _check_password(name, pwd, auth, is_ap):
         return
     top = 128 if auth == 6 else 63  # WPA3-SAE passwords may be longer
     n = len(pwd)
-    printable = True
-    for c in pwd:
-        if not " " <= c <= "~":
-            printable = False
-            break
-    if printable and 8 <= n <= top:
+    if 8 <= n <= top and printable_ascii(pwd):
         return
     # A raw 256-bit PSK: the station can use one; an AP key is cut to 63 by esp32.
     if not is_ap and n == 64 and _is_hex(pwd):
@@ -71,8 +66,8 @@ def _check_password(name, pwd, auth, is_ap):
 
 
 def _is_hex(s):
-    for c in s:
-        if c not in "0123456789abcdefABCDEF":
+    for b in s.encode():  # bytes, not characters: see wifiprov.text
+        if b not in b"0123456789abcdefABCDEF":
             return False
     return True
 

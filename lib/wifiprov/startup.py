@@ -13,7 +13,8 @@ AP_PASSPHRASE_LEN = const(12)  # 60 bits from os.urandom
 
 
 def random_passphrase(n=AP_PASSPHRASE_LEN):
-    return "".join(chr(_PASS_ALPHABET[b & 31]) for b in os.urandom(n))
+    # As bytes: chr() would intern each symbol as a name that is never freed.
+    return bytes(_PASS_ALPHABET[b & 31] for b in os.urandom(n)).decode()
 
 
 def defaults(uid_hex):

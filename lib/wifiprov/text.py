@@ -3,6 +3,19 @@
 # shown. On demand: a module that uses it for all its work imports it and
 # it is dropped with that module (see wifiprov.unload); one that needs it
 # for one step calls it (wifiprov.call), so it is gone before the next step.
+#
+# Text is looked at as bytes, never a character at a time: MicroPython
+# interns each one-character string that chr(), iterating a str or indexing
+# one makes, and never frees it, so each new character a sender chose would
+# grow the heap for good.
+
+
+def printable_ascii(text):
+    """Is every character of text printable ASCII (space to ~)?"""
+    for b in text.encode():
+        if not 0x20 <= b <= 0x7E:
+            return False
+    return True
 
 
 def strict_utf8(raw):
@@ -50,18 +63,30 @@ def hex_of(raw):
     return "".join("%02x" % b for b in raw)
 
 
-def _control(c):
-    return c < " " or "\x7f" <= c <= "\x9f"
-
-
 def printable(s):
     """Text with its control characters (C0, DEL, C1) shown as \\xNN: a
     scanned SSID may hold any of them, and a console or page must not act
-    on them."""
-    for c in s:
-        if _control(c):
-            return "".join("\\x%02x" % ord(c) if _control(c) else c for c in s)
-    return s
+    on them. In UTF-8 a C0 control or DEL is one byte below 0x20 or 0x7F,
+    a C1 control the two bytes C2 80..C2 9F."""
+    raw = s.encode()
+    out = None
+    i = 0
+    n = len(raw)
+    while i < n:
+        b = raw[i]
+        code = b if b < 0x20 or b == 0x7F else None
+        if b == 0xC2 and i + 1 < n and raw[i + 1] <= 0x9F:
+            code = raw[i + 1]
+        if code is None:
+            if out is not None:
+                out.append(b)
+            i += 1
+            continue
+        if out is None:
+            out = bytearray(raw[:i])
+        out.extend(b"\\x%02x" % code)
+        i += 1 if code == b else 2
+    return s if out is None else out.decode()
 
 
 def show_bytes(raw):
@@ -69,7 +94,14 @@ def show_bytes(raw):
     ASCII, the rest as \\xNN, at most 40 characters."""
     if isinstance(raw, str):
         raw = raw.encode()
-    return '"%s"' % "".join(chr(b) if 0x20 <= b < 0x7F else "\\x%02x" % b for b in bytes(raw)[:40])
+    out = bytearray(b'"')
+    for b in bytes(raw)[:40]:
+        if 0x20 <= b < 0x7F:
+            out.append(b)
+        else:
+            out.extend(b"\\x%02x" % b)
+    out.append(0x22)
+    return out.decode()
 
 
 def unicode_text(s):

@@ -80,7 +80,7 @@ def _unquote(raw, what):
             c = 0x20
         elif c == 0x25:  # %
             digits = raw[i + 1 : i + 3]
-            if len(digits) != 2 or not all(chr(h) in "0123456789abcdefABCDEF" for h in digits):
+            if len(digits) != 2 or not all(h in b"0123456789abcdefABCDEF" for h in digits):
                 raise ValueError("%s: bad percent-encoding %s (use %%XX with two hex digits)"
                                  % (what, show_bytes(raw[i : i + 3])))
             c = int(digits, 16)
