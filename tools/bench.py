@@ -12,6 +12,7 @@ Prints a table and writes bench.json:
   network (the provisioning servers never open);
 - the largest heap in use during the whole flow: gc.mem_alloc() after a
   collect, sampled at every turn of the scheduler (tools/heapprobe.py);
+- the qstr pool during the flow (pools and names: names are never freed);
 - the heap held after joining: in use once the station is up and the
   servers are down, minus what an empty program and the shims hold;
 - the total size of the compiled package (.mpy files and web pages);
@@ -168,7 +169,18 @@ def probe(mode, work, flash, drive=None):
             sim.expect(r"^HEAPPROBE %s " % mode, STEP_TIMEOUT)
     finally:
         sim.close()
-    return [int(line.split()[2]) for line in sim.transcript().splitlines() if line.startswith("HEAPPROBE " + mode)]
+    return sim.transcript().splitlines()
+
+
+def probed(lines, mode):
+    """The figures heapprobe printed for a mode."""
+    return [int(line.split()[2]) for line in lines if line.startswith("HEAPPROBE " + mode)]
+
+
+def qstr_pools(lines):
+    """The largest qstr pool figures heapprobe printed: (pools, names)."""
+    found = [re.search(r"n_pool=(\d+), n_qstr=(\d+)", line) for line in lines if line.startswith("qstr pool:")]
+    return max((int(m.group(1)), int(m.group(2))) for m in found if m)
 
 
 # A heap size counts only when this many fresh runs in a row pass: the heap
@@ -266,10 +278,12 @@ def main(argv=None):
 
         join_heap_kb, _ = smallest_heap(work, join)
         say("sampling the heap all through the flow, and what stays held after joining")
-        peak = max(probe("peak", work, Path(tempfile.mkdtemp(dir=work)) / "flash", drive_flow))
+        sampled = probe("peak", work, Path(tempfile.mkdtemp(dir=work)) / "flash", drive_flow)
+        peak = max(probed(sampled, "peak"))
+        pools, names = qstr_pools(sampled)
         held_flash = Path(tempfile.mkdtemp(dir=work)) / "flash"
         shutil.copytree(template, held_flash)
-        held = probe("held", work, held_flash)[0] - probe("empty", work, held_flash)[0]
+        held = probed(probe("held", work, held_flash), "held")[0] - probed(probe("empty", work, held_flash), "empty")[0]
         frozen = {}
         if args.frozen:
             extra = ("--micropython", args.frozen, "--frozen")
@@ -287,6 +301,10 @@ def main(argv=None):
         "min_heap_boot_join_kb": join_heap_kb,
         "peak_heap_in_use_bytes": peak,
         "held_after_join_bytes": held,
+        # Interned names are never freed; the pool grows by doubling, and the
+        # step from 5 to 6 pools costs one 7.3 KB block at once.
+        "qstr_pools_in_flow": pools,
+        "qstr_names_in_flow": names,
         "package_bytes": sizes,
         "first_boot_to_ready_ms": round(first_boot_ms, 1),
         "boot_to_ready_ms": summary(boots),
@@ -302,6 +320,7 @@ def main(argv=None):
         ("smallest heap for boot and join", "%d KB" % join_heap_kb),
         ("largest heap in use during the flow (sampled throughout)", "%d bytes" % peak),
         ("held after joining (net of an empty program and the shims)", "%d bytes" % held),
+        ("qstr pool during the flow (heapprobe's own names included)", "%d pools, %d names" % (pools, names)),
     ] + [(name, "%d KB" % frozen[key]) for name, key in (
         ("frozen: smallest heap for the whole flow", "min_heap_full_frozen_kb"),
         ("frozen: smallest heap for the web-only transaction", "min_heap_web_frozen_kb"),

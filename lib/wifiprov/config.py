@@ -7,7 +7,7 @@ from micropython import const
 from . import MODE_NAMES, ConfigError, call, check_int as _int
 from .text import printable_ascii
 
-MODE_AP = const(1)
+_MODE_AP = const(1)
 
 
 _TOP_KEYS = ("mode", "save_config", "countrycode", "STA", "AP")
@@ -76,7 +76,7 @@ def structure(msg, current):
     new = {"mode": mode, "save_config": save, "countrycode": country}
     # The chosen mode's section first: its errors matter most.
     order = (("STA", _STA_KEYS, _STA_DEFAULTS), ("AP", _AP_KEYS, _AP_DEFAULTS))
-    if mode == MODE_AP:
+    if mode == _MODE_AP:
         order = (order[1], order[0])
     for name, keys, blank in order:
         base = current.get(name) or blank

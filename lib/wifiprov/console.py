@@ -8,7 +8,7 @@ from . import unload, use
 
 # A longer line is refused and skipped to its end rather than buffered: the
 # longest valid `wifiprov set` is about 240 bytes.
-MAX_LINE = const(320)
+_MAX_LINE = const(320)
 
 
 async def run(service, stream, echo):
@@ -35,7 +35,7 @@ async def run(service, stream, echo):
             if echo:
                 sys.stdout.write("\r\n")
             if overflow:
-                print("ERROR: line longer than %d bytes; ignored" % MAX_LINE)
+                print("ERROR: line longer than %d bytes; ignored" % _MAX_LINE)
             elif line:
                 await _execute(service, bytes(line))
             line = bytearray()
@@ -45,7 +45,7 @@ async def run(service, stream, echo):
                 line = line[:-1]
                 if echo:
                     sys.stdout.write("\b \b")
-        elif len(line) >= MAX_LINE:
+        elif len(line) >= _MAX_LINE:
             overflow = True
         else:
             line.append(b)

@@ -8,9 +8,9 @@ import socket
 import asyncio
 from micropython import const
 
-MAX_PACKET = const(512)  # a DNS query over UDP is at most this long (RFC 1035); a longer one is dropped
-MAX_NAME = const(255)  # a name's length on the wire, its length bytes and final zero included (RFC 1035)
-TTL_S = const(10)  # short: once the board joins the home network, phones must ask again
+_MAX_PACKET = const(512)  # a DNS query over UDP is at most this long (RFC 1035); a longer one is dropped
+_MAX_NAME = const(255)  # a name's length on the wire, its length bytes and final zero included (RFC 1035)
+_TTL_S = const(10)  # short: once the board joins the home network, phones must ask again
 _TYPE_A = const(1)
 _CLASS_IN = const(1)
 
@@ -18,7 +18,7 @@ _CLASS_IN = const(1)
 def reply(query, address):
     """The answer to one query packet (bytes), or None to drop it."""
     n = len(query)
-    if n < 17 or n > MAX_PACKET:
+    if n < 17 or n > _MAX_PACKET:
         return None
     flags = query[2]
     # A standard query (QR=0, opcode 0) with exactly one question, no answers.
@@ -32,7 +32,7 @@ def reply(query, address):
         if size > 63 or i + 1 + size >= n:
             return None
         i += 1 + size
-        if i - 12 >= MAX_NAME:  # with the final zero it would be over 255
+        if i - 12 >= _MAX_NAME:  # with the final zero it would be over 255
             return None
     end = i + 5  # the zero byte, QTYPE, QCLASS
     if end > n:
@@ -46,7 +46,7 @@ def reply(query, address):
     out += query[12:end]
     if answer:
         # The name as a pointer to the question's (offset 12), A, IN, TTL, 4 bytes.
-        out += bytes((0xC0, 12, 0, _TYPE_A, 0, _CLASS_IN, 0, 0, TTL_S >> 8, TTL_S & 0xFF, 0, 4))
+        out += bytes((0xC0, 12, 0, _TYPE_A, 0, _CLASS_IN, 0, 0, _TTL_S >> 8, _TTL_S & 0xFF, 0, 4))
         out += bytes(int(part) for part in address.split("."))
     return out
 
@@ -104,4 +104,4 @@ def _receive(sock):
     yield asyncio.core._io_queue.queue_read(sock)
     # One byte more than a query may have: a datagram that fills it is too
     # long (recvfrom cuts a datagram at the size asked for), and is dropped.
-    return sock.recvfrom(MAX_PACKET + 1)
+    return sock.recvfrom(_MAX_PACKET + 1)

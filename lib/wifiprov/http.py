@@ -15,11 +15,6 @@ from micropython import const
 
 from . import acall, close_listener, linger, make_room
 
-# docs/web.md, checked before anything is allocated for them.
-MAX_REQUEST_LINE = const(512)
-MAX_HEADER_BYTES = const(2048)
-MAX_HEADER_LINES = const(24)
-MAX_BODY = const(1024)
 # Per connection: holds a header line, then the body, then the answer's
 # chunks, so a request never costs more than this and its socket. A header
 # line longer than it is refused (431); the board sets no cookies, so only a
@@ -27,11 +22,11 @@ MAX_BODY = const(1024)
 BUFFER = const(1024)
 # Connections at once. A browser opens two or three; lwIP on a Pico W has
 # few sockets for everything. One TLS session costs ~20 KB of RAM on rp2.
-MAX_CONNECTIONS = const(2)
-MAX_TLS_CONNECTIONS = const(1)
-REQUEST_MS = const(10000)  # the whole request (TLS handshake included); a slow client is dropped
+_MAX_CONNECTIONS = const(2)
+_MAX_TLS_CONNECTIONS = const(1)
+_REQUEST_MS = const(10000)  # the whole request (TLS handshake included); a slow client is dropped
 
-WRITE_MS = const(5000)  # the client must take each chunk of an answer within this
+_WRITE_MS = const(5000)  # the client must take each chunk of an answer within this
 
 _FULL = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
          b"Content-Type: text/plain\r\nContent-Length: 29\r\n\r\nbusy: try again in a moment.\n")
@@ -115,7 +110,7 @@ class HttpServer:
         self._server = None
         self._context = None  # the TLS context while HTTPS listens
         self._open = []  # a Connection per client
-        self._cap = MAX_TLS_CONNECTIONS if tls else MAX_CONNECTIONS
+        self._cap = _MAX_TLS_CONNECTIONS if tls else _MAX_CONNECTIONS
 
     async def start(self, host):
         if self._server:
@@ -155,11 +150,11 @@ class HttpServer:
             self._open.append(conn)
             buf = bytearray(BUFFER)
             try:
-                request = await asyncio.wait_for_ms(acall("http_read", "read", conn, buf), REQUEST_MS)
+                request = await asyncio.wait_for_ms(acall("http_read", "read", conn, buf), _REQUEST_MS)
             except asyncio.TimeoutError:
                 if self.tls and not conn.received:
                     return  # the TLS handshake never finished: no answer can be sent (docs/web.md)
-                request = HttpError(408, "the request was not complete within %d s" % (REQUEST_MS // 1000))
+                request = HttpError(408, "the request was not complete within %d s" % (_REQUEST_MS // 1000))
             except EOFError:
                 if not conn.received:
                     return  # connected and closed without a word: nothing to answer
@@ -232,7 +227,7 @@ async def send(writer, buf, pieces):
 
 async def _write(writer, data):
     writer.write(data)
-    await asyncio.wait_for_ms(writer.drain(), WRITE_MS)
+    await asyncio.wait_for_ms(writer.drain(), _WRITE_MS)
 
 
 def head(status_line, content_type, extra=""):

@@ -1,6 +1,14 @@
 # Reading one HTTP request within docs/web.md's limits, for wifiprov.http:
 # loaded while a connection is sending its request, unloaded after.
-from .http import BUFFER, MAX_BODY, MAX_HEADER_BYTES, MAX_HEADER_LINES, MAX_REQUEST_LINE, HttpError
+from micropython import const
+
+from .http import BUFFER, HttpError
+
+# docs/web.md, checked before anything is allocated for them.
+_MAX_REQUEST_LINE = const(512)
+_MAX_HEADER_BYTES = const(2048)
+_MAX_HEADER_LINES = const(24)
+_MAX_BODY = const(1024)
 
 # Request headers the server uses; every other one is counted and dropped.
 _KEEP = (b"host", b"content-length", b"content-type", b"origin", b"transfer-encoding")
@@ -30,8 +38,8 @@ async def read(conn, buf):
     while True:
         end = buf.find(b"\n", 0, used)
         if end < 0:
-            if method is None and used > MAX_REQUEST_LINE:
-                raise HttpError(414, "request line longer than %d bytes" % MAX_REQUEST_LINE)
+            if method is None and used > _MAX_REQUEST_LINE:
+                raise HttpError(414, "request line longer than %d bytes" % _MAX_REQUEST_LINE)
             if used == BUFFER:
                 raise HttpError(431, "a header line is longer than %d bytes" % BUFFER)
             n = await conn.readinto(view[used:])
@@ -45,8 +53,8 @@ async def read(conn, buf):
         used -= end + 1
         buf[:used] = view[end + 1 : end + 1 + used]
         if method is None:
-            if end > MAX_REQUEST_LINE:
-                raise HttpError(414, "request line longer than %d bytes" % MAX_REQUEST_LINE)
+            if end > _MAX_REQUEST_LINE:
+                raise HttpError(414, "request line longer than %d bytes" % _MAX_REQUEST_LINE)
             if not line:
                 continue  # RFC 9112: an empty line before the request is ignored
             parts = line.split(b" ")
@@ -59,9 +67,9 @@ async def read(conn, buf):
             break  # end of the head
         lines += 1
         size += end + 1
-        if lines > MAX_HEADER_LINES or size > MAX_HEADER_BYTES:
+        if lines > _MAX_HEADER_LINES or size > _MAX_HEADER_BYTES:
             raise HttpError(431, "more than %d header lines or %d bytes of headers"
-                            % (MAX_HEADER_LINES, MAX_HEADER_BYTES))
+                            % (_MAX_HEADER_LINES, _MAX_HEADER_BYTES))
         name, colon, value = line.partition(b":")
         if not colon or not name or name[-1] in b" \t":
             raise HttpError(400, "malformed header line")
@@ -79,8 +87,8 @@ async def read(conn, buf):
         length = 0
     elif not length.isdigit():
         raise HttpError(400, "Content-Length must be a decimal number")
-    elif len(length) > 5 or int(length) > MAX_BODY:  # the length is checked before its digits become an int
-        raise HttpError(413, "body longer than %d bytes" % MAX_BODY)
+    elif len(length) > 5 or int(length) > _MAX_BODY:  # the length is checked before its digits become an int
+        raise HttpError(413, "body longer than %d bytes" % _MAX_BODY)
     else:
         length = int(length)
     while used < length:

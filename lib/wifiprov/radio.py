@@ -1,6 +1,7 @@
 # Access point, scan, clock: the radio work done rarely (at enable, on a
 # scan, when a join succeeds), kept out of the resident Wi-Fi supervisor. Imported for one job,
 # unloaded after. Port differences live here (esp32 vs rp2/cyw43).
+from micropython import const
 import sys
 
 # Our auth numbers -> the port's security constants, best first. esp32 has
@@ -21,7 +22,7 @@ _SCAN_SECURITY = (("SEC_OPEN", 1), ("SEC_WEP", 2), ("SEC_WPA", 3), ("SEC_WPA2", 
 _CYW43_PRIVACY, _CYW43_WPA, _CYW43_RSN = 1, 2, 4
 # Country codes of the config -> ISO codes for network.country().
 _COUNTRY = {"USA": "US", "EMEA": "EU", "JPN": "JP"}
-MAX_SCAN = 24  # networks kept from one scan: each costs RAM in every answer
+_MAX_SCAN = const(24)  # networks kept from one scan: each costs RAM in every answer
 
 
 def _constant(net, wlan, names):
@@ -91,7 +92,7 @@ def scan(net, sta):
         ssid = entry[0]
         if ssid and (ssid not in best or entry[3] > best[ssid][2]):  # hidden ones have no name
             best[ssid] = (ssid, entry[2], entry[3], auth(entry[4]))
-    return sorted(best.values(), key=lambda n: -n[2])[:MAX_SCAN]
+    return sorted(best.values(), key=lambda n: -n[2])[:_MAX_SCAN]
 
 
 def set_clock(host):

@@ -1,6 +1,7 @@
 # The config document's field rules (phase two of validation, see
 # wifiprov.config.validate): channels per country, flags, auth, SSID and
 # password. Loaded for a job, unloaded after.
+from micropython import const
 from . import AUTH_NAMES, ConfigError, check_int as _int, kind_of as _kind
 from .text import printable_ascii, unicode_text
 
@@ -8,8 +9,8 @@ from .text import printable_ascii, unicode_text
 # the order of its web form's index 0..4, plus JPN. The custom regulatory
 # domains get the worldwide range. A tuple: dicts keep no order here.
 COUNTRIES = (("GEN", 13), ("USA", 11), ("EMEA", 13), ("CUST1", 13), ("CUST2", 13), ("JPN", 14))
-_AUTH_OPEN = 1
-_AUTH_WEP = 2
+_AUTH_OPEN = const(1)
+_AUTH_WEP = const(2)
 
 
 def country_codes():

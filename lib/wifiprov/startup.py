@@ -9,10 +9,10 @@ from . import __version__, call
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
 _PASS_ALPHABET = b"abcdefghijkmnpqrstuvwxyz23456789"
-AP_PASSPHRASE_LEN = const(12)  # 60 bits from os.urandom
+_AP_PASSPHRASE_LEN = const(12)  # 60 bits from os.urandom
 
 
-def random_passphrase(n=AP_PASSPHRASE_LEN):
+def random_passphrase(n=_AP_PASSPHRASE_LEN):
     # As bytes: chr() would intern each symbol as a name that is never freed.
     return bytes(_PASS_ALPHABET[b & 31] for b in os.urandom(n)).decode()
 

@@ -7,13 +7,13 @@ from .text import strict_utf8
 
 # A config document is two levels deep (app settings too); a deeper one is
 # not ours, and json.loads would spend the heap on every level of it.
-MAX_JSON_DEPTH = const(8)
+_MAX_JSON_DEPTH = const(8)
 
 
 def load(raw, what):
     """A JSON document from outside (bytes) as Python values. Raises
     ValueError saying what is wrong with `what` ("the body"): not UTF-8,
-    not JSON, or nested deeper than MAX_JSON_DEPTH. The syntax is checked
+    not JSON, or nested deeper than _MAX_JSON_DEPTH. The syntax is checked
     here first (it costs no heap): MicroPython's json.loads takes broken
     text (`{"a": 00"b"}` gives {'a': 0, 'b': ...}, `{"a": 1 8: 2}` an int
     key) and would turn a typo into another config. Strings inside may
@@ -26,7 +26,7 @@ def load(raw, what):
     at = _json_error(raw)
     if at is not None:
         if at < 0:
-            raise ValueError("%s is JSON nested deeper than %d levels" % (what, MAX_JSON_DEPTH))
+            raise ValueError("%s is JSON nested deeper than %d levels" % (what, _MAX_JSON_DEPTH))
         raise ValueError("%s is not valid JSON (syntax error at byte %d)" % (what, at))
     import json
 
@@ -47,7 +47,7 @@ _NEXT = const(5)  # after a value: "," or the end of its container (or of the te
 
 def _json_error(raw):
     """None when raw is one JSON value (RFC 8259) nested at most
-    MAX_JSON_DEPTH deep; else the offset of the first wrong byte, or -1 for
+    _MAX_JSON_DEPTH deep; else the offset of the first wrong byte, or -1 for
     too deep."""
     depth = 0  # containers open now
     arrays = 0  # bit d set: the container at depth d is an array
@@ -85,7 +85,7 @@ def _json_error(raw):
         elif state == _KEY_OR_END or state == _KEY:
             return i
         elif b == 0x7B or b == 0x5B:  # { [
-            if depth == MAX_JSON_DEPTH:
+            if depth == _MAX_JSON_DEPTH:
                 return -1
             depth += 1
             if b == 0x5B:

@@ -13,10 +13,10 @@ from micropython import const
 from . import acall, close_listener, make_room
 
 MAX_MESSAGE = const(1024)  # docs/tcp.md: a longer message is refused, never buffered whole
-MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 TCP PCBs for everything
+_MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 TCP PCBs for everything
 # A connection keeps its slot at least this long after it connected or after
 # its last whole message; past that, a new client may take the slot.
-HOLD_MS = const(500)
+_HOLD_MS = const(500)
 
 _BUSY = b'{"ok": false, "error": "busy: too many clients are connected; try again in a moment"}\n'
 # Made in advance: when the heap is short, there is no room to build it.
@@ -34,10 +34,10 @@ class Client:
         self.done = False  # told why it is closed; it only lingers (see wifiprov.linger)
 
     def droppable(self):
-        """Not while answering, nor within HOLD_MS of connecting or of its
+        """Not while answering, nor within _HOLD_MS of connecting or of its
         last whole message (a real client that just connected keeps its
         slot long enough to ask); at once when it is done."""
-        return self.done or not self.answering and time.ticks_diff(time.ticks_ms(), self.progress) >= HOLD_MS
+        return self.done or not self.answering and time.ticks_diff(time.ticks_ms(), self.progress) >= _HOLD_MS
 
     def drop_before(self, other):
         """The one that has gone longest without a whole message goes first
@@ -60,7 +60,7 @@ class TcpServer:
     async def start(self, host):
         if self._server:
             return
-        self._server = await asyncio.start_server(self._client, host, self.configured_port, backlog=MAX_CLIENTS)
+        self._server = await asyncio.start_server(self._client, host, self.configured_port, backlog=_MAX_CLIENTS)
         self.port = self.configured_port
 
     async def stop(self):
@@ -72,7 +72,7 @@ class TcpServer:
         me = None
         try:
             buf = None
-            if make_room(self._open, MAX_CLIENTS):
+            if make_room(self._open, _MAX_CLIENTS):
                 try:
                     buf = bytearray(MAX_MESSAGE)  # held only while connected
                 except MemoryError:

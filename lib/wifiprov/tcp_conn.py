@@ -10,13 +10,13 @@ from micropython import const
 from . import call, linger
 from .tcp import MAX_MESSAGE, NO_MEMORY
 
-PAUSE_MS = const(250)  # a pause this long ends a message: the phone app sends no newline
-MESSAGE_MS = const(10000)  # a message must be whole this long after its first byte (slow clients)
-IDLE_MS = const(20000)  # a connection with nothing to say is closed after this
-WRITE_MS = const(5000)  # an answer must be taken by the client within this
+_PAUSE_MS = const(250)  # a pause this long ends a message: the phone app sends no newline
+_MESSAGE_MS = const(10000)  # a message must be whole this long after its first byte (slow clients)
+_IDLE_MS = const(20000)  # a connection with nothing to say is closed after this
+_WRITE_MS = const(5000)  # an answer must be taken by the client within this
 # Refused messages in a row that close a connection: a client trickling bytes
 # of text (each pause ending a message) must not hold a slot for ever.
-MAX_REFUSED = const(3)
+_MAX_REFUSED = const(3)
 
 
 async def serve(service, reader, writer, buf, client):
@@ -34,7 +34,7 @@ async def serve(service, reader, writer, buf, client):
     first = 0  # ticks of the current message's first byte
     refused = 0  # refused messages in a row (blank ones count)
     while True:
-        if refused >= MAX_REFUSED:
+        if refused >= _MAX_REFUSED:
             return await _close(reader, writer, buf, client, "%d refused messages in a row" % refused)
         end = 0
         while scanned < used and not end:
@@ -81,20 +81,20 @@ async def serve(service, reader, writer, buf, client):
         if used == MAX_MESSAGE:
             return await _close(reader, writer, buf, client, "message longer than %d bytes" % MAX_MESSAGE)
         if used:
-            left = MESSAGE_MS - time.ticks_diff(time.ticks_ms(), first)
-            wait = left if depth else min(PAUSE_MS, left)
+            left = _MESSAGE_MS - time.ticks_diff(time.ticks_ms(), first)
+            wait = left if depth else min(_PAUSE_MS, left)
         else:
             # Idle time runs from the last answered message (or the
             # connection's start), not from the last byte: a client sending
             # a blank now and then must not keep its slot.
-            left = wait = IDLE_MS - time.ticks_diff(time.ticks_ms(), client.progress)
+            left = wait = _IDLE_MS - time.ticks_diff(time.ticks_ms(), client.progress)
         try:
             n = await asyncio.wait_for_ms(reader.readinto(view[used:]), max(wait, 1))
         except asyncio.TimeoutError:
             if not used:
-                return await _close(reader, writer, buf, client, "idle for %d s" % (IDLE_MS // 1000))
+                return await _close(reader, writer, buf, client, "idle for %d s" % (_IDLE_MS // 1000))
             if depth or wait == left:
-                return await _close(reader, writer, buf, client, "message not complete within %d s" % (MESSAGE_MS // 1000))
+                return await _close(reader, writer, buf, client, "message not complete within %d s" % (_MESSAGE_MS // 1000))
             end = used  # a pause after a plain-text message: it is whole
             message = bytes(view[:end])
             used = scanned = 0
@@ -150,4 +150,4 @@ async def _send(writer, answer):
 
 async def _write(writer, data):
     writer.write(data)
-    await asyncio.wait_for_ms(writer.drain(), WRITE_MS)
+    await asyncio.wait_for_ms(writer.drain(), _WRITE_MS)

@@ -2,6 +2,7 @@
 # they map to the config, both ways: the fields a page shows for the active
 # config, and a posted form (application/x-www-form-urlencoded, with the
 # per-boot token) made into a config document. Loaded per request.
+from micropython import const
 from . import call
 from .http import TOKEN
 from .text import show_bytes, strict_utf8
@@ -11,7 +12,7 @@ _NUMBERS = ("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "a
 _STA_FIELDS = (("stassid", "SSID"), ("stapwd", "PWD"), ("staauth", "auth"), ("stach", "ch"), ("staauto", "auto"))
 _AP_FIELDS = (("apssid", "SSID"), ("appwd", "PWD"), ("apauth", "auth"), ("apch", "ch"), ("ssidv", "ssidv"))
 FIELDS = ("devmode", "saveconfig", "countrycode") + tuple(f for f, _ in _STA_FIELDS + _AP_FIELDS)
-_SEED_COUNTRIES = 5  # the seed's form sends the index 0..4 of GEN, USA, EMEA, CUST1, CUST2
+_SEED_COUNTRIES = const(5)  # the seed's form sends the index 0..4 of GEN, USA, EMEA, CUST1, CUST2
 
 
 async def post(server, writer, buf, request):
