@@ -17,7 +17,7 @@ import pytest
 
 from conftest import ROOT, TOOLS, free_port, slowloris
 from test_tcp import connect, read_answer
-from test_web import raw, read_to_close, request
+from test_web import FORM_HEADERS, raw, read_to_close, request
 
 SURROGATE_AP = (b'{"mode": 1, "AP": {"SSID": "\\ud800", "auth": 4, "PWD": "surrogate-ap-1", '
                 b'"ch": 1, "ssidv": 1}}')
@@ -418,3 +418,41 @@ def test_text_from_senders_does_not_grow_the_heap(ap_board):
             refuse(sock, {"mode": 0, "STA": {"SSID": "x", "auth": 4, "PWD": "0" * 63 + senders_text(1)}})
         grown = heap(sock) - before
     assert grown < 1024, "the heap grew by %d bytes over 450 refused messages" % grown
+
+
+def test_every_refused_request_fires_prov_failure_on_every_transport(ap_board):
+    """One PROV_FAILURE per refused provisioning request, whichever
+    transport it came by and whichever step refused it."""
+    def fired(send, reason):
+        mark = len(ap_board.lines)
+        send()
+        ap_board.expect(r"^EVENT PROV_FAILURE reason=.*%s" % reason, 10)
+        return [line for line in ap_board.output_since(mark) if line.startswith("EVENT PROV_FAILURE")]
+
+    def tcp(payload):
+        def send():
+            with connect(ap_board) as sock:
+                sock.sendall(payload)
+                read_answer(sock)
+        return send
+
+    cases = [
+        (lambda: ap_board.send("wifiprov set 0 1"), "wifiprov set needs 7 or 8 values"),  # console, malformed
+        (lambda: ap_board.send('wifiprov set 0 1 GEN 99 1 4 "HomeNet" "secret-password"'), "STA.ch"),  # invalid
+        (tcp(b"x" * 1100), "message longer than 1024 bytes"),  # TCP, refused before it is whole
+        (tcp(b'{"mode": 0, "STA": {"SSID": "HomeNet", "auth": 9}}\n'), "STA.auth"),
+        (lambda: request(ap_board, "POST", "/config.htm", "devmode=0", {"Content-Type": "text/plain"}),
+         "HTTP 415"),  # the form, refused before it is parsed
+        (lambda: request(ap_board, "POST", "/config.htm", "devmode=0", FORM_HEADERS), "HTTP 403"),  # no token
+        (lambda: request(ap_board, "POST", "/api/config", "{", {"Content-Type": "application/json"}),
+         "not valid JSON"),
+        (lambda: raw(ap_board, b"POST /api/config HTTP/1.1\r\nContent-Length: 999999\r\n\r\n"), "HTTP 413"),
+    ]
+    for send, reason in cases:
+        assert len(fired(send, reason)) == 1, reason
+    # What is not a provisioning request fires nothing.
+    mark = len(ap_board.lines)
+    request(ap_board, "GET", "/nothing-here")
+    request(ap_board, "GET", "/api/status")
+    ap_board.cmd("wifiprov status", r"^heap: ")
+    assert not [line for line in ap_board.output_since(mark) if "PROV_FAILURE" in line]

@@ -195,8 +195,8 @@ def test_form_posts_without_a_good_token_or_encoding_are_refused(ap_board, board
     before = (board.flash / "wifiprov.json").read_bytes()
     token = token_of(ap_board)
     cases = [
-        (form(SEED_FIELDS), 403, "earlier start of the board"),  # no token
-        (form(dict(SEED_FIELDS, token="0" * 16)), 403, "earlier start of the board"),
+        (form(SEED_FIELDS), 403, "before provisioning last opened"),  # no token
+        (form(dict(SEED_FIELDS, token="0" * 16)), 403, "before provisioning last opened"),
         (form(dict(SEED_FIELDS, token=token)).replace(b"stassid=HomeNet", b"stassid=Home%zzNet"), 400,
          'field stassid: bad percent-encoding "%zz"'),
         (form(dict(SEED_FIELDS, token=token)) + b"&stassid=again", 400, "given twice"),

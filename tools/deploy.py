@@ -76,13 +76,13 @@ def note(text):
 # (its AP passphrase, its network), as a provisioning message does.
 _CHECK_CONFIG = """
 import json, sys
-from wifiprov import ConfigError, call
+from wifiprov import ConfigError, config, startup, store
 current = None
 if %(current)r:
-    current = call("store", "load", %(current)r, print)[0]
+    current = store.load(%(current)r, print)[0]
 source = "the board"
 if not current:  # what the board makes at first boot
-    current, source = call("startup", "defaults", %(uid)r), "first-boot defaults"
+    current, source = startup.defaults(%(uid)r), "first-boot defaults"
 try:
     with open(%(doc)r) as f:
         doc = json.load(f)
@@ -90,17 +90,16 @@ except ValueError as e:
     print("not valid JSON (%%s)" %% e)
     sys.exit(2)
 try:
-    new = call("config", "validate", doc, current)
+    new = config.validate(doc, current)
 except ConfigError as e:
     print(e)
     sys.exit(2)
 if new["save_config"] != 1:
     print("save_config: 0 means 'do not store it', but deploy stores it on the flash; leave it out or set 1")
     sys.exit(2)
-data = call("store", "serialize", new)
-from wifiprov.store import MAX_FILE_BYTES
-if len(data) > MAX_FILE_BYTES:
-    print("%%d bytes stored, more than the board's %%d" %% (len(data), MAX_FILE_BYTES))
+data = store.serialize(new)
+if len(data) > store.MAX_FILE_BYTES:
+    print("%%d bytes stored, more than the board's %%d" %% (len(data), store.MAX_FILE_BYTES))
     sys.exit(2)
 with open(%(out)r, "wb") as f:
     f.write(data)

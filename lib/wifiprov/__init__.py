@@ -36,76 +36,111 @@ def kind_of(value):
     return "a number with a fraction" if isinstance(value, float) else "a number"
 
 
-# On-demand modules in use now -> how many jobs use each: one unloads it only
-# when it is the last (two web requests may share one module).
-_users = {}
+# The wifiprov modules that stay loaded: the resident ones (settle) and,
+# while provisioning is open, the servers' (hold). Any other module is
+# on-demand: imported by a function decorated with on_demand, dropped when
+# that function returns.
+_kept = ()
 
 
-def use(name):
-    """Import a submodule for one job; unload(name) when the job is done.
-    Collects first, at the caller's shallow stack: a collect forced deep
-    inside the import would leave alive what stale stack pointers pin, and
-    the import then fails on a heap that is mostly garbage."""
-    import gc
+def loaded():
     import sys
+
+    return [name for name in sys.modules if name[:9] == "wifiprov."]
+
+
+def _start():
+    """Before a job: collect at the caller's shallow stack (a collect forced
+    deep inside an import leaves alive what stale stack pointers pin, and
+    the import then fails on a heap that is mostly garbage), and note what
+    is loaded."""
+    import gc
 
     gc.collect()
-    full = "wifiprov." + name
-    __import__(full)
-    _users[name] = _users.get(name, 0) + 1
-    return sys.modules[full]
+    return loaded()
 
 
-def call(name, function, *args):
-    """Run one function of an on-demand module: import it (see use), call
-    it, and unload it again, also when the call raises. Jobs nested inside
-    the call load and unload their own modules the same way."""
-    module = use(name)
-    try:
-        return getattr(module, function)(*args)
-    finally:
-        del module  # our reference too, or the collect in unload keeps it
-        unload(name)
+def _since(before):
+    """The modules imported since loaded() returned `before` that do not stay."""
+    return [name for name in loaded() if name not in before and name not in _kept]
 
 
-async def acall(name, function, *args):
-    """call() for a coroutine function: the module stays loaded until it
-    returns, and while other jobs use it."""
-    module = use(name)
-    try:
-        return await getattr(module, function)(*args)
-    finally:
-        del module
-        unload(name)
+def _end(before):
+    """After a job: drop what was imported since it began, except what
+    stays. A job running at the same time may still use such a module: it
+    holds it by its own reference, and imports it again if it asks anew."""
+    release(_since(before))
 
 
-def unload(name):
-    """Forget a submodule imported for one job (boot, an apply, a console
-    command) once no job uses it, so the GC can reclaim its code: deployed
-    as .mpy, code lives in the heap, and a board's heap is the scarcest
-    thing it has. Names a module interned stay, and are reused when it is
-    imported again.
+def on_demand(fn):
+    """Decorator: the modules the function imports (with `from . import x`
+    in its body) are loaded for the call and dropped when it returns or
+    raises. Jobs nested inside drop their own modules the same way."""
 
-    It collects at once: called where the stack is shallow, the collect
-    frees what a collect forced deep inside the next import would not (stale
-    pointers on the stack keep old code alive), and the next job has room."""
+    def run(*args):
+        before = _start()
+        try:
+            return fn(*args)
+        finally:
+            _end(before)
+
+    return run
+
+
+def on_demand_async(fn):
+    """on_demand for a coroutine function: its modules stay until it returns."""
+
+    async def run(*args):
+        before = _start()
+        try:
+            return await fn(*args)
+        finally:
+            _end(before)
+
+    return run
+
+
+@on_demand
+def parse_json(raw, what):
+    """strict_json.load (what: "the body", ...) as a job of its own: its
+    code is dropped before the answer's is loaded."""
+    from . import strict_json
+
+    return strict_json.load(raw, what)
+
+
+def settle():
+    """Called once, before any job: the modules imported now (the resident
+    ones app imports) stay for good."""
+    global _kept
+    _kept = tuple(loaded())
+
+
+def hold(before):
+    """The modules imported since `before` (a loaded()) stay until
+    release(): the servers' code, while provisioning is open."""
+    global _kept
+    new = _since(before)
+    _kept += tuple(new)
+    return new
+
+
+def release(names):
+    """Forget modules so the GC can reclaim their code: deployed as .mpy,
+    code lives in the heap, the scarcest thing a board has. Names a module
+    interned stay, and are reused when it is imported again."""
+    global _kept
     import gc
     import sys
 
-    left = _users.pop(name, 1) - 1
-    if left > 0:
-        _users[name] = left
-        return
+    _kept = tuple(name for name in _kept if name not in names)
     package = sys.modules["wifiprov"]
-    for full in list(sys.modules):
-        # The module, and what it imported for itself that no job uses now.
-        short = full[9:]
-        if full[:9] == "wifiprov." and (short == name or _resident and full not in _resident and short not in _users):
-            del sys.modules[full]
-            try:
-                delattr(package, short)
-            except AttributeError:
-                pass
+    for full in names:
+        sys.modules.pop(full, None)
+        try:
+            delattr(package, full[9:])  # `from . import x` made it an attribute too
+        except AttributeError:
+            pass
     gc.collect()
 
 
@@ -157,16 +192,3 @@ async def linger(stream, buf, ms=300):
         if n == 0:
             return
         taken += n or 0
-
-
-_resident = None  # the modules that stay: settle() lists them
-
-
-def settle():
-    """Called once, before any job: the modules imported now (the resident
-    ones app imports) stay; a module imported later, by a job or by what a
-    job imported, is dropped with the job (see unload)."""
-    import sys
-
-    global _resident
-    _resident = tuple(full for full in sys.modules if full[:9] == "wifiprov.")

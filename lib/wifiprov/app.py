@@ -5,39 +5,35 @@ import asyncio
 import machine
 import network
 
-from . import settings, settle, unload, use, console
+from . import on_demand, settings, settle, console
 from .wifi import Wifi
 from .service import Provisioning
-from .tcp import TcpServer
-from .http import HttpServer
-from .dns import DnsServer
 
 
-async def main():
-    settle()  # what app imported stays; the boot work below is dropped after
-    startup = use("startup")
+@on_demand
+def boot():
+    """The boot work (wifiprov.startup, dropped after): the banner, the
+    config from flash or the first-boot defaults, the services made."""
+    from . import startup
 
     uid = "".join("%02x" % b for b in machine.unique_id())
     path = settings.FLASH_ROOT + "/wifiprov.json"
-    try:
-        startup.banner(uid)
-        config, save_error = startup.load(path, uid)
-        if hasattr(network, "hostname"):
-            network.hostname("wifiprov-" + uid[-4:])
-        wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
-        service = Provisioning(path, wifi, config, machine.reset)
-        service.save_error = save_error
-        service.add_server(TcpServer(service, settings.TCP_PORT))
-        service.add_server(HttpServer(service, settings.HTTP_PORT))
-        tls = startup.certificate(settings.FLASH_ROOT)
-        if tls:
-            service.add_server(HttpServer(service, settings.HTTPS_PORT, tls))
-        service.add_server(DnsServer(settings.DNS_PORT))
-        startup.show_config(service)
-    finally:
-        del startup
-        unload("startup")
-    asyncio.create_task(wifi.run())
+    startup.banner(uid)
+    config, save_error = startup.load(path, uid)
+    if hasattr(network, "hostname"):
+        network.hostname("wifiprov-" + uid[-4:])
+    wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
+    service = Provisioning(path, wifi, config, machine.reset)
+    service.save_error = save_error
+    service.tls = startup.certificate(settings.FLASH_ROOT)
+    startup.show_config(service)
+    return service
+
+
+async def main():
+    settle()  # what app imported stays; what a job imports is dropped after it
+    service = boot()
+    asyncio.create_task(service.wifi.run())
     asyncio.create_task(console.run(service, getattr(sys.stdin, "buffer", sys.stdin), settings.CONSOLE_ECHO))
     await service.start()
     while True:  # the tasks above run for ever; this only keeps the loop alive

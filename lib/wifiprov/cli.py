@@ -1,9 +1,9 @@
 # The console commands (docs/console.md): parse the seed's `wifiprov ...` lines and
 # print one answer for each. They decide nothing: requests go to the
 # provisioning service. wifiprov.console reads the lines, imports this module
-# for one line and unloads it after, so its text costs no RAM in between.
+# for one line and drops it after, so its text costs no RAM in between.
 _MODE_AP = 1
-from . import AUTH_NAMES, MODE_NAMES, call
+from . import AUTH_NAMES, MODE_NAMES
 from .console import answer
 from .text import hex_of, printable, ssid_text
 
@@ -108,7 +108,9 @@ async def execute(service, raw, out=print):
     if not words:
         return
     if words[0] == "wifiprovhelp" or words[:2] == ["wifiprov", "help"]:
-        call("help", "show", out)
+        from . import help
+
+        help.show(out)
         return
     if words[0] != "wifiprov":
         out('ERROR: unknown command "%s"; type wifiprovhelp for the commands' % words[0])
@@ -128,25 +130,31 @@ async def execute(service, raw, out=print):
 
 async def do_set(service, args, out):
     try:
-        return set_message(args)  # the console applies it once this module is unloaded
+        return set_message(args)  # the console applies it once this module is dropped
     except ValueError as e:
-        out("ERROR: %s" % e)
+        answer(out, service.refuse(str(e)))
 
 
 async def do_get(service, args, out):
-    for line in format_config(call("report", "config", service)["config"]):
+    from . import report
+
+    for line in format_config(report.config(service)["config"]):
         out(line)
 
 
 async def do_scan(service, args, out):
-    networks = call("report", "scan", service)["networks"]
+    from . import report
+
+    networks = report.scan(service)["networks"]
     out("%d networks" % len(networks))
     for ssid, channel, rssi, auth in networks:
         out("%-34s rssi=%d ch=%d security=%s" % (show_ssid(ssid), rssi, channel, AUTH_NAMES.get(auth, "unknown")))
 
 
 async def do_status(service, args, out):
-    s = call("report", "status", service)
+    from . import report
+
+    s = report.status(service)
     sta = s["sta"]
     out("mode: %d (%s)%s" % (s["mode"], MODE_NAMES[s["mode"]],
                              ", fallback AP open (the station could not join)" if s["fallback"] else ""))

@@ -1,11 +1,11 @@
 # The config document's rules: the one validation function every transport
-# uses (its field rules are in wifiprov.rules). Loaded for a job (boot, an apply) and unloaded after: see
-# wifiprov.unload(). First-boot defaults are wifiprov.startup's, the file on
+# uses (its field rules are in wifiprov.rules). Imported for a job (boot, an
+# apply) and dropped after: see wifiprov.on_demand. First-boot defaults are wifiprov.startup's, the file on
 # flash wifiprov.store's, what an applied config does next wifiprov.outcome's.
 from micropython import const
 
-from . import MODE_NAMES, ConfigError, call, check_int as _int
-from .text import printable_ascii
+from . import MODE_NAMES, ConfigError, check_int as _int
+from .text import printable_ascii, show_bytes
 
 _MODE_AP = const(1)
 
@@ -26,7 +26,7 @@ def _shown(key):
     """A key from the sender, safe to put in an answer: as it is when plain
     ASCII, else quoted with \\xNN escapes (it may hold control characters, or
     a lone surrogate that would make the answer invalid UTF-8)."""
-    return key if printable_ascii(key) else call("text", "show_bytes", key)
+    return key if printable_ascii(key) else show_bytes(key)
 
 
 def _merge_section(name, keys, base, given):
@@ -52,8 +52,10 @@ def validate(msg, current):
     the other). The
     provisioning service runs the two one after the other, never both in
     RAM at once; this function runs both, for the store and for tests."""
+    from . import rules
+
     new = structure(msg, current)
-    call("rules", "check_fields", new)
+    rules.check_fields(new)
     return new
 
 

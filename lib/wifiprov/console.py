@@ -4,7 +4,7 @@ import sys
 import asyncio
 from micropython import const
 
-from . import unload, use
+from . import on_demand_async
 
 # A longer line is refused and skipped to its end rather than buffered: the
 # longest valid `wifiprov set` is about 240 bytes.
@@ -64,13 +64,16 @@ def answer(out, result):
 async def _execute(service, raw):
     message = None
     try:
-        cli = use("cli")
-
-        message = await cli.execute(service, raw)
+        message = await execute(service, raw)
     except Exception as e:  # a bug in one command must not end the console
         sys.print_exception(e)
         print("ERROR: internal error: %r" % e)
-    finally:
-        unload("cli")  # before an apply: its validation needs the room
-    if message:
+    if message:  # applied once cli is dropped: validation needs the room
         answer(print, service.apply(message))
+
+
+@on_demand_async
+async def execute(service, raw):
+    from . import cli
+
+    return await cli.execute(service, raw)

@@ -1,10 +1,10 @@
 # The web provisioning servers (docs/web.md): HTTP on port 80 (or any port)
 # and HTTPS on 443 when a certificate is on the flash. This is the resident
 # part of the transport: listening, the connection cap, the deadline, and
-# running a request's jobs. Reading a request is wifiprov.http_read's; what
-# it means is wifiprov.web's, whose answer may hand the request on to
-# web_form or web_page: each is loaded only for its job, one after the
-# other, so no two are in RAM together. One request per connection
+# the request's steps. Reading a request is wifiprov.http_read's; what it
+# means and its answer are wifiprov.web's (with web_form and web_page); a
+# config to apply goes to the service once those are dropped, and web then
+# answers with the result. One request per connection
 # (`Connection: close`): a keep-alive connection would hold a buffer and a
 # socket a board cannot spare.
 import gc
@@ -13,7 +13,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import acall, close_listener, linger, make_room
+from . import close_listener, linger, make_room, on_demand, on_demand_async
 
 # Per connection: holds a header line, then the body, then the answer's
 # chunks, so a request never costs more than this and its socket. A header
@@ -42,9 +42,10 @@ def random_token():
     return "".join("%02x" % b for b in os.urandom(8))
 
 
-# The per-boot form token (docs/web.md): a page from this boot carries it; a POST
-# without it (a forged cross-site form, a page from before a restart) is
-# refused. Shared by HTTP and HTTPS.
+# The form token (docs/web.md), new each time provisioning opens (this module
+# is imported then): a page from this session carries it; a POST without it
+# (a forged cross-site form, a page from before a restart) is refused.
+# Shared by HTTP and HTTPS.
 TOKEN = random_token()
 
 
@@ -66,6 +67,7 @@ class Connection:
         self.received = 0  # bytes of request so far
         self.sent = 0  # bytes of answer so far: a 503 can still be sent while none are
         self.done = False  # answered; it only lingers (see wifiprov.linger)
+        self.method = None  # once its request line is read: a refused POST fires PROV_FAILURE
 
     async def readinto(self, buf):
         n = await self.stream.readinto(buf)
@@ -150,7 +152,7 @@ class HttpServer:
             self._open.append(conn)
             buf = bytearray(BUFFER)
             try:
-                request = await asyncio.wait_for_ms(acall("http_read", "read", conn, buf), _REQUEST_MS)
+                request = await asyncio.wait_for_ms(read(conn, buf), _REQUEST_MS)
             except asyncio.TimeoutError:
                 if self.tls and not conn.received:
                     return  # the TLS handshake never finished: no answer can be sent (docs/web.md)
@@ -192,15 +194,78 @@ class HttpServer:
             tcp.close()  # a no-op when the line above closed it
 
     async def _answer(self, conn, buf, request):
-        """Run the request's jobs: each is (module, function, arguments...)
-        and returns the next job or None. ("apply", document, module, extra)
-        applies a config while no web module is loaded (validation needs the
-        RAM), then module.applied(..., result, extra) answers."""
-        job = ("web", "answer", request)
-        while job:
-            if job[0] == "apply":
-                job = (job[2], "applied", self.service.apply(job[1]), job[3])
-            job = await acall(job[0], job[1], self, conn, buf, *job[2:])
+        """A request's steps, each a job of its own, so that no two of the
+        modules they import are in RAM together: web routes it (and gives
+        the short answers itself), then the form or a page; a config to
+        apply goes to the service once those are dropped (validation needs
+        the RAM), and the result is answered after."""
+        step = await answer(self, conn, buf, request)
+        if callable(step):
+            try:
+                step = await step(self, conn, buf, request)
+            except HttpError as e:
+                step = await answer(self, conn, buf, e)
+        if step is not None:
+            document, form = step
+            await applied(self, conn, buf, self.service.apply(document), form)
+
+
+@on_demand_async
+async def read(conn, buf):
+    from . import http_read
+
+    return await http_read.read(conn, buf)
+
+
+@on_demand_async
+async def answer(server, conn, buf, request):
+    from . import web
+
+    return await web.answer(server, conn, buf, request)
+
+
+# wifiprov.web's next steps for the form and the pages.
+
+@on_demand_async
+async def post(server, conn, buf, request):
+    from . import web_form
+
+    return await web_form.post(server, conn, buf, request)
+
+
+@on_demand_async
+async def config(server, conn, buf, request):
+    values = fields(server.service.config)  # web_form is dropped before web_page loads
+    from . import web_page
+
+    await web_page.config(server, conn, buf, 200, values, None)
+
+
+@on_demand
+def fields(active):
+    from . import web_form
+
+    return web_form.fields(active)
+
+
+@on_demand_async
+async def index(server, conn, buf, request):
+    from . import web_page
+
+    await web_page.index(server, conn, buf)
+
+
+@on_demand_async
+async def applied(server, conn, buf, result, form):
+    """The answer to an applied config: the service's own for the API, the
+    result page for the form."""
+    if form is None:
+        from .web import send_json
+
+        return await send_json(conn, buf, result)
+    from . import web_page
+
+    await web_page.applied(server, conn, buf, result, form)
 
 
 async def send(writer, buf, pieces):

@@ -1,5 +1,5 @@
 # Reading one HTTP request within docs/web.md's limits, for wifiprov.http:
-# loaded while a connection is sending its request, unloaded after.
+# loaded while a connection is sending its request, dropped after.
 from micropython import const
 
 from .http import BUFFER, HttpError
@@ -61,6 +61,7 @@ async def read(conn, buf):
             if len(parts) != 3 or not parts[2].startswith(b"HTTP/1.") or not parts[1]:
                 raise HttpError(400, "malformed request line; expected: METHOD /path HTTP/1.1")
             method, target = parts[0], parts[1]
+            conn.method = method
             continue
         if not line:
             conn.head_read = True  # only the body is to come: see Connection.drop_before

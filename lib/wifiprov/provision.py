@@ -1,30 +1,54 @@
-# One provisioning request, for the provisioning service's apply(): the
-# two phases of validation, what happens next, the save, the event. Loaded
-# per request; the modules it calls are loaded one after the other, never
-# two together: all at once they would not fit a small heap.
-from . import ConfigError, call
-from .service import PROV_COMPLETE
-from .wifi import UP
+# One provisioning request, for the provisioning service's apply(), on plain
+# values: the two phases of validation, what happens next, the save. The
+# service assigns the config and fires the events. Imported per request; the
+# modules it uses are imported one after the other, never two together: all
+# at once they would not fit a small heap.
+from . import ConfigError, on_demand
 
 
-def run(service, msg):
-    """(the answer, the name of the service's method to run next or None)."""
-    current = service.config
+def run(current, msg, ap_up, sta_up, path):
+    """(the new config, the answer, the action to run next or None). A
+    refused message leaves `current` as it is, with {"ok": False, "error":
+    ...}; the action is the service's method to run next (Provisioning.restart, ...)."""
     try:
-        new = call("config", "structure", msg, current)
-        call("rules", "check_fields", new)
+        new = structure(msg, current)
+        check_fields(new)
     except ConfigError as e:
-        return service.refuse(str(e)), None
+        return current, {"ok": False, "error": str(e)}, None
     changed = new != current
-    data, text, action = call("outcome", "decide", new, changed, service.enabled, service.wifi.state == UP)
+    text, action = plan(new, changed, ap_up, sta_up)
     saved = False
     if new["save_config"]:
         try:
-            saved = call("store", "save", service.config_path, new)
+            saved = save(path, new)
         except OSError as e:
-            return service.refuse("the configuration could not be saved to flash (%s); nothing changed" % e), None
-    service.config = new
-    if new["save_config"]:
-        service.save_error = None  # saved above (or the flash held it already)
-    service.fire(PROV_COMPLETE, data)
-    return {"ok": True, "changed": changed, "saved": saved, "next": text}, action
+            return current, {"ok": False, "error": "the configuration could not be saved to flash (%s); nothing changed" % e}, None
+    return new, {"ok": True, "changed": changed, "saved": saved, "next": text}, action
+
+
+@on_demand
+def structure(msg, current):
+    from . import config
+
+    return config.structure(msg, current)
+
+
+@on_demand
+def check_fields(new):
+    from . import rules
+
+    rules.check_fields(new)
+
+
+@on_demand
+def plan(new, changed, ap_up, sta_up):
+    from . import outcome
+
+    return outcome.plan(new, changed, ap_up, sta_up)
+
+
+@on_demand
+def save(path, new):
+    from . import store
+
+    return store.save(path, new)

@@ -1,6 +1,6 @@
 # Access point, scan, clock: the radio work done rarely (at enable, on a
 # scan, when a join succeeds), kept out of the resident Wi-Fi supervisor. Imported for one job,
-# unloaded after. Port differences live here (esp32 vs rp2/cyw43).
+# dropped after. Port differences live here (esp32 vs rp2/cyw43).
 from micropython import const
 import sys
 

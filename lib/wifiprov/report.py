@@ -1,5 +1,5 @@
 # Read-only answers for any transport: the status, the masked config, a
-# scan, why the station failed. Imported for one answer, unloaded after.
+# scan, why the station failed. Imported for one answer, dropped after.
 import gc
 
 # Failure statuses -> the reason a user reads.

@@ -1,6 +1,6 @@
 # The config document's field rules (phase two of validation, see
 # wifiprov.config.validate): channels per country, flags, auth, SSID and
-# password. Loaded for a job, unloaded after.
+# password. Loaded for a job, dropped after.
 from micropython import const
 from . import AUTH_NAMES, ConfigError, check_int as _int, kind_of as _kind
 from .text import printable_ascii, unicode_text

@@ -7,7 +7,7 @@ import sys
 import asyncio
 from micropython import const
 
-from . import call, settings
+from . import hold, loaded, on_demand, release, settings
 from . import wifi as net
 
 PROV_COMPLETE = "PROV_COMPLETE"
@@ -43,7 +43,9 @@ class Provisioning:
         self.log = log
         self.enabled = False  # the provisioning AP and its servers are up
         self.fallback = False  # ... because the station could not join
-        self.servers = []  # objects with .name, .port, async start(host), async stop()
+        self.tls = None  # (certificate, key) paths for HTTPS, or None
+        self.servers = []  # while enabled: objects with .name, .port, async start(host), async stop()
+        self._server_modules = ()  # their code, imported by enable(), dropped by disable()
         self._callback = None
         self._wifi_callback = None
         self._busy = False  # an apply's action is pending: refuse a second one
@@ -59,14 +61,24 @@ class Provisioning:
         """fn(event, data) for the Wi-Fi events (CONNECTED, DHCP_DONE, ...)."""
         self._wifi_callback = fn
 
-    def add_server(self, server):
-        self.servers.append(server)
-
     async def enable(self):
-        """Provisioning AP up, then its servers, then the READY line."""
+        """Provisioning AP up, then its servers, then the READY line. The
+        servers' code is imported here and held while provisioning is open:
+        in station mode a board keeps only the Wi-Fi supervisor, this
+        service and the console."""
         if not self.enabled:
             self.wifi.start_ap(self.config["AP"], self.config["countrycode"])
             host = settings.BIND or self.wifi.ap_address()
+            before = loaded()
+            from .tcp import TcpServer
+            from .http import HttpServer
+            from .dns import DnsServer
+
+            self._server_modules = hold(before)
+            self.servers = [TcpServer(self, settings.TCP_PORT), HttpServer(self, settings.HTTP_PORT)]
+            if self.tls:
+                self.servers.append(HttpServer(self, settings.HTTPS_PORT, self.tls))
+            self.servers.append(DnsServer(settings.DNS_PORT))
             for server in self.servers:
                 try:
                     await server.start(host)
@@ -77,12 +89,15 @@ class Provisioning:
         self.log(self.ready_line())
 
     async def disable(self):
-        """Servers down, then the AP."""
+        """Servers down, then the AP; the servers' code is dropped."""
         for server in self.servers:
             try:
                 await server.stop()
             except Exception as e:
                 sys.print_exception(e)
+        self.servers = []
+        release(self._server_modules)
+        self._server_modules = ()
         self.wifi.stop_ap()
         was = self.enabled
         self.enabled = False
@@ -114,18 +129,26 @@ class Provisioning:
     # ---- requests from the transports ----
 
     def apply(self, msg):
-        """Validate, persist, fire the event, answer; act a moment later.
-        Returns the answer: {"ok": True, ...} or {"ok": False, "error": ...}.
-        The work is wifiprov.provision's, loaded for the request."""
+        """Every transport's config message comes here: validate, persist,
+        fire the event, answer; act a moment later. Returns the answer:
+        {"ok": True, ...} or {"ok": False, "error": ...}. Validating and
+        saving are wifiprov.provision's, imported for the request."""
         if self._busy:
             return self.refuse("busy: the previous configuration is still being applied; try again in a few seconds")
         try:
-            answer, action = call("provision", "run", self, msg)
+            new, answer, action = _provision(self.config, msg, self.enabled, self.wifi.state == net.UP,
+                                             self.config_path)
         except MemoryError:  # a full heap refuses the request, it does not end the caller
             return self.refuse("out of memory; try again")
+        if not answer["ok"]:
+            return self.refuse(answer["error"])
+        self.config = new
+        if new["save_config"]:
+            self.save_error = None  # saved (or the flash held it already)
+        self.fire(PROV_COMPLETE, event_data(new))
         if action:
             self._busy = True
-            asyncio.create_task(self._act(getattr(self, action)))
+            asyncio.create_task(self._act(action))
         return answer
 
     async def _later(self, action, delay_ms=GRACE_MS):
@@ -137,25 +160,32 @@ class Provisioning:
             sys.print_exception(e)
 
     async def _act(self, action):
-        """An apply's (or a reset's) action: new requests wait until it ran."""
+        """An apply's (or a reset's) action, one of the methods below (as
+        Provisioning.restart, ...): new requests wait until it ran."""
         try:
-            await self._later(action)
+            await self._later(lambda: action(self))
         finally:
             self._busy = False
 
-    async def _restart(self):
+    # ---- what an applied config does next (wifiprov.outcome chooses) ----
+
+    async def restart(self):
+        """A reset: the saved config boots."""
         self.log("restarting to apply the new configuration")
         self.reset()
 
-    async def _to_sta(self):
+    async def to_sta(self):
+        """The station joins (the AP closes first if it is up)."""
         if self.enabled:
             await self.disable()
         self.wifi.connect(self.config["STA"])
 
-    async def _stay_idle(self):
+    async def stay_idle(self):
+        """The station disconnects and waits for `wifiprov connect`."""
         self.wifi.disconnect()
 
-    async def _to_ap(self):
+    async def to_ap(self):
+        """The provisioning AP restarts with its new settings."""
         self.wifi.disconnect()
         if self.enabled:
             await self.disable()
@@ -190,11 +220,11 @@ class Provisioning:
 
     def factory_reset(self):
         try:
-            call("store", "erase", self.config_path)
+            erase(self.config_path)
         except OSError as e:
             return {"ok": False, "error": "could not erase the config: %s" % e}
         self._busy = True
-        asyncio.create_task(self._act(self._restart))
+        asyncio.create_task(self._act(Provisioning.restart))
         return {"ok": True, "next": "config erased; restarting into first-boot provisioning"}
 
     # ---- reactions to the Wi-Fi service ----
@@ -221,3 +251,24 @@ class Provisioning:
         await self.disable()
         self.log("station: joined again; fallback AP closed")
         self.log(self.ready_line())
+
+
+def event_data(config):
+    """PROV_COMPLETE's data (the seed's SYS_WINCS_WIFI_PARAM_t)."""
+    sec = config["STA"] if config["mode"] == 0 else config["AP"]
+    return {"mode": config["mode"], "ssid": sec["SSID"], "passphrase": sec["PWD"], "security": sec["auth"],
+            "autoconnect": sec.get("auto", 0), "channel": sec["ch"]}
+
+
+@on_demand
+def _provision(current, msg, ap_up, sta_up, path):
+    from . import provision
+
+    return provision.run(current, msg, ap_up, sta_up, path)
+
+
+@on_demand
+def erase(path):
+    from . import store
+
+    store.erase(path)

@@ -42,7 +42,7 @@ def _override():
         return
     here = globals()
     for name in dir(wifiprov_board):
-        if name in here and name[0] != "_":
+        if name in here and not name.startswith("_"):  # name[0] would intern a one-letter name for good
             here[name] = getattr(wifiprov_board, name)
     del sys.modules["wifiprov_board"]  # copied: its module need not stay in RAM
 

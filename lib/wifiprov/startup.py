@@ -1,10 +1,10 @@
 # Boot-time work (docs/config.md, boot): load the config, or make and save the
-# first-boot defaults, and print the banner. Imported once, unloaded after.
+# first-boot defaults, and print the banner. Imported once, dropped after.
 import os
 import sys
 from micropython import const
 
-from . import __version__, call
+from . import __version__, on_demand
 
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
@@ -36,7 +36,7 @@ def defaults(uid_hex):
 
 def load(path, uid):
     """(the config to boot with, None or why it is not on the flash)."""
-    config, source = call("store", "load", path, print)
+    config, source = _load(path)
     if config is not None and "AP" in config:
         print("config: loaded %s" % source)
         if source == path:
@@ -49,13 +49,27 @@ def load(path, uid):
     else:  # a hand-written STA-only file: the fallback AP needs an AP section
         config["AP"] = defaults(uid)["AP"]
     try:
-        call("store", "save", path, config)  # the passphrase must survive a reboot
+        save(path, config)  # the passphrase must survive a reboot
     except OSError as e:
         # Boot goes on: provisioning works, and a later apply may save.
         problem = "could not save %s (%s)" % (path, e)
         print("config: %s; this configuration may be lost at the next reset" % problem)
         return config, problem
     return config, None
+
+
+@on_demand
+def _load(path):
+    from . import store
+
+    return store.load(path, print)
+
+
+@on_demand
+def save(path, config):
+    from . import store
+
+    store.save(path, config)
 
 
 def banner(uid):
@@ -92,8 +106,10 @@ def _sha256(f):
 
 
 def show_config(service):
-    masked = call("report", "config", service)["config"]
-    for line in call("cli", "format_config", masked):
+    from .report import config as masked_config
+    from .cli import format_config
+
+    for line in format_config(masked_config(service)["config"]):
         print("config: " + line)
     config = service.config
     if config["mode"] == 1:

@@ -1,12 +1,12 @@
 # The config file on flash: written so that a power cut at any moment leaves
 # the old or the new document, read back at boot through a fallback chain
-# (live file, temporary file, backup). Loaded for a job, unloaded after.
+# (live file, temporary file, backup). Loaded for a job, dropped after.
 import json
 import os
 from binascii import crc32
 from micropython import const
 
-from . import call
+from . import parse_json
 
 # Bookkeeping keys only the stored file carries.
 _FORMAT_VERSION = const(1)
@@ -40,7 +40,7 @@ def _checked(raw):
     """The document of a stored file whose JSON, checksum and version are
     right, or StoreError."""
     try:
-        doc = call("strict_json", "load", raw, "the file")  # strict: a damaged file is not half-read
+        doc = parse_json(raw, "the file")  # strict: a damaged file is not half-read
     except (ValueError, MemoryError):  # UnicodeError is a ValueError
         raise StoreError("not valid JSON")
     if not isinstance(doc, dict):
@@ -73,7 +73,9 @@ def _read(path):
     raw = _raw(path)
     if raw is None:
         return None
-    return call("config", "validate", _checked(raw), {})  # the rules of any message
+    from . import config
+
+    return config.validate(_checked(raw), {})  # the rules of any message
 
 
 def load(path, report):

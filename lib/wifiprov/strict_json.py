@@ -1,6 +1,6 @@
 # JSON from outside (TCP messages, POST /api/config, the config file) read
 # strictly: the syntax is checked byte by byte before json.loads, which in
-# MicroPython takes broken text. Loaded for one document, unloaded after.
+# MicroPython takes broken text. Loaded for one document, dropped after.
 from micropython import const
 
 from .text import strict_utf8

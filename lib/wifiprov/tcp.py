@@ -10,7 +10,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import acall, close_listener, make_room
+from . import close_listener, make_room, on_demand_async
 
 MAX_MESSAGE = const(1024)  # docs/tcp.md: a longer message is refused, never buffered whole
 _MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 TCP PCBs for everything
@@ -83,7 +83,7 @@ class TcpServer:
                 return
             me = Client()
             self._open.append(me)
-            await acall("tcp_conn", "serve", self.service, reader, writer, buf, me)
+            await serve(self.service, reader, writer, buf, me)
         except (OSError, asyncio.TimeoutError):
             pass  # the client vanished or stopped reading: normal for TCP
         except Exception as e:
@@ -95,3 +95,10 @@ class TcpServer:
                 await writer.wait_closed()  # without it the socket leaks
             except OSError:
                 pass
+
+
+@on_demand_async
+async def serve(service, reader, writer, buf, client):
+    from . import tcp_conn
+
+    await tcp_conn.serve(service, reader, writer, buf, client)

@@ -7,7 +7,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import call, linger
+from . import linger, on_demand
 from .tcp import MAX_MESSAGE, NO_MEMORY
 
 _PAUSE_MS = const(250)  # a pause this long ends a message: the phone app sends no newline
@@ -35,7 +35,7 @@ async def serve(service, reader, writer, buf, client):
     refused = 0  # refused messages in a row (blank ones count)
     while True:
         if refused >= _MAX_REFUSED:
-            return await _close(reader, writer, buf, client, "%d refused messages in a row" % refused)
+            return await _close(reader, writer, buf, client, "%d refused messages in a row; closing" % refused)
         end = 0
         while scanned < used and not end:
             b = buf[scanned]
@@ -79,7 +79,8 @@ async def serve(service, reader, writer, buf, client):
             refused = await _answer(service, writer, message, refused, client)
             continue
         if used == MAX_MESSAGE:
-            return await _close(reader, writer, buf, client, "message longer than %d bytes" % MAX_MESSAGE)
+            why = service.refuse("message longer than %d bytes; closing" % MAX_MESSAGE)["error"]
+            return await _close(reader, writer, buf, client, why)
         if used:
             left = _MESSAGE_MS - time.ticks_diff(time.ticks_ms(), first)
             wait = left if depth else min(_PAUSE_MS, left)
@@ -92,9 +93,10 @@ async def serve(service, reader, writer, buf, client):
             n = await asyncio.wait_for_ms(reader.readinto(view[used:]), max(wait, 1))
         except asyncio.TimeoutError:
             if not used:
-                return await _close(reader, writer, buf, client, "idle for %d s" % (_IDLE_MS // 1000))
+                return await _close(reader, writer, buf, client, "idle for %d s; closing" % (_IDLE_MS // 1000))
             if depth or wait == left:
-                return await _close(reader, writer, buf, client, "message not complete within %d s" % (_MESSAGE_MS // 1000))
+                why = service.refuse("message not complete within %d s; closing" % (_MESSAGE_MS // 1000))["error"]
+                return await _close(reader, writer, buf, client, why)
             end = used  # a pause after a plain-text message: it is whole
             message = bytes(view[:end])
             used = scanned = 0
@@ -103,8 +105,8 @@ async def serve(service, reader, writer, buf, client):
             continue
         if not n:  # the client closed its side; it may still read the answer
             if depth:
-                await _send(writer, {"ok": False, "error": "the connection closed inside a JSON object; "
-                                                           "the message was not complete"})
+                await _send(writer, service.refuse("the connection closed inside a JSON object; "
+                                                   "the message was not complete"))
             elif used:
                 await _answer(service, writer, bytes(view[:used]), 0, client)
             return
@@ -122,8 +124,8 @@ async def _answer(service, writer, message, refused, client):
         return refused + 1
     client.answering = True  # not dropped while answered; its progress is set when done
     try:
-        answer = call("tcp_messages", "handle", service, message)  # loaded per message
-        if "ok" not in answer:  # a config to apply: done once the parser is unloaded
+        answer = handle(service, message)
+        if "ok" not in answer:  # a config to apply: done once the parser is dropped
             answer = service.apply(answer["apply"])
         await _send(writer, answer)
     except MemoryError:
@@ -139,7 +141,7 @@ async def _answer(service, writer, message, refused, client):
 async def _close(reader, writer, buf, client, why):
     """Say why the connection is closed, and close it so that the client
     reads it (see wifiprov.linger); meanwhile its slot may be taken."""
-    await _send(writer, {"ok": False, "error": why + "; closing"})
+    await _send(writer, {"ok": False, "error": why})
     client.done = True
     await linger(reader, buf)
 
@@ -151,3 +153,10 @@ async def _send(writer, answer):
 async def _write(writer, data):
     writer.write(data)
     await asyncio.wait_for_ms(writer.drain(), _WRITE_MS)
+
+
+@on_demand
+def handle(service, message):
+    from . import tcp_messages  # per message
+
+    return tcp_messages.handle(service, message)

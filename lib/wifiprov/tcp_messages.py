@@ -2,7 +2,7 @@
 # config document, the phone app's apply,<ssid>,<auth>,<password>,NULL,
 # finish, and the {"cmd": ...} extensions. wifiprov.tcp frames the messages
 # and imports this module for each one.
-from . import call
+from . import parse_json
 
 _USAGE = "send a JSON config document, apply,<ssid>,<auth>,<password>,NULL, or finish"
 # The phone app's auth field -> the config's auth (docs/tcp.md): 2 is WPA/WPA2, 4 WPA3.
@@ -13,19 +13,21 @@ _COMMANDS = ("scan", "status", "get")
 def handle(service, message):
     """One message (bytes, stripped) -> its answer (a dict), or {"apply":
     message} for the caller to hand to service.apply() once this module is
-    unloaded (validation needs the RAM)."""
+    dropped (validation needs the RAM)."""
     if b"{" in message:  # a JSON object, and nothing else (docs/tcp.md)
         if message[0] != 0x7B:
             return service.refuse('the message is not valid JSON: text comes before its "{"')
         try:
-            doc = call("strict_json", "load", message, "the message")  # unloaded before the answer loads report
+            doc = parse_json(message, "the message")  # dropped before the answer loads report
         except ValueError as e:
             return service.refuse(str(e))
         if isinstance(doc, dict) and "cmd" in doc:
             return _command(service, doc)
         return {"apply": doc}
     try:
-        text = call("text", "strict_utf8", message)
+        from .text import strict_utf8
+
+        text = strict_utf8(message)
     except UnicodeError:
         return service.refuse("the message is not valid UTF-8")
     if text.startswith("apply"):
@@ -55,6 +57,8 @@ def _command(service, doc):
     cmd = doc["cmd"]
     if len(doc) != 1 or cmd not in _COMMANDS:
         return service.refuse('cmd: must be {"cmd": "scan"}, {"cmd": "status"} or {"cmd": "get"} alone')
-    if cmd != "scan":
-        return call("report", "status" if cmd == "status" else "config", service)
-    return call("report", "networks", service)
+    from . import report
+
+    if cmd == "scan":
+        return report.networks(service)
+    return report.status(service) if cmd == "status" else report.config(service)

@@ -1,8 +1,7 @@
 # Text from the outside world (network messages, form fields, scanned SSIDs)
 # made safe to use: strict UTF-8, SSIDs as text or hex, control characters
-# shown. On demand: a module that uses it for all its work imports it and
-# it is dropped with that module (see wifiprov.unload); one that needs it
-# for one step calls it (wifiprov.call), so it is gone before the next step.
+# shown. On demand: imported by the job that needs it and dropped with that
+# job (see wifiprov.on_demand).
 #
 # Text is looked at as bytes, never a character at a time: MicroPython
 # interns each one-character string that chr(), iterating a str or indexing

@@ -1,11 +1,14 @@
 # What a web request means (docs/web.md): routing, the captive-portal redirects,
-# the JSON API, and the short answers (errors, redirects). Pages are
-# wifiprov.web_page's and the form wifiprov.web_form's: answer() hands a
-# request on to them as the next job (see wifiprov.http). Loaded per job.
+# the JSON API, and the short answers (errors, redirects). A request for the
+# form or a page is handed back to wifiprov.http as its next step, which
+# imports wifiprov.web_form or web_page once this module is dropped: routing
+# and a page together would not fit a small heap. Imported per request.
 import json
 
-from . import call
+from . import parse_json
 from .http import HttpError, head as _head, send
+from . import http  # its form and page jobs are the next steps this module hands back
+from .text import show_bytes
 
 _REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
             405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required",
@@ -21,8 +24,9 @@ _ROUTES = {b"/": b"GET", b"/index.htm": b"GET", b"/config.htm": b"GET, POST", b"
 
 
 async def answer(server, writer, buf, request):
-    """Answer a request (or the HttpError that ended its reading), or
-    return the job that does."""
+    """Answer a request (or the HttpError that ended it): None when
+    answered; the next step (one of wifiprov.http's page jobs); or, for the
+    API, the message to apply as (config document, None)."""
     if isinstance(request, HttpError):
         return await error(server, writer, buf, *request.args)
     path = request.target.partition(b"?")[0]
@@ -30,36 +34,33 @@ async def answer(server, writer, buf, request):
     host = headers.get(b"host")
     if host is not None and not _host_name(host):
         return await error(server, writer, buf, 400, "the Host header is not a host name: %s"
-                           % call("text", "show_bytes", host))
+                           % show_bytes(host))
     if not _own_host(server, host) or path in _PROBES:
         return await _redirect(server, writer, buf)
     allowed = _ROUTES.get(path)
     if allowed is None:
         return await error(server, writer, buf, 404, "no page %s here; the portal is at /"
-                           % call("text", "show_bytes", path))
+                           % show_bytes(path))
     method = request.method
     if method not in allowed.split(b", "):
         return await error(server, writer, buf, 405, "use %s for %s"
-                           % (allowed.decode(), call("text", "show_bytes", path)), allowed)
+                           % (allowed.decode(), show_bytes(path)), allowed)
     if method == b"POST" and not _same_origin(headers):
         return await error(server, writer, buf, 403, "cross-origin request refused")
     service = server.service
     if path == b"/api/status":
-        return await _json(writer, buf, call("report", "status", service))
+        from .report import status
+
+        return await send_json(writer, buf, status(service))
     if path == b"/api/scan":
-        return await _json(writer, buf, call("report", "networks", service))
+        from .report import networks
+
+        return await send_json(writer, buf, networks(service))
     if path == b"/api/config":
         return await _api_config(server, writer, buf, request)
     if method == b"POST":
-        return ("web_form", "post", request)
-    if path == b"/config.htm":
-        return ("web_form", "current")
-    return ("web_page", "index")
-
-
-async def applied(server, writer, buf, result, form):
-    """The answer to POST /api/config once applied: the service's own."""
-    await _json(writer, buf, result)
+        return http.post
+    return http.config if path == b"/config.htm" else http.index
 
 
 async def _api_config(server, writer, buf, request):
@@ -67,14 +68,14 @@ async def _api_config(server, writer, buf, request):
     if content_type != b"application/json":
         # A browser sends a cross-site text/plain or form body without asking;
         # application/json only to the page's own origin.
-        return await _json(writer, buf, {"ok": False, "error": "POST /api/config needs Content-Type: "
-                                                               "application/json"}, 415)
+        return await send_json(writer, buf, server.service.refuse("POST /api/config needs Content-Type: "
+                                                              "application/json"), 415)
     service = server.service
     try:
-        doc = call("strict_json", "load", request.body, "the body")
+        doc = parse_json(request.body, "the body")
     except ValueError as e:
-        return await _json(writer, buf, service.refuse(str(e)))
-    return ("apply", doc, "web", None)
+        return await send_json(writer, buf, service.refuse(str(e)))
+    return doc, None
 
 
 # ---- short answers ----
@@ -83,7 +84,7 @@ def head(status, content_type, extra=""):
     return _head("%d %s" % (status, _REASONS[status]), content_type, extra)
 
 
-async def _json(writer, buf, answer, status=None):
+async def send_json(writer, buf, answer, status=None):
     if status is None:
         status = 200 if answer["ok"] else 400
     body = json.dumps(answer) + "\n"
@@ -91,7 +92,10 @@ async def _json(writer, buf, answer, status=None):
 
 
 async def error(server, writer, buf, status, text, allow=None):
-    """A short plain-text answer that says what was wrong."""
+    """A short plain-text answer that says what was wrong. A POST asks to
+    change the config: its refusal fires PROV_FAILURE."""
+    if writer.method == b"POST":
+        server.service.refuse("HTTP %d: %s" % (status, text))
     body = "%d %s: %s\n" % (status, _REASONS[status], text)
     extra = "Content-Length: %d\r\n" % len(body)
     if allow:

@@ -1,10 +1,9 @@
 # The "Network Configuration" form (docs/web.md): the seed's field names and how
 # they map to the config, both ways: the fields a page shows for the active
 # config, and a posted form (application/x-www-form-urlencoded, with the
-# per-boot token) made into a config document. Loaded per request.
+# token of this provisioning session) made into a config document. Loaded per request.
 from micropython import const
-from . import call
-from .http import TOKEN
+from .http import TOKEN, HttpError
 from .text import show_bytes, strict_utf8
 
 _NUMBERS = ("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "apch", "ssidv")
@@ -16,28 +15,28 @@ _SEED_COUNTRIES = const(5)  # the seed's form sends the index 0..4 of GEN, USA, 
 
 
 async def post(server, writer, buf, request):
-    """Check and parse the form; the next job applies it, or shows what is
-    wrong (a page with the form kept)."""
+    """Check and parse the form: (the config document, the form as sent)
+    to apply, or None once what is wrong was answered (a page with the
+    form kept). A request that is not a form from our page raises
+    HttpError: wifiprov.web answers it once this module is dropped."""
     content_type = request.headers.get(b"content-type", b"").split(b";")[0].strip()
     if content_type != b"application/x-www-form-urlencoded":
-        return ("web", "error", 415, "send the form as application/x-www-form-urlencoded")
+        raise HttpError(415, "send the form as application/x-www-form-urlencoded")
     try:
         form = parse(request.body)
     except ValueError as e:
-        return ("web", "error", 400, str(e))
+        raise HttpError(400, str(e))
     if not _token_ok(form.pop("token", "")):
-        return ("web", "error", 403, "this form is from an earlier start of the board, or from another site; "
-                                     "open Network Configuration again and send it from there")
+        raise HttpError(403, "this form is from before provisioning last opened, or from another site; "
+                        "open Network Configuration again and send it from there")
     kept = _kept(form)
     try:
-        return ("apply", document(form), "web_page", kept)
+        return document(form), kept
     except ValueError as e:
-        return ("web_page", "config", 400, kept, str(e))
+        from .web_page import config
 
-
-async def current(server, writer, buf):
-    """The form for the active config: the next job shows it."""
-    return ("web_page", "config", 200, fields(server.service.config), None)
+        server.service.refuse(str(e))
+        return await config(server, writer, buf, 400, kept, str(e))
 
 
 def fields(config):
@@ -126,7 +125,9 @@ def document(form):
     country = values.get("countrycode")
     if country:
         if country.isdigit() and int(country) < _SEED_COUNTRIES:
-            country = call("rules", "country_codes")[int(country)]
+            from .rules import country_codes
+
+            country = country_codes()[int(country)]
         doc["countrycode"] = country
     for name, fields, mode in (("STA", _STA_FIELDS, 0), ("AP", _AP_FIELDS, 1)):
         section = {key: values[field] for field, key in fields if field in values}

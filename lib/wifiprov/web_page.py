@@ -5,7 +5,7 @@
 # HTML-escaped here. Loaded per page.
 import sys
 
-from . import __version__, call, settings
+from . import __version__, settings
 from .http import TOKEN, head, random_token, send
 from .text import printable
 
@@ -22,7 +22,9 @@ _DEFAULTS = {"staauth": "4", "apauth": "4", "countrycode": "GEN", "saveconfig": 
 
 
 async def index(server, writer, buf):
-    s = call("report", "status", server.service)
+    from . import report
+
+    s = report.status(server.service)
     sta = s["sta"]
     state = sta["state"]
     if sta["ssid"]:
@@ -57,11 +59,11 @@ async def config(server, writer, buf, status, values, error):
 async def applied(server, writer, buf, result, form):
     """What the form did: what happens next, or the error with the form."""
     if not result["ok"]:
-        return ("web_page", "config", 400, form, result["error"])
-    config = server.service.config
-    if config["mode"] == 1:
-        hint = 'If the access point changed, connect your phone to "%s" again.' % config["AP"]["SSID"]
-    elif config["save_config"]:
+        return await config(server, writer, buf, 400, form, result["error"])
+    active = server.service.config
+    if active["mode"] == 1:
+        hint = 'If the access point changed, connect your phone to "%s" again.' % active["AP"]["SSID"]
+    elif active["save_config"]:
         hint = ("The board leaves this access point when it restarts: reconnect your phone to your usual "
                 "network. The board's console shows its new address.")
     else:
@@ -95,7 +97,7 @@ def _render(name, fill, first=None):
             key, _, line = rest.partition(b"}}")
             yield before
             key = key.decode()
-            if key[0] == ">":
+            if key.startswith(">"):
                 yield from _render(key[1:], fill)
                 continue
             if "=" in key:

@@ -6,7 +6,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import call, settings
+from . import on_demand, settings
 
 CONNECTED = "CONNECTED"
 DISCONNECTED = "DISCONNECTED"
@@ -46,8 +46,11 @@ class Wifi:
 
     # ---- access point and scan (the work itself is in wifiprov.radio) ----
 
+    @on_demand
     def start_ap(self, section, country):
-        call("radio", "start_ap", self.net, self.ap, section, country)
+        from . import radio
+
+        radio.start_ap(self.net, self.ap, section, country)
 
     def stop_ap(self):
         if self.ap.active():
@@ -56,10 +59,20 @@ class Wifi:
     def ap_address(self):
         return self._address(self.ap)
 
+    @on_demand
     def scan(self):
-        found = call("radio", "scan", self.net, self.sta)
+        from . import radio
+
+        found = radio.scan(self.net, self.sta)
         self.on_event(SCAN_DONE, {"count": len(found)})
         return found
+
+    @on_demand
+    def set_clock(self):
+        """The clock from NTP once the station is up: the UTC time, or None."""
+        from . import radio
+
+        return radio.set_clock(settings.NTP_HOST)
 
     def status(self):
         """The station and AP as they are; `reason` is a port status code
@@ -167,11 +180,14 @@ class Wifi:
                 return  # new orders: the main loop looks again
             delay = min(delay * 2, settings.RETRY_MAX_MS)
 
+    @on_demand
     def reason_text(self):
         """Why the station is not up, in words; None when it is."""
         if not isinstance(self.reason, int):
             return self.reason
-        return call("report", "reason", self.net, self.reason)
+        from . import report
+
+        return report.reason(self.net, self.reason)
 
     async def _attempt(self, target):
         """One try at joining: None when the link is up, else why not (the
@@ -221,6 +237,6 @@ class Wifi:
 
     async def _set_clock(self):
         await asyncio.sleep_ms(0)  # let the link-up events be handled first
-        utc = call("radio", "set_clock", settings.NTP_HOST)
+        utc = self.set_clock()
         if utc:
             self.on_event(SNTP_UP, {"utc": utc})
