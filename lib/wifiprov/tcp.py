@@ -86,6 +86,17 @@ class TcpServer:
             await serve(self.service, reader, writer, buf, me)
         except (OSError, asyncio.TimeoutError):
             pass  # the client vanished or stopped reading: normal for TCP
+        except MemoryError:
+            # Out of memory between messages (loading the framing code, a
+            # timer): the line made in advance says so, and the client may retry.
+            import gc
+
+            gc.collect()
+            try:
+                writer.write(NO_MEMORY)
+                await asyncio.wait_for_ms(writer.drain(), 1000)
+            except Exception:
+                pass
         except Exception as e:
             sys.print_exception(e)
         finally:

@@ -7,7 +7,6 @@ import sys
 
 from . import __version__, settings
 from .http import TOKEN, head, random_token, send
-from .text import printable
 
 _WWW = settings.WWW_DIR or __file__.rsplit("/", 1)[0] + "/www/"
 try:
@@ -138,4 +137,11 @@ def html(value):
     for c, entity in _ENTITIES:
         if c in s:
             s = s.replace(c, entity)
-    return printable(s)
+    for b in s.encode():
+        # A byte that may start a control character (C0, DEL, C1 is C2 80..9F):
+        # only then is wifiprov.text loaded, which a page rarely needs.
+        if b < 0x20 or b == 0x7F or b == 0xC2:
+            from .text import printable
+
+            return printable(s)
+    return s
