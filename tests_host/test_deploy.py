@@ -90,8 +90,13 @@ def test_deploy_to_a_usb_board_with_config_and_tls(serial_board, tmp_path):
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"mode": 1, "countrycode": "EMEA",
                                   "AP": {"SSID": "Workshop", "PWD": "maker-space-1", "ch": 6}}))
-    code, out, err = deploy(board.port, "CONFIG=" + str(config), "TLS=1")
+    app = tmp_path / "my_app.py"
+    app.write_text("import wifiprov\n\nasync def main():\n    print('APP up, provisioning', wifiprov.status()['provisioning'])\n")
+    code, out, err = deploy(board.port, "CONFIG=" + str(config), "TLS=1", "APP=" + str(app))
     assert code == 0, out + err
+    assert "APP=%s compiles; it goes to the board as app.py" % app in out
+    assert (board.flash / "app.py").read_bytes() == app.read_bytes()
+    board.expect(r"^APP up, provisioning True$")  # the maker's program runs on top
     assert "the port went away with the reset" in out and "soft-resetting" in out
     stored = json.loads((board.flash / "wifiprov.json").read_text())
     assert stored["AP"]["SSID"] == "Workshop" and stored["AP"]["ch"] == 6 and stored["countrycode"] == "EMEA"
@@ -114,6 +119,13 @@ def test_bad_config_is_refused_before_the_board_is_touched(serial_board, tmp_pat
     assert "STA.PWD: must be 8..63 printable ASCII characters" in err and "nothing was sent to the board" in err
     assert not (board.flash / "lib").exists() and not (board.flash / "wifiprov.json").exists()
     assert "raw REPL" not in board.transcript()
+    # So is an app that does not compile.
+    app = tmp_path / "app.py"
+    app.write_text("async def main(:\n    pass\n")
+    code, out, err = deploy(board.port, "APP=" + str(app))
+    assert code == 2
+    assert "APP=%s does not compile; nothing was copied" % app in err and "SyntaxError" in err
+    assert not (board.flash / "lib").exists() and not (board.flash / "app.py").exists()
 
 
 def test_deploy_says_what_it_needs():

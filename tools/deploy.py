@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Put wifiprov on a board that runs MicroPython, over its USB/serial port.
 
-    python tools/deploy.py --port /dev/ttyACM0 [--config FILE.json] [--tls] [--no-console]
+    python tools/deploy.py --port /dev/ttyACM0 [--config FILE.json] [--app APP.py] [--tls] [--no-console]
 
-(`make deploy PORT=... [CONFIG=file.json] [TLS=1]` runs this.) The steps:
+(`make deploy PORT=... [CONFIG=file.json] [APP=app.py] [TLS=1]` runs this.) The steps:
 1. CONFIG, when given, is checked on this computer by the firmware's own
-   validation (under the MicroPython unix port) before the board is touched.
+   validation (under the MicroPython unix port) before the board is touched;
+   so is APP (your program, docs/app.md), by compiling it with mpy-cross.
 2. The board is asked what it runs (MicroPython version, .mpy format, CPU
    architecture, free flash).
 3. lib/ is compiled with mpy-cross for that architecture.
@@ -13,7 +14,7 @@
    made once and kept in build/deploy/tls-<board id>/.
 5. mpremote copies the .mpy files to /lib/wifiprov (files already there
    and unchanged are skipped; files of an older version are removed), the
-   web pages, boot.py, main.py, the TLS pair, and the config, which replaces
+   web pages, boot.py, main.py, APP as app.py, the TLS pair, and the config, which replaces
    the board's (the old one is kept as wifiprov.json.bak). Without CONFIG
    the board keeps its config and AP passphrase.
 6. The board is reset, and its console is shown until the firmware is
@@ -247,6 +248,16 @@ _move('wifiprov.json.tmp', 'wifiprov.json')
 """
 
 
+def check_app(path):
+    """The maker's program compiles (mpy-cross finds a syntax error here,
+    not at the board's next boot)."""
+    if not Path(path).is_file():
+        raise DeployError("APP=%s: no such file" % path)
+    run = subprocess.run([mpy.find_tool("mpy-cross"), "-o", os.devnull, str(path)], capture_output=True, text=True)
+    if run.returncode:
+        raise DeployError("APP=%s does not compile; nothing was copied:\n%s" % (path, (run.stdout + run.stderr).strip()))
+
+
 def copy(port, package, files, config=None):
     """One mpremote session: the package, then (source, board name) pairs,
     then the config file, if any, put in place as the store would."""
@@ -378,6 +389,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", default="", help="the board's serial port, e.g. /dev/ttyACM0 or /dev/ttyUSB0")
     ap.add_argument("--config", help="a config document (JSON) to store on the board")
+    ap.add_argument("--app", help="your program (docs/app.md), copied to the board as app.py")
     ap.add_argument("--tls", action="store_true", help="make and copy an HTTPS key and certificate")
     ap.add_argument("--no-console", action="store_true", help="stop after READY even in a terminal")
     args = ap.parse_args(argv)
@@ -390,6 +402,10 @@ def main(argv=None):
         stored = None
         step(1, "checking CONFIG=%s on this computer" % args.config if args.config else
              "no CONFIG: the board keeps its own config (or makes one at first boot)")
+        if args.app:
+            check_app(args.app)
+            files.append((Path(args.app), "app.py"))
+            note("APP=%s compiles; it goes to the board as app.py" % args.app)
         if args.config:
             # Before the board is touched; the sections CONFIG leaves out
             # are checked again in step 2, with the board's own.

@@ -10,6 +10,8 @@ same flash directory, as a board would. Ctrl-C stops the simulator; so do
 SIGTERM and SIGHUP, which are passed on to the board's process.
 """
 import argparse
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -54,8 +56,9 @@ def parse(argv):
     ap.add_argument("--micropython", help="the MicroPython binary to run (default: the pinned unix port)")
     ap.add_argument("--frozen", action="store_true",
                     help="the package and the shims are frozen into --micropython (make firmware BOARD=unix)")
-    ap.add_argument("--main", default=str(ROOT / "main.py"),
-                    help="the program the board runs after boot (default main.py): your own, on the simulator")
+    ap.add_argument("--main", help="the program the board runs after boot (default: the flash's main.py, "
+                                   "else the repository's)")
+    ap.add_argument("--app", help="copy this file onto the flash as app.py first: your program, run by wifiprov")
     ap.add_argument("--max-restarts", type=int, default=1000, help=argparse.SUPPRESS)
     return ap.parse_args(argv)
 
@@ -67,7 +70,11 @@ def shims():
 
 
 def environment(args, lib, shim_dir):
-    env = mpy.micropython_env(shim_dir, lib)
+    # The flash is the board's filesystem: as on a board, a module there or
+    # in its lib/ is found after the port's own (the shims stand in for
+    # those), and the repository's package is the default when it has none.
+    flash = Path(args.flash).resolve()
+    env = mpy.micropython_env(shim_dir, flash, flash / "lib", lib)
     env.update({
         "WIFIPROV_FLASH": str(Path(args.flash).resolve()),
         "WIFIPROV_WORLD": str(Path(args.world).resolve()),
@@ -80,6 +87,21 @@ def environment(args, lib, shim_dir):
         "WIFIPROV_RETRY_MAX_MS": str(args.retry_max_ms),
     })
     return env
+
+
+def default_main():
+    """The repository's main.py, for a flash that has none, run from a
+    folder of its own: MicroPython puts the script's folder first on the
+    path, and nothing of the repository may be found there in place of the
+    flash's files."""
+    folder = ROOT / "build" / "sim-main"
+    folder.mkdir(parents=True, exist_ok=True)
+    target, text = folder / "main.py", (ROOT / "main.py").read_bytes()
+    if not target.exists() or target.read_bytes() != text:
+        tmp = folder / ("main.%d.tmp" % os.getpid())  # boards started side by side
+        tmp.write_bytes(text)
+        os.replace(tmp, target)
+    return target
 
 
 def main(argv=None):
@@ -97,11 +119,18 @@ def main(argv=None):
     except mpy.BuildError as e:
         print("error: %s" % e, file=sys.stderr)
         return 2
-    Path(args.flash).mkdir(parents=True, exist_ok=True)
+    flash = Path(args.flash).resolve()
+    flash.mkdir(parents=True, exist_ok=True)
+    if args.app:
+        shutil.copyfile(args.app, flash / "app.py")
+        say("copied %s to the flash as app.py" % args.app)
+    main_py = Path(args.main) if args.main else flash / "main.py"
+    if not main_py.exists():
+        main_py = default_main()
     cmd = [micropython]
     if args.heap:
         cmd += ["-X", "heapsize=" + args.heap]
-    cmd.append(str(Path(args.main).resolve()))
+    cmd.append(str(main_py.resolve()))
     env = environment(args, lib, shim_dir)
     say("flash %s, world %s, address %s" % (args.flash, args.world, args.bind))
     # A process manager, `timeout` or a test harness stops the launcher with
@@ -112,7 +141,7 @@ def main(argv=None):
     for _ in range(args.max_restarts + 1):
         # stdin and stdout are inherited: the console survives a reset,
         # and what was typed while the board rebooted is lost, as on a UART.
-        board = subprocess.Popen(cmd, env=env, cwd=str(ROOT), preexec_fn=_die_with_parent)
+        board = subprocess.Popen(cmd, env=env, cwd=str(flash), preexec_fn=_die_with_parent)
         try:
             code = board.wait()
         except KeyboardInterrupt:

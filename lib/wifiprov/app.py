@@ -1,5 +1,6 @@
-# The firmware's main task (docs/internals.md, docs/config.md): config, the Wi-Fi and provisioning
-# services and the console, all in one asyncio loop. main.py calls run().
+# The firmware's main task (docs/internals.md, docs/app.md): config, the
+# Wi-Fi and provisioning services, the console and the maker's own program,
+# all in one asyncio loop. wifiprov.run() calls run().
 import sys
 import asyncio
 import machine
@@ -20,29 +21,75 @@ def boot():
     path = settings.FLASH_ROOT + "/wifiprov.json"
     startup.banner(uid)
     config, save_error = startup.load(path, uid)
-    if hasattr(network, "hostname"):
-        network.hostname("wifiprov-" + uid[-4:])
     wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
     service = Provisioning(path, wifi, config, machine.reset)
+    service.hostname = "wifiprov-" + uid[-4:]
+    if hasattr(network, "hostname"):  # esp32 and rp2 announce it (DHCP, mDNS)
+        network.hostname(service.hostname)
     service.save_error = save_error
     service.tls = startup.certificate(settings.FLASH_ROOT)
     startup.show_config(service)
     return service
 
 
-async def main():
+def find_app():
+    """The board's own program: main() of a module `app` on the filesystem
+    (app.py beside main.py, or in lib/), or None. Imported before the config
+    is loaded, so that the settings it declares (wifiprov.field) are known.
+    A broken app.py is reported, and wifiprov runs without it."""
+    try:
+        import app
+    except ImportError as e:
+        if str(e) == "no module named 'app'":
+            return None
+        return _crashed("importing app.py", e)
+    except Exception as e:
+        return _crashed("importing app.py", e)
+    main = getattr(app, "main", None)
+    if main is None:
+        print("app: app.py has no main(); define `async def main():` for wifiprov to run it")
+    return main
+
+
+def _crashed(doing, e):
+    print("app: %s raised; wifiprov keeps running, the app is not restarted:" % doing)
+    sys.print_exception(e)
+
+
+async def guard(main):
+    """Run the application's main(): its exceptions are its own. They are
+    printed; provisioning, the console and the station carry on."""
+    try:
+        run = main()
+        if not hasattr(run, "send"):
+            print("app: main() is not an async function (define it with `async def`); it ran once")
+            return
+        await run
+        print("app: main() returned")
+    except Exception as e:
+        _crashed("main()", e)
+
+
+async def main(app=None):
+    import wifiprov
+
     settle()  # what app imported stays; what a job imports is dropped after it
+    if app is None:
+        app = find_app()
     service = boot()
+    wifiprov._service = service
     asyncio.create_task(service.wifi.run())
     asyncio.create_task(console.run(service, getattr(sys.stdin, "buffer", sys.stdin), settings.CONSOLE_ECHO))
     await service.start()
+    if app:
+        asyncio.create_task(guard(app))
     while True:  # the tasks above run for ever; this only keeps the loop alive
         await asyncio.sleep(3600)
 
 
-def run():
+def run(app=None):
     try:
-        asyncio.run(main())
+        asyncio.run(main(app))
     except KeyboardInterrupt:
         # Ctrl-C on the console: MicroPython's own REPL follows (mpremote
         # needs it); a soft reset (Ctrl-D) boots wifiprov again.

@@ -7,7 +7,7 @@ import sys
 import asyncio
 from micropython import const
 
-from . import hold, loaded, on_demand, release, settings
+from . import call_back, hold, loaded, on_demand, release, settings
 from . import wifi as net
 
 PROV_COMPLETE = "PROV_COMPLETE"
@@ -31,8 +31,9 @@ def describe(event, data):
 
 
 class Provisioning:
-    """enable() / disable() / set_callback(fn) as in the seed's
-    SYS_WINCS_PROV_SrvCtrl; apply(message) for every transport."""
+    """enable() / disable() as in the seed's SYS_WINCS_PROV_SrvCtrl (the
+    application's callbacks are wifiprov.set_callback's); apply(message)
+    for every transport."""
 
     def __init__(self, config_path, wifi, config, reset, log=print):
         self.config_path = config_path
@@ -46,20 +47,11 @@ class Provisioning:
         self.tls = None  # (certificate, key) paths for HTTPS, or None
         self.servers = []  # while enabled: objects with .name, .port, async start(host), async stop()
         self._server_modules = ()  # their code, imported by enable(), dropped by disable()
-        self._callback = None
-        self._wifi_callback = None
+        self.hostname = None  # the board's name on the network (network.hostname)
         self._busy = False  # an apply's action is pending: refuse a second one
         wifi.on_event = self.on_wifi_event
 
     # ---- the seed's control API ----
-
-    def set_callback(self, fn):
-        """fn(event, data) for PROV_COMPLETE and PROV_FAILURE."""
-        self._callback = fn
-
-    def set_wifi_callback(self, fn):
-        """fn(event, data) for the Wi-Fi events (CONNECTED, DHCP_DONE, ...)."""
-        self._wifi_callback = fn
 
     async def enable(self):
         """Provisioning AP up, then its servers, then the READY line. The
@@ -198,11 +190,7 @@ class Provisioning:
 
     def fire(self, event, data):
         self.log(describe(event, data))
-        if self._callback:
-            try:
-                self._callback(event, data)
-            except Exception as e:  # the application's bug must not stop provisioning
-                sys.print_exception(e)
+        call_back(0, event, data)
 
     # ---- commands (console and the transports' extensions); the read-only
     # answers (status, config, scan) are wifiprov.report's ----
@@ -241,11 +229,7 @@ class Provisioning:
                 asyncio.create_task(self._later(self._close_fallback, 0))
             else:
                 self.log(self.ready_line())
-        if self._wifi_callback:
-            try:
-                self._wifi_callback(event, data)
-            except Exception as e:
-                sys.print_exception(e)
+        call_back(1, event, data)
 
     async def _close_fallback(self):
         await self.disable()

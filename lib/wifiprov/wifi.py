@@ -41,6 +41,7 @@ class Wifi:
         self.attempts = 0  # failed attempts since the link was last up
         self.ip = None
         self._wake = asyncio.Event()
+        self.linked = asyncio.Event()  # set while the station has an address
         self._got_ip = getattr(net, "STAT_GOT_IP", 3)
         self._connecting = (getattr(net, "STAT_CONNECTING", 1), getattr(net, "STAT_IDLE", 0))
 
@@ -106,6 +107,8 @@ class Wifi:
         self.attempts = 0
         self.reason = None
         self.state = CONNECTING
+        self.ip = None
+        self.linked.clear()
         self._wake.set()
 
     def disconnect(self):
@@ -115,6 +118,7 @@ class Wifi:
         self.state = IDLE
         self.reason = None
         self.ip = None
+        self.linked.clear()
         if self.sta.active():
             try:
                 self.sta.disconnect()
@@ -219,6 +223,7 @@ class Wifi:
         self.reason = None
         self.attempts = 0
         self.ip = self._address(self.sta)
+        self.linked.set()
         self.on_event(CONNECTED, {"ssid": target["SSID"]})
         self.on_event(DHCP_DONE, {"ip": self.ip})
         asyncio.create_task(self._set_clock())
@@ -232,6 +237,7 @@ class Wifi:
                 self.state = CONNECTING
                 self.reason = "link lost"
                 self.ip = None
+                self.linked.clear()
                 self.on_event(DISCONNECTED, {"ssid": target["SSID"], "reason": "link lost"})
                 return
 
