@@ -65,7 +65,7 @@ def test_a_crashing_app_and_callback_leave_the_services_running(board):
     """)
     sim = board.start()
     sim.expect(r"^READY mode=ap")
-    sim.expect(r"^app: main\(\) raised; wifiprov keeps running, the app is not restarted:$")
+    sim.expect(r"^app: app\.py.s main\(\) raised; wifiprov keeps running, the app is not restarted:$")
     sim.expect(r"^ValueError: app bug$")
     assert tcp_status(sim.ports["tcp"])["provisioning"] is True
     sim.cmd(PROVISION, r"^app: the PROV_COMPLETE callback raised; wifiprov carries on:$")
@@ -124,3 +124,105 @@ def test_no_app_says_nothing_about_one(board):
     sim.expect(r"^READY mode=ap")
     sim.cmd("wifiprov status", r"^provisioning: enabled$")
     assert "app:" not in sim.transcript()
+
+
+SETTINGS_APP = """
+    import wifiprov
+
+    wifiprov.field("server_url", "Server URL", default="http://example.invalid/")
+    wifiprov.field("token", "Access token", secret=True, max_len=40)
+    wifiprov.set_callback(lambda event, data: print("APP event", event, data.get("changed")))
+
+    async def main():
+        print("APP url=%s token=%s" % (wifiprov.value("server_url"), wifiprov.value("token")))
+"""
+
+
+def tcp(port, message):
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(message + b"\n")
+        return json.loads(s.makefile("rb").readline())
+
+
+def test_app_settings_over_tcp_apply_without_a_restart_and_survive_one(board):
+    put_app(board, SETTINGS_APP)
+    sim = board.start()
+    sim.expect(r"^APP url=http://example\.invalid/ token=$")  # the defaults
+    port = sim.ports["tcp"]
+    answer = tcp(port, b'{"app": {"server_url": "http://broker.lan/r", "token": "s3cret"}}')
+    assert answer == {"ok": True, "changed": True, "saved": True, "next": "app settings saved"}
+    sim.expect(r'^APP event APP_SETTINGS \[\'server_url\', \'token\'\]$')
+    # Refused, naming the key; nothing changes.
+    before = (board.flash / "wifiprov.json").read_bytes()
+    for message, error in [
+        (b'{"app": {"mqtt": "x"}}', "app.mqtt: not a setting of this board's app (its settings: server_url, token)"),
+        (b'{"app": {"token": 5}}', "app.token: must be a string, not a number"),
+        (b'{"app": {"token": "%s"}}' % (b"t" * 41), "app.token: must be at most 40 bytes (got 41)"),
+        (b'{"app": {"server_url": "a\\u0007b"}}', "app.server_url: must not contain control characters"),
+        (b'{"app": ["server_url"]}', "app: must be a JSON object of settings"),
+    ]:
+        assert tcp(port, message) == {"ok": False, "error": error}
+        sim.expect(r"^APP event PROV_FAILURE None$")
+    assert (board.flash / "wifiprov.json").read_bytes() == before
+    # The secret is masked as a password is.
+    got = tcp(port, b'{"cmd": "get"}')["config"]["app"]
+    assert got == {"server_url": "http://broker.lan/r", "token": "********"}
+    assert "sim: restarting the board" not in sim.transcript()
+    sim = board.restart(sim)
+    sim.expect(r"^APP url=http://broker\.lan/r token=s3cret$")
+
+
+def test_app_settings_from_the_api_and_the_console(board):
+    import urllib.request
+
+    put_app(board, SETTINGS_APP)
+    sim = board.start()
+    sim.expect(r"^READY mode=ap")
+    request = urllib.request.Request("http://127.0.0.1:%d/api/config" % sim.ports["http"],
+                                     data=b'{"app": {"server_url": "http://api.lan/"}}',
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as r:
+        assert json.loads(r.read())["next"] == "app settings saved"
+    lines = sim.collect("wifiprov app", r"^token = ")
+    assert 'server_url = "http://api.lan/"  (Server URL)' in lines
+    assert "token = \"\"  (Access token; the default)" in lines[-1]
+    sim.cmd('wifiprov app set token "two words"', r"^OK: app settings saved$")
+    sim.cmd("wifiprov app", r"^token = \*{8}  \(Access token\)$")
+    sim.cmd("wifiprov app set nope 1",
+            r"^ERROR: app\.nope: not a setting of this board's app \(its settings: server_url, token\)$")
+    sim.cmd("wifiprov app set token", r"^ERROR: wifiprov app set needs a key and a value")
+    sim.cmd("wifiprov get", r'^app: server_url="http://api\.lan/" token="\*{8}"$')
+    assert json.loads((board.flash / "wifiprov.json").read_text())["app"]["token"] == "two words"
+
+
+def test_an_app_without_settings_refuses_them(board):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap")
+    assert tcp(sim.ports["tcp"], b'{"app": {"x": "1"}}') == {
+        "ok": False, "error": "app.x: this board's app declares no settings"}
+    sim.cmd("wifiprov app", r"^no app settings: this board's app declares none")
+
+
+def test_settings_of_an_older_app_do_not_cost_the_credentials(board):
+    # The file holds a setting the app no longer declares: it still loads.
+    put_app(board, SETTINGS_APP)
+    sim = board.start()
+    sim.expect(r"^READY mode=ap")
+    assert tcp(sim.ports["tcp"], b'{"app": {"server_url": "http://old/"}}')["ok"]
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^READY mode=sta")
+    put_app(board, "async def main():\n    pass\n")
+    sim = board.restart(sim)
+    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    assert "skipped" not in sim.transcript()
+
+
+def test_a_bad_declaration_names_what_is_wrong(board):
+    put_app(board, """
+        import wifiprov
+
+        wifiprov.field("Server URL", "Server URL")
+    """)
+    sim = board.start()
+    sim.expect(r"^ValueError: wifiprov.field\('Server URL'\): the key must be 1\.\.32 of a-z, 0-9 and _, "
+               r"starting with a letter$")
+    sim.expect(r"^READY mode=ap")

@@ -71,7 +71,7 @@ def _valid_file(board):
 
 @pytest.mark.parametrize("name,mangle,reason", [
     ("truncated", lambda good: good[: len(good) // 2], "not valid JSON"),
-    ("oversized", lambda good: b" " * 3000 + good, "3[0-9]{3} bytes, more than the 2048 allowed"),
+    ("oversized", lambda good: b" " * 5000 + good, "5[0-9]{3} bytes, more than the 4096 allowed"),
     ("not json", lambda good: b"\x00\xffhello wifi\n", "not valid JSON"),
     ("a list", lambda good: b"[1, 2, 3]", "not a JSON object"),
     ("wrong types", lambda good: json.dumps({"mode": "1", "save_config": 1}).encode(),

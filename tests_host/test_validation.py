@@ -18,8 +18,13 @@ CASES = [
     # (message, current config, expected error or None for accepted)
     ([1, 2], CURRENT, "config: must be a JSON object"),
     ("mode", CURRENT, "config: must be a JSON object"),
-    ({"mode": 0, "foo": 1}, CURRENT, "foo: unknown key (allowed: mode, save_config, countrycode, STA, AP)"),
+    ({"mode": 0, "foo": 1}, CURRENT, "foo: unknown key (allowed: mode, save_config, countrycode, STA, AP, app)"),
     ({"save_config": 1}, CURRENT, "mode: missing (0 STA, 1 AP)"),
+    # The app's settings: none are declared here (tests_host/test_app.py declares some).
+    ({"app": {"x": "1"}}, CURRENT, "app.x: this board's app declares no settings"),
+    ({"app": []}, CURRENT, "app: must be a JSON object of settings"),
+    ({"app": {}}, CURRENT, None),  # app settings alone keep the mode
+    ({"app": {}, "STA": {}}, CURRENT, "mode: missing (0 STA, 1 AP)"),
     ({"mode": True}, CURRENT, "mode: must be an integer 0 (STA) or 1 (AP), not a boolean"),
     ({"mode": 1.0}, CURRENT, "mode: must be an integer 0 (STA) or 1 (AP), not a number with a fraction"),
     ({"mode": None}, CURRENT, "mode: must be an integer 0 (STA) or 1 (AP), not null"),
@@ -46,7 +51,7 @@ CASES = [
     ({"mode": 0, "STA": dict(STA, PWD="pass\ud800word")}, CURRENT,
      "STA.PWD: must be 8..63 printable ASCII characters or 64 hex digits for auth 4 (WPA2)"),
     ({"mode": 1, "\ud83d": 1}, CURRENT,
-     '"\\xed\\xa0\\xbd": unknown key (allowed: mode, save_config, countrycode, STA, AP)'),
+     '"\\xed\\xa0\\xbd": unknown key (allowed: mode, save_config, countrycode, STA, AP, app)'),
     ({"mode": 0, "STA": dict(STA, PWD=None)}, CURRENT, "STA.PWD: must be a string, not null"),
     ({"mode": 0, "STA": dict(STA, PWD="abc\u0001defgh")}, CURRENT,
      "STA.PWD: must be 8..63 printable ASCII characters or 64 hex digits for auth 4 (WPA2)"),

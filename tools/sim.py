@@ -74,7 +74,9 @@ def environment(args, lib, shim_dir):
     # in its lib/ is found after the port's own (the shims stand in for
     # those), and the repository's package is the default when it has none.
     flash = Path(args.flash).resolve()
-    env = mpy.micropython_env(shim_dir, flash, flash / "lib", lib)
+    # flash/lib only when there is one: each path is a name the board's
+    # heap keeps (a board's "/lib" is built in).
+    env = mpy.micropython_env(shim_dir, flash, flash / "lib" if (flash / "lib").is_dir() else None, lib)
     env.update({
         "WIFIPROV_FLASH": str(Path(args.flash).resolve()),
         "WIFIPROV_WORLD": str(Path(args.world).resolve()),

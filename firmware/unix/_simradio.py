@@ -7,8 +7,6 @@ import json
 import time
 from binascii import unhexlify
 
-_AUTHMODE = (0, 0, 1, 4, 3, 7, 6)  # world auth 1..6 (the config's numbers) -> esp32 authmode
-_ALIASES = {"essid": "ssid", "password": "key", "authmode": "security"}
 
 
 def _world(path):
@@ -54,14 +52,14 @@ def scan(path):
         # esp32 reports a hidden network with no name, and cuts a name at NUL
         ssid = b"" if net.get("hidden") else _ssid(net).split(b"\x00")[0]
         found.append((ssid, bytes((2, 0, 0, 0, 0, i)), net.get("channel", 1), net.get("rssi", -70),
-                      _AUTHMODE[net.get("auth", 1)], False))
+                      (0, 0, 1, 4, 3, 7, 6)[net.get("auth", 1)], False))  # world auth 1..6 -> esp32 authmode
     return found
 
 
 def configure(state, is_ap, host, kw):
     new = dict(state)
     for key, value in kw.items():
-        key = _ALIASES.get(key, key)
+        key = {"essid": "ssid", "password": "key", "authmode": "security"}.get(key, key)
         if key == "hostname":
             host["hostname"] = value
         elif key in ("ssid", "key", "channel", "security", "hidden", "reconnects"):

@@ -21,22 +21,22 @@ STAT_WRONG_PASSWORD = 202
 STAT_ASSOC_FAIL = 203
 STAT_HANDSHAKE_TIMEOUT = 204
 
-_IP = os.getenv("WIFIPROV_BIND") or "127.0.0.1"
-_WORLD = os.getenv("WIFIPROV_WORLD") or "firmware/unix/world.json"
-_CODES = (STAT_GOT_IP, STAT_WRONG_PASSWORD, STAT_NO_AP_FOUND)
-_host = {"country": "XX", "hostname": "mpy-unix"}
+# Few names of its own: each one a module interns stays in the qstr pool for
+# good, and on a board these are C, whose names cost no heap.
+_host = {"country": "XX", "hostname": "mpy-unix", "ip": os.getenv("WIFIPROV_BIND") or "127.0.0.1",
+         "world": os.getenv("WIFIPROV_WORLD") or "firmware/unix/world.json"}
 # Interface state lives here, not in the objects: as on a board, every
 # WLAN(STA_IF) is a handle on the same radio.
 _if = ({"active": False, "join": None}, {"active": False, "ssid": "MPY", "key": "", "channel": 1,
                                          "security": 0, "hidden": False})
 
 
-def _sim(work, *args):
+def _sim(fn, *args):
     """Run one function of _simradio, then drop the module and its garbage."""
     import _simradio
 
     try:
-        return getattr(_simradio, work)(*args)
+        return getattr(_simradio, fn)(*args)
     finally:
         del sys.modules["_simradio"]
         del _simradio
@@ -45,7 +45,7 @@ def _sim(work, *args):
 
 def _mtime():
     try:
-        return os.stat(_WORLD)[8]
+        return os.stat(_host["world"])[8]
     except OSError:
         return None
 
@@ -74,9 +74,9 @@ class WLAN:
     SEC_WPA3 = 6
     SEC_WPA2_WPA3 = 7
 
-    def __init__(self, interface=STA_IF):
-        self._n = interface
-        self._s = _if[interface]
+    def __init__(self, i=STA_IF):
+        self._n = i
+        self._s = _if[i]
 
     def active(self, *on):
         s = self._s
@@ -88,10 +88,10 @@ class WLAN:
                 s["join"] = None
         return s["active"]
 
-    def _say(self, what):
+    def _say(self, event):
         s = self._s
         print('sim: AP %s: ssid="%s" channel=%d security=%d hidden=%s' % (
-            what, s["ssid"], s["channel"], s["security"], s["hidden"]))
+            event, s["ssid"], s["channel"], s["security"], s["hidden"]))
 
     def config(self, *args, **kw):
         s = self._s
@@ -111,15 +111,16 @@ class WLAN:
     def connect(self, ssid, key=None, *, bssid=None):
         if self._n != STA_IF or not self._s["active"]:
             raise OSError("STA must be active")
-        self._s["join"] = _sim("join", _WORLD, _mtime(), ssid, key, _CODES)
+        self._s["join"] = _sim("join", _host["world"], _mtime(), ssid, key,
+                               (STAT_GOT_IP, STAT_WRONG_PASSWORD, STAT_NO_AP_FOUND))
 
     def disconnect(self):
         self._s["join"] = None
 
-    def status(self, param=None):
-        if param == "stations":
+    def status(self, key=None):
+        if key == "stations":
             return []  # no simulated phone ever joins our AP
-        if param or self._n != STA_IF:
+        if key or self._n != STA_IF:
             raise ValueError("unknown status param")
         join = self._s["join"]
         if join is None:
@@ -129,7 +130,8 @@ class WLAN:
         if join["code"] == STAT_GOT_IP:
             mtime = _mtime()
             if mtime != join["mtime"]:
-                _sim("recheck", _WORLD, mtime, join, _CODES, STAT_BEACON_TIMEOUT)
+                _sim("recheck", _host["world"], mtime, join, (STAT_GOT_IP, STAT_WRONG_PASSWORD, STAT_NO_AP_FOUND),
+                     STAT_BEACON_TIMEOUT)
         return join["code"]
 
     def isconnected(self):
@@ -138,11 +140,12 @@ class WLAN:
     def scan(self):
         if self._n != STA_IF or not self._s["active"]:
             raise OSError("STA must be active")
-        return _sim("scan", _WORLD)
+        return _sim("scan", _host["world"])
 
     def ifconfig(self):
         up = self._s["active"] if self._n == AP_IF else self.isconnected()
-        return (_IP, "255.255.255.0", _IP, _IP) if up else ("0.0.0.0",) * 4
+        ip = _host["ip"]
+        return (ip, "255.255.255.0", ip, ip) if up else ("0.0.0.0",) * 4
 
     def ipconfig(self, key):
         if key != "addr4":

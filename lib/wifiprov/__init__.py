@@ -4,76 +4,6 @@ __version__ = "0.1.0"
 
 import asyncio
 
-# ---- the application API (docs/app.md): a maker's program runs beside the
-# services, in the same asyncio loop. The work is wifiprov.app's.
-
-_service = None  # the provisioning service, once run() has booted
-callbacks = [None, None]  # set_callback's, set_wifi_callback's: (event, data)
-
-
-def run(main=None):
-    """Boot, start the Wi-Fi and provisioning services and the console, and
-    run main() (an async function; by default the board's app.py's) beside
-    them. Never returns, except on Ctrl-C."""
-    from . import app
-
-    app.run(main)
-
-
-def _running():
-    if _service is None:
-        raise RuntimeError("wifiprov is not running: call wifiprov.run() first")
-    return _service
-
-
-async def connected():
-    """Wait until the station has an address: {"ip", "ssid", "hostname"}."""
-    wifi = _running().wifi
-    while not wifi.linked.is_set():
-        await wifi.linked.wait()
-    return {"ip": wifi.ip, "ssid": wifi.target["SSID"], "hostname": _service.hostname}
-
-
-async def enable():
-    """Open provisioning: the AP and its servers (the seed's SrvCtrl enable)."""
-    await _running().enable()
-
-
-async def disable():
-    """Close provisioning: servers and AP down."""
-    await _running().disable()
-
-
-def set_callback(fn):
-    """fn(event, data) for PROV_COMPLETE and PROV_FAILURE, with the seed's
-    data (docs/app.md). Before or after run()."""
-    callbacks[0] = fn
-
-
-def set_wifi_callback(fn):
-    """fn(event, data) for CONNECTED, DISCONNECTED, DHCP_DONE, SNTP_UP,
-    SCAN_DONE and AUTO_CONNECT_FAIL."""
-    callbacks[1] = fn
-
-
-def status():
-    """The status answer (as TCP `status` and GET /api/status give it)."""
-    return _status(_running())
-
-
-def call_back(which, event, data):
-    """Tell the application: its callback's exception is printed, never
-    raised into the service that reported the event."""
-    fn = callbacks[which]
-    if fn:
-        try:
-            fn(event, data)
-        except Exception as e:
-            import sys
-
-            print("app: the %s callback raised; wifiprov carries on:" % event)
-            sys.print_exception(e)
-
 # Names of the config's numbers, for messages (config) and listings (cli).
 AUTH_NAMES = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: "WPA3"}
 MODE_NAMES = ("STA", "AP")
@@ -147,10 +77,10 @@ def on_demand(fn):
     in its body) are loaded for the call and dropped when it returns or
     raises. Jobs nested inside drop their own modules the same way."""
 
-    def run(*args):
+    def run(*args, **kw):
         before = _start()
         try:
-            return fn(*args)
+            return fn(*args, **kw)
         finally:
             _end(before)
 
@@ -214,6 +144,107 @@ def release(names):
     gc.collect()
 
 
+# ---- the application API (docs/app.md): a maker's program runs beside the
+# services, in the same asyncio loop. The work is wifiprov.app's.
+
+_service = None  # the provisioning service, once run() has booted
+callbacks = [None, None]  # set_callback's, set_wifi_callback's: (event, data)
+
+
+def run(main=None):
+    """Boot, start the Wi-Fi and provisioning services and the console, and
+    run main() (an async function; by default the board's app.py's) beside
+    them. Never returns, except on Ctrl-C."""
+    from . import app
+
+    app.run(main)
+
+
+def _running():
+    if _service is None:
+        raise RuntimeError("wifiprov is not running: call wifiprov.run() first")
+    return _service
+
+
+async def connected():
+    """Wait until the station has an address: {"ip", "ssid", "hostname"}."""
+    wifi = _running().wifi
+    while not wifi.linked.is_set():
+        await wifi.linked.wait()
+    return {"ip": wifi.ip, "ssid": wifi.target["SSID"], "hostname": _service.hostname}
+
+
+async def enable():
+    """Open provisioning: the AP and its servers (the seed's SrvCtrl enable)."""
+    await _running().enable()
+
+
+async def disable():
+    """Close provisioning: servers and AP down."""
+    await _running().disable()
+
+
+def set_callback(fn):
+    """fn(event, data) for PROV_COMPLETE and PROV_FAILURE, with the seed's
+    data (docs/app.md). Before or after run()."""
+    callbacks[0] = fn
+
+
+def set_wifi_callback(fn):
+    """fn(event, data) for CONNECTED, DISCONNECTED, DHCP_DONE, SNTP_UP,
+    SCAN_DONE and AUTO_CONNECT_FAIL."""
+    callbacks[1] = fn
+
+
+@on_demand
+def status():
+    """The status answer (as TCP `status` and GET /api/status give it)."""
+    from . import report
+
+    return report.status(_running())
+
+
+# The app's own settings (wifiprov.appfields): (key, label, default, secret,
+# max_len) in the order declared, which is the order they are shown in.
+fields = []
+
+
+@on_demand
+def field(key, label, default="", secret=False, max_len=64):
+    """Declare a setting of the app (docs/app.md), when app.py is imported:
+    the web page, TCP, /api/config and the console can then set it, and
+    value(key) reads it. A secret one is masked as a password is. The
+    checks are wifiprov.appfields', loaded for the call."""
+    from . import appfields
+
+    fields.append(appfields.field(key, label, default, secret, max_len))
+
+
+def value(key):
+    """A setting's value: the one stored, else the declared default."""
+    for f in fields:
+        if f[0] == key:
+            return (_running().config.get("app") or {}).get(key, f[2])
+    raise ValueError("wifiprov.value(%r): not declared with wifiprov.field()" % (key,))
+
+
+def call_back(which, event, data):
+    """Tell the application: its callback's exception is printed, never
+    raised into the service that reported the event."""
+    fn = callbacks[which]
+    if fn:
+        try:
+            fn(event, data)
+        except Exception as e:
+            import sys
+
+            print("app: the %s callback raised; wifiprov carries on:" % event)
+            sys.print_exception(e)
+
+
+# ---- what the servers share (wifiprov.tcp, wifiprov.http) ----
+
+
 async def close_listener(server, tasks):
     """Stop a server's listening socket, then end its connections' tasks
     (each handler closes its own socket as it ends)."""
@@ -263,9 +294,3 @@ async def linger(stream, buf, ms=300):
             return
         taken += n or 0
 
-
-@on_demand
-def _status(service):
-    from . import report
-
-    return report.status(service)

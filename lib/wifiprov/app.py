@@ -51,8 +51,8 @@ def find_app():
     return main
 
 
-def _crashed(doing, e):
-    print("app: %s raised; wifiprov keeps running, the app is not restarted:" % doing)
+def _crashed(what, e):
+    print("app: %s raised; wifiprov keeps running, the app is not restarted:" % what)
     sys.print_exception(e)
 
 
@@ -67,7 +67,7 @@ async def guard(main):
         await run
         print("app: main() returned")
     except Exception as e:
-        _crashed("main()", e)
+        _crashed("app.py's main()", e)
 
 
 async def main(app=None):

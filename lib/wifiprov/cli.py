@@ -3,7 +3,7 @@
 # provisioning service. wifiprov.console reads the lines, imports this module
 # for one line and drops it after, so its text costs no RAM in between.
 _MODE_AP = 1
-from . import AUTH_NAMES, MODE_NAMES
+from . import AUTH_NAMES, MODE_NAMES, fields
 from .console import answer
 from .text import hex_of, printable, ssid_text
 
@@ -90,6 +90,9 @@ def format_config(config):
         lines.append("%s: ssid=%s auth=%d (%s) ch=%d %s password=%s" % (
             name, show_ssid(sec["SSID"]), sec["auth"], AUTH_NAMES[sec["auth"]], sec["ch"], flag,
             sec["PWD"] or "(none)"))
+    app = config.get("app")
+    if app:
+        lines.append("app: " + " ".join('%s="%s"' % (key, printable(app[key])) for key in sorted(app)))
     return lines
 
 
@@ -122,7 +125,7 @@ async def execute(service, raw, out=print):
     if handler is None:
         out('ERROR: unknown subcommand "%s"; type wifiprovhelp for the commands' % words[1])
         return
-    if words[1] != "set" and len(words) > 2:
+    if words[1] not in ("set", "app") and len(words) > 2:
         out("ERROR: wifiprov %s takes no values; type wifiprovhelp" % words[1])
         return
     return await handler(service, words[2:], out)
@@ -133,6 +136,25 @@ async def do_set(service, args, out):
         return set_message(args)  # the console applies it once this module is dropped
     except ValueError as e:
         answer(out, service.refuse(str(e)))
+
+
+async def do_app(service, args, out):
+    """`wifiprov app`: the app's settings; `wifiprov app set KEY VALUE`
+    returns the message that sets one, for the console to apply."""
+    if not args:
+        if not fields:
+            out("no app settings: this board's app declares none (wifiprov.field, docs/app.md)")
+            return
+        stored = service.config.get("app") or {}
+        for key, label, default, secret, _ in fields:
+            value = stored.get(key, default)
+            shown = "********" if secret and value else '"%s"' % printable(value)
+            out("%s = %s  (%s%s)" % (key, shown, label, "" if key in stored else "; the default"))
+        return
+    if args[0] != "set" or len(args) != 3:
+        answer(out, service.refuse("wifiprov app set needs a key and a value: wifiprov app set KEY VALUE"))
+        return
+    return {"app": {args[1]: args[2]}}
 
 
 async def do_get(service, args, out):
@@ -204,6 +226,7 @@ async def do_reset(service, args, out):
 
 _COMMANDS = {
     "set": do_set,
+    "app": do_app,
     "get": do_get,
     "scan": do_scan,
     "status": do_status,

@@ -10,7 +10,7 @@ from .text import printable_ascii, show_bytes
 _MODE_AP = const(1)
 
 
-_TOP_KEYS = ("mode", "save_config", "countrycode", "STA", "AP")
+_TOP_KEYS = ("mode", "save_config", "countrycode", "STA", "AP", "app")
 _STA_KEYS = ("ch", "auto", "auth", "SSID", "PWD")
 _AP_KEYS = ("ch", "ssidv", "auth", "SSID", "PWD")
 _STA_DEFAULTS = {"ch": 0, "auto": 1, "auth": 4, "SSID": "", "PWD": ""}
@@ -19,10 +19,10 @@ _AP_DEFAULTS = {"ch": 1, "ssidv": 1, "auth": 4, "SSID": "", "PWD": ""}
 def _unknown_keys(doc, allowed, prefix):
     for key in doc:
         if key not in allowed:
-            raise ConfigError("%s%s: unknown key (allowed: %s)" % (prefix, _shown(key), ", ".join(allowed)))
+            raise ConfigError("%s%s: unknown key (allowed: %s)" % (prefix, shown_key(key), ", ".join(allowed)))
 
 
-def _shown(key):
+def shown_key(key):
     """A key from the sender, safe to put in an answer: as it is when plain
     ASCII, else quoted with \\xNN escapes (it may hold control characters, or
     a lone surrogate that would make the answer invalid UTF-8)."""
@@ -42,7 +42,7 @@ def _merge_section(name, keys, base, given):
     return sec
 
 
-def validate(msg, current):
+def validate(msg, current, stored=False):
     """Check a provisioning message against the active config and return the
     complete new config. The first failing rule raises ConfigError, whose
     text names the field and the rule. `current` is never modified.
@@ -54,24 +54,33 @@ def validate(msg, current):
     RAM at once; this function runs both, for the store and for tests."""
     from . import rules
 
-    new = structure(msg, current)
+    new = structure(msg, current, stored)
     rules.check_fields(new)
     return new
 
 
-def structure(msg, current):
+def structure(msg, current, stored=False):
     """Phase one: the message is an object with known keys; mode and
     save_config are right; the sections are there and merged.
 
     Only `mode` is required. save_config defaults to 1 and countrycode to the
     current one; a missing section keeps its current value; keys missing in a
-    given section keep theirs (except the password, see _merge_section)."""
+    given section keep theirs (except the password, see _merge_section).
+    A message that only sets the app's settings (wifiprov.appfields) may leave
+    out the mode too. `stored`: msg is the file on flash, whose app settings
+    need not be declared (wifiprov.appfields.check)."""
     if not isinstance(msg, dict):
         raise ConfigError("config: must be a JSON object")
     _unknown_keys(msg, _TOP_KEYS, "")
-    if "mode" not in msg:
+    # A message of the app's settings alone keeps the mode.
+    app_only = "app" in msg and not [key for key in msg if key != "app" and key != "save_config"]
+    if "mode" in msg:
+        mode = msg["mode"]
+    elif app_only and "mode" in current:
+        mode = current["mode"]
+    else:
         raise ConfigError("mode: missing (0 STA, 1 AP)")
-    mode = _int(msg["mode"], "mode", 0, 1, "0 (STA) or 1 (AP)")
+    mode = _int(mode, "mode", 0, 1, "0 (STA) or 1 (AP)")
     save = _int(msg.get("save_config", 1), "save_config", 0, 1, "0 (until reset) or 1 (save to flash)")
     # Which country codes exist is wifiprov.rules' to say (with their channels).
     country = msg.get("countrycode", current.get("countrycode", "GEN"))
@@ -91,4 +100,10 @@ def structure(msg, current):
         else:
             continue
         new[name] = sec
+    if "app" in msg:
+        from .appfields import check
+
+        new["app"] = check(msg["app"], current.get("app") or {}, stored)
+    elif "app" in current:
+        new["app"] = current["app"]
     return new

@@ -11,6 +11,8 @@ wifiprov set <bootmode> <save> <countrycode> <channel> <auto|ssidv> <auth> <ssid
   ssid        1..32 bytes; quote it when it has spaces or commas: "My Home, 2G"
   password    empty for open; else 8..63 printable characters (64 hex digits for STA; WPA3 up to 128)
 wifiprov get          the configuration, passwords masked
+wifiprov app          the settings of your app (app.py), with their labels
+wifiprov app set <key> <value>   set one of them; quote a value with spaces
 wifiprov scan         nearby networks: SSID, signal, channel, security
 wifiprov status       mode, station state and reason, IP, AP clients, heap
 wifiprov connect      join the configured network

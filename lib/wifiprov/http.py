@@ -245,7 +245,7 @@ async def config(server, conn, buf, request):
 def fields(active):
     from . import web_form
 
-    return web_form.fields(active)
+    return web_form.values(active)
 
 
 @on_demand_async

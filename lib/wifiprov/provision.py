@@ -16,7 +16,11 @@ def run(current, msg, ap_up, sta_up, path):
     except ConfigError as e:
         return current, {"ok": False, "error": str(e)}, None
     changed = new != current
-    text, action = plan(new, changed, ap_up, sta_up)
+    if changed and _wifi(new) == _wifi(current):  # only the app's settings: no restart
+        text, action = ("app settings saved" if new["save_config"] else
+                        "app settings applied; not saved, so a reset returns to the saved ones"), None
+    else:
+        text, action = plan(new, changed, ap_up, sta_up)
     saved = False
     if new["save_config"]:
         try:
@@ -24,6 +28,11 @@ def run(current, msg, ap_up, sta_up, path):
         except OSError as e:
             return current, {"ok": False, "error": "the configuration could not be saved to flash (%s); nothing changed" % e}, None
     return new, {"ok": True, "changed": changed, "saved": saved, "next": text}, action
+
+
+def _wifi(config):
+    """A config without the app's settings."""
+    return {key: config[key] for key in config if key != "app"}
 
 
 @on_demand

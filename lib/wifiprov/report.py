@@ -37,10 +37,15 @@ def status(service):
 
 
 def config(service):
-    """The active config with every password replaced by a marker."""
+    """The active config with every password (and secret app setting)
+    replaced by a marker."""
     out = {}
     for key, value in service.config.items():
-        if isinstance(value, dict):
+        if key == "app":
+            from .appfields import masked  # the secret ones, as a password
+
+            value = masked(value)
+        elif isinstance(value, dict):
             value = dict(value)
             value["PWD"] = "********" if value["PWD"] else ""
         out[key] = value

@@ -12,6 +12,7 @@ from . import wifi as net
 
 PROV_COMPLETE = "PROV_COMPLETE"
 PROV_FAILURE = "PROV_FAILURE"
+APP_SETTINGS = "APP_SETTINGS"  # the app's own settings changed (docs/app.md)
 
 # Between answering a request and acting on it (a restart drops every
 # connection): long enough for the answer to leave over Wi-Fi.
@@ -26,7 +27,7 @@ def describe(event, data):
         if key == "passphrase":
             continue
         value = data[key]
-        parts.append("%s=%s" % (key, json.dumps(value) if isinstance(value, str) else value))
+        parts.append("%s=%s" % (key, json.dumps(value) if isinstance(value, (str, list)) else value))
     return " ".join(parts)
 
 
@@ -134,10 +135,15 @@ class Provisioning:
             return self.refuse("out of memory; try again")
         if not answer["ok"]:
             return self.refuse(answer["error"])
-        self.config = new
+        old, self.config = self.config, new
         if new["save_config"]:
             self.save_error = None  # saved (or the flash held it already)
-        self.fire(PROV_COMPLETE, event_data(new))
+        was, now = old.get("app") or {}, new.get("app") or {}
+        keys = sorted(key for key in now if was.get(key) != now[key])  # the app settings it changed
+        if keys:
+            self.fire(APP_SETTINGS, {"changed": keys})
+        if not keys or action:  # not a change of the app's settings alone
+            self.fire(PROV_COMPLETE, event_data(new))
         if action:
             self._busy = True
             asyncio.create_task(self._act(action))

@@ -3,6 +3,7 @@
 # config, and a posted form (application/x-www-form-urlencoded, with the
 # token of this provisioning session) made into a config document. Loaded per request.
 from micropython import const
+from . import fields  # the app's declared settings: form fields app_<key>
 from .http import TOKEN, HttpError
 from .text import show_bytes, strict_utf8
 
@@ -39,7 +40,7 @@ async def post(server, writer, buf, request):
         return await config(server, writer, buf, 400, kept, str(e))
 
 
-def fields(config):
+def values(config):
     """The form's fields (text) for a config. Passwords are never filled in;
     a hint says whether one is stored."""
     values = {"devmode": str(config["mode"]), "saveconfig": str(config["save_config"]),
@@ -49,6 +50,11 @@ def fields(config):
         for field, key in section_fields:
             values[field] = "" if key == "PWD" else str(section.get(key, ""))
         values[name.lower() + "pwd_hint"] = "stored; leave empty to keep it" if section.get("PWD") else ""
+    stored = config.get("app") or {}
+    for key, _, default, secret, _ in fields:
+        # A secret is never filled in either.
+        values["app_" + key] = "" if secret else stored.get(key, default)
+        values["app_" + key + "_hint"] = "stored; leave empty to keep it" if secret and stored.get(key) else ""
     return values
 
 
@@ -62,7 +68,7 @@ def parse(body):
     for pair in body.split(b"&"):
         name, _, value = pair.partition(b"=")
         name = _unquote(name, "a field name")
-        if name not in FIELDS and name != "token":
+        if name not in FIELDS and name != "token" and name not in ["app_" + f[0] for f in fields]:
             continue
         if name in form:
             raise ValueError("field %s: given twice" % name)
@@ -129,10 +135,18 @@ def document(form):
 
             country = country_codes()[int(country)]
         doc["countrycode"] = country
-    for name, fields, mode in (("STA", _STA_FIELDS, 0), ("AP", _AP_FIELDS, 1)):
-        section = {key: values[field] for field, key in fields if field in values}
+    for name, pairs, mode in (("STA", _STA_FIELDS, 0), ("AP", _AP_FIELDS, 1)):
+        section = {key: values[field] for field, key in pairs if field in values}
         if doc["mode"] == mode or "SSID" in section:
             doc[name] = section
+    app = {}
+    for key, _, _, secret, _ in fields:
+        value = form.get("app_" + key)
+        # Emptied, a shown setting is set empty; a secret left empty is kept.
+        if value is not None and (value or not secret):
+            app[key] = value
+    if app:
+        doc["app"] = app
     return doc
 
 
@@ -141,4 +155,7 @@ def _kept(form):
     kept = {name: form.get(name, "") for name in FIELDS}
     kept["stapwd"] = kept["appwd"] = ""
     kept["stapwd_hint"] = kept["appwd_hint"] = "type the password again"
+    for key, _, _, secret, _ in fields:
+        kept["app_" + key] = "" if secret else form.get("app_" + key, "")
+        kept["app_" + key + "_hint"] = "type it again" if secret else ""
     return kept

@@ -5,7 +5,7 @@
 # HTML-escaped here. Loaded per page.
 import sys
 
-from . import __version__, settings
+from . import __version__, fields, settings
 from .http import TOKEN, head, random_token, send
 
 _WWW = settings.WWW_DIR or __file__.rsplit("/", 1)[0] + "/www/"
@@ -51,8 +51,27 @@ async def config(server, writer, buf, status, values, error):
             "stapwd_hint": values["stapwd_hint"], "appwd_hint": values["appwd_hint"]}
     for name in _TEXT_FIELDS:
         fill[name] = html(values.get(name, ""))
+    fill["app"] = _app_inputs(values)
     fill["choices"] = values  # the selects: {{name=value}} in the page marks the chosen option
     await _page(server, writer, buf, status, "config.htm", fill)
+
+
+def _app_inputs(values):
+    """The app's settings (wifiprov.field), in a section of their own,
+    labelled as the app declared them; a secret one as a password."""
+    if not fields:
+        return ""
+    out = ["<fieldset><legend>Settings of this board's app</legend>\n"]
+    for key, label, _, secret, max_len in fields:
+        name = "app_" + key  # a key is a-z, 0-9 and _: safe in an attribute as it is
+        if secret:
+            rest = ' type="password" autocomplete="off" placeholder="%s"' % html(values.get(name + "_hint", ""))
+        else:
+            rest = ' value="%s"' % html(values.get(name, ""))
+        out.append('<label for="%s">%s</label><input name="%s" id="%s" maxlength="%d"%s>\n'
+                   % (name, html(label), name, name, max_len, rest))
+    out.append("</fieldset>\n")
+    return out
 
 
 async def applied(server, writer, buf, result, form):

@@ -1,0 +1,329 @@
+# A QR code encoder (ISO/IEC 18004), byte mode, error correction level L,
+# versions 1..13 (up to 424 bytes), drawn in text for a console: what
+# `wifiprov ap` shows so that a phone's camera joins the AP. Loaded for the
+# command, dropped after.
+from micropython import const
+
+# Per version 1..13, level L: (error correction codewords per block,
+# (blocks, data codewords per block) of group 1, of group 2).
+_BLOCKS = (
+    (7, (1, 19), (0, 0)), (10, (1, 34), (0, 0)), (15, (1, 55), (0, 0)), (20, (1, 80), (0, 0)),
+    (26, (1, 108), (0, 0)), (18, (2, 68), (0, 0)), (20, (2, 78), (0, 0)), (24, (2, 97), (0, 0)),
+    (30, (2, 116), (0, 0)), (18, (2, 68), (2, 69)), (20, (4, 81), (0, 0)), (24, (2, 92), (2, 93)),
+    (26, (4, 107), (0, 0)),
+)
+# The centres of the alignment patterns, per version 2..13 (besides 6).
+_ALIGN = (18, 22, 26, 30, 34, (22, 38), (24, 42), (26, 46), (28, 50), (30, 54), (32, 58), (34, 62))
+_LEVEL_L = const(1)  # the format information's bits for level L
+_DARK = const(1)
+_FUNCTION = const(2)  # a module of a fixed pattern: never data, never masked
+
+
+def wifi_text(ssid, password, secured, hidden):
+    """The Wi-Fi network's QR text, as phone cameras read it:
+    WIFI:T:WPA;S:<ssid>;P:<passphrase>;; with \\ ; , : " escaped."""
+    text = "WIFI:T:%s;S:%s;" % ("WPA" if secured else "nopass", _escape(ssid))
+    if secured:
+        text += "P:%s;" % _escape(password)
+    if hidden:
+        text += "H:true;"
+    return text + ";"
+
+
+def _escape(value):
+    out = value
+    for c in '\\;,:"':
+        if c in out:
+            out = out.replace(c, "\\" + c)
+    return out
+
+
+def encode(data):
+    """The QR code of `data` (bytes): (size, modules), modules a bytearray of
+    size*size, bit 0 set for a dark module. ValueError when it is too long."""
+    for version in range(1, len(_BLOCKS) + 1):
+        ec, group1, group2 = _BLOCKS[version - 1]
+        capacity = group1[0] * group1[1] + group2[0] * group2[1]
+        count_bits = 8 if version < 10 else 16
+        if 4 + count_bits + 8 * len(data) <= 8 * capacity:
+            break
+    else:
+        raise ValueError("too long for a QR code here (%d bytes)" % len(data))
+    codewords = _interleave(_data_codewords(data, count_bits, capacity), ec, group1, group2)
+    size = 17 + 4 * version
+    grid = bytearray(size * size)
+    _patterns(grid, size, version)
+    _place(grid, size, codewords)
+    best = None
+    for mask in range(8):
+        _apply_mask(grid, size, mask)
+        _format(grid, size, mask)
+        score = _penalty(grid, size)
+        if best is None or score < best[0]:
+            best = (score, mask)
+        _apply_mask(grid, size, mask)  # XOR again: undone
+    _apply_mask(grid, size, best[1])
+    _format(grid, size, best[1])
+    return size, grid
+
+
+def _data_codewords(data, count_bits, capacity):
+    bits = _Bits()
+    bits.put(0b0100, 4)  # byte mode
+    bits.put(len(data), count_bits)
+    for b in data:
+        bits.put(b, 8)
+    bits.put(0, min(4, 8 * capacity - bits.n))  # the terminator
+    bits.put(0, -bits.n % 8)
+    out = bits.out
+    pad = 0xEC
+    while len(out) < capacity:
+        out.append(pad)
+        pad ^= 0xEC ^ 0x11
+    return out
+
+
+class _Bits:
+    def __init__(self):
+        self.out = bytearray()
+        self.n = 0
+
+    def put(self, value, count):
+        for i in range(count - 1, -1, -1):
+            if not self.n % 8:
+                self.out.append(0)
+            if value >> i & 1:
+                self.out[-1] |= 0x80 >> (self.n % 8)
+            self.n += 1
+
+
+def _interleave(data, ec, group1, group2):
+    blocks = []
+    start = 0
+    for count, length in (group1, group2):
+        for _ in range(count):
+            blocks.append(data[start : start + length])
+            start += length
+    checks = [_reed_solomon(block, ec) for block in blocks]
+    out = bytearray()
+    for i in range(max(len(b) for b in blocks)):
+        for block in blocks:
+            if i < len(block):
+                out.append(block[i])
+    for i in range(ec):
+        for check in checks:
+            out.append(check[i])
+    return out
+
+
+def _gf_tables():
+    exp = bytearray(512)
+    log = bytearray(256)
+    x = 1
+    for i in range(255):
+        exp[i] = x
+        log[x] = i
+        x <<= 1
+        if x & 0x100:
+            x ^= 0x11D
+    for i in range(255, 512):
+        exp[i] = exp[i - 255]
+    return exp, log
+
+
+def _reed_solomon(block, ec):
+    """The error correction codewords of a block (GF(256), polynomial 0x11D)."""
+    exp, log = _gf_tables()
+    generator = bytearray([1])
+    for i in range(ec):  # multiply by (x - a^i)
+        nxt = bytearray(len(generator) + 1)
+        for j, g in enumerate(generator):
+            nxt[j] ^= g
+            if g:
+                nxt[j + 1] ^= exp[log[g] + i]
+        generator = nxt
+    remainder = bytearray(ec)
+    for b in block:
+        factor = b ^ remainder[0]
+        remainder[:-1] = remainder[1:]
+        remainder[-1] = 0
+        if factor:
+            lf = log[factor]
+            for j in range(ec):
+                if generator[j + 1]:
+                    remainder[j] ^= exp[lf + log[generator[j + 1]]]
+    return remainder
+
+
+def _set(grid, size, x, y, dark):
+    grid[y * size + x] = _FUNCTION | (_DARK if dark else 0)
+
+
+def _patterns(grid, size, version):
+    for cx, cy in ((3, 3), (size - 4, 3), (3, size - 4)):  # the finders and their separators
+        for dy in range(-4, 5):
+            for dx in range(-4, 5):
+                x, y = cx + dx, cy + dy
+                if 0 <= x < size and 0 <= y < size:
+                    ring = max(abs(dx), abs(dy))
+                    _set(grid, size, x, y, ring != 2 and ring != 4)
+    for i in range(8, size - 8):  # timing
+        _set(grid, size, i, 6, i % 2 == 0)
+        _set(grid, size, 6, i, i % 2 == 0)
+    if version > 1:
+        centres = _ALIGN[version - 2]
+        centres = (6,) + (centres if isinstance(centres, tuple) else (centres,))
+        for cy in centres:
+            for cx in centres:
+                if grid[cy * size + cx] & _FUNCTION:
+                    continue  # where a finder is
+                for dy in range(-2, 3):
+                    for dx in range(-2, 3):
+                        _set(grid, size, cx + dx, cy + dy, max(abs(dx), abs(dy)) != 1)
+    _format(grid, size, 0)  # reserves the format areas and the dark module
+    if version >= 7:
+        bits = version << 12 | _bch(version, 0x1F25, 12)
+        for i in range(18):
+            dark = bits >> i & 1
+            a, b = size - 11 + i % 3, i // 3
+            _set(grid, size, a, b, dark)
+            _set(grid, size, b, a, dark)
+
+
+def _bch(value, generator, degree):
+    rem = value << degree
+    top = generator.bit_length() - 1
+    for shift in range(rem.bit_length() - 1 - top, -1, -1):
+        if rem >> (shift + top) & 1:
+            rem ^= generator << shift
+    return rem
+
+
+def _format(grid, size, mask):
+    data = _LEVEL_L << 3 | mask
+    bits = (data << 10 | _bch(data, 0x537, 10)) ^ 0x5412
+    for i in range(15):
+        dark = bits >> i & 1
+        # Around the top-left finder...
+        if i < 6:
+            _set(grid, size, 8, i, dark)
+        elif i < 8:
+            _set(grid, size, 8, i + 1, dark)
+        elif i == 8:
+            _set(grid, size, 7, 8, dark)
+        else:
+            _set(grid, size, 14 - i, 8, dark)
+        # ...and split between the other two.
+        if i < 8:
+            _set(grid, size, size - 1 - i, 8, dark)
+        else:
+            _set(grid, size, 8, size - 15 + i, dark)
+    _set(grid, size, 8, size - 8, True)  # the dark module
+
+
+def _place(grid, size, codewords):
+    """The codewords' bits, in the zigzag of two-module columns from the
+    bottom right, skipping the fixed patterns."""
+    total = len(codewords) * 8
+    i = 0
+    right = size - 1
+    upward = True
+    while right > 0:
+        if right == 6:
+            right = 5  # the vertical timing pattern's column
+        for step in range(size):
+            y = size - 1 - step if upward else step
+            for x in (right, right - 1):
+                at = y * size + x
+                if grid[at] & _FUNCTION:
+                    continue
+                if i < total and codewords[i >> 3] >> (7 - (i & 7)) & 1:
+                    grid[at] = _DARK
+                i += 1  # the remainder bits stay light
+        upward = not upward
+        right -= 2
+
+
+def _masked(mask, x, y):
+    if mask == 0:
+        return (x + y) % 2 == 0
+    if mask == 1:
+        return y % 2 == 0
+    if mask == 2:
+        return x % 3 == 0
+    if mask == 3:
+        return (x + y) % 3 == 0
+    if mask == 4:
+        return (y // 2 + x // 3) % 2 == 0
+    if mask == 5:
+        return x * y % 2 + x * y % 3 == 0
+    if mask == 6:
+        return (x * y % 2 + x * y % 3) % 2 == 0
+    return ((x + y) % 2 + x * y % 3) % 2 == 0
+
+
+def _apply_mask(grid, size, mask):
+    for y in range(size):
+        row = y * size
+        for x in range(size):
+            if not grid[row + x] & _FUNCTION and _masked(mask, x, y):
+                grid[row + x] ^= _DARK
+
+
+def _penalty(grid, size):
+    """The standard's four penalty rules: runs, 2x2 blocks, finder-like
+    patterns, and the balance of dark and light."""
+    score = 0
+    dark = 0
+    for horizontal in (True, False):
+        for a in range(size):
+            run = 0
+            last = -1
+            window = 0
+            for b in range(size):
+                at = a * size + b if horizontal else b * size + a
+                cell = grid[at] & _DARK
+                dark += cell if horizontal else 0
+                if cell == last:
+                    run += 1
+                    if run == 5:
+                        score += 3
+                    elif run > 5:
+                        score += 1
+                else:
+                    run = 1
+                    last = cell
+                window = (window << 1 | cell) & 0x7FF
+                if b >= 10 and (window == 0b10111010000 or window == 0b00001011101):
+                    score += 40
+    for y in range(size - 1):
+        for x in range(size - 1):
+            at = y * size + x
+            c = grid[at] & _DARK
+            if c == grid[at + 1] & _DARK == grid[at + size] & _DARK == grid[at + size + 1] & _DARK:
+                score += 3
+    score += abs(dark * 20 - size * size * 10) // (size * size) * 10
+    return score
+
+
+def lines(size, grid, quiet=2):
+    """The code as text lines, two rows of modules per line in half-block
+    characters. Light modules (and the quiet zone around the code) are the
+    blocks: on a console's dark background the code is dark on light, as a
+    camera expects."""
+    full = size + 2 * quiet
+
+    def light(x, y):
+        x -= quiet
+        y -= quiet
+        return not (0 <= x < size and 0 <= y < size and grid[y * size + x] & _DARK)
+
+    out = []
+    for y in range(0, full, 2):
+        chars = []
+        for x in range(full):
+            top = light(x, y)
+            bottom = y + 1 < full and light(x, y + 1)
+            chars.append("█" if top and bottom else "▀" if top else "▄" if bottom else " ")
+        out.append("".join(chars))
+    return out
