@@ -226,3 +226,21 @@ def test_a_bad_declaration_names_what_is_wrong(board):
     sim.expect(r"^ValueError: wifiprov.field\('Server URL'\): the key must be 1\.\.32 of a-z, 0-9 and _, "
                r"starting with a letter$")
     sim.expect(r"^READY mode=ap")
+
+
+def test_the_flash_is_the_boards_filesystem_main_py_and_lib(board):
+    # A maker's own main.py and a module in lib/, found as on a board.
+    (board.flash / "lib").mkdir(parents=True)
+    (board.flash / "lib" / "greeting.py").write_text("TEXT = 'hello from lib'\n")
+    (board.flash / "main.py").write_text(textwrap.dedent("""
+        import wifiprov
+        import greeting
+
+        async def mine():
+            print("MAIN", greeting.TEXT, wifiprov.status()["provisioning"])
+
+        wifiprov.run(mine)
+    """))
+    sim = board.start()
+    sim.expect(r"^READY mode=ap")
+    sim.expect(r"^MAIN hello from lib True$")

@@ -55,7 +55,10 @@ def test_banner_masks_passwords_and_the_file_holds_the_config(board):
 def test_factory_reset_returns_to_first_boot(board):
     sim, passphrase = first_boot(board)
     sim.cmd('wifiprov set 1 1 "GEN" 6 1 4 "MyAP" "a-good-passphrase"', r"^OK: access point restarting")
-    sim.cmd("wifiprov reset", r"^OK: config erased; restarting into first-boot provisioning")
+    # It asks first: a bare `wifiprov reset` changes nothing.
+    sim.cmd("wifiprov reset", r"^ERROR: wifiprov reset erases the whole config .*; type: wifiprov reset yes")
+    sim.cmd("wifiprov get", r'^AP: ssid="MyAP"')
+    sim.cmd("wifiprov reset yes", r"^OK: config erased; restarting into first-boot provisioning")
     sim.expect(r"sim: restarting the board")
     sim.expect(r"first-boot defaults")
     assert sim.expect(PASSPHRASE).group(1) != passphrase
@@ -116,3 +119,34 @@ def test_boot_uses_backup_then_temporary_file(board):
     sim.expect(r"^READY mode=ap")
     sim.close()
     assert live.exists() and not tmp.exists()  # the rename was finished
+
+
+def test_forget_drops_the_network_and_keeps_the_ap_passphrase(board):
+    sim, passphrase = first_boot(board)
+    sim.cmd("wifiprov forget", r"^ERROR: no station network is configured; nothing to forget$")
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: saved; restarting")
+    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    sim.cmd("wifiprov forget", r'^OK: forgot "HomeNet"; access point restarting as "wifiprov-[0-9A-F]{4}" on channel 1$')
+    sim.expect(r"^AP passphrase: %s$" % passphrase)  # the same one: phones that know it join again
+    sim.expect(r"^READY mode=ap")
+    stored = json.loads((board.flash / "wifiprov.json").read_text())
+    assert "STA" not in stored and stored["mode"] == 1 and stored["AP"]["PWD"] == passphrase
+    sim.cmd("wifiprov status", r"^station: idle$")
+    sim = board.restart(sim)  # and it stays forgotten
+    sim.expect(r"^AP passphrase: %s$" % passphrase)
+    sim.expect(r"^READY mode=ap")
+
+
+def test_the_passphrase_is_printed_whenever_the_ap_opens(board, world):
+    sim, passphrase = first_boot(board)
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: saved; restarting")
+    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    sim.cmd("wifiprov enable", r"^AP passphrase: %s$" % passphrase)
+    sim.expect(r"^OK: provisioning enabled$")
+    sim.cmd("wifiprov disable", r"^OK: provisioning disabled$")
+    # The router's password changes: the fallback AP opens, with its passphrase.
+    world.write([dict(n, password="a-new-router-pass") if n["ssid"] == "HomeNet" else n for n in world.networks])
+    sim = board.restart(sim)
+    sim.expect(r"^EVENT AUTO_CONNECT_FAIL ")
+    sim.expect(r"^AP passphrase: %s$" % passphrase)
+    sim.expect(r"^READY mode=ap")

@@ -1,5 +1,6 @@
 """Provisioning through the console CLI, as a user types it (docs/config.md-7)."""
 import json
+import socket
 
 import pytest
 
@@ -156,7 +157,7 @@ def test_enable_disable_scan_and_help(ap_board):
 
 
 @pytest.mark.parametrize("line,answer", [
-    ("hello", r'^ERROR: unknown command "hello"; type wifiprovhelp'),
+    ("hello", r"^NameError: name 'hello' isn't defined$"),  # not a command: Python
     ("wifiprov", r"^ERROR: wifiprov needs a subcommand"),
     ("wifiprov fly", r'^ERROR: unknown subcommand "fly"; type wifiprovhelp'),
     ("wifiprov get now", r"^ERROR: wifiprov get takes no values"),
@@ -229,3 +230,30 @@ def test_every_validation_rule_is_refused_with_the_field_named(ap_board, board, 
 ])
 def test_valid_edge_values_are_accepted(ap_board, line):
     ap_board.cmd(line, r"^OK: ")
+
+
+def test_the_console_is_also_a_python_repl(board):
+    sim = board.start(extra=("--prompt",))
+    sim.expect(r"^READY mode=ap")
+    p = r"^(>>> |\.\.\. )*"  # the prompts typed lines leave before the next output
+    sim.cmd("print(6 * 7)", r"^42$")
+    sim.send("x = [1, 2]")  # a statement prints nothing
+    sim.cmd("x + [3]", p + r"\[1, 2, 3\]$")  # an expression prints its repr, as at >>>
+    sim.cmd("_", p + r"\[1, 2, 3\]$")
+    # A block: "... " while it is typed; an empty line runs it.
+    sim.send("for n in x:")
+    sim.send("    print('n', n)")
+    sim.send("")
+    assert sim.expect(p + r"n 1$").group(0).startswith(">>> ... ... ")
+    sim.expect(r"^n 2$")
+    # Errors print their traceback; the namespace and the services carry on.
+    sim.cmd("1 / 0", r"^ZeroDivisionError: divide by zero$")
+    sim.cmd("1 +* 2", p + r"SyntaxError: invalid syntax$")
+    sim.send("import wifiprov")
+    sim.cmd("wifiprov.status()['provisioning']", p + r"True$")
+    with socket.create_connection(("127.0.0.1", sim.ports["tcp"]), timeout=10) as s:  # still serving
+        s.sendall(b'{"cmd": "status"}\n')
+        assert json.loads(s.makefile("rb").readline())["ok"]
+    # wifiprov commands stay commands.
+    sim.cmd("wifiprov status", r"^provisioning: enabled$")
+    sim.cmd("len(x)", p + r"2$")

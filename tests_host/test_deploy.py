@@ -5,12 +5,13 @@ firmware it copied boots from that flash and provisions."""
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from conftest import HEAP, HOME_PASSWORD, ROOT
+from conftest import HEAP, HOME_PASSWORD, ROOT, mpy
 import simdrive
 
 PACKAGE = ROOT / "lib" / "wifiprov"
@@ -133,3 +134,42 @@ def test_deploy_says_what_it_needs():
     assert code == 2 and "deploy needs the board's serial port: make deploy PORT=/dev/ttyACM0" in err
     code, out, err = deploy("/dev/nonexistent-wifiprov-port")
     assert code == 2 and "no MicroPython board answered on /dev/nonexistent-wifiprov-port" in err
+
+
+def test_mpremote_against_a_running_board_stops_the_portal_cleanly(serial_board):
+    # The firmware and an app on the board double's flash, as deploy leaves them.
+    board = serial_board()
+    flash = board.flash
+    shutil.copytree(mpy.build() / "wifiprov", flash / "lib" / "wifiprov")
+    (flash / "main.py").write_bytes((ROOT / "main.py").read_bytes())
+    board.expect(r"^READY mode=ap ")  # the board double boots main.py when it starts: no wait for a reset
+    http_port = board.ports["http"]
+    assert status_over_http(http_port)["provisioning"] is True
+    # mpremote interrupts the firmware with Ctrl-C to reach the raw REPL.
+    run = subprocess.run([mpy.find_tool("mpremote"), "connect", board.port, "fs", "ls", ":"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and "main.py" in run.stdout, run.stdout + run.stderr
+    board.expect(r"^provisioning: AP and servers are down$")
+    board.expect(r"^wifiprov: stopped by Ctrl-C; the AP and its servers are down\. Press Ctrl-D")
+    assert "sim: AP down" in board.transcript()  # no phone can join a portal that would not answer
+    with pytest.raises(OSError):
+        status_over_http(http_port)
+    assert "Traceback" not in board.transcript()
+    # A reset starts it again (mpremote's soft-reset leaves the raw REPL,
+    # where a board does not run main.py; Ctrl-D at the >>> prompt does).
+    run = subprocess.run([mpy.find_tool("mpremote"), "connect", board.port, "reset"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    board.expect(r"^READY mode=ap ")
+    assert status_over_http(http_port)["provisioning"] is True
+
+
+def status_over_http(port):
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", "/api/status")
+        return json.loads(conn.getresponse().read())
+    finally:
+        conn.close()

@@ -138,14 +138,29 @@ def provisioned_flash(work):
     return run / "flash"
 
 
-def boot_join(heap_kb, work, extra=(), template=None):
-    """A provisioned flash boots and joins at a heap size: (passed, {})."""
+# The least app a maker writes (docs/app.md): it waits for the network.
+EMPTY_APP = """import wifiprov
+
+
+async def main():
+    info = await wifiprov.connected()
+    print("APP online", info["ip"])
+"""
+
+
+def boot_join(heap_kb, work, extra=(), template=None, app=None):
+    """A provisioned flash boots and joins at a heap size, and runs `app`
+    (an app.py's text) when given: (passed, {})."""
     run = Path(tempfile.mkdtemp(dir=work))
     shutil.copytree(template, run / "flash")
+    if app:
+        (run / "flash" / "app.py").write_text(app)
     world = World(run / "world.json", NETWORKS)
     sim = Sim(run / "flash", world, "%dK" % heap_kb, extra)
     try:
         sim.expect(r"^READY mode=sta ip=", STEP_TIMEOUT)
+        if app:
+            sim.expect(r"^APP online ", STEP_TIMEOUT)
         return True, {}
     except (AssertionError, OSError):
         return False, {}
@@ -277,6 +292,12 @@ def main(argv=None):
             return boot_join(heap_kb, work, extra, template)
 
         join_heap_kb, _ = smallest_heap(work, join)
+        say("finding the smallest heap for boot, join and an empty app (app.py awaits wifiprov.connected())")
+
+        def join_app(heap_kb, work, extra=()):
+            return boot_join(heap_kb, work, extra, template, EMPTY_APP)
+
+        join_app_heap_kb, _ = smallest_heap(work, join_app)
         say("sampling the heap all through the flow, and what stays held after joining")
         sampled = probe("peak", work, Path(tempfile.mkdtemp(dir=work)) / "flash", drive_flow)
         peak = max(probed(sampled, "peak"))
@@ -299,6 +320,7 @@ def main(argv=None):
         "min_heap_web_kb": web_heap_kb,
         "heap_probe": "smallest -X heapsize (1 KB steps) at which %d fresh runs in a row pass" % PASSES,
         "min_heap_boot_join_kb": join_heap_kb,
+        "min_heap_boot_join_app_kb": join_app_heap_kb,
         "peak_heap_in_use_bytes": peak,
         "held_after_join_bytes": held,
         # Interned names are never freed; the pool grows by doubling, and the
@@ -318,6 +340,7 @@ def main(argv=None):
         ("smallest heap for the whole flow (%d passes in a row)" % PASSES, "%d KB" % heap_kb),
         ("smallest heap for the web-only transaction", "%d KB" % web_heap_kb),
         ("smallest heap for boot and join", "%d KB" % join_heap_kb),
+        ("smallest heap for boot, join and an empty app", "%d KB" % join_app_heap_kb),
         ("largest heap in use during the flow (sampled throughout)", "%d bytes" % peak),
         ("held after joining (net of an empty program and the shims)", "%d bytes" % held),
         ("qstr pool during the flow (heapprobe's own names included)", "%d pools, %d names" % (pools, names)),

@@ -723,14 +723,29 @@ CONSOLE_SEEDS = ["wifiprov get", "wifiprov status", "wifiprov scan", "wifiprovhe
                  'wifiprov set 1 1 "GEN" 6 1 4 "unbalanced', "wifiprov,get", "wifiprov\tstatus", '"wifiprov" "get"']
 
 
+# Python lines: the console runs what is not a wifiprov command as Python.
+# A few fixed ones, not random text: compiling interns every new name for
+# good (as at MicroPython's own prompt), and thousands of random names would
+# fill the heap of any board, which says nothing about wifiprov.
+PYTHON_SEEDS = ["1/0", "x = [1] * 10", "print('py', len(x))", "undefined_name", "def f(:", "import wifiprov",
+                "wifiprov.status()['ok']", "(1,", "for i in range(3):", "    print(i)", "", "'\\xff'"]
+
+
 def console_input(rng):
     roll = rng.random()
-    if roll < 0.1:
-        line = random_bytes(rng, 80)
+    if roll < 0.05:
+        return choice(rng, PYTHON_SEEDS).encode()
+    if roll < 0.15:
+        line = b"wifiprov " + random_bytes(rng, 80)  # the CLI's parser, fed garbage
     elif roll < 0.3:
         line = choice(rng, CONSOLE_SEEDS).encode()
     else:
-        line = mutate_bytes(rng, choice(rng, CONSOLE_SEEDS).encode())
+        seed = choice(rng, CONSOLE_SEEDS).encode()
+        first, _, rest = seed.partition(b" ")
+        # The words after the command's name; a mutated name would be Python.
+        line = first + b" " + mutate_bytes(rng, rest) if rest and rng.random() < 0.9 else mutate_bytes(rng, seed)
+        if not is_command(line):
+            line = b"wifiprov " + line
     if rng.random() < 0.05:
         line += b"x" * rng.randrange(300, 400)
     # A line ends at CR or LF; the bytes that are special to a real UART
@@ -752,13 +767,18 @@ def fuzz_console(rng, board, tally, n):
             tally.fail("hangs", data, "no console answer within %.0f s" % ANSWER_S)
             board.restore()
             continue
+        command = is_command(typed(data))
         for j, line in enumerate(lines):
-            if line.startswith("Traceback"):
+            # Python typed at the console may fail: its traceback runs
+            # through the console's code, "<console>". Any other is ours.
+            if line.startswith("Traceback") and (command or not any(
+                    'File "<console>"' in later for later in lines[j + 1:j + 6])):
                 tally.fail("tracebacks", data, "\n".join(lines[j:j + 8]))
         answer = [line for line in lines if not line.startswith(("EVENT ", "sim: ", "wifi"))]
         restarted = any(line.startswith("sim: restarting the board") for line in lines)
         first = answer[0] if answer else ""
-        if not typed(data).strip(b" \t,") or answer:
+        # A Python statement may print nothing, as at >>>.
+        if not typed(data).strip(b" \t,") or answer or not command:
             tally.answered("OK" if first.startswith("OK") else "ERROR" if first.startswith("ERROR") else "output")
         elif restarted:
             # An earlier command's restart (after its answer and grace) came
@@ -772,6 +792,13 @@ def fuzz_console(rng, board, tally, n):
                     any(line.startswith(("EVENT PROV_COMPLETE", "OK: config erased")) for line in lines), None)
         if (i + 1) % LIVENESS_EVERY == 0:
             liveness(tally, data, lambda: console_alive(board))
+
+
+def is_command(line):
+    """Is a console line a wifiprov command (else it is Python)? As
+    wifiprov.console decides: by its first word."""
+    words = line.replace(b",", b" ").replace(b'"', b" ").split(None, 1)
+    return bool(words) and words[0] in (b"wifiprov", b"wifiprovhelp")
 
 
 def typed(data):

@@ -59,6 +59,8 @@ def parse(argv):
     ap.add_argument("--main", help="the program the board runs after boot (default: the flash's main.py, "
                                    "else the repository's)")
     ap.add_argument("--app", help="copy this file onto the flash as app.py first: your program, run by wifiprov")
+    ap.add_argument("--prompt", action="store_true", default=None,
+                    help="show the console's >>> prompt (default: when stdin is a terminal)")
     ap.add_argument("--max-restarts", type=int, default=1000, help=argparse.SUPPRESS)
     return ap.parse_args(argv)
 
@@ -87,6 +89,9 @@ def environment(args, lib, shim_dir):
         "WIFIPROV_DNS_PORT": str(args.dns_port),
         "WIFIPROV_BACKOFF_MS": str(args.backoff_ms),
         "WIFIPROV_RETRY_MAX_MS": str(args.retry_max_ms),
+        # The console's >>> prompt: for a person at a terminal, not for a
+        # program reading the console line by line.
+        "WIFIPROV_PROMPT": "1" if getattr(args, "prompt", False) or (getattr(args, "prompt", False) is None and sys.stdin.isatty()) else "",
     })
     return env
 

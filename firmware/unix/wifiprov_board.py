@@ -11,4 +11,5 @@ DNS_PORT = int(_env("WIFIPROV_DNS_PORT") or 5353)
 BACKOFF_MS = int(_env("WIFIPROV_BACKOFF_MS") or 1000)
 RETRY_MAX_MS = int(_env("WIFIPROV_RETRY_MAX_MS") or 120000)
 CONSOLE_ECHO = False  # the host terminal (or a test's pipe) echoes by itself
+CONSOLE_PROMPT = bool(_env("WIFIPROV_PROMPT"))  # tools/sim.py: at a terminal, or --prompt
 NTP_HOST = None  # the host keeps the clock; the simulator talks to no one

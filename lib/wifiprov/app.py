@@ -91,6 +91,28 @@ def run(app=None):
     try:
         asyncio.run(main(app))
     except KeyboardInterrupt:
-        # Ctrl-C on the console: MicroPython's own REPL follows (mpremote
-        # needs it); a soft reset (Ctrl-D) boots wifiprov again.
-        print("wifiprov: stopped by Ctrl-C; press Ctrl-D (soft reset) to start it again")
+        # Ctrl-C on the console (mpremote sends one too): MicroPython's own
+        # REPL follows, so a portal must not stay up with nothing serving it.
+        stop()
+        print("wifiprov: stopped by Ctrl-C; the AP and its servers are down. "
+              "Press Ctrl-D (soft reset) to start it again")
+
+
+def stop():
+    """After Ctrl-C: the provisioning AP down at once, then its servers'
+    sockets closed by the tasks that own them (a second Ctrl-C, or a second
+    too long, leaves those to the reset). In a new event loop: the old one's
+    tasks stay stopped, and the console's must not read the bytes meant for
+    MicroPython's REPL (mpremote's raw-REPL request follows its Ctrl-C)."""
+    import wifiprov
+
+    service = wifiprov._service
+    if service is None:
+        return
+    try:
+        service.wifi.stop_ap()
+        if service.enabled:
+            asyncio.new_event_loop()  # a cancelled server task joins the new loop to close its socket
+            asyncio.run(asyncio.wait_for_ms(service.disable(), 1000))
+    except (KeyboardInterrupt, Exception) as e:
+        print("wifiprov: stopping: %r" % e)

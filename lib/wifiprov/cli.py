@@ -115,9 +115,6 @@ async def execute(service, raw, out=print):
 
         help.show(out)
         return
-    if words[0] != "wifiprov":
-        out('ERROR: unknown command "%s"; type wifiprovhelp for the commands' % words[0])
-        return
     if len(words) < 2:
         out("ERROR: wifiprov needs a subcommand; type wifiprovhelp")
         return
@@ -125,7 +122,7 @@ async def execute(service, raw, out=print):
     if handler is None:
         out('ERROR: unknown subcommand "%s"; type wifiprovhelp for the commands' % words[1])
         return
-    if words[1] not in ("set", "app") and len(words) > 2:
+    if words[1] not in ("set", "app", "reset") and len(words) > 2:
         out("ERROR: wifiprov %s takes no values; type wifiprovhelp" % words[1])
         return
     return await handler(service, words[2:], out)
@@ -221,7 +218,30 @@ async def do_disable(service, args, out):
 
 
 async def do_reset(service, args, out):
+    if args != ["yes"]:
+        out("ERROR: wifiprov reset erases the whole config (your network, the AP passphrase, the app's settings) "
+            "and restarts into first-boot provisioning; type: wifiprov reset yes (wifiprov forget drops only the network)")
+        return
     answer(out, service.factory_reset())
+
+
+async def do_forget(service, args, out):
+    answer(out, service.forget())
+
+
+async def do_ap(service, args, out):
+    """The AP's name and passphrase in clear, and a QR code a phone's camera
+    joins with (the console is the trusted channel)."""
+    from .qr import encode, lines, wifi_text
+
+    ap = service.config["AP"]
+    secured = ap["auth"] != 1
+    out("AP: %s, %s, channel %d%s" % (show_ssid(ap["SSID"]), "passphrase: " + ap["PWD"] if secured else
+                                     "open (no passphrase)", ap["ch"], "" if ap["ssidv"] else ", hidden"))
+    size, grid = encode(wifi_text(ap["SSID"], ap["PWD"], secured, not ap["ssidv"]).encode())
+    for line in lines(size, grid):
+        out(line)
+    out("Point a phone's camera at the code to join the AP.")
 
 
 _COMMANDS = {
@@ -235,4 +255,6 @@ _COMMANDS = {
     "enable": do_enable,
     "disable": do_disable,
     "reset": do_reset,
+    "forget": do_forget,
+    "ap": do_ap,
 }

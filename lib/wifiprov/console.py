@@ -1,10 +1,11 @@
 # The console reader: collects lines typed on the UART/USB console while the
-# other tasks run, and hands each one to the commands in wifiprov.cli.
+# other tasks run, and hands each one to the commands in wifiprov.cli, or,
+# when it is not a wifiprov command, to Python (wifiprov.repl).
 import sys
 import asyncio
 from micropython import const
 
-from . import on_demand_async
+from . import on_demand, on_demand_async, settings
 
 # A longer line is refused and skipped to its end rather than buffered: the
 # longest valid `wifiprov set` is about 240 bytes.
@@ -17,6 +18,7 @@ async def run(service, stream, echo):
     reader = asyncio.StreamReader(stream)
     line = bytearray()
     overflow = False
+    python = [{"__name__": "__console__"}, None]  # the namespace; a block being typed (text) or None
     while True:
         try:
             c = await reader.read(1)
@@ -36,10 +38,12 @@ async def run(service, stream, echo):
                 sys.stdout.write("\r\n")
             if overflow:
                 print("ERROR: line longer than %d bytes; ignored" % _MAX_LINE)
-            elif line:
-                await _execute(service, bytes(line))
+            else:
+                await _execute(service, bytes(line), python)
             line = bytearray()
             overflow = False
+            if settings.CONSOLE_PROMPT:
+                sys.stdout.write("... " if python[1] else ">>> ")
         elif b == 8 or b == 127:  # backspace, delete
             if line:
                 line = line[:-1]
@@ -61,15 +65,46 @@ def answer(out, result):
         out("ERROR: %s" % result["error"])
 
 
-async def _execute(service, raw):
+async def _execute(service, raw, python):
+    """One line: a wifiprov command (its first word as wifiprov.cli splits
+    words; never Python), or Python. A Python line that ends with ":" opens
+    a block, run at the first empty line, as at >>>."""
+    words = raw.replace(b",", b" ").replace(b'"', b" ").split(None, 1)
+    if not words or words[0] not in (b"wifiprov", b"wifiprovhelp"):
+        if python[1] is not None:  # inside a block
+            if words:
+                python[1] += raw + b"\n"
+                return
+            block, python[1] = python[1], None
+            return _python(block, python[0])
+        if not words:
+            return
+        if raw.rstrip()[-1:] == b":":
+            python[1] = raw + b"\n"
+            return
+        return _python(raw, python[0])
     message = None
     try:
         message = await execute(service, raw)
+    except MemoryError:
+        print("ERROR: out of memory; try again")
     except Exception as e:  # a bug in one command must not end the console
         sys.print_exception(e)
         print("ERROR: internal error: %r" % e)
     if message:  # applied once cli is dropped: validation needs the room
         answer(print, service.apply(message))
+
+
+@on_demand
+def _python(source, namespace):
+    from . import repl
+
+    try:
+        text = source.decode()
+    except UnicodeError:
+        print("ERROR: the line is not valid UTF-8")
+        return
+    repl.run(text, namespace)
 
 
 @on_demand_async

@@ -19,7 +19,9 @@ wifiprov connect      join the configured network
 wifiprov disconnect   leave it and stay off until "wifiprov connect"
 wifiprov enable       provisioning AP and servers on
 wifiprov disable      provisioning AP and servers off
-wifiprov reset        factory reset: erase the config and restart into provisioning
+wifiprov ap           the AP's name and passphrase, and a QR code a phone joins with
+wifiprov forget       drop the station network: back to AP mode, the AP passphrase kept
+wifiprov reset yes    factory reset: erase the config and restart into provisioning
 Examples:
   wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "my secret pass"
   wifiprov set 1 1 "GEN" 1 1 3 "DEMO_SOFTAP" "password\""""

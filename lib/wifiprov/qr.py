@@ -1,5 +1,5 @@
 # A QR code encoder (ISO/IEC 18004), byte mode, error correction level L,
-# versions 1..13 (up to 424 bytes), drawn in text for a console: what
+# versions 1..13 (up to 425 bytes), drawn in text for a console: what
 # `wifiprov ap` shows so that a phone's camera joins the AP. Loaded for the
 # command, dropped after.
 from micropython import const
@@ -173,10 +173,11 @@ def _patterns(grid, size, version):
     if version > 1:
         centres = _ALIGN[version - 2]
         centres = (6,) + (centres if isinstance(centres, tuple) else (centres,))
+        last = centres[-1]
         for cy in centres:
             for cx in centres:
-                if grid[cy * size + cx] & _FUNCTION:
-                    continue  # where a finder is
+                if cx == 6 and (cy == 6 or cy == last) or cy == 6 and cx == last:
+                    continue  # a finder's corner (the others cross the timing patterns, as they should)
                 for dy in range(-2, 3):
                     for dx in range(-2, 3):
                         _set(grid, size, cx + dx, cy + dy, max(abs(dx), abs(dy)) != 1)
@@ -191,11 +192,11 @@ def _patterns(grid, size, version):
 
 
 def _bch(value, generator, degree):
+    """The check bits of a (value: at most 6 bits) for a generator of that degree."""
     rem = value << degree
-    top = generator.bit_length() - 1
-    for shift in range(rem.bit_length() - 1 - top, -1, -1):
-        if rem >> (shift + top) & 1:
-            rem ^= generator << shift
+    for bit in range(degree + 5, degree - 1, -1):
+        if rem >> bit & 1:
+            rem ^= generator << (bit - degree)
     return rem
 
 
@@ -306,11 +307,11 @@ def _penalty(grid, size):
     return score
 
 
-def lines(size, grid, quiet=2):
+def lines(size, grid, quiet=4):
     """The code as text lines, two rows of modules per line in half-block
-    characters. Light modules (and the quiet zone around the code) are the
-    blocks: on a console's dark background the code is dark on light, as a
-    camera expects."""
+    characters. Light modules (and the quiet zone around the code, the
+    standard's 4 modules) are the blocks: on a console's dark background the
+    code is dark on light, as a camera expects."""
     full = size + 2 * quiet
 
     def light(x, y):

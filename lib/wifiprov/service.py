@@ -78,7 +78,12 @@ class Provisioning:
                 except Exception as e:  # one broken server must not stop the others
                     self.log("%s server did not start: %r" % (server.name, e))
             self.enabled = True
-            self.log('provisioning: AP "%s" is up at %s' % (self.config["AP"]["SSID"], host))
+            ap = self.config["AP"]
+            self.log('provisioning: AP "%s" is up at %s' % (ap["SSID"], host))
+            # Each time it opens (first boot, fallback, `wifiprov enable`): the
+            # console is trusted (whoever holds it can read the flash), and
+            # this is how the user learns the key to join.
+            self.log("AP passphrase: %s" % (ap["PWD"] or "(open network)"))
         self.log(self.ready_line())
 
     async def disable(self):
@@ -121,16 +126,17 @@ class Provisioning:
 
     # ---- requests from the transports ----
 
-    def apply(self, msg):
+    def apply(self, msg, base=None):
         """Every transport's config message comes here: validate, persist,
         fire the event, answer; act a moment later. Returns the answer:
         {"ok": True, ...} or {"ok": False, "error": ...}. Validating and
-        saving are wifiprov.provision's, imported for the request."""
+        saving are wifiprov.provision's, imported for the request. `base`:
+        the config the message changes, when not the active one (forget)."""
         if self._busy:
             return self.refuse("busy: the previous configuration is still being applied; try again in a few seconds")
         try:
-            new, answer, action = _provision(self.config, msg, self.enabled, self.wifi.state == net.UP,
-                                             self.config_path)
+            new, answer, action = _provision(self.config if base is None else base, msg, self.enabled,
+                                             self.wifi.state == net.UP, self.config_path)
         except MemoryError:  # a full heap refuses the request, it does not end the caller
             return self.refuse("out of memory; try again")
         if not answer["ok"]:
@@ -211,6 +217,17 @@ class Provisioning:
     def disconnect(self):
         self.wifi.disconnect()
         return {"ok": True, "next": "station disconnected; it stays down until wifiprov connect"}
+
+    def forget(self):
+        """Drop the station network: AP mode, station section gone; the AP
+        and its passphrase (and the app's settings) stay."""
+        sta = self.config.get("STA")
+        if not sta:
+            return {"ok": False, "error": "no station network is configured; nothing to forget"}
+        answer = self.apply({"mode": 1, "save_config": 1}, {k: v for k, v in self.config.items() if k != "STA"})
+        if answer["ok"]:
+            answer["next"] = 'forgot "%s"; %s' % (sta["SSID"], answer["next"])
+        return answer
 
     def factory_reset(self):
         try:

@@ -19,6 +19,9 @@ WWW_DIR = None
 # On a board the console is a raw UART/USB line: nothing echoes what the user
 # types unless we do. The simulator's host terminal echoes by itself.
 CONSOLE_ECHO = True
+# ">>> " after each line typed (and "... " inside a Python block), as at
+# MicroPython's own prompt.
+CONSOLE_PROMPT = True
 
 # Station link timing (milliseconds). The first retry waits BACKOFF_MS, each
 # later one twice as long, up to RETRY_MAX_MS: frequent enough to rejoin soon

@@ -111,8 +111,3 @@ def show_config(service):
 
     for line in format_config(masked_config(service)["config"]):
         print("config: " + line)
-    config = service.config
-    if config["mode"] == 1:
-        # The console is trusted (whoever holds it can read the flash); this
-        # is how the user learns the key for the first connection.
-        print("AP passphrase: %s" % (config["AP"]["PWD"] or "(open network)"))

@@ -1,0 +1,33 @@
+# Python typed at the console (docs/console.md): a line that is not a
+# wifiprov command runs here, in one namespace that lasts until a reset, as
+# at MicroPython's >>> prompt, while the servers and the app keep running.
+# Loaded for a line, dropped after.
+import sys
+
+
+def run(source, namespace):
+    """Run source (text: a line, or a block of lines); an expression's value
+    is printed as its repr and kept as `_`. An exception prints its
+    traceback; Ctrl-C (KeyboardInterrupt) and SystemExit go on up, as at
+    MicroPython's own prompt."""
+    try:
+        try:
+            code = compile(source, "<console>", "eval")
+            expression = True
+        except SyntaxError:  # not an expression: a statement
+            code = compile(source, "<console>", "exec")
+            expression = False
+    except Exception as e:  # a syntax error, a name too long, no room to compile
+        # Its traceback would show only this module; the text says it all.
+        print("%s: %s" % (type(e).__name__, e))
+        return
+    try:
+        if not expression:
+            exec(code, namespace)
+            return
+        value = eval(code, namespace)
+        if value is not None:
+            print(repr(value))
+            namespace["_"] = value
+    except Exception as e:
+        sys.print_exception(e)
