@@ -98,3 +98,16 @@ def test_special_characters_are_escaped_as_phones_expect(board):
     lines = sim.collect("wifiprov ap", r"^Point a phone's camera")
     assert lines[0] == 'AP: "Open AP", open (no passphrase), channel 1'
     assert decode(ap_art(lines)) == "WIFI:T:nopass;S:Open AP;;"
+
+
+def test_the_largest_ap_code_fits_the_small_heap(board):
+    # Every character escaped: the longest join text an AP can have (v10).
+    sim = board.start()
+    sim.expect(r"^READY mode=ap")
+    ssid, key = ";" * 32, ";" * 63
+    with socket.create_connection(("127.0.0.1", sim.ports["tcp"]), timeout=10) as s:
+        s.sendall(json.dumps({"mode": 1, "AP": {"SSID": ssid, "PWD": key}}).encode() + b"\n")
+        assert json.loads(s.makefile("rb").readline())["ok"]
+    sim.expect(r"^READY mode=ap")
+    lines = sim.collect("wifiprov ap", r"^Point a phone's camera")
+    assert decode(ap_art(lines)) == "WIFI:T:WPA;S:%s;P:%s;;" % ("\\;" * 32, "\\;" * 63)

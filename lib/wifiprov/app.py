@@ -12,11 +12,15 @@ from .service import Provisioning
 
 
 @on_demand
-def boot():
+def boot(app):
     """The boot work (wifiprov.startup, dropped after): the banner, the
-    config from flash or the first-boot defaults, the services made."""
+    maker's app (`app`, else app.py's main(), imported first: the settings
+    it declares must be known before the config is read), the config from
+    flash or the first-boot defaults, the services made."""
     from . import startup
 
+    if app is None:
+        app = startup.find_app()
     uid = "".join("%02x" % b for b in machine.unique_id())
     path = settings.FLASH_ROOT + "/wifiprov.json"
     startup.banner(uid)
@@ -29,31 +33,7 @@ def boot():
     service.save_error = save_error
     service.tls = startup.certificate(settings.FLASH_ROOT)
     startup.show_config(service)
-    return service
-
-
-def find_app():
-    """The board's own program: main() of a module `app` on the filesystem
-    (app.py beside main.py, or in lib/), or None. Imported before the config
-    is loaded, so that the settings it declares (wifiprov.field) are known.
-    A broken app.py is reported, and wifiprov runs without it."""
-    try:
-        import app
-    except ImportError as e:
-        if str(e) == "no module named 'app'":
-            return None
-        return _crashed("importing app.py", e)
-    except Exception as e:
-        return _crashed("importing app.py", e)
-    main = getattr(app, "main", None)
-    if main is None:
-        print("app: app.py has no main(); define `async def main():` for wifiprov to run it")
-    return main
-
-
-def _crashed(what, e):
-    print("app: %s raised; wifiprov keeps running, the app is not restarted:" % what)
-    sys.print_exception(e)
+    return service, app
 
 
 async def guard(main):
@@ -67,16 +47,15 @@ async def guard(main):
         await run
         print("app: main() returned")
     except Exception as e:
-        _crashed("app.py's main()", e)
+        print("app: app.py's main() raised; wifiprov keeps running, the app is not restarted:")
+        sys.print_exception(e)
 
 
 async def main(app=None):
     import wifiprov
 
     settle()  # what app imported stays; what a job imports is dropped after it
-    if app is None:
-        app = find_app()
-    service = boot()
+    service, app = boot(app)
     wifiprov._service = service
     asyncio.create_task(service.wifi.run())
     asyncio.create_task(console.run(service, getattr(sys.stdin, "buffer", sys.stdin), settings.CONSOLE_ECHO))
@@ -93,26 +72,11 @@ def run(app=None):
     except KeyboardInterrupt:
         # Ctrl-C on the console (mpremote sends one too): MicroPython's own
         # REPL follows, so a portal must not stay up with nothing serving it.
-        stop()
-        print("wifiprov: stopped by Ctrl-C; the AP and its servers are down. "
-              "Press Ctrl-D (soft reset) to start it again")
+        interrupted()
 
 
-def stop():
-    """After Ctrl-C: the provisioning AP down at once, then its servers'
-    sockets closed by the tasks that own them (a second Ctrl-C, or a second
-    too long, leaves those to the reset). In a new event loop: the old one's
-    tasks stay stopped, and the console's must not read the bytes meant for
-    MicroPython's REPL (mpremote's raw-REPL request follows its Ctrl-C)."""
-    import wifiprov
+@on_demand
+def interrupted():
+    from . import ctrl_c
 
-    service = wifiprov._service
-    if service is None:
-        return
-    try:
-        service.wifi.stop_ap()
-        if service.enabled:
-            asyncio.new_event_loop()  # a cancelled server task joins the new loop to close its socket
-            asyncio.run(asyncio.wait_for_ms(service.disable(), 1000))
-    except (KeyboardInterrupt, Exception) as e:
-        print("wifiprov: stopping: %r" % e)
+    ctrl_c.stop()

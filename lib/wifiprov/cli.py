@@ -5,7 +5,7 @@
 _MODE_AP = 1
 from . import AUTH_NAMES, MODE_NAMES, fields
 from .console import answer
-from .text import hex_of, printable, ssid_text
+from .text import printable
 
 def split(line):
     """The tokens (text) of a line (UTF-8 bytes), split on space, tab and
@@ -68,34 +68,6 @@ def set_message(args):
     }
 
 
-def show_ssid(ssid):
-    """An SSID as a printable, quoted string, whatever its bytes."""
-    if isinstance(ssid, bytes):
-        text = ssid_text(ssid)
-        if text is None:
-            return "0x" + hex_of(ssid)
-        ssid = text
-    return '"%s"' % printable(ssid)
-
-
-def format_config(config):
-    lines = ["mode=%d (%s) save_config=%d countrycode=%s" % (
-        config["mode"], MODE_NAMES[config["mode"]], config["save_config"], config["countrycode"])]
-    for name in ("STA", "AP"):
-        sec = config.get(name)
-        if not sec:
-            lines.append("%s: not configured" % name)
-            continue
-        flag = "ssidv=%d" % sec["ssidv"] if name == "AP" else "auto=%d" % sec["auto"]
-        lines.append("%s: ssid=%s auth=%d (%s) ch=%d %s password=%s" % (
-            name, show_ssid(sec["SSID"]), sec["auth"], AUTH_NAMES[sec["auth"]], sec["ch"], flag,
-            sec["PWD"] or "(none)"))
-    app = config.get("app")
-    if app:
-        lines.append("app: " + " ".join('%s="%s"' % (key, printable(app[key])) for key in sorted(app)))
-    return lines
-
-
 async def execute(service, raw, out=print):
     """Run one console line (bytes) and print its answer; for `wifiprov set`
     return the config message for the caller to apply instead."""
@@ -156,6 +128,7 @@ async def do_app(service, args, out):
 
 async def do_get(service, args, out):
     from . import report
+    from .report import format_config
 
     for line in format_config(report.config(service)["config"]):
         out(line)
@@ -163,6 +136,7 @@ async def do_get(service, args, out):
 
 async def do_scan(service, args, out):
     from . import report
+    from .report import show_ssid
 
     networks = report.scan(service)["networks"]
     out("%d networks" % len(networks))
@@ -226,7 +200,17 @@ async def do_reset(service, args, out):
 
 
 async def do_forget(service, args, out):
-    answer(out, service.forget())
+    """Drop the station network: AP mode, the station section gone; the AP,
+    its passphrase and the app's settings stay. Applied as any request is,
+    to the config without its station section."""
+    sta = service.config.get("STA")
+    if not sta:
+        out("ERROR: no station network is configured; nothing to forget")
+        return
+    result = service.apply({"mode": 1, "save_config": 1}, {k: v for k, v in service.config.items() if k != "STA"})
+    if result["ok"]:
+        result["next"] = 'forgot "%s"; %s' % (sta["SSID"], result["next"])
+    answer(out, result)
 
 
 async def do_ap(service, args, out):
@@ -236,7 +220,7 @@ async def do_ap(service, args, out):
 
     ap = service.config["AP"]
     secured = ap["auth"] != 1
-    out("AP: %s, %s, channel %d%s" % (show_ssid(ap["SSID"]), "passphrase: " + ap["PWD"] if secured else
+    out("AP: \"%s\", %s, channel %d%s" % (printable(ap["SSID"]), "passphrase: " + ap["PWD"] if secured else
                                      "open (no passphrase)", ap["ch"], "" if ap["ssidv"] else ", hidden"))
     size, grid = encode(wifi_text(ap["SSID"], ap["PWD"], secured, not ap["ssidv"]).encode())
     for line in lines(size, grid):

@@ -18,7 +18,7 @@ async def run(service, stream, echo):
     reader = asyncio.StreamReader(stream)
     line = bytearray()
     overflow = False
-    python = [{"__name__": "__console__"}, None]  # the namespace; a block being typed (text) or None
+    python = [{"__name__": "__console__"}, None]  # the namespace; a block being typed (bytes) or None
     while True:
         try:
             c = await reader.read(1)
@@ -67,22 +67,12 @@ def answer(out, result):
 
 async def _execute(service, raw, python):
     """One line: a wifiprov command (its first word as wifiprov.cli splits
-    words; never Python), or Python. A Python line that ends with ":" opens
-    a block, run at the first empty line, as at >>>."""
+    words; never Python), or Python."""
     words = raw.replace(b",", b" ").replace(b'"', b" ").split(None, 1)
     if not words or words[0] not in (b"wifiprov", b"wifiprovhelp"):
-        if python[1] is not None:  # inside a block
-            if words:
-                python[1] += raw + b"\n"
-                return
-            block, python[1] = python[1], None
-            return _python(block, python[0])
-        if not words:
-            return
-        if raw.rstrip()[-1:] == b":":
-            python[1] = raw + b"\n"
-            return
-        return _python(raw, python[0])
+        if words or python[1] is not None:  # an empty line only ends a block
+            _python(raw, python)
+        return
     message = None
     try:
         message = await execute(service, raw)
@@ -96,15 +86,10 @@ async def _execute(service, raw, python):
 
 
 @on_demand
-def _python(source, namespace):
+def _python(raw, state):
     from . import repl
 
-    try:
-        text = source.decode()
-    except UnicodeError:
-        print("ERROR: the line is not valid UTF-8")
-        return
-    repl.run(text, namespace)
+    repl.line(raw, state)
 
 
 @on_demand_async

@@ -4,16 +4,13 @@
 # command, dropped after.
 from micropython import const
 
-# Per version 1..13, level L: (error correction codewords per block,
-# (blocks, data codewords per block) of group 1, of group 2).
-_BLOCKS = (
-    (7, (1, 19), (0, 0)), (10, (1, 34), (0, 0)), (15, (1, 55), (0, 0)), (20, (1, 80), (0, 0)),
-    (26, (1, 108), (0, 0)), (18, (2, 68), (0, 0)), (20, (2, 78), (0, 0)), (24, (2, 97), (0, 0)),
-    (30, (2, 116), (0, 0)), (18, (2, 68), (2, 69)), (20, (4, 81), (0, 0)), (24, (2, 92), (2, 93)),
-    (26, (4, 107), (0, 0)),
-)
-# The centres of the alignment patterns, per version 2..13 (besides 6).
-_ALIGN = (18, 22, 26, 30, 34, (22, 38), (24, 42), (26, 46), (28, 50), (30, 54), (32, 58), (34, 62))
+# Per version 1..13, level L, 4 bytes: error correction codewords per
+# block; the blocks of group 1 and their data codewords; the blocks of
+# group 2 (one data codeword more each). Bytes: one object, not 50 tuples.
+_BLOCKS = (b"\x07\x01\x13\x00\x0a\x01\x22\x00\x0f\x01\x37\x00\x14\x01\x50\x00\x1a\x01\x6c\x00"
+           b"\x12\x02\x44\x00\x14\x02\x4e\x00\x18\x02\x61\x00\x1e\x02\x74\x00\x12\x02\x44\x02"
+           b"\x14\x04\x51\x00\x18\x02\x5c\x02\x1a\x04\x6b\x00")
+_VERSIONS = const(13)
 _LEVEL_L = const(1)  # the format information's bits for level L
 _DARK = const(1)
 _FUNCTION = const(2)  # a module of a fixed pattern: never data, never masked
@@ -41,9 +38,10 @@ def _escape(value):
 def encode(data):
     """The QR code of `data` (bytes): (size, modules), modules a bytearray of
     size*size, bit 0 set for a dark module. ValueError when it is too long."""
-    for version in range(1, len(_BLOCKS) + 1):
-        ec, group1, group2 = _BLOCKS[version - 1]
-        capacity = group1[0] * group1[1] + group2[0] * group2[1]
+    for version in range(1, _VERSIONS + 1):
+        ec, blocks1, length, blocks2 = _BLOCKS[4 * version - 4 : 4 * version]
+        group1, group2 = (blocks1, length), (blocks2, length + 1)
+        capacity = blocks1 * length + blocks2 * (length + 1)
         count_bits = 8 if version < 10 else 16
         if 4 + count_bits + 8 * len(data) <= 8 * capacity:
             break
@@ -104,7 +102,8 @@ def _interleave(data, ec, group1, group2):
         for _ in range(count):
             blocks.append(data[start : start + length])
             start += length
-    checks = [_reed_solomon(block, ec) for block in blocks]
+    exp, log = _gf_tables()
+    checks = [_reed_solomon(block, ec, exp, log) for block in blocks]
     out = bytearray()
     for i in range(max(len(b) for b in blocks)):
         for block in blocks:
@@ -131,9 +130,8 @@ def _gf_tables():
     return exp, log
 
 
-def _reed_solomon(block, ec):
+def _reed_solomon(block, ec, exp, log):
     """The error correction codewords of a block (GF(256), polynomial 0x11D)."""
-    exp, log = _gf_tables()
     generator = bytearray([1])
     for i in range(ec):  # multiply by (x - a^i)
         nxt = bytearray(len(generator) + 1)
@@ -171,9 +169,10 @@ def _patterns(grid, size, version):
         _set(grid, size, i, 6, i % 2 == 0)
         _set(grid, size, 6, i, i % 2 == 0)
     if version > 1:
-        centres = _ALIGN[version - 2]
-        centres = (6,) + (centres if isinstance(centres, tuple) else (centres,))
-        last = centres[-1]
+        # The alignment patterns' centres: 6 and size - 7, and from version 7
+        # one between (the standard's table, for versions up to 13).
+        last = size - 7
+        centres = (6, last) if version < 7 else (6, (6 + last) // 2, last)
         for cy in centres:
             for cx in centres:
                 if cx == 6 and (cy == 6 or cy == last) or cy == 6 and cx == last:
@@ -319,12 +318,10 @@ def lines(size, grid, quiet=4):
         y -= quiet
         return not (0 <= x < size and 0 <= y < size and grid[y * size + x] & _DARK)
 
-    out = []
-    for y in range(0, full, 2):
+    for y in range(0, full, 2):  # one line at a time: the whole drawing is never in RAM
         chars = []
         for x in range(full):
             top = light(x, y)
             bottom = y + 1 < full and light(x, y + 1)
             chars.append("█" if top and bottom else "▀" if top else "▄" if bottom else " ")
-        out.append("".join(chars))
-    return out
+        yield "".join(chars)

@@ -5,6 +5,28 @@
 import sys
 
 
+def line(raw, state):
+    """One line typed (bytes). state: [the namespace, the block being typed
+    (bytes) or None]. A line that ends with ":" opens a block, run at the
+    first empty line, as at >>>."""
+    if state[1] is not None:  # inside a block
+        if raw.strip():
+            state[1] += raw + b"\n"
+            return
+        raw, state[1] = state[1], None
+    elif not raw.strip():
+        return
+    elif raw.rstrip()[-1:] == b":":
+        state[1] = raw + b"\n"
+        return
+    try:
+        source = raw.decode()
+    except UnicodeError:
+        print("ERROR: the line is not valid UTF-8")
+        return
+    run(source, state[0])
+
+
 def run(source, namespace):
     """Run source (text: a line, or a block of lines); an expression's value
     is printed as its repr and kept as `_`. An exception prints its

@@ -1,6 +1,9 @@
 # Read-only answers for any transport: the status, the masked config, a
-# scan, why the station failed. Imported for one answer, dropped after.
+# scan, why the station failed, and the config as console lines (the boot
+# banner, `wifiprov get`). Imported for one answer, dropped after.
 import gc
+
+from . import AUTH_NAMES, MODE_NAMES
 
 # Failure statuses -> the reason a user reads.
 _REASONS = (
@@ -74,3 +77,34 @@ def reason(net, code):
         if getattr(net, name, None) == code:
             return text
     return "failed (status %d)" % code
+
+
+def show_ssid(ssid):
+    """An SSID as a printable, quoted string, whatever its bytes."""
+    from .text import hex_of, printable, ssid_text
+    if isinstance(ssid, bytes):
+        text = ssid_text(ssid)
+        if text is None:
+            return "0x" + hex_of(ssid)
+        ssid = text
+    return '"%s"' % printable(ssid)
+
+
+def format_config(config):
+    lines = ["mode=%d (%s) save_config=%d countrycode=%s" % (
+        config["mode"], MODE_NAMES[config["mode"]], config["save_config"], config["countrycode"])]
+    for name in ("STA", "AP"):
+        sec = config.get(name)
+        if not sec:
+            lines.append("%s: not configured" % name)
+            continue
+        flag = "ssidv=%d" % sec["ssidv"] if name == "AP" else "auto=%d" % sec["auto"]
+        lines.append("%s: ssid=%s auth=%d (%s) ch=%d %s password=%s" % (
+            name, show_ssid(sec["SSID"]), sec["auth"], AUTH_NAMES[sec["auth"]], sec["ch"], flag,
+            sec["PWD"] or "(none)"))
+    app = config.get("app")
+    if app:
+        from .text import printable
+
+        lines.append("app: " + " ".join('%s="%s"' % (key, printable(app[key])) for key in sorted(app)))
+    return lines

@@ -218,17 +218,6 @@ class Provisioning:
         self.wifi.disconnect()
         return {"ok": True, "next": "station disconnected; it stays down until wifiprov connect"}
 
-    def forget(self):
-        """Drop the station network: AP mode, station section gone; the AP
-        and its passphrase (and the app's settings) stay."""
-        sta = self.config.get("STA")
-        if not sta:
-            return {"ok": False, "error": "no station network is configured; nothing to forget"}
-        answer = self.apply({"mode": 1, "save_config": 1}, {k: v for k, v in self.config.items() if k != "STA"})
-        if answer["ok"]:
-            answer["next"] = 'forgot "%s"; %s' % (sta["SSID"], answer["next"])
-        return answer
-
     def factory_reset(self):
         try:
             erase(self.config_path)

@@ -107,7 +107,26 @@ def _sha256(f):
 
 def show_config(service):
     from .report import config as masked_config
-    from .cli import format_config
+    from .report import format_config
 
     for line in format_config(masked_config(service)["config"]):
         print("config: " + line)
+
+
+def find_app():
+    """The board's own program: main() of a module `app` on the filesystem
+    (app.py beside main.py, or in lib/), or None. A broken app.py is
+    reported, and wifiprov runs without it."""
+    import sys
+
+    try:
+        import app
+    except Exception as e:  # ImportError, SyntaxError, or what its own code raised
+        if str(e) != "no module named 'app'":
+            print("app: importing app.py raised; wifiprov keeps running, the app is not restarted:")
+            sys.print_exception(e)
+        return None
+    main = getattr(app, "main", None)
+    if main is None:
+        print("app: app.py has no main(); define `async def main():` for wifiprov to run it")
+    return main
