@@ -28,6 +28,8 @@ wifiprov.set_callback(on_event)
 
 
 def reading():
+    # uptime_s counts from the board's boot; on the simulator, ticks_ms()
+    # starts elsewhere, so it is a large number from the start.
     gc.collect()
     return {"board": wifiprov.status()["ap"]["ssid"], "heap_free": gc.mem_free(), "uptime_s": time.ticks_ms() // 1000}
 

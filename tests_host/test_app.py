@@ -190,7 +190,8 @@ def test_app_settings_from_the_api_and_the_console(board):
     sim.cmd("wifiprov app", r"^token = \*{8}  \(Access token\)$")
     sim.cmd("wifiprov app set nope 1",
             r"^ERROR: app\.nope: not a setting of this board's app \(its settings: server_url, token\)$")
-    sim.cmd("wifiprov app set token", r"^ERROR: wifiprov app set needs a key and a value")
+    sim.cmd("wifiprov app set token", r"^ERROR: wifiprov app set takes a key and one value; quote a value")
+    sim.cmd("wifiprov app set token a,b", r"^ERROR: wifiprov app set takes a key and one value; quote a value")
     sim.cmd("wifiprov get", r'^app: server_url="http://api\.lan/" token="\*{8}"$')
     assert json.loads((board.flash / "wifiprov.json").read_text())["app"]["token"] == "two words"
 
@@ -244,3 +245,34 @@ def test_the_flash_is_the_boards_filesystem_main_py_and_lib(board):
     sim = board.start()
     sim.expect(r"^READY mode=ap")
     sim.expect(r"^MAIN hello from lib True$")
+
+
+def test_the_same_app_settings_again_change_nothing_and_restart_nothing(board):
+    # Joined, with provisioning open (as after `wifiprov enable`, or the
+    # fallback AP): an app-settings message must never restart the board.
+    put_app(board, SETTINGS_APP)
+    sim = board.start()
+    sim.expect(r"^READY mode=ap")
+    sim.cmd(PROVISION, r"^READY mode=sta ip=127\.0\.0\.1$")
+    sim.cmd("wifiprov enable", r"^READY mode=ap")
+    port = sim.ports["tcp"]
+    message = b'{"app": {"server_url": "http://same/"}}'
+    assert tcp(port, message)["next"] == "app settings saved"
+    mark = len(sim.lines)
+    assert tcp(port, message) == {"ok": True, "changed": False, "saved": False,
+                                  "next": "unchanged: the app settings are as they were"}
+    sim.cmd("wifiprov status", r'^station: connected "HomeNet"$')
+    after = "\n".join(sim.output_since(mark))
+    assert "restarting" not in after and "PROV_COMPLETE" not in after and "APP_SETTINGS" not in after
+
+
+def test_a_setting_the_app_no_longer_declares_stays_masked(board):
+    put_app(board, SETTINGS_APP)
+    sim = board.start()
+    sim.expect(r"^READY mode=ap")
+    assert tcp(sim.ports["tcp"], b'{"app": {"token": "s3cret"}}')["ok"]
+    put_app(board, "async def main():\n    pass\n")  # a new app, without that setting
+    sim = board.restart(sim)
+    sim.expect(r"^READY mode=ap")
+    assert tcp(sim.ports["tcp"], b'{"cmd": "get"}')["config"]["app"] == {"token": "********"}
+    assert "s3cret" not in sim.transcript()

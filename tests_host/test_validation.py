@@ -21,9 +21,9 @@ CASES = [
     ({"mode": 0, "foo": 1}, CURRENT, "foo: unknown key (allowed: mode, save_config, countrycode, STA, AP, app)"),
     ({"save_config": 1}, CURRENT, "mode: missing (0 STA, 1 AP)"),
     # The app's settings: none are declared here (tests_host/test_app.py declares some).
-    ({"app": {"x": "1"}}, CURRENT, "app.x: this board's app declares no settings"),
-    ({"app": []}, CURRENT, "app: must be a JSON object of settings"),
-    ({"app": {}}, CURRENT, None),  # app settings alone keep the mode
+    ({"mode": 1, "app": {"x": "1"}}, CURRENT, "app.x: this board's app declares no settings"),
+    ({"mode": 1, "app": []}, CURRENT, "app: must be a JSON object of settings"),
+    ({"app": {}, "mode": 1}, CURRENT, None),  # (the service fills in the mode of the app's settings alone)
     ({"app": {}, "STA": {}}, CURRENT, "mode: missing (0 STA, 1 AP)"),
     ({"mode": True}, CURRENT, "mode: must be an integer 0 (STA) or 1 (AP), not a boolean"),
     ({"mode": 1.0}, CURRENT, "mode: must be an integer 0 (STA) or 1 (AP), not a number with a fraction"),

@@ -96,9 +96,11 @@ def find(key):
 
 
 def masked(app):
-    """The stored settings with the secret ones masked as a password is."""
+    """The stored settings with the secret ones masked as a password is, and
+    those the app no longer declares too: whether they were secret is not
+    known any more."""
     out = {}
     for key, value in app.items():
         decl = find(key)
-        out[key] = "********" if decl and decl[3] and value else value
+        out[key] = "********" if value and (not decl or decl[3]) else value
     return out

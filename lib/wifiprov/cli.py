@@ -121,7 +121,8 @@ async def do_app(service, args, out):
             out("%s = %s  (%s%s)" % (key, shown, label, "" if key in stored else "; the default"))
         return
     if args[0] != "set" or len(args) != 3:
-        answer(out, service.refuse("wifiprov app set needs a key and a value: wifiprov app set KEY VALUE"))
+        answer(out, service.refuse('wifiprov app set takes a key and one value; quote a value with spaces or '
+                                   'commas: wifiprov app set KEY "a value"'))
         return
     return {"app": {args[1]: args[2]}}
 

@@ -66,21 +66,14 @@ def structure(msg, current, stored=False):
     Only `mode` is required. save_config defaults to 1 and countrycode to the
     current one; a missing section keeps its current value; keys missing in a
     given section keep theirs (except the password, see _merge_section).
-    A message that only sets the app's settings (wifiprov.appfields) may leave
-    out the mode too. `stored`: msg is the file on flash, whose app settings
-    need not be declared (wifiprov.appfields.check)."""
+    `stored`: msg is the file on flash, whose app settings need not be
+    declared (wifiprov.appfields.check)."""
     if not isinstance(msg, dict):
         raise ConfigError("config: must be a JSON object")
     _unknown_keys(msg, _TOP_KEYS, "")
-    # A message of the app's settings alone keeps the mode.
-    app_only = "app" in msg and not [key for key in msg if key != "app" and key != "save_config"]
-    if "mode" in msg:
-        mode = msg["mode"]
-    elif app_only and "mode" in current:
-        mode = current["mode"]
-    else:
+    if "mode" not in msg:  # (the service fills it in for the app's settings alone)
         raise ConfigError("mode: missing (0 STA, 1 AP)")
-    mode = _int(mode, "mode", 0, 1, "0 (STA) or 1 (AP)")
+    mode = _int(msg["mode"], "mode", 0, 1, "0 (STA) or 1 (AP)")
     save = _int(msg.get("save_config", 1), "save_config", 0, 1, "0 (until reset) or 1 (save to flash)")
     # Which country codes exist is wifiprov.rules' to say (with their channels).
     country = msg.get("countrycode", current.get("countrycode", "GEN"))

@@ -6,19 +6,21 @@
 from . import ConfigError, on_demand
 
 
-def run(current, msg, ap_up, sta_up, path):
+def run(current, msg, ap_up, sta_up, path, app_only=False):
     """(the new config, the answer, the action to run next or None). A
     refused message leaves `current` as it is, with {"ok": False, "error":
-    ...}; the action is the service's method to run next (Provisioning.restart, ...)."""
+    ...}; the action is the service's method to run next (Provisioning.restart, ...).
+    app_only: the message sets nothing but the app's settings."""
     try:
         new = structure(msg, current)
         check_fields(new)
     except ConfigError as e:
         return current, {"ok": False, "error": str(e)}, None
     changed = new != current
-    if changed and _wifi(new) == _wifi(current):  # only the app's settings: no restart
-        text, action = ("app settings saved" if new["save_config"] else
-                        "app settings applied; not saved, so a reset returns to the saved ones"), None
+    if app_only or changed and _wifi(new) == _wifi(current):  # the app's settings: never a restart
+        text = ("unchanged: the app settings are as they were" if not changed else "app settings saved"
+                if new["save_config"] else "app settings applied; not saved, so a reset returns to the saved ones")
+        action = None
     else:
         text, action = plan(new, changed, ap_up, sta_up)
     saved = False

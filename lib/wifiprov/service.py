@@ -134,9 +134,13 @@ class Provisioning:
         the config the message changes, when not the active one (forget)."""
         if self._busy:
             return self.refuse("busy: the previous configuration is still being applied; try again in a few seconds")
+        current = self.config if base is None else base
+        app_only = only_app(msg)
+        if app_only and "mode" not in msg:
+            msg = dict(msg, mode=current["mode"])  # the app's settings alone keep the mode
         try:
-            new, answer, action = _provision(self.config if base is None else base, msg, self.enabled,
-                                             self.wifi.state == net.UP, self.config_path)
+            new, answer, action = _provision(current, msg, self.enabled, self.wifi.state == net.UP,
+                                             self.config_path, app_only)
         except MemoryError:  # a full heap refuses the request, it does not end the caller
             return self.refuse("out of memory; try again")
         if not answer["ok"]:
@@ -148,7 +152,7 @@ class Provisioning:
         keys = sorted(key for key in now if was.get(key) != now[key])  # the app settings it changed
         if keys:
             self.fire(APP_SETTINGS, {"changed": keys})
-        if not keys or action:  # not a change of the app's settings alone
+        if not app_only:  # a request about Wi-Fi, whatever it changed
             self.fire(PROV_COMPLETE, event_data(new))
         if action:
             self._busy = True
@@ -249,6 +253,11 @@ class Provisioning:
         self.log(self.ready_line())
 
 
+def only_app(msg):
+    """Does a message set nothing but the app's settings (docs/app.md)?"""
+    return isinstance(msg, dict) and "app" in msg and len(msg) == 1 + ("save_config" in msg)
+
+
 def event_data(config):
     """PROV_COMPLETE's data (the seed's SYS_WINCS_WIFI_PARAM_t)."""
     sec = config["STA"] if config["mode"] == 0 else config["AP"]
@@ -257,10 +266,10 @@ def event_data(config):
 
 
 @on_demand
-def _provision(current, msg, ap_up, sta_up, path):
+def _provision(current, msg, ap_up, sta_up, path, app_only):
     from . import provision
 
-    return provision.run(current, msg, ap_up, sta_up, path)
+    return provision.run(current, msg, ap_up, sta_up, path, app_only)
 
 
 @on_demand
