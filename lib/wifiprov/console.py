@@ -69,13 +69,12 @@ async def _execute(service, raw, python):
     """One line: a wifiprov command (its first word as wifiprov.cli splits
     words; never Python), or Python."""
     words = raw.replace(b",", b" ").replace(b'"', b" ").split(None, 1)
-    if not words or words[0] not in (b"wifiprov", b"wifiprovhelp"):
-        if words or python[1] is not None:  # an empty line only ends a block
-            _python(raw, python)
-        return
     message = None
     try:
-        message = await execute(service, raw)
+        if words and words[0] in (b"wifiprov", b"wifiprovhelp"):
+            message = await execute(service, raw)
+        elif words or python[1] is not None:  # an empty line only ends a block
+            _python(raw, python)
     except MemoryError:
         print("ERROR: out of memory; try again")
     except Exception as e:  # a bug in one command must not end the console
