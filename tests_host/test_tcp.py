@@ -83,6 +83,9 @@ def test_phone_app_apply_then_finish(ap_board, board):
 
 
 def test_phone_app_apply_open_network(ap_board):
+    # A password for an open network is refused, not dropped without a word.
+    assert ask(ap_board, b"apply,Cafe Guest,1,secret,NULL") == {
+        "ok": False, "error": "STA.PWD: must be empty for auth 1 (open)"}
     assert ask(ap_board, b"apply,Cafe Guest,1,,NULL")["ok"] is True
     ap_board.expect(r'^EVENT CONNECTED ssid="Cafe Guest"$')
     ap_board.expect(r"^READY mode=sta")
@@ -287,9 +290,16 @@ def test_laptop_client(ap_board, tmp_path):
     run = run_client(ap_board, "--raw", "json", "-", stdin=json.dumps({"mode": 1, "AP": {"ch": 5}}))
     assert run.returncode == 0 and json.loads(run.stdout)["next"].endswith("on channel 5")
     ap_board.expect(r"^READY mode=ap")
-    run = run_client(ap_board, "apply", "HomeNet", "--auth", "2", "--password", HOME_PASSWORD)
+    # --auth by name is the config's numbering: wpa2 stores WPA2 (4), where
+    # the phone app's 4 would store WPA3.
+    run = run_client(ap_board, "apply", "HomeNet", "--auth", "nope", "--password", HOME_PASSWORD)
+    assert run.returncode == 2 and "use open, wpa, wpa2, wpa3 or wpa2/wpa3" in run.stderr
+    run = run_client(ap_board, "apply", "Cafe Guest", "--auth", "1", "--password", "not-empty")
+    assert run.returncode == 1 and "ERROR: STA.PWD: must be empty for auth 1 (open)" in run.stdout
+    run = run_client(ap_board, "apply", "HomeNet", "--auth", "wpa2", "--password", HOME_PASSWORD)
     assert run.returncode == 0 and 'OK: saved; restarting in 1.5 s to join "HomeNet"' in run.stdout
     ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    assert json.loads((ap_board.flash / "wifiprov.json").read_text())["STA"]["auth"] == 4
     run = subprocess.run([sys.executable, str(ROOT / "tools" / "wifiprov.py"), "--host", "127.0.0.1",
                           "--port", "1", "status"], capture_output=True, text=True, timeout=30)
     assert run.returncode == 2 and "cannot talk to 127.0.0.1:1" in run.stderr

@@ -4,8 +4,15 @@
     wifiprov.py [--host H] [--port N] [--timeout S] [--raw] COMMAND ...
 
     json FILE|-                         send a config document (docs/config.md)
-    apply SSID --auth N [--password P]  the phone app's apply (1 open, 2 WPA/WPA2, 4 WPA3)
+    apply SSID --auth A [--password P]  join a network: saved, connect at boot
     scan | status | get                 ask the board
+
+--auth takes the network's security by name: open, wpa (WPA/WPA2), wpa2,
+wpa3 or wpa2/wpa3, sent as a config document in the config's numbering (1
+open, 3 WPA/WPA2, 4 WPA2, 6 WPA3, 5 WPA2/WPA3). A number is the phone app's
+numbering instead (1 open, 2 WPA/WPA2, 4 WPA3), sent as the phone app's
+apply,<ssid>,<auth>,<password>,NULL message. The two numberings differ:
+4 is WPA2 in a config document and WPA3 in the phone app's message.
 
 Join the board's access point first; it answers at 192.168.4.1 on esp32 and
 rp2 (the default --host). Exit code: 0 when the board answered ok, 1 when it
@@ -17,6 +24,18 @@ import socket
 import sys
 
 AUTH = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: "WPA3"}
+# --auth by name -> the config's auth number.
+AUTH_BY_NAME = {"open": 1, "wpa": 3, "wpa2": 4, "wpa3": 6, "wpa2/wpa3": 5}
+APP_AUTH = ("1", "2", "4")  # the phone app's numbering: open, WPA/WPA2, WPA3
+
+
+def auth_arg(text):
+    """--auth: a name (the config's numbering) or the phone app's number."""
+    name = text.lower()
+    if name in AUTH_BY_NAME or name in APP_AUTH:
+        return name
+    raise argparse.ArgumentTypeError("%r: use open, wpa, wpa2, wpa3 or wpa2/wpa3 (or the phone app's "
+                                     "numbers 1 open, 2 WPA/WPA2, 4 WPA3)" % text)
 
 
 class ClientError(Exception):
@@ -53,7 +72,11 @@ def message_for(args):
             raise ClientError("%s is not valid JSON: %s" % (args.file, e))
         return (json.dumps(doc, separators=(",", ":")) + "\n").encode()
     if args.command == "apply":
-        return ("apply,%s,%d,%s,NULL" % (args.ssid, args.auth, args.password)).encode()
+        if args.auth in APP_AUTH:  # the phone app's message, as it sends it
+            return ("apply,%s,%s,%s,NULL" % (args.ssid, args.auth, args.password)).encode()
+        doc = {"mode": 0, "save_config": 1,
+               "STA": {"SSID": args.ssid, "auth": AUTH_BY_NAME[args.auth], "PWD": args.password, "ch": 0, "auto": 1}}
+        return (json.dumps(doc, separators=(",", ":")) + "\n").encode()
     return (json.dumps({"cmd": args.command}) + "\n").encode()
 
 
@@ -93,7 +116,8 @@ def main(argv=None):
     sub.add_parser("json", help="send a config document").add_argument("file", help="a JSON file, or - for stdin")
     p = sub.add_parser("apply", help="the phone app's apply message")
     p.add_argument("ssid")
-    p.add_argument("--auth", type=int, choices=(1, 2, 4), required=True, help="1 open, 2 WPA/WPA2, 4 WPA3")
+    p.add_argument("--auth", type=auth_arg, required=True,
+                   help="open, wpa, wpa2, wpa3 or wpa2/wpa3; or the phone app's number: 1 open, 2 WPA/WPA2, 4 WPA3")
     p.add_argument("--password", default="")
     for name in ("scan", "status", "get"):
         sub.add_parser(name, help="ask the board for its %s" % name)

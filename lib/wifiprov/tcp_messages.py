@@ -47,8 +47,9 @@ def _apply(service, text):
     auth = _APP_AUTH.get(fields[2])
     if auth is None:
         return service.refuse("apply: auth must be 1 (open), 2 (WPA/WPA2) or 4 (WPA3), not %r" % fields[2])
-    # A password may hold commas; an open network's password is ignored, as the app may send one.
-    password = ",".join(fields[3:]) if auth != 1 else ""
+    # A password may hold commas. An open network's must be empty: validation
+    # refuses one, rather than drop what the user typed without a word.
+    password = ",".join(fields[3:])
     return {"apply": {"mode": 0, "save_config": 1,
                       "STA": {"SSID": fields[1], "auth": auth, "PWD": password, "ch": 0, "auto": 1}}}
 
