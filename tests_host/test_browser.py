@@ -2,6 +2,7 @@
 Playwright against the firmware under MicroPython. Screenshots of the pages
 are kept in tests_host/artifacts/."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,27 @@ def test_phone_page_sets_the_apps_settings_with_the_network(board, phone):
         assert got[0][1] == "Bearer phone-token"
     saved = json.loads((board.flash / "wifiprov.json").read_text())
     assert saved["app"] == {"server_url": url, "token": "phone-token", "every_s": "60"}
+
+
+def test_a_stale_form_comes_back_with_a_notice(board, phone):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    phone.goto("http://127.0.0.1:%d/config.htm" % sim.ports["http"])
+    phone.wait_for_selector("#nets[data-state=done]")
+    phone.get_by_role("button", name="HomeNet").click()
+    phone.fill("#stapwd", HOME_PASSWORD)
+    stale = phone.input_value("input[name=token]")
+    # Provisioning closes and opens again meanwhile (as after a restart): the
+    # page's token is stale.
+    sim.cmd("wifiprov disable", r"^OK: provisioning disabled$")
+    sim.cmd("wifiprov enable", r"^OK: provisioning enabled$")
+    phone.get_by_role("button", name="Apply Wi-Fi Configuration").click()
+    phone.wait_for_selector("#error")
+    assert "older than the board's last restart, so nothing was changed" in phone.inner_text("#error")
+    assert phone.input_value("#stassid") == "HomeNet"  # kept, but not the password
+    assert phone.get_attribute("#stapwd", "placeholder") == "type the password again"
+    shot(phone, "stale-form.png")
+    assert not json.loads((board.flash / "wifiprov.json").read_text()).get("STA")
+    # The page that came back carries this session's token: it is not a dead end.
+    fresh = phone.input_value("input[name=token]")
+    assert re.fullmatch(r"[0-9a-f]{16}", fresh) and fresh != stale

@@ -195,8 +195,9 @@ def test_form_posts_without_a_good_token_or_encoding_are_refused(ap_board, board
     before = (board.flash / "wifiprov.json").read_bytes()
     token = token_of(ap_board)
     cases = [
-        (form(SEED_FIELDS), 403, "before provisioning last opened"),  # no token
-        (form(dict(SEED_FIELDS, token="0" * 16)), 403, "before provisioning last opened"),
+        # No token, or a stale one: the form again with a notice, never a bare text page.
+        (form(SEED_FIELDS), 403, "This page was older than the board&#39;s last restart, so nothing was changed"),
+        (form(dict(SEED_FIELDS, token="0" * 16)), 403, 'name="token" value="%s"' % token),
         (form(dict(SEED_FIELDS, token=token)).replace(b"stassid=HomeNet", b"stassid=Home%zzNet"), 400,
          'field stassid: bad percent-encoding "%zz"'),
         (form(dict(SEED_FIELDS, token=token)) + b"&stassid=again", 400, "given twice"),

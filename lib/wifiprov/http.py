@@ -205,9 +205,12 @@ class HttpServer:
                 step = await step(self, conn, buf, request)
             except HttpError as e:
                 step = await answer(self, conn, buf, e)
-        if step is not None:
-            document, form = step
-            await applied(self, conn, buf, self.service.apply(document), form)
+        if step is None:
+            return
+        if step[0] is None:  # the form's own refusal: the form again, with what is wrong
+            return await shown_again(self, conn, buf, step[1], step[2], step[3])
+        document, form = step
+        await applied(self, conn, buf, self.service.apply(document), form)
 
 
 @on_demand_async
@@ -231,6 +234,13 @@ async def post(server, conn, buf, request):
     from . import web_form
 
     return await web_form.post(server, conn, buf, request)
+
+
+@on_demand_async
+async def shown_again(server, conn, buf, form, error, status):
+    from . import web_page
+
+    await web_page.config(server, conn, buf, status, form, error)
 
 
 @on_demand_async

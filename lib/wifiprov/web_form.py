@@ -17,9 +17,10 @@ _SEED_COUNTRIES = const(5)  # the seed's form sends the index 0..4 of GEN, USA, 
 
 async def post(server, writer, buf, request):
     """Check and parse the form: (the config document, the form as sent)
-    to apply, or None once what is wrong was answered (a page with the
-    form kept). A request that is not a form from our page raises
-    HttpError: wifiprov.web answers it once this module is dropped."""
+    to apply, or (None, the form as sent, what is wrong, the status) for
+    the form to be shown again with it once this module is dropped. A
+    request that is not a form at all raises HttpError, which wifiprov.web
+    answers."""
     content_type = request.headers.get(b"content-type", b"").split(b";")[0].strip()
     if content_type != b"application/x-www-form-urlencoded":
         raise HttpError(415, "send the form as application/x-www-form-urlencoded")
@@ -27,17 +28,18 @@ async def post(server, writer, buf, request):
         form = parse(request.body)
     except ValueError as e:
         raise HttpError(400, str(e))
-    if not _token_ok(form.pop("token", "")):
-        raise HttpError(403, "this form is from before provisioning last opened, or from another site; "
-                        "open Network Configuration again and send it from there")
     kept = _kept(form)
+    if not _token_ok(form.pop("token", "")):
+        # A page from before the board restarted (or from another site): the
+        # form again, filled in as sent, with this page's token; nothing applied.
+        server.service.refuse("the form was from before provisioning last opened, or from another site")
+        return None, kept, ("This page was older than the board's last restart, so nothing was changed. "
+                            "Check the fields, type the password again and send the form once more."), 403
     try:
         return document(form), kept
     except ValueError as e:
-        from .web_page import config
-
         server.service.refuse(str(e))
-        return await config(server, writer, buf, 400, kept, str(e))
+        return None, kept, str(e), 400
 
 
 def values(config):

@@ -14,7 +14,7 @@ try:
     from ._pages import PAGES as _FROZEN
 except ImportError:
     _FROZEN = None
-_STATUS = {200: "200 OK", 400: "400 Bad Request"}
+_STATUS = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden"}
 _TEXT_FIELDS = ("stassid", "stach", "apssid", "apch")
 # What a select shows when the form has no value for it.
 _DEFAULTS = {"staauth": "4", "apauth": "4", "countrycode": "GEN", "saveconfig": "1", "staauto": "1", "ssidv": "1"}
