@@ -424,13 +424,20 @@ def test_every_refused_request_fires_prov_failure_on_every_transport(ap_board):
     """One PROV_FAILURE per refused provisioning request, whichever
     transport it came by and whichever step refused it."""
     def fired(send, reason):
+        """Did a refused request fire PROV_FAILURE, once per time it was sent?"""
         mark = len(ap_board.lines)
         answer = send()
+        sent = 1
         if isinstance(answer, tuple) and answer[0] == 503:  # a full heap says when to retry; a client does
             time.sleep(2)
             send()
+            sent = 2
         ap_board.expect(r"^EVENT PROV_FAILURE reason=.*%s" % reason, 10)
-        return [line for line in ap_board.output_since(mark) if line.startswith("EVENT PROV_FAILURE")]
+        time.sleep(0.2)  # an event fired twice would show by now
+        events = [line for line in ap_board.output_since(mark) if line.startswith("EVENT PROV_FAILURE")]
+        # Once per request: a 503 may come before the refusal (no event) or
+        # after it (the answer page had no room), never with two events.
+        return 1 <= len(events) <= sent
 
     def tcp(payload):
         def send():
@@ -453,7 +460,7 @@ def test_every_refused_request_fires_prov_failure_on_every_transport(ap_board):
         (lambda: raw(ap_board, b"POST /api/config HTTP/1.1\r\nContent-Length: 999999\r\n\r\n"), "HTTP 413"),
     ]
     for send, reason in cases:
-        assert len(fired(send, reason)) == 1, reason
+        assert fired(send, reason), reason
     # What is not a provisioning request fires nothing.
     mark = len(ap_board.lines)
     request(ap_board, "GET", "/nothing-here")
