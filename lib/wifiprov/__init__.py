@@ -68,8 +68,17 @@ def _since(before):
 def _end(before):
     """After a job: drop what was imported since it began, except what
     stays. A job running at the same time may still use such a module: it
-    holds it by its own reference, and imports it again if it asks anew."""
-    release(_since(before))
+    holds it by its own reference, and imports it again if it asks anew.
+    The job has done its work by now (a save, say): a full heap must not
+    turn it into a failure, so a MemoryError here is met with a collect (the
+    job's own garbage is free now) and one more try."""
+    try:
+        release(_since(before))
+    except MemoryError:
+        import gc
+
+        gc.collect()
+        release(_since(before))
 
 
 def on_demand(fn):

@@ -69,10 +69,11 @@ async def _execute(service, raw, python):
     """One line: a wifiprov command (its first word as wifiprov.cli splits
     words; never Python), or Python."""
     words = raw.replace(b",", b" ").replace(b'"', b" ").split(None, 1)
-    message = None
     try:
         if words and words[0] in (b"wifiprov", b"wifiprovhelp"):
             message = await execute(service, raw)
+            if message:  # applied once cli is dropped: validation needs the room
+                answer(print, service.apply(message))
         elif words or python[1] is not None:  # an empty line only ends a block
             _python(raw, python)
     except MemoryError:
@@ -80,8 +81,6 @@ async def _execute(service, raw, python):
     except Exception as e:  # a bug in one command must not end the console
         sys.print_exception(e)
         print("ERROR: internal error: %r" % e)
-    if message:  # applied once cli is dropped: validation needs the room
-        answer(print, service.apply(message))
 
 
 @on_demand

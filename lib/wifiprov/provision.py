@@ -23,13 +23,16 @@ def run(current, msg, ap_up, sta_up, path, app_only=False):
         action = None
     else:
         text, action = plan(new, changed, ap_up, sta_up)
-    saved = False
+    # Everything the answer needs is made before the save: once the flash
+    # holds the new config, a full heap must not make it a refusal.
+    answer = {"ok": True, "changed": changed, "saved": False, "next": text}
+    done = (new, answer, action)
     if new["save_config"]:
         try:
-            saved = save(path, new)
+            answer["saved"] = save(path, new)
         except OSError as e:
             return current, {"ok": False, "error": "the configuration could not be saved to flash (%s); nothing changed" % e}, None
-    return new, {"ok": True, "changed": changed, "saved": saved, "next": text}, action
+    return done
 
 
 def _wifi(config):

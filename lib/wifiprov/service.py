@@ -205,7 +205,10 @@ class Provisioning:
         return {"ok": False, "error": reason}
 
     def fire(self, event, data):
-        self.log(describe(event, data))
+        try:
+            self.log(describe(event, data))
+        except MemoryError:  # the event's console line is lost, not the request it reports
+            pass
         call_back(0, event, data)
 
     # ---- commands (console and the transports' extensions); the read-only
