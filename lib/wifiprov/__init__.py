@@ -229,12 +229,20 @@ def field(key, label, default="", secret=False, max_len=64):
     fields.append(appfields.field(key, label, default, secret, max_len))
 
 
-def value(key):
-    """A setting's value: the one stored, else the declared default."""
+def declared(key):
+    """A setting's declaration (key, label, default, secret, max_len), or None."""
     for f in fields:
         if f[0] == key:
-            return (_running().config.get("app") or {}).get(key, f[2])
-    raise ValueError("wifiprov.value(%r): not declared with wifiprov.field()" % (key,))
+            return f
+    return None
+
+
+def value(key):
+    """A setting's value: the one stored, else the declared default."""
+    f = declared(key)
+    if f is None:
+        raise ValueError("wifiprov.value(%r): not declared with wifiprov.field()" % (key,))
+    return (_running().config.get("app") or {}).get(key, f[2])
 
 
 def call_back(which, event, data):

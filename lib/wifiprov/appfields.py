@@ -4,7 +4,7 @@
 # declaration or a request, dropped after.
 from micropython import const
 
-from . import ConfigError, fields, kind_of
+from . import ConfigError, declared, fields, kind_of
 
 # Bounds that keep the config file under store.MAX_FILE_BYTES whatever the
 # values: JSON may double a value's bytes (\" and \\).
@@ -24,11 +24,9 @@ def field(key, label, default, secret, max_len):
         raise ValueError("%s: the label must be a non-empty string" % where)
     if isinstance(max_len, bool) or not isinstance(max_len, int) or not 1 <= max_len <= _MAX_LEN:
         raise ValueError("%s: max_len must be an integer 1..%d" % (where, _MAX_LEN))
-    total = max_len
-    for f in fields:
-        if f[0] == key:
-            raise ValueError("%s: declared twice" % where)
-        total += f[4]
+    if declared(key):
+        raise ValueError("%s: declared twice" % where)
+    total = max_len + sum(f[4] for f in fields)
     if len(fields) >= _MAX_FIELDS:
         raise ValueError("%s: an app may declare at most %d settings" % (where, _MAX_FIELDS))
     if total > _MAX_TOTAL:
@@ -75,7 +73,7 @@ def check(given, base, stored):
         raise ConfigError("app: must be a JSON object of settings")
     new = dict(base)
     for key, value in given.items():
-        decl = find(key)
+        decl = declared(key)
         if decl is None and not stored:
             if not fields:
                 raise ConfigError("app.%s: this board's app declares no settings" % shown_key(key))
@@ -88,19 +86,12 @@ def check(given, base, stored):
     return new
 
 
-def find(key):
-    for f in fields:
-        if f[0] == key:
-            return f
-    return None
-
-
 def masked(app):
     """The stored settings with the secret ones masked as a password is, and
     those the app no longer declares too: whether they were secret is not
     known any more."""
     out = {}
     for key, value in app.items():
-        decl = find(key)
+        decl = declared(key)
         out[key] = "********" if value and (not decl or decl[3]) else value
     return out

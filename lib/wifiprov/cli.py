@@ -114,10 +114,12 @@ async def do_app(service, args, out):
         if not fields:
             out("no app settings: this board's app declares none (wifiprov.field, docs/app.md)")
             return
+        from .appfields import masked
+
         stored = service.config.get("app") or {}
-        for key, label, default, secret, _ in fields:
-            value = stored.get(key, default)
-            shown = "********" if secret and value else '"%s"' % printable(value)
+        for key, label, default, _, _ in fields:
+            value = masked({key: stored.get(key, default)})[key]  # masked as everywhere else
+            shown = value if value == "********" else '"%s"' % printable(value)
             out("%s = %s  (%s%s)" % (key, shown, label, "" if key in stored else "; the default"))
         return
     if args[0] != "set" or len(args) != 3:

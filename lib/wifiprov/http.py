@@ -238,17 +238,17 @@ async def post(server, conn, buf, request):
 
 @on_demand_async
 async def shown_again(server, conn, buf, form, error, status):
+    """The form, filled in with `form` (web_form's field values), with what
+    is wrong when `error` is given."""
     from . import web_page
 
     await web_page.config(server, conn, buf, status, form, error)
 
 
-@on_demand_async
 async def config(server, conn, buf, request):
-    values = fields(server.service.config)  # web_form is dropped before web_page loads
-    from . import web_page
-
-    await web_page.config(server, conn, buf, 200, values, None)
+    """The form for the active config: its fields (web_form's, dropped
+    before web_page loads), then the page."""
+    await shown_again(server, conn, buf, fields(server.service.config), None, 200)
 
 
 @on_demand

@@ -3,7 +3,7 @@
 # config, and a posted form (application/x-www-form-urlencoded, with the
 # token of this provisioning session) made into a config document. Loaded per request.
 from micropython import const
-from . import fields  # the app's declared settings: form fields app_<key>
+from . import declared, fields  # the app's declared settings: form fields app_<key>
 from .http import TOKEN, HttpError
 from .text import show_bytes, strict_utf8
 
@@ -70,7 +70,7 @@ def parse(body):
     for pair in body.split(b"&"):
         name, _, value = pair.partition(b"=")
         name = _unquote(name, "a field name")
-        if name not in FIELDS and name != "token" and name not in ["app_" + f[0] for f in fields]:
+        if name not in FIELDS and name != "token" and not (name[:4] == "app_" and declared(name[4:])):
             continue
         if name in form:
             raise ValueError("field %s: given twice" % name)
