@@ -17,18 +17,23 @@ def ap_board(board):
     return sim
 
 
-def test_provision_home_network_restarts_and_connects(ap_board, board):
+def test_provision_home_network_joins_first_then_saves(ap_board, board):
     sim = ap_board
-    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD,
-            r'^OK: saved; restarting in 1.5 s to join "HomeNet"$')
-    sim.expect(r"^sim: restarting the board$")
+    sim.send('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD)
+    sim.expect(r'^\.\.\. trying "HomeNet" first \(up to 20 s\): the settings are saved only once the board has joined it$')
+    assert "STA" not in json.loads((board.flash / "wifiprov.json").read_text())  # not before the join
+    sim.expect(r'^sim: AP moved to the station\'s channel: ssid="wifiprov-[0-9A-F]{4}" channel=6 ')  # one radio
     sim.expect(r'^EVENT CONNECTED ssid="HomeNet"$')
     sim.expect(r'^EVENT DHCP_DONE ip="127\.0\.0\.1"$')
+    sim.expect(r'^EVENT PROV_COMPLETE autoconnect=1 channel=0 mode=0 security=4 ssid="HomeNet"$')
+    sim.expect(r"^provisioning: the access point is on channel 6 now, the network's \(one radio serves both\)$")
     sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    sim.expect(r'^OK: joined "HomeNet" as 127\.0\.0\.1 \(http://wifiprov-[0-9a-f]{4}\.local/\); saved; '
+               r'the access point closes in 30 s$')
+    assert json.loads((board.flash / "wifiprov.json").read_text())["STA"]["SSID"] == "HomeNet"
     sim.cmd("wifiprov status", r'^station: connected "HomeNet"$')
     sim.expect(r"^ip: 127\.0\.0\.1$")
-    sim.expect(r"^access point: down$")
-    assert "EVENT PROV_COMPLETE autoconnect=1 channel=0 mode=0 security=4 ssid=\"HomeNet\"" in sim.transcript()
+    assert "sim: restarting the board" not in sim.transcript()
     # A power cycle connects again from the saved config.
     sim = board.restart(sim)
     sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
@@ -48,15 +53,38 @@ def test_seed_examples(ap_board, board, world):
     sim.expect(r'^config: AP: ssid="DEMO_SOFTAP" auth=3 \(WPA/WPA2\) ch=1 ssidv=1 password=\*+$')
     sim.expect(r"^AP passphrase: password$")
     sim.expect(r"^READY mode=ap")
-    # The seed's STA example: saved, so the board restarts and joins.
-    sim.cmd('wifiprov set 0 1 "GEN" 0 1 3 "DEMO_AP" "password"', r'^OK: saved; restarting')
-    sim.expect(r'^EVENT CONNECTED ssid="DEMO_AP"$')
+    # The seed's STA example: joined first, then saved.
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 3 "DEMO_AP" "password"', r'^EVENT CONNECTED ssid="DEMO_AP"$')
     sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    sim.expect(r'^OK: joined "DEMO_AP"')
 
 
-def test_wrong_password_opens_fallback_ap_and_status_names_the_reason(ap_board):
+def test_a_wrong_password_is_refused_and_nothing_is_saved(ap_board, board):
     sim = ap_board
-    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "not-the-password"', r"^OK: saved; restarting")
+    before = (board.flash / "wifiprov.json").read_bytes()
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "not-the-password"',
+            r'^ERROR: could not join "HomeNet": the password is wrong\. Nothing was saved; the access point stays up$')
+    assert (board.flash / "wifiprov.json").read_bytes() == before
+    assert "PROV_COMPLETE" not in sim.transcript() and "AP down" not in sim.transcript()
+    sim.cmd("wifiprov status", r"^mode: 1 \(AP\)")
+    sim.expect(r"^station: idle$")
+    sim.expect(r"^access point: up")
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "Holiday Home" "some-password"',
+            r'^ERROR: could not join "Holiday Home": no network of that name is in range\. Nothing was saved')
+    assert (board.flash / "wifiprov.json").read_bytes() == before
+
+
+def test_a_network_that_gives_no_address_is_refused(board, world):
+    world.add({"ssid": "NoDHCP", "password": "password1", "auth": 4, "channel": 2, "rssi": -60, "dhcp": False})
+    sim = board.start(extra=("--attempt-timeout-ms", "2000"))
+    sim.expect(r"^READY mode=ap")
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "NoDHCP" "password1"',
+            r'^ERROR: could not join "NoDHCP": no address within 2 s \(the network did not answer\)\. Nothing was saved')
+
+
+def test_wrong_password_saved_untried_opens_fallback_ap_and_status_names_the_reason(ap_board):
+    sim = ap_board
+    sim.cmd('wifiprov set --no-verify 0 1 "GEN" 0 1 4 "HomeNet" "not-the-password"', r"^OK: saved; restarting")
     sim.expect(r"^sim: restarting the board$")
     sim.expect(r'^EVENT AUTO_CONNECT_FAIL attempts=5 reason="wrong password" ssid="HomeNet"$')
     sim.expect(r"opening the provisioning AP")
@@ -64,14 +92,14 @@ def test_wrong_password_opens_fallback_ap_and_status_names_the_reason(ap_board):
     sim.cmd("wifiprov status", r"^mode: 0 \(STA\), fallback AP open")
     sim.expect(r'^station: failed "HomeNet": wrong password \(\d+ failed attempts; retrying\)$')
     sim.expect(r"^access point: up")
-    # The user fixes the password over the fallback AP: saved, restart, joined.
-    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: saved; restarting")
-    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    # The user fixes the password over the fallback AP: joined, saved.
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^READY mode=sta ip=127\.0\.0\.1$")
+    sim.expect(r'^OK: joined "HomeNet"')
 
 
 def test_network_that_appears_later_is_joined_and_fallback_ap_closes(ap_board, world):
     sim = ap_board
-    sim.cmd('wifiprov set 0 1 "GEN" 0 1 3 "DEMO_AP" "password"', r"^OK: saved; restarting")
+    sim.cmd('wifiprov set --no-verify 0 1 "GEN" 0 1 3 "DEMO_AP" "password"', r"^OK: saved; restarting")
     sim.expect(r'^EVENT AUTO_CONNECT_FAIL attempts=5 reason="network not found" ssid="DEMO_AP"$')
     sim.expect(r"^READY mode=ap")
     sim.cmd("wifiprov status", r'^station: failed "DEMO_AP": network not found')
@@ -85,8 +113,7 @@ def test_network_that_appears_later_is_joined_and_fallback_ap_closes(ap_board, w
 
 def test_dropped_link_reconnects(ap_board, world):
     sim = ap_board
-    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: saved")
-    sim.expect(r"^READY mode=sta")
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: joined")
     home = world.networks[0]
     world.remove("HomeNet")  # the router goes off
     sim.expect(r'^EVENT DISCONNECTED reason="link lost" ssid="HomeNet"$')
@@ -97,7 +124,7 @@ def test_dropped_link_reconnects(ap_board, world):
 
 def test_get_never_prints_a_password(ap_board):
     sim = ap_board
-    sim.cmd('wifiprov set 0 0 "GEN" 0 0 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: joining")
+    sim.cmd('wifiprov set 0 0 "GEN" 0 0 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: joined")
     lines = sim.collect("wifiprov get", r"^AP: ")
     text = "\n".join(lines)
     assert HOME_PASSWORD not in text and sim.passphrase not in text
@@ -107,10 +134,9 @@ def test_get_never_prints_a_password(ap_board):
 
 def test_unsaved_station_config_switches_live_and_a_reset_forgets_it(ap_board, board):
     sim = ap_board
-    sim.cmd('wifiprov set 0 0 GEN 0 1 4 HomeNet "%s"' % HOME_PASSWORD,
-            r'^OK: joining "HomeNet" now, without a restart; not saved')
-    sim.expect(r"^sim: AP down")
-    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    sim.cmd('wifiprov set 0 0 GEN 0 1 4 HomeNet "%s"' % HOME_PASSWORD, r"^READY mode=sta ip=127\.0\.0\.1$")
+    sim.expect(r'^OK: joined "HomeNet" as 127\.0\.0\.1 \(http://wifiprov-[0-9a-f]{4}\.local/\); not saved, as asked: '
+               r'a reset returns to the saved settings; the access point closes in 30 s$')
     assert "sim: restarting the board" not in sim.transcript()
     assert "STA" not in json.loads((board.flash / "wifiprov.json").read_text())
     sim = board.restart(sim)
@@ -119,7 +145,7 @@ def test_unsaved_station_config_switches_live_and_a_reset_forgets_it(ap_board, b
 
 def test_auto_connect_off_waits_for_connect_command(ap_board, board):
     sim = ap_board
-    sim.cmd('wifiprov set 0 1 GEN 0 0 4 HomeNet "%s"' % HOME_PASSWORD, r"^OK: saved; restarting")
+    sim.cmd('wifiprov set --no-verify 0 1 GEN 0 0 4 HomeNet "%s"' % HOME_PASSWORD, r"^OK: saved; restarting")
     sim.expect(r'auto-connect is off; type "wifiprov connect" to join "HomeNet"')
     sim.cmd("wifiprov status", r"^station: idle$")
     sim.cmd("wifiprov connect", r'^OK: joining "HomeNet"$')
@@ -129,14 +155,18 @@ def test_auto_connect_off_waits_for_connect_command(ap_board, board):
     sim.cmd("wifiprov status", r"^station: idle$")
 
 
-def test_station_to_station_switches_live(ap_board):
+def test_station_to_station_switches_live(ap_board, board):
     sim = ap_board
-    sim.cmd('wifiprov set 0 1 GEN 0 1 4 HomeNet "%s"' % HOME_PASSWORD, r"^OK: saved; restarting")
+    sim.cmd('wifiprov set --no-verify 0 1 GEN 0 1 4 HomeNet "%s"' % HOME_PASSWORD, r"^OK: saved; restarting")
     sim.expect(r"^READY mode=sta")
-    sim.cmd('wifiprov set 0 1 GEN 0 1 1 "Cafe Guest"', r'^OK: joining "Cafe Guest"$')
-    sim.expect(r'^EVENT CONNECTED ssid="Cafe Guest"$')
+    sim.cmd('wifiprov set 0 1 GEN 0 1 1 "Cafe Guest"', r'^EVENT CONNECTED ssid="Cafe Guest"$')
     sim.expect(r"^READY mode=sta")
+    sim.expect(r'^OK: joined "Cafe Guest" as 127\.0\.0\.1 \(http://wifiprov-[0-9a-f]{4}\.local/\); saved$')
     assert sim.transcript().count("sim: restarting the board") == 1
+    # A network that fails the try: the station goes back to the one it had.
+    sim.cmd('wifiprov set 0 1 GEN 0 1 4 HomeNet "not-the-password"', r'^ERROR: could not join "HomeNet": the password is wrong\. Nothing was saved$')
+    sim.expect(r'^EVENT CONNECTED ssid="Cafe Guest"$')
+    assert json.loads((board.flash / "wifiprov.json").read_text())["STA"]["SSID"] == "Cafe Guest"
     sim.cmd('wifiprov set 0 1 GEN 0 1 1 "Cafe Guest"', r'^OK: unchanged: already connected to "Cafe Guest"$')
 
 
@@ -222,7 +252,8 @@ def test_every_validation_rule_is_refused_with_the_field_named(ap_board, board, 
 
 
 @pytest.mark.parametrize("line", [
-    "wifiprov set 0 1 GEN 0 1 4 HomeNet %s" % ("0123456789abcdef" * 4),  # a raw 256-bit PSK
+    # A raw 256-bit PSK (not HomeNet's: saved without trying it).
+    "wifiprov set --no-verify 0 1 GEN 0 1 4 HomeNet %s" % ("0123456789abcdef" * 4),
     "wifiprov set 1 1 GEN 1 1 6 MyAP %s" % ("a" * 128),  # WPA3 allows long passwords
     "wifiprov set 1 1 JPN 14 1 4 MyAP abcdefgh",
     "wifiprov set 1 1 USA 11 1 4 %s abcdefgh" % ("é" * 16),  # 32 bytes

@@ -1,6 +1,7 @@
 """The TCP provisioning server on port 6666 (docs/tcp.md), driven like the seed's
 clients: tcp_client.py's JSON, the phone app's apply/finish, raw sockets."""
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -63,21 +64,50 @@ def split3(data):
 def test_seed_document_provisions(ap_board, newline, split):
     data = json.dumps(SEED_DOC).encode() + (b"\n" if newline else b"")
     answer = ask(ap_board, data, chunks=split3(data) if split else None)
-    assert answer == {"ok": True, "changed": True, "saved": True,
-                      "next": 'saved; restarting in 1.5 s to join "DEMO_AP"'}
-    ap_board.expect(r"^sim: restarting the board$")
+    # The answer comes once the board has joined the network and saved it.
+    url = answer.get("url", "")
+    assert re.fullmatch(r"http://demo-ap-softap\.local/", url), answer
+    assert answer == {"ok": True, "changed": True, "saved": True, "ip": "127.0.0.1", "url": url,
+                      "next": 'joined "DEMO_AP" as 127.0.0.1 (%s); saved; the access point closes in 30 s' % url}
     ap_board.expect(r'^EVENT CONNECTED ssid="DEMO_AP"$')
     ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    ap_board.expect(r"^sim: AP down", timeout=45)  # after the grace
+    assert "sim: restarting the board" not in ap_board.transcript()
+
+
+def test_a_client_that_closes_at_once_still_provisions(ap_board, board):
+    # Microchip's tcp_client.py sends the document and closes without reading.
+    with connect(ap_board) as sock:
+        sock.sendall(json.dumps(SEED_DOC).encode())
+    ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    assert json.loads((board.flash / "wifiprov.json").read_text())["STA"]["SSID"] == "DEMO_AP"
+
+
+def test_a_network_that_cannot_be_joined_is_refused_over_tcp(ap_board, board):
+    before = (board.flash / "wifiprov.json").read_bytes()
+    doc = dict(SEED_DOC, STA=dict(SEED_DOC["STA"], PWD="not-the-password"))
+    assert ask(ap_board, json.dumps(doc).encode()) == {
+        "ok": False, "reason": "the password is wrong",
+        "error": 'could not join "DEMO_AP": the password is wrong. Nothing was saved; the access point stays up'}
+    assert (board.flash / "wifiprov.json").read_bytes() == before
+    assert ask(ap_board, json.dumps(dict(SEED_DOC, verify=2)).encode()) == {"ok": False, "error": (
+        "verify: must be 1 (join the network before saving it, the default) or 0 (save it without trying)")}
+    # "verify": 0 saves a network that is not in range now, without trying it.
+    doc = dict(SEED_DOC, STA=dict(SEED_DOC["STA"], SSID="Holiday Home"), verify=0)
+    assert ask(ap_board, json.dumps(doc).encode())["next"] == 'saved; restarting in 1.5 s to join "Holiday Home"'
+    ap_board.expect(r"^sim: restarting the board$")
+
 
 
 def test_phone_app_apply_then_finish(ap_board, board):
     with connect(ap_board) as sock:
         sock.sendall(b"apply,HomeNet,2,%s,NULL" % HOME_PASSWORD.encode())  # no newline, as the app
         assert read_answer(sock)["ok"] is True
-        sock.sendall(b"finish")
-        assert read_answer(sock) == {"ok": True, "next": "finish: nothing more to do"}
+        sock.sendall(b"finish")  # the AP closes now, not after its grace
+        assert read_answer(sock) == {"ok": True, "next": "finish: the access point closes now"}
     ap_board.expect(r'^EVENT PROV_COMPLETE autoconnect=1 channel=0 mode=0 security=3 ssid="HomeNet"$')
     ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    ap_board.expect(r'^provisioning: closed; the board stays on "HomeNet" at 127\.0\.0\.1$', timeout=10)
     stored = json.loads((board.flash / "wifiprov.json").read_text())
     assert stored["STA"] == {"ch": 0, "auto": 1, "auth": 3, "SSID": "HomeNet", "PWD": HOME_PASSWORD}
 
@@ -86,6 +116,9 @@ def test_phone_app_apply_open_network(ap_board):
     # A password for an open network is refused, not dropped without a word.
     assert ask(ap_board, b"apply,Cafe Guest,1,secret,NULL") == {
         "ok": False, "error": "STA.PWD: must be empty for auth 1 (open)"}
+    # The phone app's numbering in its errors: 2 is WPA/WPA2 there.
+    assert ask(ap_board, b"apply,HomeNet,2,short,NULL") == {"ok": False, "error": (
+        "STA.PWD: must be 8..63 printable ASCII characters or 64 hex digits for auth 2 (WPA/WPA2)")}
     assert ask(ap_board, b"apply,Cafe Guest,1,,NULL")["ok"] is True
     ap_board.expect(r'^EVENT CONNECTED ssid="Cafe Guest"$')
     ap_board.expect(r"^READY mode=sta")
@@ -297,7 +330,7 @@ def test_laptop_client(ap_board, tmp_path):
     run = run_client(ap_board, "apply", "Cafe Guest", "--auth", "1", "--password", "not-empty")
     assert run.returncode == 1 and "ERROR: STA.PWD: must be empty for auth 1 (open)" in run.stdout
     run = run_client(ap_board, "apply", "HomeNet", "--auth", "wpa2", "--password", HOME_PASSWORD)
-    assert run.returncode == 0 and 'OK: saved; restarting in 1.5 s to join "HomeNet"' in run.stdout
+    assert run.returncode == 0 and 'OK: joined "HomeNet" as 127.0.0.1' in run.stdout, run.stdout
     ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
     assert json.loads((ap_board.flash / "wifiprov.json").read_text())["STA"]["auth"] == 4
     run = subprocess.run([sys.executable, str(ROOT / "tools" / "wifiprov.py"), "--host", "127.0.0.1",

@@ -120,8 +120,15 @@ def web_flow(heap_kb, work, extra=()):
             body = resp.read()
         finally:
             conn.close()
+        # The board tries the network first; the page reloads itself until it has joined.
+        status = resp.status
+        for _ in range(20):
+            if status != 200 or b"<h1>Connected" in body:
+                break
+            time.sleep(0.5)
+            status, body = http_get(sim, "/join.htm")
         saved = json.loads((flash / "wifiprov.json").read_text()).get("STA", {}).get("SSID") == "HomeNet"
-        return resp.status == 200 and b"Configuration applied" in body and saved, {}
+        return status == 200 and b"<h1>Connected" in body and saved, {}
     except (AssertionError, OSError, ValueError, KeyError, http.client.HTTPException):
         return False, {}
     finally:

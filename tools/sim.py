@@ -13,6 +13,8 @@ import argparse
 import os
 import shutil
 import signal
+import threading
+import tempfile
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +47,11 @@ def options(ap):
                     help="first station retry delay; it doubles per attempt (default 1000)")
     ap.add_argument("--retry-max-ms", type=int, default=120000,
                     help="longest delay between station retries (default 120000)")
+    ap.add_argument("--attempt-timeout-ms", type=int, default=20000,
+                    help="how long one join may take before it counts as failed (default 20000)")
+    ap.add_argument("--prov-window-s", type=int, default=600,
+                    help="a provisioning AP opened with a network saved closes after this long "
+                         "with no client (default 600; 0: never)")
 
 
 def parse(argv):
@@ -89,6 +96,8 @@ def environment(args, lib, shim_dir):
         "WIFIPROV_DNS_PORT": str(args.dns_port),
         "WIFIPROV_BACKOFF_MS": str(args.backoff_ms),
         "WIFIPROV_RETRY_MAX_MS": str(args.retry_max_ms),
+        "WIFIPROV_ATTEMPT_TIMEOUT_MS": str(args.attempt_timeout_ms),
+        "WIFIPROV_PROV_WINDOW_S": str(args.prov_window_s),
         # The console's >>> prompt: for a person at a terminal, not for a
         # program reading the console line by line.
         "WIFIPROV_PROMPT": "1" if getattr(args, "prompt", False) or (getattr(args, "prompt", False) is None and sys.stdin.isatty()) else "",
@@ -139,12 +148,17 @@ def main(argv=None):
         cmd += ["-X", "heapsize=" + args.heap]
     cmd.append(str(main_py.resolve()))
     env = environment(args, lib, shim_dir)
+    env["WIFIPROV_BUTTON"] = str(_button_file())
     say("flash %s, world %s, address %s" % (args.flash, args.world, args.bind))
     # A process manager, `timeout` or a test harness stops the launcher with
     # SIGTERM or SIGHUP: the board goes with it, or it would live on as an
     # orphan holding the ports.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _stop)
+    # The board's BOOT button (docs/simulator.md): SIGUSR1 holds it for
+    # 3.5 s, a long press; SIGUSR2 presses it, or releases it when held.
+    signal.signal(signal.SIGUSR1, _long_press)
+    signal.signal(signal.SIGUSR2, _toggle_button)
     for _ in range(args.max_restarts + 1):
         # stdin and stdout are inherited: the console survives a reset,
         # and what was typed while the board rebooted is lost, as on a UART.
@@ -163,6 +177,33 @@ def main(argv=None):
             return code
         say("restarting the board")
     return 1
+
+
+_BUTTON = []  # the file that exists while the simulated BOOT button is held
+
+
+def _button_file():
+    if not _BUTTON:
+        _BUTTON.append(Path(tempfile.mkdtemp(prefix="wifiprov-button-")) / "held")
+    return _BUTTON[0]
+
+
+def _press(held):
+    path = _button_file()
+    if held:
+        path.touch()
+    elif path.exists():
+        path.unlink()
+    say("BOOT button %s" % ("held" if held else "released"))
+
+
+def _long_press(signum, frame):
+    _press(True)
+    threading.Timer(3.5, _press, (False,)).start()
+
+
+def _toggle_button(signum, frame):
+    _press(not _button_file().exists())
 
 
 class Stopped(Exception):

@@ -110,7 +110,8 @@ def main(argv=None):
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--host", default="192.168.4.1", help="the board's address (default 192.168.4.1)")
     ap.add_argument("--port", type=int, default=6666)
-    ap.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the answer (default 10)")
+    # A network to join is tried first: its answer comes after up to 20 s.
+    ap.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the answer (default 30)")
     ap.add_argument("--raw", action="store_true", help="print the answer's JSON as it came")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("json", help="send a config document").add_argument("file", help="a JSON file, or - for stdin")

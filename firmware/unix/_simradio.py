@@ -22,21 +22,37 @@ def _ssid(net):
     return unhexlify(net["ssid_hex"]) if "ssid_hex" in net else net["ssid"].encode()
 
 
-def _outcome(world, ssid, key, codes):
+def _network(world, ssid):
     for net in world["networks"]:
         if _ssid(net) == ssid:
-            if net.get("auth", 1) == 1 or net.get("password") == key:
-                return codes[0]
-            return codes[1]
-    return codes[2]
+            return net
+    return None
+
+
+def _outcome(world, ssid, key, codes):
+    net = _network(world, ssid)
+    if net is None:
+        return codes[2]
+    if net.get("auth", 1) == 1 or net.get("password") == key:
+        # "dhcp": false, a network that never gives an address: joining
+        # goes on until the firmware gives up.
+        return codes[0] if net.get("dhcp", True) else codes[3]
+    return codes[1]
 
 
 def join(path, mtime, ssid, key, codes):
-    """codes: (GOT_IP, WRONG_PASSWORD, NO_AP_FOUND)."""
+    """codes: (GOT_IP, WRONG_PASSWORD, NO_AP_FOUND, CONNECTING)."""
     world = _world(path)
     ssid = ssid.encode() if isinstance(ssid, str) else ssid
+    net = _network(world, ssid) or {}
     return {"ssid": ssid, "key": key, "code": _outcome(world, ssid, key, codes), "mtime": mtime,
-            "t": time.ticks_ms(), "ms": world.get("connect_ms", 300)}
+            "t": time.ticks_ms(), "ms": world.get("connect_ms", 300), "ch": net.get("channel", 1)}
+
+
+def world_value(path, key, default):
+    """One top-level value of the world file: "ap_clients" (the phones
+    joined to the board's AP)."""
+    return _world(path).get(key, default)
 
 
 def recheck(path, mtime, join, codes, lost):

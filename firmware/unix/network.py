@@ -24,7 +24,8 @@ STAT_HANDSHAKE_TIMEOUT = 204
 # Few names of its own: each one a module interns stays in the qstr pool for
 # good, and on a board these are C, whose names cost no heap.
 _host = {"country": "XX", "hostname": "mpy-unix", "ip": os.getenv("WIFIPROV_BIND") or "127.0.0.1",
-         "world": os.getenv("WIFIPROV_WORLD") or "firmware/unix/world.json"}
+         "world": os.getenv("WIFIPROV_WORLD") or "firmware/unix/world.json",
+         "button": os.getenv("WIFIPROV_BUTTON") or ""}
 # Interface state lives here, not in the objects: as on a board, every
 # WLAN(STA_IF) is a handle on the same radio.
 _if = ({"active": False, "join": None}, {"active": False, "ssid": "MPY", "key": "", "channel": 1,
@@ -48,6 +49,20 @@ def _mtime():
         return os.stat(_host["world"])[8]
     except OSError:
         return None
+
+
+def _world_value(key, default):
+    return _sim("world_value", _host["world"], key, default)
+
+
+def button_held():
+    """Is the simulated BOOT button held? tools/sim.py makes a file exist
+    while it is (SIGUSR1, SIGUSR2; docs/simulator.md)."""
+    try:
+        os.stat(_host["button"])
+        return True
+    except OSError:
+        return False
 
 
 def country(code=None):
@@ -112,14 +127,14 @@ class WLAN:
         if self._n != STA_IF or not self._s["active"]:
             raise OSError("STA must be active")
         self._s["join"] = _sim("join", _host["world"], _mtime(), ssid, key,
-                               (STAT_GOT_IP, STAT_WRONG_PASSWORD, STAT_NO_AP_FOUND))
+                               (STAT_GOT_IP, STAT_WRONG_PASSWORD, STAT_NO_AP_FOUND, STAT_CONNECTING))
 
     def disconnect(self):
         self._s["join"] = None
 
     def status(self, key=None):
-        if key == "stations":
-            return []  # no simulated phone ever joins our AP
+        if key == "stations":  # the phones on our AP: the world file's "ap_clients"
+            return _world_value("ap_clients", []) if self._n == AP_IF and self._s["active"] else []
         if key or self._n != STA_IF:
             raise ValueError("unknown status param")
         join = self._s["join"]
@@ -130,8 +145,13 @@ class WLAN:
         if join["code"] == STAT_GOT_IP:
             mtime = _mtime()
             if mtime != join["mtime"]:
-                _sim("recheck", _host["world"], mtime, join, (STAT_GOT_IP, STAT_WRONG_PASSWORD, STAT_NO_AP_FOUND),
-                     STAT_BEACON_TIMEOUT)
+                _sim("recheck", _host["world"], mtime, join, (STAT_GOT_IP, STAT_WRONG_PASSWORD, STAT_NO_AP_FOUND,
+                                                              STAT_CONNECTING), STAT_BEACON_TIMEOUT)
+            ap = _if[AP_IF]
+            if ap["active"] and ap["channel"] != join["ch"]:
+                # One radio, as on esp32: the AP follows the station's channel.
+                ap["channel"] = join["ch"]
+                WLAN(AP_IF)._say("moved to the station's channel")
         return join["code"]
 
     def isconnected(self):

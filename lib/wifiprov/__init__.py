@@ -176,10 +176,13 @@ def _running():
 
 
 async def connected():
-    """Wait until the station has an address: {"ip", "ssid", "hostname"}."""
-    wifi = _running().wifi
-    while not wifi.linked.is_set():
-        await wifi.linked.wait()
+    """Wait until the station has an address: {"ip", "ssid", "hostname"}.
+    A network being tried before it is saved counts once the try is over
+    (and the config is the new one)."""
+    service = _running()
+    wifi = service.wifi
+    while not wifi.linked.is_set() or service.trying:
+        await (service._tried if service.trying else wifi.linked).wait()
     return {"ip": wifi.ip, "ssid": wifi.target["SSID"], "hostname": _service.hostname}
 
 

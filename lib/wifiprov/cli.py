@@ -1,6 +1,6 @@
 # The console commands (docs/console.md): parse the seed's `wifiprov ...` lines and
 # print one answer for each. They decide nothing: requests go to the
-# provisioning service. wifiprov.console reads the lines, imports this module
+# provisioning service (connect and disconnect straight to the Wi-Fi one). wifiprov.console reads the lines, imports this module
 # for one line and drops it after, so its text costs no RAM in between.
 _MODE_AP = 1
 from . import AUTH_NAMES, MODE_NAMES, fields
@@ -101,8 +101,12 @@ async def execute(service, raw, out=print):
 
 
 async def do_set(service, args, out):
+    untried = args[:1] == ["--no-verify"]  # saved without trying the network first
     try:
-        return set_message(args)  # the console applies it once this module is dropped
+        message = set_message(args[untried:])
+        if untried:
+            message["verify"] = 0
+        return message  # the console applies it once this module is dropped
     except ValueError as e:
         answer(out, service.refuse(str(e)))
 
@@ -177,11 +181,17 @@ async def do_status(service, args, out):
 
 
 async def do_connect(service, args, out):
-    answer(out, service.connect())
+    sta = service.config.get("STA")
+    if not sta:
+        out("ERROR: no station network is configured; use wifiprov set 0 ... first")
+        return
+    service.wifi.connect(sta)
+    out('OK: joining "%s"' % sta["SSID"])
 
 
 async def do_disconnect(service, args, out):
-    answer(out, service.disconnect())
+    service.wifi.disconnect()
+    out("OK: station disconnected; it stays down until wifiprov connect")
 
 
 async def do_enable(service, args, out):

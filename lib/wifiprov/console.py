@@ -73,7 +73,10 @@ async def _execute(service, raw, python):
         if words and words[0] in (b"wifiprov", b"wifiprovhelp"):
             message = await execute(service, raw)
             if message:  # applied once cli is dropped: validation needs the room
-                answer(print, service.apply(message))
+                result = service.apply(message)
+                if result.get("trying"):
+                    print("... %s" % result["next"])
+                answer(print, await service.settle(result))
         elif words or python[1] is not None:  # an empty line only ends a block
             _python(raw, python)
     except MemoryError:

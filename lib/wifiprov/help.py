@@ -10,6 +10,8 @@ wifiprov set <bootmode> <save> <countrycode> <channel> <auto|ssidv> <auth> <ssid
   auth        1 open, 3 WPA/WPA2, 4 WPA2, 5 WPA2/WPA3, 6 WPA3 (2, WEP, is refused)
   ssid        1..32 bytes; quote it when it has spaces or commas: "My Home, 2G"
   password    empty for open; else 8..63 printable characters (64 hex digits for STA; WPA3 up to 128)
+  A station network is joined first and saved only once joined (up to 20 s);
+  wifiprov set --no-verify ... saves it without trying (a network out of range now)
 wifiprov get          the configuration, passwords masked
 wifiprov app          the settings of your app (app.py), with their labels
 wifiprov app set <key> <value>   set one of them; quote a value with spaces

@@ -1,12 +1,24 @@
 # What an applied config does next (docs/config.md). Imported by
 # wifiprov.provision for an apply, after validation is dropped: the two are
 # never in RAM together.
+from . import settings
 from .service import GRACE_MS, Provisioning
 
 
-def plan(new, changed, ap_up, sta_up):
+def plan(new, changed, ap_up, sta_up, verify=1):
     """What an applied config does next (docs/config.md): the words for the
-    user and the service's method that does it (Provisioning.restart, ...), or None."""
+    user, the service's method that does it (Provisioning.restart, ...) or
+    None, and, when the network is to be joined before the config is saved
+    (verify), its SSID."""
+    text, action = _next(new, changed, ap_up, sta_up)
+    if verify and action in (Provisioning.restart, Provisioning.to_sta):
+        ssid = new["STA"]["SSID"]
+        return ('trying "%s" first (up to %d s): the settings are saved only once the board has joined it'
+                % (ssid, settings.ATTEMPT_TIMEOUT_MS // 1000)), Provisioning.try_join, ssid
+    return text, action, None
+
+
+def _next(new, changed, ap_up, sta_up):
     if new["mode"] == 1:  # AP
         ap = new["AP"]
         if not changed and ap_up:

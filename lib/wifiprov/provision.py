@@ -10,7 +10,17 @@ def run(current, msg, ap_up, sta_up, path, app_only=False):
     """(the new config, the answer, the action to run next or None). A
     refused message leaves `current` as it is, with {"ok": False, "error":
     ...}; the action is the service's method to run next (Provisioning.restart, ...).
-    app_only: the message sets nothing but the app's settings."""
+    app_only: the message sets nothing but the app's settings. A config
+    that joins a network is not saved here, unless the message says
+    "verify": 0: the answer says "trying" and the action tries the network
+    (Provisioning.try_join)."""
+    verify = 1
+    if isinstance(msg, dict) and "verify" in msg:
+        msg = dict(msg)
+        verify = msg.pop("verify")
+        if isinstance(verify, float) or verify not in (0, 1):
+            return current, {"ok": False, "error": "verify: must be 1 (join the network before saving it, the "
+                                                   "default) or 0 (save it without trying)"}, None
     try:
         new = structure(msg, current)
         check_fields(new)
@@ -20,14 +30,16 @@ def run(current, msg, ap_up, sta_up, path, app_only=False):
     if app_only or changed and _wifi(new) == _wifi(current):  # the app's settings: never a restart
         text = ("unchanged: the app settings are as they were" if not changed else "app settings saved"
                 if new["save_config"] else "app settings applied; not saved, so a reset returns to the saved ones")
-        action = None
+        action = trying = None
     else:
-        text, action = plan(new, changed, ap_up, sta_up)
+        text, action, trying = plan(new, changed, ap_up, sta_up, verify)
     # Everything the answer needs is made before the save: once the flash
     # holds the new config, a full heap must not make it a refusal.
     answer = {"ok": True, "changed": changed, "saved": False, "next": text}
     done = (new, answer, action)
-    if new["save_config"]:
+    if trying:  # saved once the station has joined (wifiprov.trial)
+        answer["trying"] = trying
+    elif new["save_config"]:
         try:
             answer["saved"] = save(path, new)
         except OSError as e:
@@ -55,10 +67,10 @@ def check_fields(new):
 
 
 @on_demand
-def plan(new, changed, ap_up, sta_up):
+def plan(new, changed, ap_up, sta_up, verify):
     from . import outcome
 
-    return outcome.plan(new, changed, ap_up, sta_up)
+    return outcome.plan(new, changed, ap_up, sta_up, verify)
 
 
 @on_demand

@@ -23,6 +23,7 @@ def status(service):
     if isinstance(link["reason"], int):
         link["reason"] = reason(wifi.net, link["reason"])
     ap = service.config["AP"]
+    tried = service.attempt  # a network tried before saving (docs/config.md)
     return {
         "ok": True,
         "mode": service.config["mode"],
@@ -33,7 +34,10 @@ def status(service):
         "provisioning": service.enabled,
         "fallback": service.fallback,
         "sta": {k: link[k] for k in ("state", "reason", "attempts", "ip", "ssid")},
-        "ap": {"up": link["ap"], "ssid": ap["SSID"], "channel": ap["ch"], "clients": link["ap_clients"]},
+        # The channel the AP is on: the station's, once it has joined (one radio).
+        "ap": {"up": link["ap"], "ssid": ap["SSID"], "channel": link["ap"] and wifi.ap_channel() or ap["ch"],
+               "clients": link["ap_clients"]},
+        "attempt": tried and {"ssid": tried["ssid"], "state": tried["state"]},
         "servers": {s.name: s.port for s in service.servers} if service.enabled else {},
         "heap": {"alloc": gc.mem_alloc(), "free": gc.mem_free()},
     }

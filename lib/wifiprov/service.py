@@ -1,13 +1,15 @@
 # The provisioning service: the one place that decides. Every transport hands
 # it a parsed request; it validates (config), persists (store), fires events,
 # and tells the Wi-Fi service what to do. It also turns the provisioning AP
-# and its servers on and off (docs/config.md; seed SYS_WINCS_PROV_*).
+# and its servers on and off (wifiprov.portal does the work; docs/config.md;
+# seed SYS_WINCS_PROV_*), and has a network tried before its config is saved
+# (wifiprov.trial).
 import json
 import sys
 import asyncio
 from micropython import const
 
-from . import call_back, hold, loaded, on_demand, release, settings
+from . import call_back, on_demand, on_demand_async
 from . import wifi as net
 
 PROV_COMPLETE = "PROV_COMPLETE"
@@ -50,61 +52,43 @@ class Provisioning:
         self._server_modules = ()  # their code, imported by enable(), dropped by disable()
         self.hostname = None  # the board's name on the network (network.hostname)
         self._busy = False  # an apply's action is pending: refuse a second one
+        self.trying = None  # (config, app_only) while its network is being tried before saving
+        self.attempt = None  # the last such try: {"ssid", "state": trying|joined|failed, "answer"}
+        self._tried = None  # an Event, set when that try ends
+        self._finish = asyncio.Event()  # the client said `finish` (or pressed Done): the AP may close
+        self.window = False  # wifiprov.window is counting down on the open AP
         wifi.on_event = self.on_wifi_event
 
     # ---- the seed's control API ----
 
     async def enable(self):
-        """Provisioning AP up, then its servers, then the READY line. The
-        servers' code is imported here and held while provisioning is open:
-        in station mode a board keeps only the Wi-Fi supervisor, this
-        service and the console."""
-        if not self.enabled:
-            self.wifi.start_ap(self.config["AP"], self.config["countrycode"])
-            host = settings.BIND or self.wifi.ap_address()
-            before = loaded()
-            from .tcp import TcpServer
-            from .http import HttpServer
-            from .dns import DnsServer
-
-            self._server_modules = hold(before)
-            self.servers = [TcpServer(self, settings.TCP_PORT), HttpServer(self, settings.HTTP_PORT)]
-            if self.tls:
-                self.servers.append(HttpServer(self, settings.HTTPS_PORT, self.tls))
-            self.servers.append(DnsServer(settings.DNS_PORT))
-            for server in self.servers:
-                try:
-                    await server.start(host)
-                except Exception as e:  # one broken server must not stop the others
-                    self.log("%s server did not start: %r" % (server.name, e))
-            self.enabled = True
-            ap = self.config["AP"]
-            self.log('provisioning: AP "%s" is up at %s' % (ap["SSID"], host))
-            # Each time it opens (first boot, fallback, `wifiprov enable`): the
-            # console is trusted (whoever holds it can read the flash), and
-            # this is how the user learns the key to join.
-            self.log("AP passphrase: %s" % (ap["PWD"] or "(open network)"))
-        self.log(self.ready_line())
+        """Provisioning AP up, then its servers, then the READY line
+        (wifiprov.portal, loaded for the call)."""
+        await _portal(self, True)
 
     async def disable(self):
         """Servers down, then the AP; the servers' code is dropped."""
-        for server in self.servers:
-            try:
-                await server.stop()
-            except Exception as e:
-                sys.print_exception(e)
-        self.servers = []
-        release(self._server_modules)
-        self._server_modules = ()
-        self.wifi.stop_ap()
-        was = self.enabled
-        self.enabled = False
-        self.fallback = False
-        if was:
-            self.log("provisioning: AP and servers are down")
+        await _portal(self, False)
 
-    def ready_line(self):
-        if self.enabled:
+    def save(self, config):
+        """Write a config to the flash (OSError when it cannot)."""
+        return save(self.config_path, config)
+
+    @on_demand
+    def name_board(self):
+        """The board's name on the network, from its AP's SSID
+        (wifiprov-93f1): esp32 and rp2 announce it (DHCP, mDNS) from the
+        station's next join on."""
+        from .text import host_name
+
+        self.hostname = host_name(self.config["AP"]["SSID"])
+        if hasattr(self.wifi.net, "hostname"):
+            self.wifi.net.hostname(self.hostname)
+
+    def ready_line(self, station=False):
+        """READY mode=ap ... while provisioning is open, else (or for the
+        station, which may join while an AP is still up) READY mode=sta."""
+        if self.enabled and not station:
             ports = {s.name: s.port for s in self.servers if s.port}
             return "READY mode=ap " + " ".join(
                 "%s=%s" % (name, ports.get(name, "-")) for name in ("tcp", "http", "https", "dns")
@@ -131,9 +115,14 @@ class Provisioning:
         fire the event, answer; act a moment later. Returns the answer:
         {"ok": True, ...} or {"ok": False, "error": ...}. Validating and
         saving are wifiprov.provision's, imported for the request. `base`:
-        the config the message changes, when not the active one (forget)."""
+        the config the message changes, when not the active one (forget).
+        A message that joins a network is tried first (docs/config.md,
+        verify before saving): the answer then has "trying", nothing is
+        saved yet, and settle(answer) waits for the outcome."""
         if self._busy:
-            return self.refuse("busy: the previous configuration is still being applied; try again in a few seconds")
+            return self.refuse('busy: the board is trying to join "%s"; wait for that answer' % self.attempt["ssid"]
+                               if self.trying else
+                               "busy: the previous configuration is still being applied; try again in a few seconds")
         current = self.config if base is None else base
         app_only = only_app(msg)
         if app_only and "mode" not in msg:
@@ -145,19 +134,39 @@ class Provisioning:
             return self.refuse("out of memory; try again")
         if not answer["ok"]:
             return self.refuse(answer["error"])
+        if answer.get("trying"):
+            self.trying = (new, app_only)
+            self.attempt = {"ssid": new["STA"]["SSID"], "state": "trying", "answer": None}
+            self._tried = asyncio.Event()
+        else:
+            self.applied(new, app_only)
+        if action:
+            self._busy = True
+            asyncio.create_task(self._act(action))
+        return answer
+
+    def applied(self, new, app_only):
+        """A config accepted (and saved when asked): it is the active one;
+        the events say so."""
         old, self.config = self.config, new
         if new["save_config"]:
             self.save_error = None  # saved (or the flash held it already)
+        if new["AP"]["SSID"] != old["AP"]["SSID"]:
+            self.name_board()
         was, now = old.get("app") or {}, new.get("app") or {}
         keys = sorted(key for key in now if was.get(key) != now[key])  # the app settings it changed
         if keys:
             self.fire(APP_SETTINGS, {"changed": keys})
         if not app_only:  # a request about Wi-Fi, whatever it changed
             self.fire(PROV_COMPLETE, event_data(new))
-        if action:
-            self._busy = True
-            asyncio.create_task(self._act(action))
-        return answer
+
+    async def settle(self, answer):
+        """A request's final answer: `answer` itself, or, when it started a
+        join to be tried first, the answer of that try once it ended."""
+        if not answer.get("trying"):
+            return answer
+        await self._tried.wait()
+        return self.attempt["answer"]
 
     async def _later(self, action, delay_ms=GRACE_MS):
         """Run an action as its own task; its failure is printed, not lost."""
@@ -171,7 +180,10 @@ class Provisioning:
         """An apply's (or a reset's) action, one of the methods below (as
         Provisioning.restart, ...): new requests wait until it ran."""
         try:
-            await self._later(lambda: action(self))
+            await asyncio.sleep_ms(GRACE_MS)
+            await action(self)
+        except Exception as e:
+            sys.print_exception(e)
         finally:
             self._busy = False
 
@@ -192,6 +204,35 @@ class Provisioning:
         """The station disconnects and waits for `wifiprov connect`."""
         self.wifi.disconnect()
 
+    async def try_join(self):
+        """The station tries the network of the config being applied, the
+        AP left up; the config is saved and active only if it joins
+        (wifiprov.trial, loaded for the try). Whatever goes wrong, the try
+        ends with an answer: a client waits for it."""
+        try:
+            await _trial(self)
+        except Exception as e:  # a full heap, say: nothing was saved
+            if self.trying:
+                self.trying = None
+                self.wifi.disconnect()
+                self.attempt["state"] = "failed"
+                self.attempt["answer"] = self.refuse("the try could not run (%r); nothing was saved" % e)
+                self._tried.set()
+
+    async def close_after(self, ms):
+        """After a network was joined: the AP closes once the client is done
+        (`finish`, Done) or after `ms`. A task of the service's own, so
+        that no on-demand module stays in RAM while it waits."""
+        try:
+            await asyncio.wait_for_ms(self._finish.wait(), ms)
+            await asyncio.sleep_ms(GRACE_MS)  # the answer to `finish` leaves first
+        except asyncio.TimeoutError:
+            pass
+        if self.enabled and self.config["mode"] == 0 and self.wifi.state == net.UP:
+            await self.disable()
+            self.log('provisioning: closed; the board stays on "%s" at %s' % (self.config["STA"]["SSID"],
+                                                                           self.wifi.ip))
+
     async def to_ap(self):
         """The provisioning AP restarts with its new settings."""
         self.wifi.disconnect()
@@ -211,20 +252,6 @@ class Provisioning:
             pass
         call_back(0, event, data)
 
-    # ---- commands (console and the transports' extensions); the read-only
-    # answers (status, config, scan) are wifiprov.report's ----
-
-    def connect(self):
-        sta = self.config.get("STA")
-        if not sta:
-            return {"ok": False, "error": "no station network is configured; use wifiprov set 0 ... first"}
-        self.wifi.connect(sta)
-        return {"ok": True, "next": 'joining "%s"' % sta["SSID"]}
-
-    def disconnect(self):
-        self.wifi.disconnect()
-        return {"ok": True, "next": "station disconnected; it stays down until wifiprov connect"}
-
     def factory_reset(self):
         try:
             erase(self.config_path)
@@ -242,18 +269,25 @@ class Provisioning:
             # docs/config.md: open the provisioning AP, keep retrying in the background.
             self.log("station: could not join; opening the provisioning AP and retrying in the background")
             self.fallback = True
-            asyncio.create_task(self._later(self.enable, 0))
+            asyncio.create_task(self._later(self._open_fallback, 0))
+        elif event == net.DHCP_DONE and self.trying:
+            pass  # the join being tried: wifiprov.trial says what comes of it
         elif event == net.DHCP_DONE:
             if self.fallback:
                 asyncio.create_task(self._later(self._close_fallback, 0))
             else:
-                self.log(self.ready_line())
+                self.log(self.ready_line(True))
         call_back(1, event, data)
+
+    async def _open_fallback(self):
+        from .window import open_for_a_while
+
+        await open_for_a_while(self)
 
     async def _close_fallback(self):
         await self.disable()
         self.log("station: joined again; fallback AP closed")
-        self.log(self.ready_line())
+        self.log(self.ready_line(True))
 
 
 def only_app(msg):
@@ -273,6 +307,27 @@ def _provision(current, msg, ap_up, sta_up, path, app_only):
     from . import provision
 
     return provision.run(current, msg, ap_up, sta_up, path, app_only)
+
+
+@on_demand_async
+async def _trial(service):
+    from . import trial
+
+    await trial.run(service)
+
+
+@on_demand
+def save(path, config):
+    from . import store
+
+    return store.save(path, config)
+
+
+@on_demand_async
+async def _portal(service, up):
+    from . import portal
+
+    await (portal.open if up else portal.close)(service)
 
 
 @on_demand

@@ -126,7 +126,12 @@ async def _answer(service, writer, message, refused, client):
     try:
         answer = handle(service, message)
         if "ok" not in answer:  # a config to apply: done once the parser is dropped
-            answer = service.apply(answer["apply"])
+            # A network to join is tried first: the answer waits for the
+            # try (up to 20 s); the try goes on if the client leaves.
+            phone = "phone" in answer
+            answer = await service.settle(service.apply(answer["apply"]))
+            if phone and not answer["ok"]:  # the phone app's numbering: 2 is WPA/WPA2, 4 WPA3
+                answer["error"] = answer["error"].replace("auth 3 (", "auth 2 (").replace("auth 6 (", "auth 4 (")
         await _send(writer, answer)
     except MemoryError:
         # No room to build an answer: the one made in advance says so.

@@ -33,7 +33,9 @@ def handle(service, message):
     if text.startswith("apply"):
         return _apply(service, text)
     if text == "finish":
-        return {"ok": True, "next": "finish: nothing more to do"}
+        from .trial import finish
+
+        return finish(service)
     return service.refuse("unknown message; %s" % _USAGE)
 
 def _apply(service, text):
@@ -50,7 +52,7 @@ def _apply(service, text):
     # A password may hold commas. An open network's must be empty: validation
     # refuses one, rather than drop what the user typed without a word.
     password = ",".join(fields[3:])
-    return {"apply": {"mode": 0, "save_config": 1,
+    return {"phone": 1, "apply": {"mode": 0, "save_config": 1,
                       "STA": {"SSID": fields[1], "auth": auth, "PWD": password, "ch": 0, "auto": 1}}}
 
 

@@ -111,3 +111,19 @@ def unicode_text(s):
     except UnicodeError:
         return False
     return "\x00" not in s
+
+
+def host_name(ssid):
+    """The board's host name from its AP's SSID (docs/config.md): lower
+    case, every run of other characters one hyphen, none at the ends, at
+    most 32 characters (esp32's limit): "wifiprov-93F1" -> "wifiprov-93f1"."""
+    out = bytearray()
+    for b in ssid.encode():
+        if 0x41 <= b <= 0x5A:
+            b += 0x20
+        if 0x30 <= b <= 0x39 or 0x61 <= b <= 0x7A:
+            out.append(b)
+        elif out and out[-1] != 0x2D:
+            out.append(0x2D)
+    name = bytes(out[:32]).decode().strip("-")
+    return name or "wifiprov"

@@ -42,6 +42,11 @@ class Wifi:
         self.ip = None
         self._wake = asyncio.Event()
         self.linked = asyncio.Event()  # set while the station has an address
+        # A join tried once (connect(..., once=True), the provisioning
+        # service's check before saving): `settled` is set when it ends,
+        # joined (state UP) or not (the reason is kept).
+        self.once = False
+        self.settled = asyncio.Event()
         self._got_ip = getattr(net, "STAT_GOT_IP", 3)
         self._connecting = (getattr(net, "STAT_CONNECTING", 1), getattr(net, "STAT_IDLE", 0))
 
@@ -59,6 +64,14 @@ class Wifi:
 
     def ap_address(self):
         return self._address(self.ap)
+
+    def ap_channel(self):
+        """The channel the AP is on now: with one radio (esp32, rp2), the
+        station's once it has joined, whatever the AP was set to."""
+        try:
+            return self.ap.config("channel")
+        except (ValueError, OSError):
+            return None
 
     @on_demand
     def scan(self):
@@ -101,9 +114,13 @@ class Wifi:
 
     # ---- station ----
 
-    def connect(self, sta_cfg):
-        """Keep the station joined to sta_cfg's network from now on."""
+    def connect(self, sta_cfg, once=False):
+        """Keep the station joined to sta_cfg's network from now on; once:
+        try a single attempt (up to ATTEMPT_TIMEOUT_MS), and on a failure
+        stop there instead of retrying."""
         self.target = sta_cfg
+        self.once = once
+        self.settled.clear()
         self.attempts = 0
         self.reason = None
         self.state = CONNECTING
@@ -117,8 +134,10 @@ class Wifi:
         was_up = self.state == UP
         self.state = IDLE
         self.reason = None
+        self.attempts = 0
         self.ip = None
         self.linked.clear()
+        self.settled.set()
         if self.sta.active():
             try:
                 self.sta.disconnect()
@@ -174,6 +193,11 @@ class Wifi:
                 return
             self.attempts += 1
             self.reason = reason
+            if self.once:  # a join being tried: no retry; the station is left idle
+                self.state = FAILED
+                self.target = None
+                self.settled.set()
+                return
             if self.attempts == ATTEMPTS:
                 self.state = FAILED
                 self.on_event(AUTO_CONNECT_FAIL, {"ssid": target["SSID"], "reason": self.reason_text(),
@@ -223,7 +247,9 @@ class Wifi:
         self.reason = None
         self.attempts = 0
         self.ip = self._address(self.sta)
+        self.once = False  # joined: from now on the link is kept as any other
         self.linked.set()
+        self.settled.set()
         self.on_event(CONNECTED, {"ssid": target["SSID"]})
         self.on_event(DHCP_DONE, {"ip": self.ip})
         asyncio.create_task(self._set_clock())

@@ -1,0 +1,57 @@
+# The provisioning AP and its servers, opened and closed (docs/config.md; the
+# seed's SYS_WINCS_PROV_ENABLE and _DISABLE). Loaded for the call, dropped
+# after: the servers' code it imports is held while provisioning is open, so
+# that a board in station mode keeps only the Wi-Fi supervisor, the
+# provisioning service and the console.
+import sys
+
+from . import hold, loaded, release, settings
+
+
+async def open(service):
+    """AP up, then its servers, then the READY line."""
+    if not service.enabled:
+        service.wifi.start_ap(service.config["AP"], service.config["countrycode"])
+        host = settings.BIND or service.wifi.ap_address()
+        before = loaded()
+        from .tcp import TcpServer
+        from .http import HttpServer
+        from .dns import DnsServer
+
+        service._server_modules = hold(before)
+        servers = [TcpServer(service, settings.TCP_PORT), HttpServer(service, settings.HTTP_PORT)]
+        if service.tls:
+            servers.append(HttpServer(service, settings.HTTPS_PORT, service.tls))
+        servers.append(DnsServer(settings.DNS_PORT))
+        service.servers = servers
+        for server in servers:
+            try:
+                await server.start(host)
+            except Exception as e:  # one broken server must not stop the others
+                service.log("%s server did not start: %r" % (server.name, e))
+        service.enabled = True
+        ap = service.config["AP"]
+        service.log('provisioning: AP "%s" is up at %s' % (ap["SSID"], host))
+        # Each time it opens (first boot, fallback, `wifiprov enable`): the
+        # console is trusted (whoever holds it can read the flash), and
+        # this is how the user learns the key to join.
+        service.log("AP passphrase: %s" % (ap["PWD"] or "(open network)"))
+    service.log(service.ready_line())
+
+
+async def close(service):
+    """Servers down, then the AP; the servers' code is dropped."""
+    for server in service.servers:
+        try:
+            await server.stop()
+        except Exception as e:
+            sys.print_exception(e)
+    service.servers = []
+    release(service._server_modules)
+    service._server_modules = ()
+    service.wifi.stop_ap()
+    was = service.enabled
+    service.enabled = False
+    service.fallback = False
+    if was:
+        service.log("provisioning: AP and servers are down")

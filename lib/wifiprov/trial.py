@@ -1,0 +1,101 @@
+# Verify before saving (docs/config.md): the station tries the network of a
+# config being applied while the AP stays up; only a station with an address
+# makes the config saved and active. Loaded by the provisioning service for
+# one try (Provisioning.try_join), dropped after.
+import asyncio
+from micropython import const
+
+from . import settings
+from .wifi import UP
+
+# After a join, the AP stays this long (or until the client sends `finish` or
+# presses Done), so that the phone reads where the board went before its
+# network goes away.
+AP_GRACE_MS = const(30000)
+
+
+async def run(service):
+    new, app_only = service.trying
+    wifi = service.wifi
+    sta = new["STA"]
+    attempt = service.attempt
+    back = wifi.target  # what the station was doing: it goes back to it if the try fails
+    service.log('station: trying "%s" before saving it (up to %d s)%s' % (
+        sta["SSID"], settings.ATTEMPT_TIMEOUT_MS // 1000, "; the access point stays up" if service.enabled else ""))
+    try:
+        wifi.connect(sta, once=True)
+        await wifi.settled.wait()
+        if wifi.state == UP and wifi.target is sta:  # not another network a command asked for meanwhile
+            answer = _joined(service, new, app_only)
+            attempt["state"] = "joined"
+        else:
+            reason = _plain(wifi.reason_text() or "the try was cancelled")
+            if back is not None:
+                wifi.connect(back)
+            else:
+                wifi.disconnect()
+            answer = service.refuse('could not join "%s": %s. Nothing was saved%s' % (
+                sta["SSID"], reason, "; the access point stays up" if service.enabled else ""))
+            answer["reason"] = reason
+            attempt["state"] = "failed"
+    finally:
+        service.trying = None
+    attempt["answer"] = answer
+    service._tried.set()
+
+
+def _joined(service, new, app_only):
+    """The station has an address: save, make the config active, say where
+    the board is, and close the AP after its grace."""
+    wifi = service.wifi
+    saved = problem = None
+    if new["save_config"]:
+        try:
+            saved = service.save(new)
+        except OSError as e:
+            problem = "could not save the configuration (%s)" % e
+    service.applied(new, app_only)
+    if problem:  # joined, and active until the next reset
+        service.save_error = problem
+        service.log("config: %s; it is active until the next reset" % problem)
+    url = "http://%s.local/" % service.hostname
+    service.log('station: joined "%s" as %s; the board is at %s' % (new["STA"]["SSID"], wifi.ip, url))
+    channel = wifi.ap_channel()
+    if service.enabled and channel and channel != new["AP"]["ch"]:
+        # esp32 and rp2 have one radio: the AP follows the station's channel.
+        service.log("provisioning: the access point is on channel %d now, the network's (one radio serves both)"
+                    % channel)
+    service.log(service.ready_line(True))
+    if problem:
+        how = "NOT saved (%s): a reset loses it" % problem
+    elif new["save_config"]:
+        how = "saved"
+    else:
+        how = "not saved, as asked: a reset returns to the saved settings"
+    closing = ""
+    if service.enabled:
+        closing = "; the access point closes in %d s" % (AP_GRACE_MS // 1000)
+        service._finish.clear()
+        asyncio.create_task(service.close_after(AP_GRACE_MS))
+    return {"ok": True, "changed": True, "saved": bool(saved), "ip": wifi.ip, "url": url,
+            "next": 'joined "%s" as %s (%s); %s%s' % (new["STA"]["SSID"], wifi.ip, url, how, closing)}
+
+
+def _plain(reason):
+    """The station's reason, as the person at the phone needs it."""
+    if reason == "wrong password" or reason.startswith("handshake"):
+        return "the password is wrong"
+    if reason == "network not found":
+        return "no network of that name is in range"
+    if reason.startswith("timed out"):
+        return "no address within %d s (the network did not answer)" % (settings.ATTEMPT_TIMEOUT_MS // 1000)
+    return reason
+
+
+def finish(service):
+    """The client is done (TCP `finish`, the page's Done): after a network
+    was joined, the AP closes now instead of after its grace."""
+    if service.enabled and service.attempt and service.attempt["state"] == "joined":
+        service._finish.set()
+        return {"ok": True, "next": "finish: the access point closes now"}
+    return {"ok": True, "next": "finish: nothing more to do"}
