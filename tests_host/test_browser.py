@@ -58,26 +58,116 @@ def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
 
-def test_provision_from_a_phone_browser(board, phone):
-    sim = board.start()
-    sim.expect(r"^READY mode=ap ")
+def open_portal(phone, sim):
     phone.goto("http://127.0.0.1:%d/config.htm" % sim.ports["http"])
     phone.wait_for_selector("#nets[data-state=done]")  # the page fetches the scan after it loads
-    networks = phone.locator("#nets button.net")
-    assert networks.count() == 3  # HomeNet, Cafe Guest, and the entry for a hidden network
-    phone.get_by_role("button", name="HomeNet").click()
-    assert phone.input_value("#stassid") == "HomeNet"
-    assert phone.input_value("#devmode") == "0" and phone.input_value("#staauth") == "4"
+
+
+def test_first_boot_type_the_name_connect_and_see_where_the_board_went(board, phone):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    open_portal(phone, sim)
+    # The first screen: the list, a name, a password, one button; the rest
+    # is folded away under Advanced.
+    assert phone.locator("#nets button.net").count() == 2  # HomeNet and Cafe Guest; the hidden one is typed
+    assert phone.is_visible("#stassid") and phone.is_visible("#stapwd") and phone.is_visible("#connect")
+    assert not phone.is_visible("#devmode") and not phone.is_visible("#apssid")
+    assert phone.input_value("#devmode") == "1"  # first boot: the board is an access point
+    shot(phone, "1-first-screen.png")
+    phone.fill("#stassid", "HomeNet")  # typed by hand, not picked: Mode still says AP
     phone.fill("#stapwd", HOME_PASSWORD)
-    shot(phone, "config.png")
-    phone.get_by_role("button", name="Apply Wi-Fi Configuration").click()
+    phone.click("#showpwd")
+    assert phone.get_attribute("#stapwd", "type") == "text"
+    shot(phone, "2-name-and-password-typed.png")
+    phone.click("#connect")
     phone.wait_for_selector("h1")
-    assert phone.inner_text("h1") == "Configuration applied", sim.transcript()
-    assert phone.inner_text("#next") == 'saved; restarting in 1.5 s to join "HomeNet"'
-    shot(phone, "result.png")
+    assert phone.inner_text("h1") in ('Connecting to “HomeNet”…', "Connected"), sim.transcript()
+    if phone.inner_text("h1") != "Connected":
+        shot(phone, "3-connecting.png")
+    # The page reloads itself until the board has joined.
+    phone.wait_for_selector("h1:text-is('Connected')", timeout=20000)
+    assert "The board joined “HomeNet”. Its address is 127.0.0.1." == phone.inner_text("#next")
+    url = phone.inner_text("#url")
+    assert re.fullmatch(r"http://wifiprov-[0-9a-f]{4}\.local/", url)
+    shot(phone, "4-connected.png")
     sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
     saved = json.loads((board.flash / "wifiprov.json").read_text())
+    assert saved["mode"] == 0  # joining means station mode, whatever Mode said
     assert saved["STA"] == {"SSID": "HomeNet", "PWD": HOME_PASSWORD, "auth": 4, "ch": 0, "auto": 1}
+    # Done: the AP closes now rather than after its grace.
+    phone.click("#done")
+    phone.wait_for_selector("h1:text-is('Done')")
+    shot(phone, "5-done.png")
+    sim.expect(r"^provisioning: closed; the board stays on \"HomeNet\" at 127\.0\.0\.1$")
+    assert "sim: restarting the board" not in sim.transcript()
+
+
+@pytest.mark.parametrize("ssid, password, reason, field, picture", [
+    ("HomeNet", "not-the-password", "the password is wrong", "#stapwd", "wrong-password.png"),
+    ("Holiday Home", "whatever-it-is", "no network of that name is in range", "#stassid", "out-of-range.png"),
+])
+def test_a_network_that_cannot_be_joined_changes_nothing(board, phone, ssid, password, reason, field, picture):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    before = (board.flash / "wifiprov.json").read_bytes()
+    open_portal(phone, sim)
+    phone.fill("#stassid", ssid)
+    phone.fill("#stapwd", password)
+    phone.click("#connect")
+    phone.wait_for_selector("#error", timeout=20000)
+    text = phone.inner_text("#error")
+    assert text.startswith('Could not join "%s": %s.' % (ssid, reason)), text
+    assert "Nothing was saved; the access point stays up" in text
+    assert phone.input_value("#stassid") == ssid  # kept, and the field at fault is marked
+    assert phone.evaluate("document.activeElement.id") == field[1:]
+    assert phone.get_attribute(field, "aria-invalid") == "true"
+    shot(phone, picture)
+    assert (board.flash / "wifiprov.json").read_bytes() == before
+    sim.expect(r"^EVENT PROV_FAILURE reason=")
+    assert "AP down" not in sim.transcript()
+    sim.cmd("wifiprov status", r"^provisioning: enabled$")
+
+
+def test_a_field_error_names_the_label_and_keeps_what_was_typed(board, phone):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    open_portal(phone, sim)
+    phone.get_by_role("button", name="HomeNet").click()
+    phone.fill("#stapwd", "short")
+    phone.click("#connect")
+    phone.wait_for_selector("#error")
+    assert phone.inner_text("#error") == "Password: 8 to 63 characters (letters, digits and symbols; no accents)."
+    assert phone.input_value("#stapwd") == "short"  # the page just sent: the password too
+    assert phone.evaluate("document.activeElement.id") == "stapwd"
+    shot(phone, "field-error.png")
+    # A field under Advanced: the section opens on it.
+    phone.click("#advanced summary")
+    phone.fill("#stach", "99")
+    phone.fill("#stapwd", HOME_PASSWORD)
+    phone.click("#connect")
+    phone.wait_for_selector("#error")
+    assert phone.inner_text("#error") == "Channel: 0 to 13 for GEN (0 = any)."
+    assert phone.get_attribute("#advanced", "open") is not None
+    assert phone.is_visible("#stach") and phone.evaluate("document.activeElement.id") == "stach"
+
+
+def test_the_advanced_form_still_applies_the_seeds_fields(board, phone):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    open_portal(phone, sim)
+    phone.click("#advanced summary")
+    # A network that is not in range now, saved without trying it.
+    phone.fill("#stassid", "Holiday Home")
+    phone.fill("#stapwd", "far-away-pass")
+    phone.select_option("#devmode", "0")
+    phone.check("#verify")
+    shot(phone, "advanced.png")
+    phone.get_by_role("button", name="Apply Wi-Fi Configuration").click()
+    phone.wait_for_selector("h1:text-is('Configuration applied')")
+    assert phone.inner_text("#next") == 'saved; restarting in 1.5 s to join "Holiday Home"'
+    sim.expect(r"^sim: restarting the board$")
+    saved = json.loads((board.flash / "wifiprov.json").read_text())
+    assert saved["mode"] == 0 and saved["STA"]["SSID"] == "Holiday Home"
 
 
 def test_hostile_ssids_show_as_text_and_run_nothing(board, world, phone):
@@ -95,12 +185,19 @@ def test_hostile_ssids_show_as_text_and_run_nothing(board, world, phone):
     assert any("(not text: fffe41)" in text for text in shown)
     assert phone.locator("#nets img").count() == 0
     shot(phone, "hostile-ssids.png")
-    # A failed form keeps the hostile SSID as text too.
+    # A failed form keeps the hostile SSID as text too, and so does a failed join.
     phone.fill("#stapwd", "short")
-    phone.get_by_role("button", name="Apply Wi-Fi Configuration").click()
+    phone.click("#connect")
     phone.wait_for_selector("#error")
     assert phone.input_value("#stassid") == XSS_SSIDS[-1]
-    assert "STA.PWD" in phone.inner_text("#error")
+    assert phone.inner_text("#error").startswith("Password: ")
+    phone.fill("#stapwd", "not-whatever-1")
+    phone.click("#connect")
+    phone.wait_for_selector("#error", timeout=20000)
+    assert phone.inner_text("#error").startswith('Could not join "%s": the password is wrong.' % XSS_SSIDS[-1])
+    assert phone.input_value("#stassid") == XSS_SSIDS[-1]
+    assert phone.locator("img").count() == 0
+    shot(phone, "hostile-ssid-join-failed.png")
     assert phone.dialogs == []
 
 
@@ -122,6 +219,7 @@ def test_phone_page_sets_the_apps_settings_with_the_network(board, phone):
         sim.expect(r"^READY mode=ap ")
         phone.goto("http://127.0.0.1:%d/config.htm" % sim.ports["http"])
         phone.wait_for_selector("#nets[data-state=done]")
+        phone.click("#advanced summary")  # the app's settings are under Advanced
         assert phone.get_by_label("Server URL for the readings (http://...)").count() == 1
         assert phone.get_attribute("#app_token", "type") == "password"
         phone.get_by_role("button", name="HomeNet").click()
@@ -129,10 +227,8 @@ def test_phone_page_sets_the_apps_settings_with_the_network(board, phone):
         phone.get_by_label("Server URL for the readings (http://...)").fill(url)
         phone.get_by_label("Access token (sent as a Bearer token)").fill("phone-token")
         shot(phone, "config-app-settings.png")
-        phone.get_by_role("button", name="Apply Wi-Fi Configuration").click()
-        phone.wait_for_selector("h1")
-        assert phone.inner_text("h1") == "Configuration applied", sim.transcript()
-        assert phone.inner_text("#next") == 'saved; restarting in 1.5 s to join "HomeNet"'
+        phone.click("#connect")
+        phone.wait_for_selector("h1:text-is('Connected')", timeout=20000)
         sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
         sim.expect(r"^reporter: sent a reading to %s: HTTP 201$" % url)
         wait_for(got, 1)
@@ -153,7 +249,7 @@ def test_a_stale_form_comes_back_with_a_notice(board, phone):
     # page's token is stale.
     sim.cmd("wifiprov disable", r"^OK: provisioning disabled$")
     sim.cmd("wifiprov enable", r"^OK: provisioning enabled$")
-    phone.get_by_role("button", name="Apply Wi-Fi Configuration").click()
+    phone.click("#connect")
     phone.wait_for_selector("#error")
     assert "older than the board's last restart, so nothing was changed" in phone.inner_text("#error")
     assert phone.input_value("#stassid") == "HomeNet"  # kept, but not the password

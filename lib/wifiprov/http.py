@@ -49,6 +49,19 @@ def random_token():
 TOKEN = random_token()
 
 
+def token_ok(given):
+    """Is `given` this session's form token? Compared at full length, in
+    constant time."""
+    if isinstance(given, str):
+        given = given.encode()
+    if len(given) != len(TOKEN):
+        return False
+    diff = 0
+    for a, b in zip(given, TOKEN.encode()):
+        diff |= a ^ b
+    return not diff
+
+
 class HttpError(Exception):
     """A request the server will not read further: args (status, text)."""
 
@@ -239,10 +252,20 @@ async def post(server, conn, buf, request):
 @on_demand_async
 async def shown_again(server, conn, buf, form, error, status):
     """The form, filled in with `form` (web_form's field values), with what
-    is wrong when `error` is given."""
+    is wrong when `error` is given (in the page's words, made before the
+    page's module loads)."""
+    if error:
+        error = plain(error)
     from . import web_page
 
     await web_page.config(server, conn, buf, status, form, error)
+
+
+@on_demand
+def plain(error):
+    from .web_words import plain
+
+    return plain(error)
 
 
 async def config(server, conn, buf, request):
@@ -259,6 +282,14 @@ def fields(active):
 
 
 @on_demand_async
+async def joining(server, conn, buf, request):
+    """/join.htm: the network being tried (wifiprov.web_join)."""
+    from . import web_join
+
+    await web_join.answer(server, conn, buf, request)
+
+
+@on_demand_async
 async def index(server, conn, buf, request):
     from . import web_page
 
@@ -270,9 +301,12 @@ async def applied(server, conn, buf, result, form):
     """The answer to an applied config: the service's own for the API, the
     result page for the form."""
     if form is None:
+        result = await server.service.settle(result)  # a network to join: its try's answer
         from .web import send_json
 
         return await send_json(conn, buf, result)
+    if not result["ok"]:
+        return await shown_again(server, conn, buf, form, result["error"], 400)
     from . import web_page
 
     await web_page.applied(server, conn, buf, result, form)

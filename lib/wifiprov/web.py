@@ -20,7 +20,7 @@ _PROBES = (b"/generate_204", b"/gen_204", b"/hotspot-detect.html", b"/library/te
            b"/connecttest.txt", b"/ncsi.txt", b"/redirect", b"/canonical.html", b"/success.txt")
 # path -> the methods it takes
 _ROUTES = {b"/": b"GET", b"/index.htm": b"GET", b"/config.htm": b"GET, POST", b"/api/status": b"GET",
-           b"/api/scan": b"GET", b"/api/config": b"POST"}
+           b"/api/scan": b"GET", b"/api/config": b"POST", b"/join.htm": b"GET, POST"}
 
 
 async def answer(server, writer, buf, request):
@@ -58,6 +58,8 @@ async def answer(server, writer, buf, request):
         return await send_json(writer, buf, networks(service))
     if path == b"/api/config":
         return await _api_config(server, writer, buf, request)
+    if path == b"/join.htm":
+        return http.joining
     if method == b"POST":
         return http.post
     return http.config if path == b"/config.htm" else http.index

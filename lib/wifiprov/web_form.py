@@ -2,9 +2,8 @@
 # they map to the config, both ways: the fields a page shows for the active
 # config, and a posted form (application/x-www-form-urlencoded, with the
 # token of this provisioning session) made into a config document. Loaded per request.
-from micropython import const
 from . import declared, fields  # the app's declared settings: form fields app_<key>
-from .http import TOKEN, HttpError
+from .http import HttpError, token_ok
 from .text import show_bytes, strict_utf8
 
 _NUMBERS = ("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "apch", "ssidv")
@@ -12,7 +11,12 @@ _NUMBERS = ("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "a
 _STA_FIELDS = (("stassid", "SSID"), ("stapwd", "PWD"), ("staauth", "auth"), ("stach", "ch"), ("staauto", "auto"))
 _AP_FIELDS = (("apssid", "SSID"), ("appwd", "PWD"), ("apauth", "auth"), ("apch", "ch"), ("ssidv", "ssidv"))
 FIELDS = ("devmode", "saveconfig", "countrycode") + tuple(f for f, _ in _STA_FIELDS + _AP_FIELDS)
-_SEED_COUNTRIES = const(5)  # the seed's form sends the index 0..4 of GEN, USA, EMEA, CUST1, CUST2
+# The first screen's Connect button (join: station mode, whatever Mode
+# says), and Advanced's "save without trying it first" (verify=0).
+_FLAGS = ("join", "verify")
+# The seed's form sends the index of its country list; here rather than
+# from wifiprov.rules, which would load beside this module for it.
+_SEED_COUNTRIES = ("GEN", "USA", "EMEA", "CUST1", "CUST2")
 
 
 async def post(server, writer, buf, request):
@@ -28,15 +32,18 @@ async def post(server, writer, buf, request):
         form = parse(request.body)
     except ValueError as e:
         raise HttpError(400, str(e))
-    kept = _kept(form)
-    if not _token_ok(form.pop("token", "")):
+    if not token_ok(form.pop("token", "")):
+        kept = _kept(form, False)
         # A page from before the board restarted (or from another site): the
         # form again, filled in as sent, with this page's token; nothing applied.
         server.service.refuse("the form was from before provisioning last opened, or from another site")
         return None, kept, ("This page was older than the board's last restart, so nothing was changed. "
                             "Check the fields, type the password again and send the form once more."), 403
+    # The page just sent, from this session: shown again, passwords and all,
+    # so that one wrong field is all the user retypes.
+    kept = _kept(form, True)
     try:
-        return document(form), kept
+        return document(form, server.service.config), kept
     except ValueError as e:
         server.service.refuse(str(e))
         return None, kept, str(e), 400
@@ -70,7 +77,7 @@ def parse(body):
     for pair in body.split(b"&"):
         name, _, value = pair.partition(b"=")
         name = _unquote(name, "a field name")
-        if name not in FIELDS and name != "token" and not (name[:4] == "app_" and declared(name[4:])):
+        if name not in FIELDS and name not in _FLAGS and name != "token" and not (name[:4] == "app_" and declared(name[4:])):
             continue
         if name in form:
             raise ValueError("field %s: given twice" % name)
@@ -101,21 +108,18 @@ def _unquote(raw, what):
         raise ValueError("%s: not valid UTF-8" % what)
 
 
-def _token_ok(given):
-    # Compared at full length, in constant time.
-    if len(given) != len(TOKEN):
-        return False
-    diff = 0
-    for a, b in zip(given, TOKEN):
-        diff |= ord(a) ^ ord(b)
-    return not diff
-
-
-def document(form):
+def document(form, active):
     """The form's fields -> a config document for service.apply. An empty
     field keeps the stored value: so a password left empty keeps the stored
     one (while SSID and security stay the same). The section of the mode
-    not chosen is sent only when its SSID is filled in."""
+    not chosen is sent only when its SSID is filled in. Connect (join)
+    means station mode; with no password typed for a network other than
+    the stored one, it is an open network."""
+    if "join" in form:
+        form["devmode"] = "0"
+        stored = active.get("STA") or {}
+        if not form.get("stapwd") and form.get("stassid") != stored.get("SSID"):
+            form["staauth"] = "1"
     values = {}
     for name, value in form.items():
         if value == "":
@@ -128,14 +132,14 @@ def document(form):
     if "devmode" not in values:
         raise ValueError("devmode: missing (0 STA, 1 AP)")
     doc = {"mode": values["devmode"]}
+    if form.get("verify") == "0":
+        doc["verify"] = 0
     if "saveconfig" in values:
         doc["save_config"] = values["saveconfig"]
     country = values.get("countrycode")
     if country:
-        if country.isdigit() and int(country) < _SEED_COUNTRIES:
-            from .rules import country_codes
-
-            country = country_codes()[int(country)]
+        if country.isdigit() and int(country) < len(_SEED_COUNTRIES):
+            country = _SEED_COUNTRIES[int(country)]
         doc["countrycode"] = country
     for name, pairs, mode in (("STA", _STA_FIELDS, 0), ("AP", _AP_FIELDS, 1)):
         section = {key: values[field] for field, key in pairs if field in values}
@@ -152,12 +156,15 @@ def document(form):
     return doc
 
 
-def _kept(form):
-    """The submitted fields, to show again with an error; never passwords."""
+def _kept(form, secrets):
+    """The submitted fields, to show again with an error; the passwords and
+    secret settings only when `secrets` (the page came from this session)."""
     kept = {name: form.get(name, "") for name in FIELDS}
-    kept["stapwd"] = kept["appwd"] = ""
+    if not secrets:
+        kept["stapwd"] = kept["appwd"] = ""
     kept["stapwd_hint"] = kept["appwd_hint"] = "type the password again"
     for key, _, _, secret, _ in fields:
-        kept["app_" + key] = "" if secret else form.get("app_" + key, "")
-        kept["app_" + key + "_hint"] = "type it again" if secret else ""
+        name = "app_" + key
+        kept[name] = "" if secret and not secrets else form.get(name, "")
+        kept[name + "_hint"] = "type it again" if secret else ""
     return kept

@@ -40,20 +40,34 @@ async def index(server, writer, buf):
         "ap": html('"%s" on channel %d, %d clients' % (ap["ssid"], ap["channel"], ap["clients"])
                    if ap["up"] else "off"),
     }
-    await _page(server, writer, buf, 200, "index.htm", fill)
+    await page(server, writer, buf, 200, "index.htm", fill)
 
 
 async def config(server, writer, buf, status, values, error):
     """The form, filled with `values` (web_form's fields: of the active
-    config, or as sent with an error). Password fields are never filled."""
-    fill = {"title": "Network Configuration", "token": TOKEN,
-            "message": '<p class="err" id="error">%s</p>' % html(error) if error else "",
+    config, or as sent with an error). error: None, or (the field it is
+    about or None, its text), from wifiprov.web_words. Password fields are
+    filled only with what the same page just sent."""
+    fill = {"title": "Network Configuration", "token": TOKEN, "message": "", "advanced": "", "nonce": random_token(),
             "stapwd_hint": values["stapwd_hint"], "appwd_hint": values["appwd_hint"]}
+    if error:
+        field, text = error
+        message = ['<p class="err" id="error" role="alert">%s</p>' % html(text)]
+        if field:  # that field is marked, and the page opens on it
+            message.append("<style>#%s{border:2px solid #c33;background:#fff4f4}</style>" % field)
+            if field not in ("stassid", "stapwd"):
+                fill["advanced"] = " open"
+            message.append('<script nonce="%s">document.addEventListener("DOMContentLoaded",function(){'
+                           'var e=document.getElementById("%s");e.setAttribute("aria-invalid","true");e.focus();});'
+                           "</script>" % (fill["nonce"], field))
+        fill["message"] = message
     for name in _TEXT_FIELDS:
         fill[name] = html(values.get(name, ""))
+    for name in ("stapwd", "appwd"):  # only what the same page just sent: never a stored one
+        fill[name] = ' value="%s"' % html(values[name]) if values.get(name) else ""
     fill["app"] = _app_inputs(values)
     fill["choices"] = values  # the selects: {{name=value}} in the page marks the chosen option
-    await _page(server, writer, buf, status, "config.htm", fill)
+    await page(server, writer, buf, status, "config.htm", fill)
 
 
 def _app_inputs(values):
@@ -75,9 +89,11 @@ def _app_inputs(values):
 
 
 async def applied(server, writer, buf, result, form):
-    """What the form did: what happens next, or the error with the form."""
-    if not result["ok"]:
-        return await config(server, writer, buf, 400, form, result["error"])
+    """What the form did (wifiprov.http shows a refusal): what happens next."""
+    if result.get("trying"):
+        from .web_join import joining
+
+        return await joining(server, writer, buf)
     active = server.service.config
     if active["mode"] == 1:
         hint = 'If the access point changed, connect your phone to "%s" again.' % active["AP"]["SSID"]
@@ -86,15 +102,18 @@ async def applied(server, writer, buf, result, form):
                 "network. The board's console shows its new address.")
     else:
         hint = "The board's console and the Overview page show how the join goes."
-    fill = {"title": "Configuration applied", "next": html(result["next"]), "hint": html(hint)}
-    await _page(server, writer, buf, 200, "result.htm", fill)
+    fill = {"title": "Configuration applied", "heading": "Configuration applied", "cls": "ok",
+            "next": html(result["next"]), "hint": html(hint), "more": '<a class="btn" href="/">Overview</a>'}
+    await page(server, writer, buf, 200, "result.htm", fill)
 
 
-async def _page(server, writer, buf, status, name, fill):
+async def page(server, writer, buf, status, name, fill):
     # A fresh nonce per page: the only script that runs is ours, even if an
     # SSID ever got past the escaping.
-    nonce = random_token()
+    nonce = fill.get("nonce") or random_token()
     fill["nonce"] = nonce
+    if "refresh" not in fill:
+        fill["refresh"] = ""
     fill["version"] = __version__
     fill["device"] = html(server.service.config["AP"]["SSID"])
     first = head(_STATUS[status], "text/html; charset=utf-8",

@@ -1,0 +1,72 @@
+# The pages of a network being tried before it is saved (docs/web.md):
+# "Connecting…" while the board tries it, then where the board went, and
+# Done. Loaded for one of these pages, beside wifiprov.web_page.
+from . import settings
+from .http import TOKEN
+from .web_page import html, page
+
+
+async def answer(server, writer, buf, request):
+    """GET: how the try goes; when it failed, the form again with why, the
+    network's name kept. POST (Done, with the page's token): the AP
+    closes now."""
+    service = server.service
+    if request.method == b"POST":
+        from .http import token_ok
+
+        # The form's token and nothing else (urlencoded: 16 hex digits need no escapes).
+        if not token_ok(request.body.partition(b"token=")[2].partition(b"&")[0]):
+            from .web import error
+
+            return await error(server, writer, buf, 403, "the page was from before provisioning last opened; "
+                               "nothing was changed")
+        from .trial import finish
+
+        return await finished(server, writer, buf, finish(service))
+    attempt = service.attempt
+    if attempt and attempt["state"] == "failed":
+        from .http import fields, shown_again
+
+        values = fields(service.config)
+        values["stassid"] = attempt["ssid"]
+        return await shown_again(server, writer, buf, values, attempt["answer"]["error"], 200)
+    await joining(server, writer, buf)
+
+
+async def joining(server, writer, buf):
+    """A network being tried: the page reloads itself each second (no
+    script needed) until the board has joined it; then where it went. A
+    failed try is the form again (answer)."""
+    attempt = server.service.attempt
+    if attempt is None:
+        fill = {"title": "Nothing to join", "heading": "Nothing to join", "cls": "", "hint": "",
+                "next": "No network is being joined.", "more": '<a class="btn" href="/config.htm">Connect to Wi-Fi</a>'}
+        return await page(server, writer, buf, 200, "result.htm", fill)
+    ssid = html(attempt["ssid"])
+    if attempt["state"] == "trying":
+        fill = {"title": "Connecting", "heading": "Connecting to “%s”…" % ssid, "cls": "", "more": "",
+                "refresh": '<meta http-equiv="refresh" content="1;url=/join.htm">',
+                "next": "The board is joining your network. This takes up to %d seconds; keep this page open."
+                        % (settings.ATTEMPT_TIMEOUT_MS // 1000),
+                "hint": "Nothing is saved until the board has joined it."}
+        return await page(server, writer, buf, 200, "result.htm", fill)
+    answer = attempt["answer"]
+    url, ip = html(answer["url"]), html(answer["ip"])
+    fill = {"title": "Connected", "heading": "Connected", "cls": "ok",
+            "next": "The board joined “%s”. Its address is %s." % (ssid, ip),
+            "hint": "Put your phone back on your usual network (“%s”), then open the board at:" % ssid,
+            "more": ['<p><a class="big" id="url" href="%s">%s</a><br><small>or <a href="http://%s/">http://%s/</a>'
+                     "</small></p>" % (url, url, ip, ip),
+                     '<form method="post" action="/join.htm"><input type="hidden" name="token" value="%s">'
+                     '<input type="submit" id="done" value="Done"></form>' % TOKEN,
+                     "<p><small>This access point closes by itself in half a minute, or when you press Done."
+                     "</small></p>"]}
+    await page(server, writer, buf, 200, "result.htm", fill)
+
+
+async def finished(server, writer, buf, result):
+    closing = "closes now" in result["next"]
+    fill = {"title": "Done", "heading": "Done", "cls": "ok", "more": "",
+            "next": "The board's access point is closing now." if closing else "Nothing more to do here.",
+            "hint": "Your phone goes back to your usual network by itself."}
+    await page(server, writer, buf, 200, "result.htm", fill)
