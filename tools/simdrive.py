@@ -36,11 +36,17 @@ class World:
         self.path = path
         self.connect_ms = connect_ms
         self.stamp = 1_700_000_000
+        self.extra = {}  # e.g. "ap_clients": the phones on the board's AP
         self.write(networks)
+
+    def set(self, key, value):
+        """A value of the world beside its networks (docs/simulator.md)."""
+        self.extra[key] = value
+        self.write(self.networks)
 
     def write(self, networks):
         self.networks = list(networks)
-        self.path.write_text(json.dumps({"connect_ms": self.connect_ms, "networks": self.networks}))
+        self.path.write_text(json.dumps(dict(self.extra, connect_ms=self.connect_ms, networks=self.networks)))
         # A new mtime on every write, even twice in one second: the simulator
         # notices a change under a live link by it.
         self.stamp += 1
@@ -108,6 +114,18 @@ class Sim:
     def output_since(self, mark):
         with self._cond:
             return [line for line in self.lines[mark:] if line is not None]
+
+    def button(self, long_press=True):
+        """The board's BOOT button: held 3.5 s (SIGUSR1), or pressed and
+        released 0.3 s later (SIGUSR2 twice: two signals sent at once may
+        arrive as one) (docs/simulator.md)."""
+        if long_press:
+            os.kill(self.proc.pid, signal.SIGUSR1)
+        else:
+            os.kill(self.proc.pid, signal.SIGUSR2)
+            self.expect(r"^sim: BOOT button held$")
+            time.sleep(0.3)
+            os.kill(self.proc.pid, signal.SIGUSR2)
 
     def send(self, line):
         self.proc.stdin.write((line + "\n").encode())

@@ -29,3 +29,18 @@ def unique_id():
 
 def idle():
     pass
+
+
+class Pin:
+    """The BOOT button's pin (esp32 GPIO0, pulled up: 0 while held), held
+    by a signal to tools/sim.py (docs/simulator.md); other pins read 1."""
+    IN = 1
+    PULL_UP = 2
+
+    def __init__(self, n, mode=-1, pull=-1):
+        self._n = n
+
+    def value(self):
+        import network
+
+        return 0 if self._n == 0 and network.button_held() else 1

@@ -6,7 +6,7 @@ import asyncio
 import machine
 import network
 
-from . import on_demand, settings, settle, console
+from . import on_demand, settings, settle, console, recovery
 from .wifi import Wifi
 from .service import Provisioning
 
@@ -27,9 +27,7 @@ def boot(app):
     config, save_error = startup.load(path, uid)
     wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
     service = Provisioning(path, wifi, config, machine.reset)
-    service.hostname = "wifiprov-" + uid[-4:]
-    if hasattr(network, "hostname"):  # esp32 and rp2 announce it (DHCP, mDNS)
-        network.hostname(service.hostname)
+    service.name_board()  # before the station first joins: DHCP and mDNS carry the name
     service.save_error = save_error
     service.tls = startup.certificate(settings.FLASH_ROOT)
     startup.show_config(service)
@@ -59,6 +57,7 @@ async def main(app=None):
     wifiprov._service = service
     asyncio.create_task(service.wifi.run())
     asyncio.create_task(console.run(service, getattr(sys.stdin, "buffer", sys.stdin), settings.CONSOLE_ECHO))
+    asyncio.create_task(recovery.watch_button(service))
     await service.start()
     if app:
         asyncio.create_task(guard(app))

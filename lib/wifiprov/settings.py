@@ -32,6 +32,16 @@ RETRY_MAX_MS = 120000
 # An esp32 joins in 2-6 s; WPA3 (SAE) and a slow DHCP server take longer.
 ATTEMPT_TIMEOUT_MS = 20000
 
+# A provisioning AP opened while a network is saved (the fallback after
+# AUTO_CONNECT_FAIL, or the BOOT button) closes after this many seconds with
+# no client on it; the station keeps trying. 0: it stays open until the
+# station joins.
+PROV_WINDOW_S = 600
+# The pin of the button that, held 3 s, opens provisioning: esp32's BOOT is
+# GPIO0. rp2 boards use BOOTSEL instead (rp2.bootsel_button()). None: no
+# button.
+BUTTON_PIN = 0
+
 # Time server once the station has an IP; None = the clock is kept by other
 # means (the simulator's host).
 NTP_HOST = "pool.ntp.org"

@@ -1,0 +1,59 @@
+# Recovery without a console (docs/config.md): the board's BOOT button held
+# for 3 s opens provisioning on demand (for a while: wifiprov.window). The
+# button's watch runs for ever, so this module stays loaded; it is small.
+import sys
+import time
+import asyncio
+from micropython import const
+
+from . import settings
+
+HOLD_MS = const(3000)
+_POLL_MS = const(100)  # the button is looked at this often
+
+
+def _button():
+    """A function that is true while the button is held, or None when
+    the board has none: rp2's BOOTSEL, else the pin settings.BUTTON_PIN
+    (esp32's BOOT is GPIO0, low while held)."""
+    if sys.platform == "rp2":
+        import rp2
+
+        return rp2.bootsel_button
+    if settings.BUTTON_PIN is None:
+        return None
+    from machine import Pin
+
+    pin = Pin(settings.BUTTON_PIN, Pin.IN, Pin.PULL_UP)
+    return lambda: not pin.value()
+
+
+async def watch_button(service):
+    try:
+        held = _button()
+    except Exception as e:  # a board without the pin: no button, the rest runs
+        print("button: not watched (%r)" % e)
+        return
+    if held is None:
+        return
+    since = None  # when the current press began; False once it has acted
+    while True:
+        await asyncio.sleep_ms(_POLL_MS)
+        if not held():
+            since = None
+            continue
+        now = time.ticks_ms()
+        if since is None:
+            since = now
+        elif since is not False and time.ticks_diff(now, since) >= HOLD_MS:
+            since = False  # one action per press
+            print("button: held %d s; opening provisioning" % (HOLD_MS // 1000))
+            try:
+                from .window import open_for_a_while
+
+                await open_for_a_while(service)
+                from .console import execute
+
+                await execute(service, b"wifiprov ap")  # its name, passphrase and QR code
+            except Exception as e:
+                sys.print_exception(e)
