@@ -80,6 +80,14 @@ def test_a_network_that_gives_no_address_is_refused(board, world):
     sim.expect(r"^READY mode=ap")
     sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "NoDHCP" "password1"',
             r'^ERROR: could not join "NoDHCP": no address within 2 s \(the network did not answer\)\. Nothing was saved')
+    # While a try started elsewhere (TCP) runs, the console cannot take the station from it.
+    with socket.create_connection(("127.0.0.1", sim.ports["tcp"]), timeout=10) as sock:
+        sock.sendall(b'{"mode": 0, "STA": {"SSID": "NoDHCP", "auth": 4, "PWD": "password1"}}\n')
+        sim.expect(r'^station: trying "NoDHCP" before saving it')
+        sim.cmd("wifiprov connect", r'^ERROR: busy: the board is trying to join "NoDHCP"; wait for that answer$')
+        answer = json.loads(sock.makefile("rb").readline())
+    assert answer["ok"] is False and answer["reason"].startswith("no address within 2 s")
+    sim.cmd("wifiprov status", r"^station: idle$")
 
 
 def test_wrong_password_saved_untried_opens_fallback_ap_and_status_names_the_reason(ap_board):

@@ -118,7 +118,9 @@ def main(argv=None):
     p = sub.add_parser("apply", help="the phone app's apply message")
     p.add_argument("ssid")
     p.add_argument("--auth", type=auth_arg, required=True,
-                   help="open, wpa, wpa2, wpa3 or wpa2/wpa3; or the phone app's number: 1 open, 2 WPA/WPA2, 4 WPA3")
+                   help="open, wpa, wpa2, wpa3 or wpa2/wpa3 (sent as a config document, whose numbers are "
+                        "1 open, 3 WPA/WPA2, 4 WPA2, 5 WPA2/WPA3, 6 WPA3); or the phone app's number, sent as "
+                        "its apply message: 1 open, 2 WPA/WPA2, 4 WPA3 (4 is WPA2 in a config document)")
     p.add_argument("--password", default="")
     for name in ("scan", "status", "get"):
         sub.add_parser(name, help="ask the board for its %s" % name)

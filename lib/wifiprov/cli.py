@@ -180,7 +180,17 @@ async def do_status(service, args, out):
     out("heap: %d bytes used, %d free" % (s["heap"]["alloc"], s["heap"]["free"]))
 
 
+def _trying(service, out):
+    """A network is being tried before it is saved: the station is busy."""
+    if service.trying:
+        out('ERROR: busy: the board is trying to join "%s"; wait for that answer' % service.attempt["ssid"])
+        return True
+    return False
+
+
 async def do_connect(service, args, out):
+    if _trying(service, out):
+        return
     sta = service.config.get("STA")
     if not sta:
         out("ERROR: no station network is configured; use wifiprov set 0 ... first")
@@ -190,6 +200,8 @@ async def do_connect(service, args, out):
 
 
 async def do_disconnect(service, args, out):
+    if _trying(service, out):
+        return
     service.wifi.disconnect()
     out("OK: station disconnected; it stays down until wifiprov connect")
 

@@ -15,16 +15,20 @@ _POLL_MS = const(100)  # the button is looked at this often
 def _button():
     """A function that is true while the button is held, or None when
     the board has none: rp2's BOOTSEL, else the pin settings.BUTTON_PIN
-    (esp32's BOOT is GPIO0, low while held)."""
+    (the chip's BOOT pin by default, low while held)."""
     if sys.platform == "rp2":
         import rp2
 
         return rp2.bootsel_button
-    if settings.BUTTON_PIN is None:
+    number = settings.BUTTON_PIN
+    if number is None:
         return None
+    if number < 0:  # esp32-C3 and -C6 strap on GPIO9; the others on GPIO0
+        chip = getattr(sys.implementation, "_machine", "")
+        number = 9 if "C3" in chip or "C6" in chip else 0
     from machine import Pin
 
-    pin = Pin(settings.BUTTON_PIN, Pin.IN, Pin.PULL_UP)
+    pin = Pin(number, Pin.IN, Pin.PULL_UP)
     return lambda: not pin.value()
 
 

@@ -56,7 +56,7 @@ class Provisioning:
         self.attempt = None  # the last such try: {"ssid", "state": trying|joined|failed, "answer"}
         self._tried = None  # an Event, set when that try ends
         self._finish = asyncio.Event()  # the client said `finish` (or pressed Done): the AP may close
-        self.window = False  # wifiprov.window is counting down on the open AP
+        self.window = None  # while wifiprov.window counts down on the open AP: when it (re)started, in ticks
         wifi.on_event = self.on_wifi_event
 
     # ---- the seed's control API ----
@@ -135,11 +135,18 @@ class Provisioning:
         if not answer["ok"]:
             return self.refuse(answer["error"])
         if answer.get("trying"):
-            self.trying = (new, app_only)
-            self.attempt = {"ssid": new["STA"]["SSID"], "state": "trying", "answer": None}
-            self._tried = asyncio.Event()
-        else:
-            self.applied(new, app_only)
+            sta = new["STA"]
+            try:  # all made before any is kept: a full heap must not leave half a try behind
+                attempt = {"ssid": sta["SSID"], "auth": sta["auth"], "state": "trying", "answer": None}
+                tried = asyncio.Event()
+                task = self._act(action)
+            except MemoryError:
+                return self.refuse("out of memory; try again")
+            self.trying, self.attempt, self._tried = (new, app_only), attempt, tried
+            self._busy = True
+            asyncio.create_task(task)
+            return answer
+        self.applied(new, app_only)
         if action:
             self._busy = True
             asyncio.create_task(self._act(action))
@@ -165,8 +172,9 @@ class Provisioning:
         join to be tried first, the answer of that try once it ended."""
         if not answer.get("trying"):
             return answer
-        await self._tried.wait()
-        return self.attempt["answer"]
+        attempt, tried = self.attempt, self._tried  # this try's, whatever starts after it
+        await tried.wait()
+        return attempt["answer"]
 
     async def _later(self, action, delay_ms=GRACE_MS):
         """Run an action as its own task; its failure is printed, not lost."""
@@ -209,15 +217,24 @@ class Provisioning:
         AP left up; the config is saved and active only if it joins
         (wifiprov.trial, loaded for the try). Whatever goes wrong, the try
         ends with an answer: a client waits for it."""
+        back = self.wifi.target  # what the station was doing
         try:
-            await _trial(self)
+            await _trial(self, back)
         except Exception as e:  # a full heap, say: nothing was saved
-            if self.trying:
+            sys.print_exception(e)
+        finally:
+            if not self._tried.is_set():  # the try broke off before its answer
                 self.trying = None
-                self.wifi.disconnect()
+                if back is not None:
+                    self.wifi.connect(back)
+                else:
+                    self.wifi.disconnect()
                 self.attempt["state"] = "failed"
-                self.attempt["answer"] = self.refuse("the try could not run (%r); nothing was saved" % e)
-                self._tried.set()
+                self.attempt["answer"] = _BROKE
+                try:
+                    self.fire(PROV_FAILURE, {"reason": _BROKE["error"]})
+                finally:
+                    self._tried.set()
 
     async def close_after(self, ms):
         """After a network was joined: the AP closes once the client is done
@@ -228,10 +245,15 @@ class Provisioning:
             await asyncio.sleep_ms(GRACE_MS)  # the answer to `finish` leaves first
         except asyncio.TimeoutError:
             pass
-        if self.enabled and self.config["mode"] == 0 and self.wifi.state == net.UP:
+        if not self.enabled or self.config["mode"] != 0 or self.trying:
+            return  # closed already, or a new request came meanwhile
+        if self.wifi.state == net.UP:
             await self.disable()
             self.log('provisioning: closed; the board stays on "%s" at %s' % (self.config["STA"]["SSID"],
                                                                            self.wifi.ip))
+        else:  # the link went down meanwhile: the AP stays as a fallback does
+            self.fallback = True
+            await self._open_fallback()
 
     async def to_ap(self):
         """The provisioning AP restarts with its new settings."""
@@ -309,11 +331,15 @@ def _provision(current, msg, ap_up, sta_up, path, app_only):
     return provision.run(current, msg, ap_up, sta_up, path, app_only)
 
 
+# A try that broke off (a full heap): made in advance, as there may be no room then.
+_BROKE = {"ok": False, "error": "the try could not finish (out of memory); nothing was saved; try again"}
+
+
 @on_demand_async
-async def _trial(service):
+async def _trial(service, back):
     from . import trial
 
-    await trial.run(service)
+    await trial.run(service, back)
 
 
 @on_demand

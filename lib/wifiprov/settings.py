@@ -37,10 +37,10 @@ ATTEMPT_TIMEOUT_MS = 20000
 # no client on it; the station keeps trying. 0: it stays open until the
 # station joins.
 PROV_WINDOW_S = 600
-# The pin of the button that, held 3 s, opens provisioning: esp32's BOOT is
-# GPIO0. rp2 boards use BOOTSEL instead (rp2.bootsel_button()). None: no
-# button.
-BUTTON_PIN = 0
+# The pin of the button that, held 3 s, opens provisioning. -1: the chip's
+# BOOT button (GPIO0 on esp32, -S2, -S3; GPIO9 on esp32-C3, -C6). rp2 boards
+# use BOOTSEL instead (rp2.bootsel_button()). None: no button.
+BUTTON_PIN = -1
 
 # Time server once the station has an IP; None = the clock is kept by other
 # means (the simulator's host).

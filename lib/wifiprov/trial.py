@@ -14,12 +14,13 @@ from .wifi import UP
 AP_GRACE_MS = const(30000)
 
 
-async def run(service):
+async def run(service, back):
+    """back: the STA section the station had (or None): it goes back to it
+    when the try fails."""
     new, app_only = service.trying
     wifi = service.wifi
     sta = new["STA"]
     attempt = service.attempt
-    back = wifi.target  # what the station was doing: it goes back to it if the try fails
     service.log('station: trying "%s" before saving it (up to %d s)%s' % (
         sta["SSID"], settings.ATTEMPT_TIMEOUT_MS // 1000, "; the access point stays up" if service.enabled else ""))
     try:
@@ -30,10 +31,11 @@ async def run(service):
             attempt["state"] = "joined"
         else:
             reason = _plain(wifi.reason_text() or "the try was cancelled")
-            if back is not None:
-                wifi.connect(back)
-            else:
-                wifi.disconnect()
+            if wifi.target is None:  # the try's own attempt failed: the station goes back
+                if back is not None:
+                    wifi.connect(back)
+                else:
+                    wifi.disconnect()
             answer = service.refuse('could not join "%s": %s. Nothing was saved%s' % (
                 sta["SSID"], reason, "; the access point stays up" if service.enabled else ""))
             answer["reason"] = reason
@@ -52,8 +54,8 @@ def _joined(service, new, app_only):
     if new["save_config"]:
         try:
             saved = service.save(new)
-        except OSError as e:
-            problem = "could not save the configuration (%s)" % e
+        except (OSError, MemoryError) as e:
+            problem = "could not save the configuration (%r)" % e
     service.applied(new, app_only)
     if problem:  # joined, and active until the next reset
         service.save_error = problem

@@ -28,7 +28,10 @@ async def answer(server, writer, buf, request):
         from .http import fields, shown_again
 
         values = fields(service.config)
+        # The network tried, not the stored one: its name and security; its password typed again.
         values["stassid"] = attempt["ssid"]
+        values["staauth"] = str(attempt["auth"])
+        values["stapwd_hint"] = "type the password again"
         return await shown_again(server, writer, buf, values, attempt["answer"]["error"], 200)
     await joining(server, writer, buf)
 

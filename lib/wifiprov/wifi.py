@@ -49,6 +49,8 @@ class Wifi:
         self.settled = asyncio.Event()
         self._got_ip = getattr(net, "STAT_GOT_IP", 3)
         self._connecting = (getattr(net, "STAT_CONNECTING", 1), getattr(net, "STAT_IDLE", 0))
+        if sys.platform == "rp2":  # CYW43_LINK_NOIP: joined, the address (DHCP) still to come
+            self._connecting += (2,)
 
     # ---- access point and scan (the work itself is in wifiprov.radio) ----
 

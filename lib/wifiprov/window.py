@@ -14,27 +14,29 @@ _POLL_MS = const(1000)  # the AP's clients are counted this often
 
 async def open_for_a_while(service):
     """Open provisioning. With a network saved, only for the window
-    (settings.PROV_WINDOW_S): a board whose router is away for a day must
-    not keep an open door beside it all day."""
+    (settings.PROV_WINDOW_S), counted anew at each opening (the button
+    pressed again): a board whose router is away for a day must not keep
+    an open door beside it all day."""
     await service.enable()
-    if service.config["mode"] == 0 and settings.PROV_WINDOW_S and not service.window:
-        service.window = True
-        asyncio.create_task(_window(service))
+    if service.config["mode"] == 0 and settings.PROV_WINDOW_S:
+        running = service.window is not None
+        service.window = time.ticks_ms()  # the window's start; a client on the AP moves it on
+        if not running:
+            asyncio.create_task(_window(service))
 
 
 async def _window(service):
     limit = settings.PROV_WINDOW_S * 1000
-    quiet = time.ticks_ms()  # since when no client has been on the AP
     try:
         while service.enabled and service.config["mode"] == 0:
             await asyncio.sleep_ms(min(_POLL_MS, limit))
             if service.wifi.ap_clients() or service.trying:
-                quiet = time.ticks_ms()
-            elif time.ticks_diff(time.ticks_ms(), quiet) >= limit:
+                service.window = time.ticks_ms()
+            elif time.ticks_diff(time.ticks_ms(), service.window) >= limit:
                 window = settings.PROV_WINDOW_S
                 service.log("provisioning: no one joined the access point for %s; closing it. The station keeps "
                             "trying; hold BOOT for 3 s to open it again"
                             % ("%d min" % (window // 60) if window % 60 == 0 else "%d s" % window))
                 await service.disable()
     finally:
-        service.window = False
+        service.window = None
