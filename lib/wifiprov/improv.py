@@ -1,0 +1,172 @@
+# Improv Wi-Fi serial (improv-wifi.com, docs/improv.md) on the console: the
+# protocol ESP Web Tools and Home Assistant provision boards with over USB.
+# The console reader hands over when a line starts with "IMPROV"; this module
+# reads the rest of that one frame, answers it, and is dropped after. A
+# network sent here goes through the service's apply like any other, tried
+# before it is saved.
+import sys
+import asyncio
+from micropython import const
+
+from . import __version__
+from .wifi import UP
+
+_HEADER = b"IMPROV"
+_VERSION = const(1)
+# Frame types
+_CURRENT_STATE = const(1)
+_ERROR_STATE = const(2)
+_RPC = const(3)
+_RPC_RESULT = const(4)
+# States
+_READY = const(2)
+_PROVISIONING = const(3)
+_PROVISIONED = const(4)
+# Errors
+_NO_ERROR = const(0)
+_INVALID_RPC = const(1)
+_UNKNOWN_RPC = const(2)
+_UNABLE_TO_CONNECT = const(3)
+_BAD_HOSTNAME = const(5)
+# The rest of a frame must follow its "IMPROV" within this: bytes that stop
+# arriving mid-frame drop it, and the console reads lines again.
+_FRAME_MS = const(1000)
+
+
+async def frame(service, reader):
+    """The console read "IMPROV" at the start of a line: read the rest of
+    the frame (version, type, length, data, checksum; at most 265 bytes) and
+    answer it. A frame that is not whole in time is dropped without a word
+    (there is no frame to answer); a bad one gets the invalid-RPC error."""
+    head = await _read(reader, 3)
+    if head is None:
+        return
+    version, kind, n = head
+    rest = await _read(reader, n + 1)
+    if rest is None:
+        return
+    data = rest[:-1]
+    if (sum(_HEADER) + sum(head) + sum(data)) & 0xFF != rest[-1] or version != _VERSION:
+        return _error(_INVALID_RPC)
+    if kind != _RPC:
+        return  # the device's own frame types: nothing for it to answer
+    if len(data) < 2 or data[1] != len(data) - 2:
+        return _error(_INVALID_RPC)
+    _error(_NO_ERROR)  # each command clears the error first (the protocol asks it)
+    command, args = data[0], data[2:]
+    if command == 1:
+        await _wifi_settings(service, args)
+    elif command == 2:
+        _state(service)
+    elif command == 3:
+        _result(3, (b"wifiprov", __version__, _chip(), service.config["AP"]["SSID"]))
+    elif command == 4:
+        _scan(service)
+    elif command == 5 and not args:
+        _result(5, (service.hostname or "",))
+    elif command == 6 and not args:
+        _result(6, (service.config["AP"]["SSID"],))
+    elif command == 7:
+        up = service.wifi.state == UP
+        _result(7, (b"3" if up else b"0",) + ((_url(service),) if up else ()))  # bit 0 online, bit 1 Wi-Fi
+    else:
+        _error(_UNKNOWN_RPC)
+
+
+async def _read(reader, n):
+    out = bytearray()
+    while len(out) < n:
+        try:
+            c = await asyncio.wait_for_ms(reader.read(1), _FRAME_MS)
+        except asyncio.TimeoutError:
+            return None
+        if not c:
+            return None
+        out.append(c[0] if isinstance(c, bytes) else ord(c))
+    return bytes(out)
+
+
+def _state(service):
+    """The current state; when provisioned, also the device's URL."""
+    if service.trying:
+        _send(_CURRENT_STATE, bytes((_PROVISIONING,)))
+    elif service.config["mode"] == 0 and service.wifi.state == UP:
+        _send(_CURRENT_STATE, bytes((_PROVISIONED,)))
+        _result(2, (_url(service),))
+    else:
+        _send(_CURRENT_STATE, bytes((_READY,)))
+
+
+async def _wifi_settings(service, args):
+    """ssid_len, ssid, pass_len, pass: applied as every transport's
+    request is, so the network is tried before it is saved."""
+    if not args or args[0] + 1 >= len(args) or args[0] + 2 + args[args[0] + 1] != len(args):
+        return _error(_INVALID_RPC)
+    end = 1 + args[0]
+    try:
+        ssid, password = args[1:end].decode(), args[end + 1 :].decode()
+    except UnicodeError:
+        return _error(_INVALID_RPC)
+    # Improv does not say the network's security: none without a password;
+    # with one, WPA2, or WPA3 for a passphrase too long for WPA2.
+    auth = 1 if not password else 6 if 63 < len(password) != 64 else 4
+    _send(_CURRENT_STATE, bytes((_PROVISIONING,)))
+    result = await service.settle(service.apply({"mode": 0, "save_config": 1, "STA": {
+        "SSID": ssid, "PWD": password, "auth": auth, "ch": 0, "auto": 1}}))
+    if result["ok"]:
+        _send(_CURRENT_STATE, bytes((_PROVISIONED,)))
+        _result(1, (result.get("url") or _url(service),))
+    else:
+        print("improv: %s" % result["error"])  # for the person at the console; the client ignores text
+        _error(_UNABLE_TO_CONNECT)
+        _send(_CURRENT_STATE, bytes((_READY,)))
+
+
+def _scan(service):
+    """One result per network (name, RSSI, secured), then an empty one."""
+    from .report import networks
+
+    seen = []
+    for net in networks(service)["networks"]:
+        ssid = net["ssid"]
+        if not ssid or ssid in seen:  # hidden, not text, or seen on another channel
+            continue
+        seen.append(ssid)
+        _result(4, (ssid, str(net["rssi"]), b"NO" if net["auth"] in (0, 1) else b"YES"))
+    _result(4, ())
+
+
+def _url(service):
+    return "http://%s.local/" % service.hostname
+
+
+def _chip():
+    """The chip family in Improv's names (ESP32, ESP32-C3, ..., RP2040);
+    elsewhere (the simulator: the unix port), the platform's name."""
+    machine = getattr(sys.implementation, "_machine", "")
+    for name in ("ESP32-C3", "ESP32-C6", "ESP32-S2", "ESP32-S3", "ESP32-H2", "RP2040", "RP2350", "ESP32"):
+        if name.replace("-", "") in machine:
+            return name
+    return sys.platform
+
+
+def _result(command, strings):
+    body = bytearray()
+    for s in strings:
+        if isinstance(s, str):
+            s = s.encode()
+        body.append(len(s))
+        body += s
+    _send(_RPC_RESULT, bytes((command, len(body))) + body)
+
+
+def _error(code):
+    _send(_ERROR_STATE, bytes((code,)))
+
+
+def _send(kind, data):
+    """One frame on a line of its own: a newline first, in case a prompt or
+    a half line is on the console, and one after, as the clients expect."""
+    frame = _HEADER + bytes((_VERSION, kind, len(data))) + data
+    out = getattr(sys.stdout, "buffer", sys.stdout)
+    out.write(b"\n" + frame + bytes((sum(frame) & 0xFF,)) + b"\n")

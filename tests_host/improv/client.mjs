@@ -1,0 +1,83 @@
+// Drives a simulated board with the real Improv Wi-Fi serial SDK
+// (improv-wifi-serial-sdk, what ESP Web Tools uses), as a browser would over
+// Web Serial: the "port" is a board's console, its readable and writable
+// streams the console's bytes.
+//
+//   node --import ./register.mjs client.mjs STEPS -- COMMAND ARGS...
+//
+// COMMAND is the board: tools/sim.py (its stdin and stdout are the console),
+// or anything else that speaks on stdin/stdout. STEPS, comma-separated:
+// initialize, scan, provision:SSID:PASSWORD, state. Each step prints one JSON
+// line ({"step", "ok", ...}); the board's text goes to stderr.
+import { spawn } from "node:child_process";
+import { ImprovSerial } from "improv-wifi-serial-sdk/dist/serial.js";
+
+const dash = process.argv.indexOf("--");
+const steps = process.argv[2].split(",");
+const [command, ...args] = process.argv.slice(dash + 1);
+const board = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
+
+// A Web Serial port whose streams are the board's console.
+const port = {
+  readable: new ReadableStream({
+    start(controller) {
+      board.stdout.on("data", (chunk) => {
+        process.stderr.write(chunk);
+        controller.enqueue(new Uint8Array(chunk));
+      });
+      board.stdout.on("end", () => controller.close());
+    },
+  }),
+  writable: new WritableStream({
+    write(chunk) {
+      return new Promise((done) => board.stdin.write(Buffer.from(chunk), done));
+    },
+  }),
+};
+
+const quiet = { log() {}, debug() {}, error: (...a) => process.stderr.write(a.join(" ") + "\n") };
+
+function say(line) {
+  process.stdout.write(JSON.stringify(line) + "\n");
+}
+
+async function waitForReady() {
+  // The console says READY once provisioning is up: the board has booted.
+  let seen = "";
+  await new Promise((resolve) => {
+    board.stdout.on("data", function look(chunk) {
+      seen += chunk.toString("latin1");
+      if (seen.includes("READY mode=")) {
+        board.stdout.off("data", look);
+        resolve();
+      }
+    });
+  });
+}
+
+async function main() {
+  await waitForReady();
+  const client = new ImprovSerial(port, quiet);
+  for (const step of steps) {
+    const [name, ...rest] = step.split(":");
+    try {
+      if (name === "initialize") {
+        say({ step: name, ok: true, info: await client.initialize(5000), state: client.state });
+      } else if (name === "scan") {
+        say({ step: name, ok: true, networks: await client.scan() });
+      } else if (name === "provision") {
+        await client.provision(rest[0], rest[1], 30000);
+        say({ step: name, ok: true, state: client.state, nextUrl: client.nextUrl });
+      } else if (name === "state") {
+        await client.requestCurrentState();
+        say({ step: name, ok: true, state: client.state, nextUrl: client.nextUrl });
+      }
+    } catch (e) {
+      say({ step: name, ok: false, error: String(e && e.message || e), state: client.state });
+    }
+  }
+  board.kill("SIGTERM");
+  process.exit(0);
+}
+
+main();

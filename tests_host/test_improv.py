@@ -1,0 +1,208 @@
+"""Improv Wi-Fi serial on the console (docs/improv.md), spoken by a client that
+reads the console as ESP Web Tools' SDK does: a frame starts a line, its
+length byte says where it ends, a bad checksum drops it."""
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import HEAP, HOME_PASSWORD, ROOT, free_port
+
+CURRENT_STATE, ERROR_STATE, RPC, RPC_RESULT = 1, 2, 3, 4
+READY, PROVISIONING, PROVISIONED = 2, 3, 4
+NO_ERROR, INVALID_RPC, UNKNOWN_RPC, UNABLE_TO_CONNECT = 0, 1, 2, 3
+
+
+def frame(kind, data):
+    body = b"IMPROV" + bytes((1, kind, len(data))) + data
+    return body + bytes((sum(body) & 0xFF,))
+
+
+def rpc(command, data=b""):
+    return frame(RPC, bytes((command, len(data))) + data)
+
+
+def strings(data):
+    """An RPC result's data: (command, [strings])."""
+    command, n, rest = data[0], data[1], data[2:]
+    assert n == len(rest), data
+    out = []
+    while rest:
+        out.append(rest[1 : 1 + rest[0]].decode())
+        rest = rest[1 + rest[0] :]
+    return command, out
+
+
+class Client:
+    """The client side of Improv serial over the simulator's console."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.at = 0  # bytes of sim.raw looked at
+        self.line = bytearray()
+        self.skipping = False  # inside a text line
+        self.frames = []
+
+    def send(self, data):
+        self.sim.proc.stdin.write(data + b"\n")
+        self.sim.proc.stdin.flush()
+
+    def _read(self):
+        """As the SDK reads: a line that does not start with IMPROV is
+        skipped to its end; a frame ends where its length byte says."""
+        raw = bytes(self.sim.raw[self.at :])
+        self.at += len(raw)
+        for b in raw:
+            if self.skipping:
+                self.skipping = b != 0x0A
+                continue
+            self.line.append(b)
+            if len(self.line) <= 6:
+                if self.line != b"IMPROV"[: len(self.line)]:
+                    self.line = bytearray()
+                    self.skipping = b != 0x0A
+                continue
+            if len(self.line) >= 9 and len(self.line) == 9 + self.line[8] + 1:
+                packet = bytes(self.line)
+                self.line = bytearray()
+                ok = sum(packet[:-1]) & 0xFF == packet[-1] and packet[6] == 1
+                self.frames.append((packet[7], packet[9:-1]) if ok else ("bad", packet))
+
+    def expect(self, kind, timeout=25):
+        """The next frame of that type (others before it are skipped)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._read()
+            while self.frames:
+                got = self.frames.pop(0)
+                assert got[0] != "bad", "a frame with a bad checksum or version: %r" % (got[1],)
+                if got[0] == kind:
+                    return got[1]
+            time.sleep(0.02)
+        raise AssertionError("no Improv frame of type %d within %ss:\n%s" % (kind, timeout, self.sim.transcript()))
+
+    def result(self, timeout=25):
+        return strings(self.expect(RPC_RESULT, timeout))
+
+
+@pytest.fixture
+def improv(board):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap")
+    return Client(sim)
+
+
+def test_state_and_device_info(improv):
+    improv.send(rpc(2))
+    assert improv.expect(ERROR_STATE) == bytes((NO_ERROR,))
+    assert improv.expect(CURRENT_STATE) == bytes((READY,))
+    improv.send(rpc(3))
+    command, info = improv.result()
+    assert command == 3 and info[0] == "wifiprov" and info[1] == "0.1.0"
+    assert info[2] == "linux" and info[3].startswith("wifiprov-")  # the simulator: the unix port's platform
+
+
+def test_scan_lists_the_worlds_networks_then_ends(improv):
+    improv.send(rpc(4))
+    got = []
+    while True:
+        command, fields = improv.result()
+        assert command == 4
+        if not fields:
+            break
+        got.append(fields)
+    assert got == [["HomeNet", "-48", "YES"], ["Cafe Guest", "-71", "NO"]]
+
+
+def test_a_wrong_password_is_unable_to_connect_and_nothing_is_saved(improv, board):
+    before = (board.flash / "wifiprov.json").read_bytes()
+    ssid, password = b"HomeNet", b"not-the-password"
+    improv.send(rpc(1, bytes((len(ssid),)) + ssid + bytes((len(password),)) + password))
+    assert improv.expect(CURRENT_STATE) == bytes((PROVISIONING,))
+    assert improv.expect(ERROR_STATE) == bytes((UNABLE_TO_CONNECT,))
+    assert improv.expect(CURRENT_STATE) == bytes((READY,))
+    assert (board.flash / "wifiprov.json").read_bytes() == before
+    improv.sim.expect(r'^improv: could not join "HomeNet": the password is wrong')
+
+
+def test_good_credentials_provision_and_give_the_url(improv, board):
+    ssid, password = b"HomeNet", HOME_PASSWORD.encode()
+    improv.send(rpc(1, bytes((len(ssid),)) + ssid + bytes((len(password),)) + password))
+    assert improv.expect(CURRENT_STATE) == bytes((PROVISIONING,))
+    assert improv.expect(CURRENT_STATE) == bytes((PROVISIONED,))
+    command, urls = improv.result()
+    assert command == 1 and len(urls) == 1 and urls[0].startswith("http://wifiprov-") and urls[0].endswith(".local/")
+    saved = json.loads((board.flash / "wifiprov.json").read_text())
+    assert saved["mode"] == 0 and saved["STA"]["SSID"] == "HomeNet"
+    improv.send(rpc(2))
+    assert improv.expect(CURRENT_STATE) == bytes((PROVISIONED,))
+    assert improv.result() == (2, urls)
+
+
+def test_malformed_frames_are_refused_and_the_console_still_works(improv):
+    bad = bytearray(rpc(2))
+    bad[-1] ^= 0xFF  # a wrong checksum
+    improv.send(bytes(bad))
+    assert improv.expect(ERROR_STATE) == bytes((INVALID_RPC,))
+    improv.send(rpc(0x42))  # no such command
+    assert improv.expect(ERROR_STATE) == bytes((NO_ERROR,))
+    assert improv.expect(ERROR_STATE) == bytes((UNKNOWN_RPC,))
+    improv.send(frame(RPC, bytes((2, 5))))  # its own length says 5 more bytes, and there are none
+    assert improv.expect(ERROR_STATE) == bytes((INVALID_RPC,))
+    # Bytes that stop coming mid-frame: dropped after a second, then lines are text again.
+    improv.sim.proc.stdin.write(b"IMPROV\x01\x03")
+    improv.sim.proc.stdin.flush()
+    time.sleep(1.5)
+    improv.sim.cmd("wifiprov status", r"^provisioning: enabled$")
+    improv.sim.cmd("print(6 * 7)", r"^42$")  # the REPL too
+    assert "Traceback" not in improv.sim.transcript()
+
+
+# ---- the real client: improv-wifi-serial-sdk under Node ----
+
+SDK = ROOT / "tests_host" / "improv"
+
+
+def run_sdk(board, world, steps, heap=HEAP):
+    """Run tests_host/improv/client.mjs: the SDK talks to a simulated board
+    over its console. One JSON line per step."""
+    node = shutil.which("node")
+    if not node or not (SDK / "node_modules" / "improv-wifi-serial-sdk").is_dir():
+        pytest.skip("no node, or the Improv SDK is not installed (make test installs it: make improv)")
+    board.flash.mkdir(parents=True, exist_ok=True)
+    ports = [str(free_port()) for _ in range(4)]
+    run = subprocess.run([node, "--import", "./register.mjs", "client.mjs", ",".join(steps), "--",
+                          sys.executable, str(ROOT / "tools" / "sim.py"), "--flash", str(board.flash),
+                          "--world", str(world.path), "--heap", heap, "--tcp-port", ports[0], "--http-port", ports[1],
+                          "--https-port", ports[2], "--dns-port", ports[3]],
+                         cwd=str(SDK), capture_output=True, timeout=180)
+    console = run.stderr.decode("utf-8", "replace")
+    answers = [json.loads(line) for line in run.stdout.decode().splitlines()]
+    assert [a["step"] for a in answers] == [s.split(":")[0] for s in steps], console
+    return answers, console
+
+
+def test_the_real_sdk_provisions_the_board(board, world):
+    answers, console = run_sdk(board, world, ["initialize", "scan", "provision:HomeNet:not-the-password",
+                                              "provision:HomeNet:" + HOME_PASSWORD, "state"])
+    init, scan, wrong, good, state = answers
+    assert init["ok"] and init["info"]["firmware"] == "wifiprov" and init["info"]["version"] == "0.1.0"
+    assert init["info"]["chipFamily"] == "linux" and init["info"]["name"].startswith("wifiprov-")
+    assert init["state"] == READY
+    assert scan["networks"] == [{"name": "Cafe Guest", "rssi": -71, "secured": False},
+                                {"name": "HomeNet", "rssi": -48, "secured": True}]
+    # A wrong password: rejected as the SDK names it, and nothing saved.
+    assert wrong == {"step": "provision", "ok": False, "error": "UNABLE_TO_CONNECT", "state": READY}
+    assert 'improv: could not join "HomeNet": the password is wrong' in console
+    # Good credentials: provisioned, with the board's URL; saved; the board is on the network.
+    assert good["ok"] and good["state"] == PROVISIONED
+    assert re.fullmatch(r"http://wifiprov-[0-9a-f]{4}\.local/", good["nextUrl"]), good
+    assert state == {"step": "state", "ok": True, "state": PROVISIONED, "nextUrl": good["nextUrl"]}
+    assert "READY mode=sta ip=127.0.0.1" in console
+    saved = json.loads((board.flash / "wifiprov.json").read_text())
+    assert saved["mode"] == 0 and saved["STA"]["SSID"] == "HomeNet" and saved["STA"]["PWD"] == HOME_PASSWORD
+    assert "Traceback" not in console
