@@ -143,6 +143,24 @@ def test_good_credentials_provision_and_give_the_url(improv, board):
     assert improv.result() == (2, urls)
 
 
+def test_hostname_and_device_name(improv, board):
+    improv.send(rpc(5))
+    command, (hostname,) = improv.result()
+    assert command == 5 and re.fullmatch(r"wifiprov-[0-9a-f]{4}", hostname)
+    improv.send(rpc(5, b"bad_name!"))
+    assert improv.expect(ERROR_STATE) == bytes((NO_ERROR,))
+    assert improv.expect(ERROR_STATE) == bytes((5,))  # a bad hostname
+    improv.send(rpc(5, b"garden-sensor"))
+    assert improv.result() == (5, ["garden-sensor"])
+    # The device name is the AP's name: saved, and the host name follows it.
+    improv.send(rpc(6, b"Garden Sensor"))
+    assert improv.result() == (6, ["Garden Sensor"])
+    assert json.loads((board.flash / "wifiprov.json").read_text())["AP"]["SSID"] == "Garden Sensor"
+    improv.send(rpc(5))
+    assert improv.result() == (5, ["garden-sensor"])
+    improv.sim.expect(r'^provisioning: AP "Garden Sensor" is up')
+
+
 def test_malformed_frames_are_refused_and_the_console_still_works(improv):
     bad = bytearray(rpc(2))
     bad[-1] ^= 0xFF  # a wrong checksum
@@ -167,19 +185,24 @@ def test_malformed_frames_are_refused_and_the_console_still_works(improv):
 SDK = ROOT / "tests_host" / "improv"
 
 
-def run_sdk(board, world, steps, heap=HEAP):
-    """Run tests_host/improv/client.mjs: the SDK talks to a simulated board
-    over its console. One JSON line per step."""
+def sdk(steps, *board):
+    """Run tests_host/improv/client.mjs with the steps: the SDK talks to a
+    board given as a command (its stdin/stdout) or as --tty PORT."""
     node = shutil.which("node")
     if not node or not (SDK / "node_modules" / "improv-wifi-serial-sdk").is_dir():
         pytest.skip("no node, or the Improv SDK is not installed (make test installs it: make improv)")
+    return subprocess.run([node, "--import", "./register.mjs", "client.mjs", ",".join(steps), *board],
+                          cwd=str(SDK), capture_output=True, timeout=180)
+
+
+def run_sdk(board, world, steps, heap=HEAP):
+    """The SDK talks to a simulated board over its console. One JSON line
+    per step."""
     board.flash.mkdir(parents=True, exist_ok=True)
     ports = [str(free_port()) for _ in range(4)]
-    run = subprocess.run([node, "--import", "./register.mjs", "client.mjs", ",".join(steps), "--",
-                          sys.executable, str(ROOT / "tools" / "sim.py"), "--flash", str(board.flash),
-                          "--world", str(world.path), "--heap", heap, "--tcp-port", ports[0], "--http-port", ports[1],
-                          "--https-port", ports[2], "--dns-port", ports[3]],
-                         cwd=str(SDK), capture_output=True, timeout=180)
+    run = sdk(steps, "--", sys.executable, str(ROOT / "tools" / "sim.py"), "--flash", str(board.flash),
+              "--world", str(world.path), "--heap", heap, "--tcp-port", ports[0], "--http-port", ports[1],
+              "--https-port", ports[2], "--dns-port", ports[3])
     console = run.stderr.decode("utf-8", "replace")
     answers = [json.loads(line) for line in run.stdout.decode().splitlines()]
     assert [a["step"] for a in answers] == [s.split(":")[0] for s in steps], console
@@ -206,3 +229,24 @@ def test_the_real_sdk_provisions_the_board(board, world):
     saved = json.loads((board.flash / "wifiprov.json").read_text())
     assert saved["mode"] == 0 and saved["STA"]["SSID"] == "HomeNet" and saved["STA"]["PWD"] == HOME_PASSWORD
     assert "Traceback" not in console
+
+
+def test_the_real_sdk_over_the_board_doubles_serial_port(tmp_path, world):
+    # The board double: the firmware behind a pseudo-terminal, as a board's USB port.
+    import mpy
+    import simdrive
+
+    board = simdrive.PtyBoard(tmp_path / "flash", world, HEAP, tmp_path / "tty")
+    try:
+        shutil.copytree(mpy.build() / "wifiprov", board.flash / "lib" / "wifiprov")
+        (board.flash / "main.py").write_bytes((ROOT / "main.py").read_bytes())
+        board.expect(r"^READY mode=ap ")
+        run = sdk(["initialize", "provision:HomeNet:" + HOME_PASSWORD], "--tty", board.port)
+        answers = [json.loads(line) for line in run.stdout.decode().splitlines()]
+        assert len(answers) == 2, (answers, run.stderr.decode(errors="replace")[-3000:], board.transcript()[-3000:])
+        init, good = answers
+        assert init["ok"] and init["info"]["firmware"] == "wifiprov", run.stderr
+        assert good["ok"] and good["state"] == PROVISIONED and good["nextUrl"].endswith(".local/"), run.stderr
+        board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    finally:
+        board.close()

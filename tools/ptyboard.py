@@ -13,7 +13,8 @@ here too. Ctrl-C stops it.
 This process plays the parts of a board that are not the chip:
 - the serial link. What the host writes goes to the chip's stdin, except
   Ctrl-C, which becomes SIGINT (KeyboardInterrupt wherever the chip's code
-  is, as a board's UART driver raises it). What the chip prints goes to the
+  is, as a board's UART driver raises it) while the chip has
+  micropython.kbd_intr(3) set. What the chip prints goes to the
   host while a program has the port open; with nobody on the port it is
   dropped, as a USB CDC port or UART bridge drops it.
 - the reset circuit. machine.reset() and soft resets end the chip's process;
@@ -62,14 +63,30 @@ class Chip:
         self.stdout = self.proc.stdout.fileno()
 
     def send(self, data):
-        """Bytes from the host: Ctrl-C as SIGINT, the rest to stdin."""
+        """Bytes from the host: Ctrl-C as SIGINT while the chip listens for
+        it, the rest (and Ctrl-C when it does not) to stdin."""
         start = 0
         for i, b in enumerate(data):
-            if b == CTRL_C:
+            if b == CTRL_C and self.interrupt_char():
                 self._write(data[start:i])
                 self.proc.send_signal(signal.SIGINT)
                 start = i + 1
         self._write(data[start:])
+
+    def interrupt_char(self):
+        """Does the chip take Ctrl-C as an interrupt? A board's UART driver
+        does while micropython.kbd_intr(3) is set, and passes the byte on
+        after kbd_intr(-1) (wifiprov's console sets it so, for Improv
+        frames: every one holds a 3). The unix port has a SIGINT handler
+        exactly while it is set: /proc says whether one is installed."""
+        try:
+            with open("/proc/%d/status" % self.proc.pid) as f:
+                for line in f:
+                    if line.startswith("SigCgt:"):
+                        return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+        except (OSError, ValueError):
+            pass
+        return True
 
     def _write(self, data):
         if data:

@@ -16,6 +16,9 @@ async def run(service, stream, echo):
     """Read stream byte by byte (a board's console delivers keystrokes one at
     a time, and a whole-line read would stall every other task)."""
     reader = asyncio.StreamReader(stream)
+    # Ctrl-C (a byte 3) is read here, not raised wherever the code is: every
+    # Improv frame holds a 3 (its type), which must not stop wifiprov.
+    interrupt_char(-1)
     line = bytearray()
     overflow = False
     python = [{"__name__": "__console__"}, None]  # the namespace; a block being typed (bytes) or None
@@ -33,6 +36,8 @@ async def run(service, stream, echo):
         if isinstance(c, str):
             c = c.encode()
         b = c[0]
+        if b == 3:  # Ctrl-C outside a frame: as MicroPython's own would (wifiprov.app stops)
+            raise KeyboardInterrupt
         if b == 10 or b == 13:  # a board's terminal sends CR, a host pipe LF
             if echo:
                 sys.stdout.write("\r\n")
@@ -61,6 +66,14 @@ async def run(service, stream, echo):
                 # What may start a frame is held back, and echoed once it is not one.
                 held = line[:-1] if b"IMPROV".startswith(line[:-1]) else b""
                 sys.stdout.write(held.decode() + (c.decode() if b < 128 else "?"))
+
+
+def interrupt_char(c):
+    """micropython.kbd_intr, where the port has it: -1 off, 3 Ctrl-C."""
+    import micropython
+
+    if hasattr(micropython, "kbd_intr"):
+        micropython.kbd_intr(c)
 
 
 def answer(out, result):

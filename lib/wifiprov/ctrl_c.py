@@ -12,7 +12,9 @@ def stop():
     stopped, and the console's must not read the bytes meant for
     MicroPython's REPL (mpremote's raw-REPL request follows its Ctrl-C)."""
     import wifiprov
+    from .console import interrupt_char
 
+    interrupt_char(3)  # MicroPython's own REPL comes next: Ctrl-C is an interrupt again
     service = wifiprov._service
     if service is not None:
         try:

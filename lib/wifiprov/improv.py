@@ -62,10 +62,10 @@ async def frame(service, reader):
         _result(3, (b"wifiprov", __version__, _chip(), service.config["AP"]["SSID"]))
     elif command == 4:
         _scan(service)
-    elif command == 5 and not args:
-        _result(5, (service.hostname or "",))
-    elif command == 6 and not args:
-        _result(6, (service.config["AP"]["SSID"],))
+    elif command == 5:
+        _hostname(service, args)
+    elif command == 6:
+        await _device_name(service, args)
     elif command == 7:
         up = service.wifi.state == UP
         _result(7, (b"3" if up else b"0",) + ((_url(service),) if up else ()))  # bit 0 online, bit 1 Wi-Fi
@@ -120,6 +120,46 @@ async def _wifi_settings(service, args):
         print("improv: %s" % result["error"])  # for the person at the console; the client ignores text
         _error(_UNABLE_TO_CONNECT)
         _send(_CURRENT_STATE, bytes((_READY,)))
+
+
+def _hostname(service, args):
+    """Get, or set until the next restart: the saved name follows the
+    device name (the AP's SSID; docs/improv.md)."""
+    if args:
+        labels = args.split(b".")
+        if len(args) > 253 or not all(_label(label) for label in labels):
+            return _error(_BAD_HOSTNAME)
+        service.hostname = args.decode()
+        if hasattr(service.wifi.net, "hostname"):
+            service.wifi.net.hostname(service.hostname)
+    _result(5, (service.hostname or "",))
+
+
+def _label(label):
+    """An RFC 1123 label: 1..63 of letters, digits and hyphens, no hyphen at an end."""
+    if not 0 < len(label) <= 63 or label[0] == 0x2D or label[-1] == 0x2D:
+        return False
+    for b in label:
+        if not (0x30 <= b <= 0x39 or 0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A or b == 0x2D):
+            return False
+    return True
+
+
+async def _device_name(service, args):
+    """The device name is the board's AP name: set, it is saved, and the
+    host name follows it."""
+    if args:
+        try:
+            name = args.decode()
+        except UnicodeError:
+            return _error(_INVALID_RPC)
+        # Its passphrase stays (a config that renames a network asks for its password anew).
+        ap = service.config["AP"]
+        result = service.apply({"mode": service.config["mode"], "AP": {"SSID": name, "PWD": ap["PWD"]}})
+        if not result["ok"]:
+            print("improv: %s" % result["error"])
+            return _error(_INVALID_RPC)
+    _result(6, (service.config["AP"]["SSID"],))
 
 
 def _scan(service):

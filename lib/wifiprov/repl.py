@@ -43,6 +43,9 @@ def run(source, namespace):
         # Its traceback would show only this module; the text says it all.
         print("%s: %s" % (type(e).__name__, e))
         return
+    from .console import interrupt_char
+
+    interrupt_char(3)  # while the user's code runs, Ctrl-C interrupts it, as at >>>
     try:
         if not expression:
             exec(code, namespace)
@@ -53,3 +56,5 @@ def run(source, namespace):
             namespace["_"] = value
     except Exception as e:
         sys.print_exception(e)
+    finally:
+        interrupt_char(-1)

@@ -4,18 +4,29 @@
 // streams the console's bytes.
 //
 //   node --import ./register.mjs client.mjs STEPS -- COMMAND ARGS...
+//   node --import ./register.mjs client.mjs STEPS --tty /dev/pts/N
 //
 // COMMAND is the board: tools/sim.py (its stdin and stdout are the console),
-// or anything else that speaks on stdin/stdout. STEPS, comma-separated:
+// or anything else that speaks on stdin/stdout; or a serial port, such as the
+// board double's pseudo-terminal (tools/ptyboard.py), already booted. STEPS, comma-separated:
 // initialize, scan, provision:SSID:PASSWORD, state. Each step prints one JSON
 // line ({"step", "ok", ...}); the board's text goes to stderr.
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import { ImprovSerial } from "improv-wifi-serial-sdk/dist/serial.js";
 
-const dash = process.argv.indexOf("--");
 const steps = process.argv[2].split(",");
-const [command, ...args] = process.argv.slice(dash + 1);
-const board = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
+const tty = process.argv[3] === "--tty" ? process.argv[4] : null;
+let board;
+if (tty) {
+  // A serial port: its bytes both ways. The board is up already.
+  const fd = fs.openSync(tty, "r+");
+  board = { stdout: fs.createReadStream(null, { fd, autoClose: false }),
+            stdin: fs.createWriteStream(null, { fd, autoClose: false }), kill() {} };
+} else {
+  const [command, ...args] = process.argv.slice(process.argv.indexOf("--") + 1);
+  board = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
+}
 
 // A Web Serial port whose streams are the board's console.
 const port = {
@@ -56,7 +67,9 @@ async function waitForReady() {
 }
 
 async function main() {
-  await waitForReady();
+  if (!tty) {
+    await waitForReady();
+  }
   const client = new ImprovSerial(port, quiet);
   for (const step of steps) {
     const [name, ...rest] = step.split(":");
