@@ -180,6 +180,25 @@ def test_malformed_frames_are_refused_and_the_console_still_works(improv):
     assert "Traceback" not in improv.sim.transcript()
 
 
+def test_with_echo_on_as_on_a_board_frames_are_not_echoed_and_text_is(board):
+    sim = board.start(extra=("--echo",))
+    sim.expect(r"^READY mode=ap")
+    client = Client(sim)
+    mark = len(sim.raw)
+    sim.proc.stdin.write(b"wifiprov status\n")
+    sim.proc.stdin.flush()
+    sim.expect(r"^provisioning: enabled$")
+    assert b"wifiprov status\r\n" in bytes(sim.raw[mark:])  # echoed, as a board's console does
+    client.at = len(sim.raw)
+    mark = len(sim.raw)
+    client.send(b"IMP" + b"ORT\r" + rpc(2))  # text that starts like a frame, then a frame
+    assert client.expect(CURRENT_STATE) == bytes((READY,))
+    out = bytes(sim.raw[mark:])
+    assert b"IMPORT" in out  # the held "IMP" echoed once it was not a frame
+    assert out.count(b"IMPROV") == out.count(b"IMPROV\x01\x01") + out.count(b"IMPROV\x01\x02")  # no frame of ours echoed
+    sim.expect(r"^NameError: name 'IMPORT' isn't defined$")
+
+
 # ---- the real client: improv-wifi-serial-sdk under Node ----
 
 SDK = ROOT / "tests_host" / "improv"

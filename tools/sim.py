@@ -47,6 +47,8 @@ def options(ap):
                     help="first station retry delay; it doubles per attempt (default 1000)")
     ap.add_argument("--retry-max-ms", type=int, default=120000,
                     help="longest delay between station retries (default 120000)")
+    ap.add_argument("--echo", action="store_true",
+                    help="echo what is typed, as a board's console does (a terminal echoes by itself)")
     ap.add_argument("--attempt-timeout-ms", type=int, default=20000,
                     help="how long one join may take before it counts as failed (default 20000)")
     ap.add_argument("--prov-window-s", type=int, default=600,
@@ -97,6 +99,7 @@ def environment(args, lib, shim_dir):
         "WIFIPROV_BACKOFF_MS": str(args.backoff_ms),
         "WIFIPROV_RETRY_MAX_MS": str(args.retry_max_ms),
         "WIFIPROV_ATTEMPT_TIMEOUT_MS": str(args.attempt_timeout_ms),
+        "WIFIPROV_ECHO": "1" if getattr(args, "echo", False) else "",
         "WIFIPROV_PROV_WINDOW_S": str(args.prov_window_s),
         # The console's >>> prompt: for a person at a terminal, not for a
         # program reading the console line by line.

@@ -12,6 +12,8 @@ BACKOFF_MS = int(_env("WIFIPROV_BACKOFF_MS") or 1000)
 RETRY_MAX_MS = int(_env("WIFIPROV_RETRY_MAX_MS") or 120000)
 ATTEMPT_TIMEOUT_MS = int(_env("WIFIPROV_ATTEMPT_TIMEOUT_MS") or 20000)
 PROV_WINDOW_S = int(_env("WIFIPROV_PROV_WINDOW_S") or 600)
-CONSOLE_ECHO = False  # the host terminal (or a test's pipe) echoes by itself
+# The host terminal (or a test's pipe) echoes by itself; tools/sim.py --echo
+# echoes as a board does.
+CONSOLE_ECHO = bool(_env("WIFIPROV_ECHO"))
 CONSOLE_PROMPT = bool(_env("WIFIPROV_PROMPT"))  # tools/sim.py: at a terminal, or --prompt
 NTP_HOST = None  # the host keeps the clock; the simulator talks to no one

@@ -66,12 +66,18 @@ async def main(app=None):
 
 
 def run(app=None):
+    if settings.IMPROV:
+        # Off before anything runs: ESP Web Tools sends Improv frames, each
+        # with the byte of Ctrl-C, while the board boots (docs/improv.md).
+        console.interrupt_char(-1)
     try:
         asyncio.run(main(app))
     except KeyboardInterrupt:
         # Ctrl-C on the console (mpremote sends one too): MicroPython's own
         # REPL follows, so a portal must not stay up with nothing serving it.
         interrupted()
+    finally:
+        console.interrupt_char(3)  # MicroPython's own REPL comes next
 
 
 @on_demand

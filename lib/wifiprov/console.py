@@ -16,11 +16,22 @@ async def run(service, stream, echo):
     """Read stream byte by byte (a board's console delivers keystrokes one at
     a time, and a whole-line read would stall every other task)."""
     reader = asyncio.StreamReader(stream)
-    # Ctrl-C (a byte 3) is read here, not raised wherever the code is: every
-    # Improv frame holds a 3 (its type), which must not stop wifiprov.
-    interrupt_char(-1)
+    # With Improv on, Ctrl-C (a byte 3) is read here, not raised wherever the
+    # code is: every Improv frame holds a 3 (its type), which must not stop
+    # wifiprov (docs/improv.md).
+    if settings.IMPROV:
+        interrupt_char(-1)
+    try:
+        await _read_lines(service, reader, echo)
+    finally:
+        interrupt_char(3)
+
+
+async def _read_lines(service, reader, echo):
     line = bytearray()
+    shown = 0  # bytes of line echoed; the rest may start a frame
     overflow = False
+    skip = False  # after a broken frame: its rest, up to the line's end, is not text
     python = [{"__name__": "__console__"}, None]  # the namespace; a block being typed (bytes) or None
     while True:
         try:
@@ -36,36 +47,60 @@ async def run(service, stream, echo):
         if isinstance(c, str):
             c = c.encode()
         b = c[0]
+        if skip:
+            skip = b != 10 and b != 13
+            continue
         if b == 3:  # Ctrl-C outside a frame: as MicroPython's own would (wifiprov.app stops)
             raise KeyboardInterrupt
         if b == 10 or b == 13:  # a board's terminal sends CR, a host pipe LF
             if echo:
-                sys.stdout.write("\r\n")
+                sys.stdout.write(_shown(line[shown:]) + "\r\n")
             if overflow:
                 print("ERROR: line longer than %d bytes; ignored" % _MAX_LINE)
             else:
                 await _execute(service, bytes(line), python)
             line = bytearray()
+            shown = 0
             overflow = False
             if settings.CONSOLE_PROMPT:
                 sys.stdout.write("... " if python[1] else ">>> ")
         elif b == 8 or b == 127:  # backspace, delete
             if line:
                 line = line[:-1]
-                if echo:
-                    sys.stdout.write("\b \b")
+                if shown > len(line):  # it was on the screen
+                    shown = len(line)
+                    if echo:
+                        sys.stdout.write("\b \b")
         elif len(line) >= _MAX_LINE:
             overflow = True
         else:
             line.append(b)
-            if line == b"IMPROV":  # an Improv frame (wifiprov.improv), never typed text
-                await improv(service, reader)
+            if settings.IMPROV and line[-6:] == b"IMPROV":
+                # An Improv frame, never text: what came before it on the line is dropped.
+                if await improv(service, reader) is False:
+                    skip = True  # a broken frame: the rest of its line is not typed text
                 line = bytearray()
+                shown = 0
                 continue
-            if echo and not b"IMPROV".startswith(line):
-                # What may start a frame is held back, and echoed once it is not one.
-                held = line[:-1] if b"IMPROV".startswith(line[:-1]) else b""
-                sys.stdout.write(held.decode() + (c.decode() if b < 128 else "?"))
+            if echo:
+                held = _frame_start(line) if settings.IMPROV else 0
+                if len(line) - held > shown:
+                    sys.stdout.write(_shown(line[shown : len(line) - held]))
+                    shown = len(line) - held
+
+
+def _frame_start(line):
+    """How many bytes at the end of line may begin an Improv frame: they
+    are echoed once they turn out not to."""
+    for n in range(min(5, len(line)), 0, -1):
+        if line[-n:] == b"IMPROV"[:n]:
+            return n
+    return 0
+
+
+def _shown(raw):
+    """Typed bytes as the echo shows them: ASCII, and "?" for the rest."""
+    return bytes(b if 32 <= b < 127 else 63 for b in raw).decode()
 
 
 def interrupt_char(c):
@@ -107,9 +142,17 @@ async def _execute(service, raw, python):
 
 @on_demand_async
 async def improv(service, reader):
-    from . import improv
+    """One Improv frame: True when it was read whole. Whatever goes wrong in
+    answering it must not end the console."""
+    try:
+        from . import improv
 
-    await improv.frame(service, reader)
+        return await improv.frame(service, reader)
+    except MemoryError:
+        print("ERROR: out of memory; an Improv frame was not answered")
+    except Exception as e:
+        sys.print_exception(e)
+    return True
 
 
 @on_demand

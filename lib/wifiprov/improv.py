@@ -5,6 +5,7 @@
 # network sent here goes through the service's apply like any other, tried
 # before it is saved.
 import sys
+import time
 import asyncio
 from micropython import const
 
@@ -36,22 +37,28 @@ _FRAME_MS = const(1000)
 async def frame(service, reader):
     """The console read "IMPROV" at the start of a line: read the rest of
     the frame (version, type, length, data, checksum; at most 265 bytes) and
-    answer it. A frame that is not whole in time is dropped without a word
-    (there is no frame to answer); a bad one gets the invalid-RPC error."""
-    head = await _read(reader, 3)
+    answer it. True when the frame was whole and sound; None when it was
+    not whole in time (dropped without a word: there is no frame to
+    answer); False for a bad one, which gets the invalid-RPC error, and
+    whose line's rest the console skips (a frame that lost a byte ate the
+    start of the next one, whose rest is no text)."""
+    deadline = time.ticks_add(time.ticks_ms(), _FRAME_MS)  # for the whole frame: a trickle is no frame
+    head = await _read(reader, 3, deadline)
     if head is None:
-        return
+        return None
     version, kind, n = head
-    rest = await _read(reader, n + 1)
+    rest = await _read(reader, n + 1, deadline)
     if rest is None:
-        return
+        return None
     data = rest[:-1]
     if (sum(_HEADER) + sum(head) + sum(data)) & 0xFF != rest[-1] or version != _VERSION:
-        return _error(_INVALID_RPC)
+        _error(_INVALID_RPC)
+        return False
     if kind != _RPC:
-        return  # the device's own frame types: nothing for it to answer
+        return True  # the device's own frame types: nothing for it to answer
     if len(data) < 2 or data[1] != len(data) - 2:
-        return _error(_INVALID_RPC)
+        _error(_INVALID_RPC)
+        return True
     _error(_NO_ERROR)  # each command clears the error first (the protocol asks it)
     command, args = data[0], data[2:]
     if command == 1:
@@ -68,16 +75,21 @@ async def frame(service, reader):
         await _device_name(service, args)
     elif command == 7:
         up = service.wifi.state == UP
-        _result(7, (b"3" if up else b"0",) + ((_url(service),) if up else ()))  # bit 0 online, bit 1 Wi-Fi
+        # Bit 1: the device has Wi-Fi; bit 0: it is online.
+        _result(7, (b"3" if up else b"2",) + ((_url(service),) if up else ()))
     else:
         _error(_UNKNOWN_RPC)
+    return True
 
 
-async def _read(reader, n):
+async def _read(reader, n, deadline):
     out = bytearray()
     while len(out) < n:
+        left = time.ticks_diff(deadline, time.ticks_ms())
+        if left <= 0:
+            return None
         try:
-            c = await asyncio.wait_for_ms(reader.read(1), _FRAME_MS)
+            c = await asyncio.wait_for_ms(reader.read(1), left)
         except asyncio.TimeoutError:
             return None
         if not c:
@@ -108,8 +120,17 @@ async def _wifi_settings(service, args):
     except UnicodeError:
         return _error(_INVALID_RPC)
     # Improv does not say the network's security: none without a password;
-    # with one, WPA2, or WPA3 for a passphrase too long for WPA2.
-    auth = 1 if not password else 6 if 63 < len(password) != 64 else 4
+    # with one, WPA2, or WPA3 for a passphrase too long for WPA2 (64
+    # characters are a raw WPA2 key only when they are all hex digits).
+    auth = 4
+    if not password:
+        auth = 1
+    elif len(password) > 63:
+        try:
+            int(password, 16)
+            auth = 4 if len(password) == 64 else 6
+        except ValueError:
+            auth = 6
     _send(_CURRENT_STATE, bytes((_PROVISIONING,)))
     result = await service.settle(service.apply({"mode": 0, "save_config": 1, "STA": {
         "SSID": ssid, "PWD": password, "auth": auth, "ch": 0, "auto": 1}}))
@@ -123,24 +144,30 @@ async def _wifi_settings(service, args):
 
 
 def _hostname(service, args):
-    """Get, or set until the next restart: the saved name follows the
-    device name (the AP's SSID; docs/improv.md)."""
+    """Get, or set until the next restart (the saved name follows the
+    device name, the AP's SSID; docs/improv.md). A name is one RFC 1123
+    label of at most 32 characters (esp32's limit), kept in lower case as
+    mDNS compares it; the station announces it from its next join on."""
     if args:
-        labels = args.split(b".")
-        if len(args) > 253 or not all(_label(label) for label in labels):
+        name = args.lower()
+        if not _label(name):
             return _error(_BAD_HOSTNAME)
-        service.hostname = args.decode()
-        if hasattr(service.wifi.net, "hostname"):
-            service.wifi.net.hostname(service.hostname)
+        name = name.decode()
+        try:
+            if hasattr(service.wifi.net, "hostname"):
+                service.wifi.net.hostname(name)
+        except (ValueError, OSError):
+            return _error(_BAD_HOSTNAME)
+        service.hostname = name
     _result(5, (service.hostname or "",))
 
 
 def _label(label):
-    """An RFC 1123 label: 1..63 of letters, digits and hyphens, no hyphen at an end."""
-    if not 0 < len(label) <= 63 or label[0] == 0x2D or label[-1] == 0x2D:
+    """1..32 of letters, digits and hyphens, no hyphen at an end."""
+    if not 0 < len(label) <= 32 or label[0] == 0x2D or label[-1] == 0x2D:
         return False
     for b in label:
-        if not (0x30 <= b <= 0x39 or 0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A or b == 0x2D):
+        if not (0x30 <= b <= 0x39 or 0x61 <= b <= 0x7A or b == 0x2D):
             return False
     return True
 
@@ -155,7 +182,9 @@ async def _device_name(service, args):
             return _error(_INVALID_RPC)
         # Its passphrase stays (a config that renames a network asks for its password anew).
         ap = service.config["AP"]
-        result = service.apply({"mode": service.config["mode"], "AP": {"SSID": name, "PWD": ap["PWD"]}})
+        # verify 0: the station's network is not the one changed, and must not be tried anew.
+        result = await service.settle(service.apply({"mode": service.config["mode"], "verify": 0,
+                                                     "AP": {"SSID": name, "PWD": ap["PWD"]}}))
         if not result["ok"]:
             print("improv: %s" % result["error"])
             return _error(_INVALID_RPC)
@@ -167,12 +196,18 @@ def _scan(service):
     from .report import networks
 
     seen = []
-    for net in networks(service)["networks"]:
+    try:
+        found = networks(service)["networks"]
+    except OSError as e:  # the radio busy (esp32 while the station joins): an empty list, not silence
+        print("improv: the scan failed: %r" % e)
+        found = ()
+    for net in found:
         ssid = net["ssid"]
         if not ssid or ssid in seen:  # hidden, not text, or seen on another channel
             continue
         seen.append(ssid)
-        _result(4, (ssid, str(net["rssi"]), b"NO" if net["auth"] in (0, 1) else b"YES"))
+        # Our auth number: 1 open; any other, 0 (unknown) too, asks for a password.
+        _result(4, (ssid, str(net["rssi"]), b"NO" if net["auth"] == 1 else b"YES"))
     _result(4, ())
 
 

@@ -43,6 +43,7 @@ def run(source, namespace):
         # Its traceback would show only this module; the text says it all.
         print("%s: %s" % (type(e).__name__, e))
         return
+    from . import settings
     from .console import interrupt_char
 
     interrupt_char(3)  # while the user's code runs, Ctrl-C interrupts it, as at >>>
@@ -57,4 +58,5 @@ def run(source, namespace):
     except Exception as e:
         sys.print_exception(e)
     finally:
-        interrupt_char(-1)
+        if settings.IMPROV:
+            interrupt_char(-1)  # the console reads it again (docs/improv.md)

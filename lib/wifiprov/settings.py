@@ -19,6 +19,12 @@ WWW_DIR = None
 # On a board the console is a raw UART/USB line: nothing echoes what the user
 # types unless we do. The simulator's host terminal echoes by itself.
 CONSOLE_ECHO = True
+# Improv Wi-Fi serial on the console (docs/improv.md): ESP Web Tools
+# provisions over USB. Its frames hold the byte that is Ctrl-C, so while
+# wifiprov runs the console reads Ctrl-C itself (micropython.kbd_intr(-1)):
+# code that blocks the event loop then cannot be interrupted by it. False:
+# no Improv, and MicroPython's own Ctrl-C.
+IMPROV = True
 # ">>> " after each line typed (and "... " inside a Python block), as at
 # MicroPython's own prompt.
 CONSOLE_PROMPT = True
