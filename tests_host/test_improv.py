@@ -141,6 +141,14 @@ def test_good_credentials_provision_and_give_the_url(improv, board):
     improv.send(rpc(2))
     assert improv.expect(CURRENT_STATE) == bytes((PROVISIONED,))
     assert improv.result() == (2, urls)
+    # Renamed once joined (its AP closed): saved, and the station stays on its network.
+    improv.sim.cmd("wifiprov disable", r"^OK: provisioning disabled$")
+    mark = len(improv.sim.lines)
+    improv.send(rpc(6, b"Garden Sensor"))
+    assert improv.result() == (6, ["Garden Sensor"])
+    improv.sim.cmd("wifiprov status", r'^station: connected "HomeNet"$')
+    assert not any("trying" in line or "DISCONNECTED" in line for line in improv.sim.output_since(mark))
+    assert json.loads((board.flash / "wifiprov.json").read_text())["AP"]["SSID"] == "Garden Sensor"
 
 
 def test_hostname_and_device_name(improv, board):
