@@ -116,6 +116,19 @@ def test_scan_lists_the_worlds_networks_then_ends(improv):
             break
         got.append(fields)
     assert got == [["HomeNet", "-48", "YES"], ["Cafe Guest", "-71", "NO"]]
+    # Asked again at once (the client's list rescans every 3 s): answered from the last scan.
+    improv.send(rpc(4))
+    while improv.result()[1]:
+        pass
+    assert improv.sim.transcript().count("EVENT SCAN_DONE") == 1
+    # A Python block typed around a frame: the frame's trailing newline does not end it.
+    improv.sim.send("for i in range(2):")
+    improv.send(rpc(2))
+    assert improv.expect(CURRENT_STATE) == bytes((READY,))
+    improv.sim.send("    print('row', i)")
+    improv.sim.send("")
+    improv.sim.expect(r"^row 0$")
+    improv.sim.expect(r"^row 1$")
 
 
 def test_a_wrong_password_is_unable_to_connect_and_nothing_is_saved(improv, board):

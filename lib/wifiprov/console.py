@@ -32,6 +32,7 @@ async def _read_lines(service, reader, echo):
     shown = 0  # bytes of line echoed; the rest may start a frame
     overflow = False
     skip = False  # after a broken frame: its rest, up to the line's end, is not text
+    after_frame = False  # the newline a client sends after each frame is not an empty line
     python = [{"__name__": "__console__"}, None]  # the namespace; a block being typed (bytes) or None
     while True:
         try:
@@ -50,6 +51,10 @@ async def _read_lines(service, reader, echo):
         if skip:
             skip = b != 10 and b != 13
             continue
+        if after_frame:
+            after_frame = False
+            if b == 10 or b == 13:
+                continue
         if b == 3:  # Ctrl-C outside a frame: as MicroPython's own would (wifiprov.app stops)
             raise KeyboardInterrupt
         if b == 10 or b == 13:  # a board's terminal sends CR, a host pipe LF
@@ -79,6 +84,7 @@ async def _read_lines(service, reader, echo):
                 # An Improv frame, never text: what came before it on the line is dropped.
                 if await improv(service, reader) is False:
                     skip = True  # a broken frame: the rest of its line is not typed text
+                after_frame = True
                 line = bytearray()
                 shown = 0
                 continue

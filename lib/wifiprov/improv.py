@@ -29,6 +29,9 @@ _INVALID_RPC = const(1)
 _UNKNOWN_RPC = const(2)
 _UNABLE_TO_CONNECT = const(3)
 _BAD_HOSTNAME = const(5)
+# A scan this recent is answered again: the client's network list rescans
+# every 3 s, and each scan holds the radio (docs/improv.md).
+_SCAN_FRESH_MS = const(10000)
 # The rest of a frame must follow its "IMPROV" within this: bytes that stop
 # arriving mid-frame drop it, and the console reads lines again.
 _FRAME_MS = const(1000)
@@ -197,7 +200,7 @@ def _scan(service):
 
     seen = []
     try:
-        found = networks(service)["networks"]
+        found = networks(service, _SCAN_FRESH_MS)["networks"]
     except OSError as e:  # the radio busy (esp32 while the station joins): an empty list, not silence
         print("improv: the scan failed: %r" % e)
         found = ()

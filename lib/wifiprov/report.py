@@ -59,17 +59,18 @@ def config(service):
     return {"ok": True, "config": out}
 
 
-def scan(service):
-    return {"ok": True, "networks": service.wifi.scan()}
+def scan(service, fresh_ms=0):
+    return {"ok": True, "networks": service.wifi.scan(fresh_ms)}
 
 
-def networks(service):
+def networks(service, fresh_ms=0):
     """A scan as JSON-ready data (TCP and HTTP answers): valid JSON for any
-    SSID bytes, as the text (None when not UTF-8) and as hex."""
+    SSID bytes, as the text (None when not UTF-8) and as hex. fresh_ms:
+    see Wifi.scan."""
     from .text import hex_of, ssid_text  # here: status and config answers need no text module
 
     found = []
-    for ssid, channel, rssi, auth in scan(service)["networks"]:
+    for ssid, channel, rssi, auth in scan(service, fresh_ms)["networks"]:
         found.append({"ssid": ssid_text(ssid), "ssid_hex": hex_of(ssid), "rssi": rssi, "channel": channel,
                       "auth": auth})
     return {"ok": True, "networks": found}

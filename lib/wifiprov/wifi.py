@@ -47,6 +47,7 @@ class Wifi:
         # joined (state UP) or not (the reason is kept).
         self.once = False
         self.settled = asyncio.Event()
+        self._last_scan = None  # (ticks, networks) of the last scan
         self._got_ip = getattr(net, "STAT_GOT_IP", 3)
         self._connecting = (getattr(net, "STAT_CONNECTING", 1), getattr(net, "STAT_IDLE", 0))
         if sys.platform == "rp2":  # CYW43_LINK_NOIP: joined, the address (DHCP) still to come
@@ -76,10 +77,17 @@ class Wifi:
             return None
 
     @on_demand
-    def scan(self):
+    def scan(self, fresh_ms=0):
+        """The networks in range. fresh_ms: a scan as recent as that is
+        answered again instead of a new one (a scan blocks the radio and the
+        event loop for about 2 s on esp32; ESP Web Tools asks every 3 s)."""
+        last = self._last_scan
+        if last and time.ticks_diff(time.ticks_ms(), last[0]) < fresh_ms:
+            return last[1]
         from . import radio
 
         found = radio.scan(self.net, self.sta)
+        self._last_scan = (time.ticks_ms(), found)
         self.on_event(SCAN_DONE, {"count": len(found)})
         return found
 
