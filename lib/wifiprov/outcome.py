@@ -5,12 +5,13 @@ from . import settings
 from .service import GRACE_MS, Provisioning
 
 
-def plan(new, changed, ap_up, sta_up, verify=1):
+def plan(new, changed, ap_up, sta_up, verify=1, same_sta=False):
     """What an applied config does next (docs/config.md): the words for the
     user, the service's method that does it (Provisioning.restart, ...) or
     None, and, when the network is to be joined before the config is saved
-    (verify), its SSID."""
-    text, action = _next(new, changed, ap_up, sta_up)
+    (verify), its SSID. same_sta: the mode and the station's section are as
+    they were (only the AP's settings, say, changed)."""
+    text, action = _next(new, changed, ap_up, sta_up, same_sta)
     if verify and action in (Provisioning.restart, Provisioning.to_sta):
         ssid = new["STA"]["SSID"]
         return ('trying "%s" first (up to %d s): the settings are saved only once the board has joined it'
@@ -18,7 +19,7 @@ def plan(new, changed, ap_up, sta_up, verify=1):
     return text, action, None
 
 
-def _next(new, changed, ap_up, sta_up):
+def _next(new, changed, ap_up, sta_up, same_sta):
     if new["mode"] == 1:  # AP
         ap = new["AP"]
         if not changed and ap_up:
@@ -30,6 +31,11 @@ def _next(new, changed, ap_up, sta_up):
             return 'saved; restarting in %.1f s to join "%s"' % (GRACE_MS / 1000, ssid), Provisioning.restart
         return ('joining "%s" now, without a restart; not saved, so a reset returns to the saved settings'
                 % ssid), Provisioning.to_sta
+    if same_sta and sta_up:  # the joined station stays as it is
+        if not changed:
+            return 'unchanged: already connected to "%s"' % ssid, None
+        return '%s; the station stays on "%s"; the access point uses the new settings when it next opens' % (
+            "saved" if new["save_config"] else "applied until the next reset", ssid), None
     if not new["STA"]["auto"]:
         return 'auto-connect is off: type "wifiprov connect" to join "%s"' % ssid, Provisioning.stay_idle
     if not changed and sta_up:

@@ -31,14 +31,9 @@ def run(current, msg, ap_up, sta_up, path, app_only=False):
         text = ("unchanged: the app settings are as they were" if not changed else "app settings saved"
                 if new["save_config"] else "app settings applied; not saved, so a reset returns to the saved ones")
         action = trying = None
-    elif changed and sta_up and not ap_up and new["mode"] == current["mode"] == 0 and \
-            new.get("STA") == current.get("STA"):
-        # Only the AP's settings (its name, say): the joined station stays as it is.
-        text = 'saved; the station stays on "%s"; the access point uses the new settings when it next opens' \
-            % new["STA"]["SSID"] if new["save_config"] else "applied until the next reset"
-        action = trying = None
     else:
-        text, action, trying = plan(new, changed, ap_up, sta_up, verify)
+        same_sta = new["mode"] == current["mode"] and new.get("STA") == current.get("STA")
+        text, action, trying = plan(new, changed, ap_up, sta_up, verify, same_sta)
     # Everything the answer needs is made before the save: once the flash
     # holds the new config, a full heap must not make it a refusal.
     answer = {"ok": True, "changed": changed, "saved": False, "next": text}
@@ -73,10 +68,10 @@ def check_fields(new):
 
 
 @on_demand
-def plan(new, changed, ap_up, sta_up, verify):
+def plan(new, changed, ap_up, sta_up, verify, same_sta):
     from . import outcome
 
-    return outcome.plan(new, changed, ap_up, sta_up, verify)
+    return outcome.plan(new, changed, ap_up, sta_up, verify, same_sta)
 
 
 @on_demand

@@ -75,7 +75,7 @@ async function main() {
     const [name, ...rest] = step.split(":");
     try {
       if (name === "initialize") {
-        say({ step: name, ok: true, info: await client.initialize(5000), state: client.state });
+        say({ step: name, ok: true, info: await client.initialize(15000), state: client.state });
       } else if (name === "scan") {
         say({ step: name, ok: true, networks: await client.scan() });
       } else if (name === "provision") {
