@@ -182,7 +182,7 @@ async def connected():
     service = _running()
     wifi = service.wifi
     while not wifi.linked.is_set() or service.trying:
-        await (service._tried if service.trying else wifi.linked).wait()
+        await (service.tried if service.trying else wifi.linked).wait()
     return {"ip": wifi.ip, "ssid": wifi.target["SSID"], "hostname": _service.hostname}
 
 

@@ -54,8 +54,8 @@ class Provisioning:
         self._busy = False  # an apply's action is pending: refuse a second one
         self.trying = None  # (config, app_only) while its network is being tried before saving
         self.attempt = None  # the last such try: {"ssid", "state": trying|joined|failed, "answer"}
-        self._tried = None  # an Event, set when that try ends
-        self._finish = asyncio.Event()  # the client said `finish` (or pressed Done): the AP may close
+        self.tried = None  # an Event, set when that try ends
+        self.finished = asyncio.Event()  # the client said `finish` (or pressed Done): the AP may close
         self.window = None  # while wifiprov.window counts down on the open AP: when it (re)started, in ticks
         wifi.on_event = self.on_wifi_event
 
@@ -142,7 +142,7 @@ class Provisioning:
                 task = self._act(action)
             except MemoryError:
                 return self.refuse("out of memory; try again")
-            self.trying, self.attempt, self._tried = (new, app_only), attempt, tried
+            self.trying, self.attempt, self.tried = (new, app_only), attempt, tried
             self._busy = True
             asyncio.create_task(task)
             return answer
@@ -172,7 +172,7 @@ class Provisioning:
         join to be tried first, the answer of that try once it ended."""
         if not answer.get("trying"):
             return answer
-        attempt, tried = self.attempt, self._tried  # this try's, whatever starts after it
+        attempt, tried = self.attempt, self.tried  # this try's, whatever starts after it
         await tried.wait()
         return attempt["answer"]
 
@@ -223,7 +223,7 @@ class Provisioning:
         except Exception as e:  # a full heap, say: nothing was saved
             sys.print_exception(e)
         finally:
-            if not self._tried.is_set():  # the try broke off before its answer
+            if self.attempt["answer"] is None:  # the try broke off before its answer
                 self.trying = None
                 if back is not None:
                     self.wifi.connect(back)
@@ -233,15 +233,17 @@ class Provisioning:
                 self.attempt["answer"] = _BROKE
                 try:
                     self.fire(PROV_FAILURE, {"reason": _BROKE["error"]})
-                finally:
-                    self._tried.set()
+                except Exception:
+                    pass
+            self.tried.set()  # the try's answer is there: settle() returns it
 
     async def close_after(self, ms):
         """After a network was joined: the AP closes once the client is done
         (`finish`, Done) or after `ms`. A task of the service's own, so
         that no on-demand module stays in RAM while it waits."""
+        self.finished.clear()
         try:
-            await asyncio.wait_for_ms(self._finish.wait(), ms)
+            await asyncio.wait_for_ms(self.finished.wait(), ms)
             await asyncio.sleep_ms(GRACE_MS)  # the answer to `finish` leaves first
         except asyncio.TimeoutError:
             pass

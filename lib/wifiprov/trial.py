@@ -43,7 +43,6 @@ async def run(service, back):
     finally:
         service.trying = None
     attempt["answer"] = answer
-    service._tried.set()
 
 
 def _joined(service, new, app_only):
@@ -77,7 +76,6 @@ def _joined(service, new, app_only):
     closing = ""
     if service.enabled:
         closing = "; the access point closes in %d s" % (AP_GRACE_MS // 1000)
-        service._finish.clear()
         asyncio.create_task(service.close_after(AP_GRACE_MS))
     return {"ok": True, "changed": True, "saved": bool(saved), "ip": wifi.ip, "url": url,
             "next": 'joined "%s" as %s (%s); %s%s' % (new["STA"]["SSID"], wifi.ip, url, how, closing)}
@@ -98,6 +96,6 @@ def finish(service):
     """The client is done (TCP `finish`, the page's Done): after a network
     was joined, the AP closes now instead of after its grace."""
     if service.enabled and service.attempt and service.attempt["state"] == "joined":
-        service._finish.set()
+        service.finished.set()
         return {"ok": True, "next": "finish: the access point closes now"}
     return {"ok": True, "next": "finish: nothing more to do"}
