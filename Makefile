@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1
 SIM_ARGS ?=
 TEST_ARGS ?=
 
-.PHONY: help setup browser improv sim test fuzz mpy bench firmware deploy clean
+.PHONY: help setup browser improv chip-setup sim chip test fuzz mpy bench firmware deploy clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
@@ -33,20 +33,32 @@ browser: $(STAMP)
 	  || echo "make: no browser for the browser tests (install Debian's chromium package); they will be skipped"; \
 	fi
 
-# The Improv tests drive the real client, the npm package improv-wifi-serial-sdk
-# (pinned in tests_host/improv/package-lock.json), under Node: Debian's nodejs
-# and npm when node is missing (apt-get, as root); else those tests are skipped.
-IMPROV_STAMP := tests_host/improv/node_modules/.installed-$(shell cksum < tests_host/improv/package-lock.json | cut -d' ' -f1)
-$(IMPROV_STAMP): tests_host/improv/package-lock.json
+# Node packages, pinned by their package-lock.json, installed with npm ci:
+# Debian's nodejs and npm when node is missing (apt-get, as root); else what
+# needs them is skipped, with the reason.
+#   $(call npm_ci,DIR,what is skipped without it)
+define npm_ci
 	@if ! command -v npm >/dev/null && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null \
-	  || echo "make: apt-get could not install nodejs; the Improv SDK tests will be skipped"; \
+	  || echo "make: apt-get could not install nodejs; $(2) will be skipped"; \
 	fi
 	@if command -v npm >/dev/null; then \
-	  (cd tests_host/improv && npm ci --no-audit --no-fund --loglevel=error && touch $(notdir $@) && mv $(notdir $@) node_modules/) \
-	  || echo "make: npm ci failed; the Improv SDK tests will be skipped"; \
-	else echo "make: no node/npm here; the Improv SDK tests will be skipped"; fi
+	  (cd $(1) && npm ci --no-audit --no-fund --loglevel=error && touch $(notdir $@) && mv $(notdir $@) node_modules/) \
+	  || echo "make: npm ci failed in $(1); $(2) will be skipped"; \
+	else echo "make: no node/npm here; $(2) will be skipped"; fi
+endef
+
+# The Improv tests drive the real client, the npm package improv-wifi-serial-sdk.
+IMPROV_STAMP := tests_host/improv/node_modules/.installed-$(shell cksum < tests_host/improv/package-lock.json | cut -d' ' -f1)
+$(IMPROV_STAMP): tests_host/improv/package-lock.json
+	$(call npm_ci,tests_host/improv,the Improv SDK tests)
 improv: $(IMPROV_STAMP)
+
+# The emulated chip (docs/boards.md): the RP2040 emulator rp2040js under Node.
+CHIP_STAMP := tools/chip/node_modules/.installed-$(shell cksum < tools/chip/package-lock.json | cut -d' ' -f1)
+$(CHIP_STAMP): tools/chip/package-lock.json
+	$(call npm_ci,tools/chip,the emulated chip and its tests)
+chip-setup: $(CHIP_STAMP) ## install the emulated chip's Node packages (make chip and make test do it)
 
 setup: $(STAMP) ## create .venv with the pinned tools
 
@@ -57,7 +69,12 @@ APP ?=
 sim: setup ## run the firmware on the simulator: make sim [APP=your_app.py] [SIM_ARGS="--flash DIR --heap 96K ..."]
 	$(BIN)/python tools/sim.py $(if $(APP),--app "$(APP)") $(SIM_ARGS)
 
-test: setup browser improv ## run the tests (firmware under the MicroPython unix port; installs chromium and the Improv SDK if missing)
+# An emulated Raspberry Pi Pico on a serial port, with wifiprov deployed.
+CHIP_ARGS ?=
+chip: setup chip-setup ## run wifiprov on an emulated Pico (no board needed); prints its serial port: make chip [APP=app.py] [CHIP_ARGS="--flash FILE ..."]
+	$(BIN)/python tools/chip.py --deploy $(if $(APP),--app "$(APP)") $(CHIP_ARGS)
+
+test: setup browser improv chip-setup ## run the tests (the simulator, and the emulated chip; installs chromium, the Improv SDK and the chip's emulator if missing)
 	$(BIN)/python -m pytest tests_host $(TEST_ARGS)
 
 # A long fuzz pass (make test runs a short one): N inputs per network parser,
@@ -74,26 +91,16 @@ TLS ?=
 deploy: setup ## copy wifiprov to a board: make deploy PORT=/dev/ttyACM0 [CONFIG=file.json] [APP=app.py] [TLS=1]
 	$(BIN)/python tools/deploy.py --port "$(PORT)" $(if $(CONFIG),--config "$(CONFIG)") $(if $(APP),--app "$(APP)") $(if $(filter 1 yes,$(TLS)),--tls)
 
-# A frozen firmware: the package's code runs from flash, not from the heap.
-# BOARD=unix builds the simulator with the package and its shims frozen in,
-# for the frozen rows of make bench (MICROPY=<the same checkout>).
+# A frozen firmware: the package's code runs from flash, not from the heap
+# (tools/firmware.py). BOARD=unix builds the simulator with the package and
+# its shims frozen in, for the frozen rows of make bench (MICROPY=<the same checkout>).
 BOARD ?=
 MICROPY ?=
-FW_PORT = $(if $(filter unix,$(BOARD)),unix,$(if $(filter RPI_PICO%,$(BOARD)),rp2,esp32))
-FW_MANIFEST = $(abspath $(if $(filter unix,$(BOARD)),firmware/unix/manifest.py,firmware/manifest.py))
-FW_BOARD = $(if $(filter unix,$(BOARD)),,BOARD=$(BOARD))
-FW_OUT = $(MICROPY)/ports/$(FW_PORT)/$(if $(filter unix,$(BOARD)),build-standard/micropython,build-$(BOARD)/)
-firmware: ## freeze lib/ into an image: make firmware BOARD=ESP32_GENERIC|RPI_PICO_W|unix MICROPY=<micropython checkout>
+firmware: ## freeze lib/ into an image: make firmware BOARD=RPI_PICO_W|ESP32_GENERIC|unix MICROPY=<micropython checkout>
 	@if [ -z "$(MICROPY)" ] || [ -z "$(BOARD)" ]; then \
-	  echo "make firmware needs BOARD=<ESP32_GENERIC, RPI_PICO_W or unix> and MICROPY=<a micropython source checkout>,"; \
-	  echo "with that port's toolchain (ESP-IDF for esp32; arm-none-eabi-gcc and cmake for rp2; gcc for unix): see docs/boards.md"; exit 2; fi
-	@test -d "$(MICROPY)/ports/$(FW_PORT)" || { echo "$(MICROPY)/ports/$(FW_PORT) not found: MICROPY must be a micropython checkout"; exit 2; }
-	$(PYTHON) tools/frozen_pages.py build/frozen
-	$(MAKE) -C "$(MICROPY)/mpy-cross"
-	@if [ -e "$(MICROPY)/.git" ]; then $(MAKE) -C "$(MICROPY)/ports/$(FW_PORT)" $(FW_BOARD) submodules; \
-	else echo "$(MICROPY) is not a git checkout: its lib/ submodules must already be in place"; fi
-	$(MAKE) -C "$(MICROPY)/ports/$(FW_PORT)" $(FW_BOARD) FROZEN_MANIFEST=$(FW_MANIFEST)
-	@echo "firmware: $(FW_OUT)"
+	  echo "make firmware needs BOARD=<RPI_PICO_W, ESP32_GENERIC or unix> and MICROPY=<a micropython source checkout>,"; \
+	  echo "with that port's toolchain (arm-none-eabi-gcc and cmake for rp2; ESP-IDF for esp32; gcc for unix): see docs/boards.md"; exit 2; fi
+	$(PYTHON) tools/firmware.py "$(BOARD)" --micropython "$(MICROPY)"
 
 bench: setup ## measure heap, size, boot time and latency on the simulator; writes bench.json [MICROPY=<checkout> adds the frozen rows]
 	$(BIN)/python tools/bench.py $(if $(MICROPY),--frozen "$(MICROPY)/ports/unix/build-standard/micropython")

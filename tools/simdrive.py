@@ -59,19 +59,12 @@ class World:
         self.write([n for n in self.networks if n.get("ssid") != ssid])
 
 
-class Sim:
-    """One simulated board: its console (stdin/stdout of tools/sim.py)."""
+class Tool:
+    """A host tool that runs a board (tools/sim.py, ptyboard.py, chip.py):
+    what it prints, line by line, to wait for; its stdin to type into."""
 
-    TOOL = "sim.py"
-
-    def __init__(self, flash, world, heap, extra=()):
-        self.flash = Path(flash)
-        self.ports = {"tcp": free_port(), "http": free_port(), "https": free_port(), "dns": free_port()}
-        cmd = [sys.executable, str(TOOLS / self.TOOL), "--flash", str(flash), "--world", str(world.path),
-               "--heap", heap, "--backoff-ms", "50", "--retry-max-ms", "300",
-               "--tcp-port", str(self.ports["tcp"]), "--http-port", str(self.ports["http"]),
-               "--https-port", str(self.ports["https"]), "--dns-port", str(self.ports["dns"]), *extra]
-        # Its own process group: closing kills the launcher and MicroPython together.
+    def __init__(self, cmd):
+        # Its own process group: closing kills the tool and its board together.
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, cwd=str(ROOT), start_new_session=True)
         self.lines = []
@@ -117,6 +110,32 @@ class Sim:
         with self._cond:
             return [line for line in self.lines[mark:] if line is not None]
 
+    def send(self, line):
+        self.proc.stdin.write((line + "\n").encode())
+        self.proc.stdin.flush()
+
+    def close(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        self.proc.stdin.close()
+
+
+class Sim(Tool):
+    """One simulated board: its console (stdin/stdout of tools/sim.py)."""
+
+    TOOL = "sim.py"
+
+    def __init__(self, flash, world, heap, extra=()):
+        self.flash = Path(flash)
+        self.ports = {"tcp": free_port(), "http": free_port(), "https": free_port(), "dns": free_port()}
+        super().__init__([sys.executable, str(TOOLS / self.TOOL), "--flash", str(flash), "--world", str(world.path),
+                          "--heap", heap, "--backoff-ms", "50", "--retry-max-ms", "300",
+                          "--tcp-port", str(self.ports["tcp"]), "--http-port", str(self.ports["http"]),
+                          "--https-port", str(self.ports["https"]), "--dns-port", str(self.ports["dns"]), *extra])
+
     def button(self, long_press=True):
         """The board's BOOT button: held 3.5 s (SIGUSR1), or pressed and
         released 0.3 s later (SIGUSR2 twice: two signals sent at once may
@@ -129,10 +148,6 @@ class Sim:
             time.sleep(0.3)
             os.kill(self.proc.pid, signal.SIGUSR2)
 
-    def send(self, line):
-        self.proc.stdin.write((line + "\n").encode())
-        self.proc.stdin.flush()
-
     def cmd(self, line, pattern, timeout=20):
         self.send(line)
         return self.expect(pattern, timeout)
@@ -142,14 +157,6 @@ class Sim:
         mark = len(self.lines)
         self.cmd(line, until, timeout)
         return self.output_since(mark)[: self.pos - mark]
-
-    def close(self):
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait()
-        self.proc.stdin.close()
 
 
 class PtyBoard(Sim):
@@ -162,3 +169,59 @@ class PtyBoard(Sim):
         super().__init__(flash, world, heap, ("--link", str(link)) + (("--usb",) if usb else ()))
         self.port = str(link)
         self.expect(r"^ptyboard: serial port ")
+
+
+class ChipBoard(Tool):
+    """The emulated Raspberry Pi Pico behind its serial port (tools/chip.py):
+    mpremote, `make deploy` and a serial console (.console()) talk to it at
+    .port; .control() types the tool's commands (bootsel, power, cut,
+    stats); .expect() reads what the chip prints and the tool's own lines."""
+
+    def __init__(self, flash, link, board="RPI_PICO", firmware=None):
+        cmd = [sys.executable, str(TOOLS / "chip.py"), "--flash", str(flash), "--link", str(link), "--board", board]
+        if firmware:
+            cmd += ["--firmware", str(firmware)]
+        super().__init__(cmd)
+        self.flash = Path(flash)
+        self.port = str(link)
+        self._serial = None
+        self.expect(r"^chip: serial port ", timeout=60)
+
+    def control(self, command):
+        self.send(command)
+
+    def type(self, line, end="\r"):
+        """Type a line on the chip's console, as a terminal does (Enter is CR)."""
+        self.console().write((line + end).encode())
+
+    def write(self, data):
+        self.console().write(data)
+
+    def console(self):
+        """The serial port held open (what the chip prints still comes to
+        .expect()); a thread drains it, as a terminal would."""
+        if self._serial is None:
+            import serial  # pyserial, which mpremote brings
+
+            self._serial = serial.Serial(self.port, timeout=0.2)
+            threading.Thread(target=self._drain, args=(self._serial,), daemon=True).start()
+        return self._serial
+
+    def release(self):
+        """Close the serial port (for mpremote or another client to open it)."""
+        if self._serial is not None:
+            port, self._serial = self._serial, None
+            port.close()
+
+    @staticmethod
+    def _drain(port):
+        while True:
+            try:
+                if port.read(4096) is None:
+                    return
+            except Exception:  # closed by release()
+                return
+
+    def close(self):
+        self.release()
+        super().close()
