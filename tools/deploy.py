@@ -358,6 +358,14 @@ def reset_and_watch(port):
             banner = banner or line.startswith("wifiprov ")
             if line.startswith("READY "):
                 return con.lines
+            if line.startswith("wifi: the radio is not working"):
+                # A board whose radio failed (a Pico W's "Failed to start
+                # CYW43"): wifiprov runs, but nothing can reach it over Wi-Fi.
+                while con.read_line(2) is not None:  # the rest of its boot
+                    print("  | " + con.lines[-1], flush=True)
+                raise FirmwareError("wifiprov is on the board, but the board's radio is not working (above): "
+                                    "power it off and on; the console (mpremote connect %s repl) still "
+                                    "provisions" % port)
             if banner and line.startswith("Traceback "):
                 while con.read_line(1) is not None:  # the rest of it
                     print("  | " + con.lines[-1], flush=True)

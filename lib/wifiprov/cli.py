@@ -146,6 +146,9 @@ async def do_scan(service, args, out):
     from .report import show_ssid
 
     networks = report.scan(service)["networks"]
+    if not networks and service.wifi.radio_error:
+        out("ERROR: no scan: %s" % service.wifi.radio_error)
+        return
     out("%d networks" % len(networks))
     for ssid, channel, rssi, auth in networks:
         out("%-34s rssi=%d ch=%d security=%s" % (show_ssid(ssid), rssi, channel, AUTH_NAMES.get(auth, "unknown")))
@@ -171,6 +174,8 @@ async def do_status(service, args, out):
     out("access point: %s" % ('up "%s" ch %d, %d clients' % (ap["ssid"], ap["channel"], ap["clients"])
                              if ap["up"] else "down"))
     out("provisioning: %s" % ("enabled" if s["provisioning"] else "disabled"))
+    if s["radio"]:
+        out("radio: %s" % s["radio"])
     if s["save_error"]:
         out("config: NOT saved to flash: %s; a reset loses it" % s["save_error"])
     elif not s["saved"]:

@@ -9,9 +9,16 @@ from . import hold, loaded, release, settings
 
 
 async def open(service):
-    """AP up, then its servers, then the READY line."""
+    """AP up, then its servers, then the READY line. A radio that cannot
+    bring the AP up (wifi.radio_trouble has said why) leaves provisioning
+    closed: no servers, and no READY line, since nothing could reach them."""
     if not service.enabled:
-        service.wifi.start_ap(service.config["AP"], service.config["countrycode"])
+        try:
+            service.wifi.start_ap(service.config["AP"], service.config["countrycode"])
+        except OSError:
+            service.log("provisioning: no access point, so no provisioning over Wi-Fi; the console still "
+                        "provisions (wifiprovhelp)")
+            return
         host = settings.BIND or service.wifi.ap_address()
         before = loaded()
         from .tcp import TcpServer

@@ -54,6 +54,18 @@ def start_ap(net, ap, section, country):
     except OSError:
         ap.active(True)  # esp32: the interface must be active to be configured
         _config(ap, options)
+    # A radio that did not start (rp2: "Failed to start CYW43") still says
+    # active, but its AP never gets an address: nothing would reach it.
+    if _ap_address(ap) == "0.0.0.0":
+        ap.active(False)
+        raise OSError("the access point got no address")
+
+
+def _ap_address(ap):
+    try:
+        return ap.ipconfig("addr4")[0]
+    except (AttributeError, ValueError, OSError, TypeError):
+        return ap.ifconfig()[0]
 
 
 def _config(ap, options):

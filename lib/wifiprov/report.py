@@ -38,6 +38,7 @@ def status(service):
         "ap": {"up": link["ap"], "ssid": ap["SSID"], "channel": link["ap"] and wifi.ap_channel() or ap["ch"],
                "clients": link["ap_clients"]},
         "attempt": tried and {"ssid": tried["ssid"], "state": tried["state"]},
+        "radio": link["radio"],  # None, or why the radio does not work
         "servers": {s.name: s.port for s in service.servers} if service.enabled else {},
         "heap": {"alloc": gc.mem_alloc(), "free": gc.mem_free()},
     }

@@ -48,6 +48,9 @@ class Wifi:
         self.once = False
         self.settled = asyncio.Event()
         self._last_scan = None  # (ticks, networks) of the last scan
+        # Why the radio does not work (it did not start, or refuses what
+        # it is asked), or None: shown by `wifiprov status`.
+        self.radio_error = None
         self._got_ip = getattr(net, "STAT_GOT_IP", 3)
         self._connecting = (getattr(net, "STAT_CONNECTING", 1), getattr(net, "STAT_IDLE", 0))
         if sys.platform == "rp2":  # CYW43_LINK_NOIP: joined, the address (DHCP) still to come
@@ -57,9 +60,26 @@ class Wifi:
 
     @on_demand
     def start_ap(self, section, country):
+        """The AP up with an AP section of the config; OSError when the
+        radio cannot (it is reported as radio trouble first)."""
         from . import radio
 
-        radio.start_ap(self.net, self.ap, section, country)
+        try:
+            radio.start_ap(self.net, self.ap, section, country)
+        except OSError as e:
+            self.radio_trouble(e)
+            raise
+
+    def radio_trouble(self, error):
+        """The radio failed at what it was asked: said once on the console,
+        plainly, and kept for `wifiprov status`. The board goes on: its
+        console and REPL work without a radio, and the station keeps trying."""
+        first = self.radio_error is None
+        what = error.args[0] if error.args else None
+        self.radio_error = "the radio is not working (%s)" % (what if isinstance(what, str) else "error %s" % what)
+        if first:
+            print("wifi: %s: no Wi-Fi for now; the console and the REPL keep working. "
+                  "Power the board off and on; if this stays, its radio has failed" % self.radio_error)
 
     def stop_ap(self):
         if self.ap.active():
@@ -86,7 +106,11 @@ class Wifi:
             return last[1]
         from . import radio
 
-        found = radio.scan(self.net, self.sta)
+        try:
+            found = radio.scan(self.net, self.sta)
+        except OSError as e:
+            self.radio_trouble(e)
+            return []
         self._last_scan = (time.ticks_ms(), found)
         self.on_event(SCAN_DONE, {"count": len(found)})
         return found
@@ -103,7 +127,7 @@ class Wifi:
         (report.reason turns it into words) or text."""
         return {"state": self.state, "reason": self.reason, "attempts": self.attempts, "ip": self.ip,
                 "ssid": self.target["SSID"] if self.target else None,
-                "ap": self.ap.active(), "ap_clients": self.ap_clients()}
+                "ap": self.ap.active(), "ap_clients": self.ap_clients(), "radio": self.radio_error}
 
     def ap_clients(self):
         if not self.ap.active():
@@ -235,10 +259,14 @@ class Wifi:
             sta.disconnect()  # esp32 refuses connect() while a join is in progress
         except OSError:
             pass
-        if target["PWD"]:
-            sta.connect(target["SSID"], target["PWD"])
-        else:
-            sta.connect(target["SSID"])
+        try:
+            if target["PWD"]:
+                sta.connect(target["SSID"], target["PWD"])
+            else:
+                sta.connect(target["SSID"])
+        except OSError as e:  # a radio that did not start refuses every join
+            self.radio_trouble(e)
+            return self.radio_error
         started = time.ticks_ms()
         while time.ticks_diff(time.ticks_ms(), started) < settings.ATTEMPT_TIMEOUT_MS:
             if await self._pause(_POLL_MS) and self.target is not target:
