@@ -1,0 +1,263 @@
+"""wifiprov on the emulated chip (tools/chip.py): MicroPython's real rp2 port,
+the committed RPI_PICO image, in the RP2040 emulator rp2040js under Node, a
+32-bit Cortex-M0+ with its real gc heap, littlefs on its flash and its USB
+serial console on a pseudo-terminal. RPI_PICO has no radio: the stand-in of
+firmware/chip/ is put on its filesystem first, never in the package. The
+chip is reached as a maker reaches a board: `make deploy`, its serial
+console, mpremote, the Improv SDK over the port, its BOOTSEL button, its
+power."""
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import HOME_PASSWORD, ROOT, mpy
+import chip
+import simdrive
+from test_improv import PROVISIONED, sdk
+from test_qr import ap_art, decode
+
+why = chip.check_node()
+pytestmark = pytest.mark.skipif(why is not None, reason="the emulated chip cannot run here: %s" % why)
+
+STANDIN = ROOT / "firmware" / "chip"
+BOOT_S = 60  # an emulated boot takes 2-4 s on a quiet machine; room for a loaded one
+CHIP_IP = "192.168.1.57"  # the stand-in's station address
+
+
+def deploy(port, *settings):
+    run = subprocess.run(["make", "--no-print-directory", "deploy", "PORT=" + port, *settings], cwd=str(ROOT),
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+    return run.returncode, run.stdout, run.stderr
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory):
+    """A Pico's flash with wifiprov deployed by `make deploy` (and the radio
+    stand-in put there first), made once; each test boots a copy of it.
+    Returns (flash image, deploy's output)."""
+    folder = tmp_path_factory.mktemp("chip")
+    flash = folder / "flash.img"
+    board = simdrive.ChipBoard(flash, folder / "tty")
+    try:
+        run = subprocess.run([mpy.find_tool("mpremote"), "connect", board.port, "cp",
+                              *[str(p) for p in sorted(STANDIN.glob("*.py"))], str(STANDIN / "chipworld.json"), ":"],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stdout + run.stderr
+        code, out, err = deploy(board.port)
+        assert code == 0, out + err + board.transcript()[-3000:]
+    finally:
+        board.close()
+    return flash, out
+
+
+@pytest.fixture
+def pico(deployed, tmp_path):
+    """Boards on a copy of the deployed flash; board.close() is power off."""
+    boards = []
+    shutil.copyfile(deployed[0], tmp_path / "flash.img")
+
+    def start(flash=tmp_path / "flash.img", **kw):
+        board = simdrive.ChipBoard(flash, tmp_path / ("tty%d" % len(boards)), **kw)
+        boards.append(board)
+        return board
+
+    yield start
+    for board in boards:
+        board.close()
+
+
+def test_make_deploy_puts_wifiprov_on_the_chip_and_it_boots_into_provisioning(deployed):
+    flash, out = deployed
+    assert "arch armv6m" in out and "on rp2 (Raspberry Pi Pico with RP2040)" in out
+    modules = sorted(p.stem for p in (ROOT / "lib" / "wifiprov").glob("*.py"))
+    assert "deploy: %d files" % (len(modules) + len(list((ROOT / "lib" / "wifiprov" / "www").iterdir()))) in out
+    passphrase = re.search(r"^  \| AP passphrase: (\w{12})$", out, re.M).group(1)
+    assert re.search(r'^  \| provisioning: AP "wifiprov-[0-9A-F]{4}" is up at 192\.168\.4\.1$', out, re.M)
+    assert "  | READY mode=ap tcp=6666 http=80 https=- dns=53" in out
+    assert "with the passphrase %s" % passphrase in out
+
+
+def test_console_provisioning_on_the_chip_survives_a_power_cycle_and_bootsel_reopens_it(pico):
+    board = pico()
+    board.expect(r"^READY mode=ap tcp=6666 ", BOOT_S)
+    # The AP's name and passphrase, and a QR code a phone camera reads.
+    mark = len(board.lines)
+    board.type("wifiprov ap")
+    board.expect(r"^Point a phone's camera at the code to join the AP\.$")
+    shown = board.output_since(mark)
+    ssid, passphrase = re.search(r'^AP: "(wifiprov-[0-9A-F]{4})", passphrase: (\w{12}), channel 1$',
+                                 "\n".join(shown), re.M).groups()
+    assert decode(ap_art(shown)) == "WIFI:T:WPA;S:%s;P:%s;;" % (ssid, passphrase)
+
+    # A wrong password: refused after the try, nothing saved.
+    board.type("wifiprov set 0 1 GEN 0 1 4 HomeNet wrong-password-1")
+    board.expect(r'^ERROR: could not join "HomeNet": the password is wrong\. Nothing was saved', BOOT_S)
+    # The right one: joined, then saved to littlefs.
+    board.type("wifiprov set 0 1 GEN 0 1 4 HomeNet " + HOME_PASSWORD)
+    board.expect(r"^OK: joined \"HomeNet\" as %s" % re.escape(CHIP_IP), BOOT_S)
+    board.type("wifiprov status")
+    board.expect(r"^config: saved on flash$")
+
+    # Power off and on: the board rejoins from what is on its flash.
+    board.control("power")
+    board.expect(r"^chip: power cycle$")
+    board.expect(r"^config: loaded /wifiprov\.json$", BOOT_S)
+    board.expect(r"^READY mode=sta ip=%s$" % re.escape(CHIP_IP), BOOT_S)
+
+    # BOOTSEL held 3 s opens provisioning again, with its QR code.
+    board.control("bootsel 3.5")
+    board.expect(r"^button: held 3 s; opening provisioning$", BOOT_S)
+    board.expect(r"^READY mode=ap tcp=6666 ", BOOT_S)
+    board.expect(r'^AP: "%s", passphrase: %s, channel 1$' % (ssid, passphrase))
+
+
+def test_a_python_line_at_the_chips_console_and_mpremote_gets_micropythons_repl_back(pico):
+    board = pico()
+    board.expect(r"^READY mode=ap ", BOOT_S)
+    board.type("import sys; print('on', sys.platform, 6 * 7)")
+    board.expect(r"^on rp2 42$")
+    board.release()
+    # mpremote's Ctrl-C ends wifiprov (its AP and servers go down) and the
+    # raw REPL takes over, as on a board.
+    run = subprocess.run([mpy.find_tool("mpremote"), "connect", board.port, "exec", "print('raw', 1 + 1)"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "raw 2" in run.stdout, run.stdout + run.stderr + board.transcript()[-2000:]
+    board.expect(r"provisioning: AP and servers are down$")
+
+
+def test_the_improv_sdk_provisions_the_chip_over_its_serial_port(pico):
+    board = pico()
+    board.expect(r"^READY mode=ap ", BOOT_S)
+    run = sdk(["initialize", "scan", "provision:HomeNet:wrong-password-1", "provision:HomeNet:" + HOME_PASSWORD],
+              "--tty", board.port)
+    answers = [json.loads(line) for line in run.stdout.decode().splitlines()]
+    assert len(answers) == 4, (answers, run.stderr.decode(errors="replace")[-3000:], board.transcript()[-3000:])
+    init, scan, bad, good = answers
+    assert init["ok"] and init["info"]["firmware"] == "wifiprov" and init["info"]["chipFamily"] == "RP2040"
+    assert sorted(scan["networks"], key=lambda n: n["name"]) == [  # the SDK keeps its own order
+        {"name": "Attic WPA3", "rssi": -80, "secured": True}, {"name": "Cafe Guest", "rssi": -71, "secured": False},
+        {"name": "HomeNet", "rssi": -48, "secured": True}]
+    assert bad == {"step": "provision", "ok": False, "error": "UNABLE_TO_CONNECT", "state": 2}
+    assert good["ok"] and good["state"] == PROVISIONED and good["nextUrl"].endswith(".local/")
+    board.expect(r"^READY mode=sta ip=%s$" % re.escape(CHIP_IP), BOOT_S)
+
+
+# A config save cut by a power failure, on the chip's real littlefs: the
+# firmware's own store.save() (as every transport saves), the power cut
+# during the k-th program or erase the flash chip receives (an eighth of its
+# bytes done, a quarter, ..., all of them), then the next power-on's loader,
+# store.load() (as the boot reads the config). Each cut starts from where
+# the last left the flash, so the cuts also meet littlefs in many states.
+# The chip runs without main.py here: MicroPython's raw REPL (mpremote's
+# client) drives it; at the end wifiprov boots from what the cuts left.
+SAVES = [{"mode": 1, "save_config": 1, "countrycode": "GEN",
+          "AP": {"ch": 1 + i % 11, "ssidv": 1, "auth": 4, "SSID": "cut-test-%d" % i, "PWD": "passphrase-%03d" % i}}
+         for i in range(80)]
+LOAD = "r = store.load('/wifiprov.json', print)[0]; print('LOADED', r and r['AP']['SSID'])"
+CUT_POINTS = 52
+
+
+def test_power_cuts_across_a_save_on_littlefs_leave_the_old_config_or_the_new_one(pico):
+    from mpremote.transport_serial import SerialTransport
+
+    board = pico()
+    board.expect(r"^READY mode=ap ", BOOT_S)
+    board.release()
+    run = subprocess.run([mpy.find_tool("mpremote"), "connect", board.port, "rm", ":main.py"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    repl = SerialTransport(board.port)
+    try:
+        def fresh_repl():
+            board.expect(r"^chip: USB serial up$", BOOT_S)
+            repl.enter_raw_repl(soft_reset=False, timeout_overall=BOOT_S)
+            repl.exec("from wifiprov import store")
+
+        def loaded():
+            return repl.exec(LOAD).decode().split("LOADED ")[1].strip()
+
+        def flash_writes():
+            board.control("stats")
+            return int(board.expect(r"^chip: stats .*flash_ops=(\d+)").group(1))
+
+        board.control("power")
+        fresh_repl()
+        # Whole saves, to count the flash writes one takes (littlefs's
+        # commits: the temporary file, its data, two renames; now and then
+        # a compaction more).
+        counts = []
+        for config in SAVES[-3:] + SAVES[:1]:
+            before = flash_writes()
+            repl.exec("store.save('/wifiprov.json', %r)" % config)
+            counts.append(flash_writes() - before)
+        writes = max(counts)
+        assert writes >= 3, counts
+        old = loaded()
+        assert old == SAVES[0]["AP"]["SSID"]
+        outcomes = []
+        # The cut points, spread evenly over the save: each write, torn at
+        # each eighth of it.
+        points = [(k, eighth / 8) for k in range(1, writes + 1) for eighth in range(1, 9)]
+        for n in range(CUT_POINTS):
+            new = SAVES[n + 1]
+            k, part = points[n * len(points) // CUT_POINTS]
+            board.control("cut %d %s" % (k, part))
+            repl.exec_raw_no_follow("store.save('/wifiprov.json', %r); print('SAVED')" % new)
+            if board.expect(r"chip: power cut after \d+ flash writes$|SAVED", BOOT_S).group(0) == "SAVED":
+                board.control("cut off")  # this save took fewer writes than k
+                repl.follow(BOOT_S)
+            board.control("power")
+            fresh_repl()
+            now = loaded()
+            assert now in (old, new["AP"]["SSID"]), (n, k, now, old, board.transcript()[-3000:])
+            outcomes.append((k, part, now == old))
+            old = now
+        print("saves took %s flash writes; cuts (write, part, old kept):" % counts, outcomes)
+        assert len(outcomes) >= 50
+        assert {o[2] for o in outcomes} == {True, False}  # cut before the rename, and after it
+    finally:
+        repl.close()
+    # wifiprov's own boot reads the same: the last config the cuts left.
+    run = subprocess.run([mpy.find_tool("mpremote"), "connect", board.port, "cp", str(ROOT / "main.py"), ":main.py",
+                          "+", "reset"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    board.expect(r"^config: loaded /wifiprov\.json(\.tmp|\.bak)?$", BOOT_S)
+    board.expect(r'^config: AP: ssid="%s" ' % old, BOOT_S)
+    board.expect(r"^READY mode=ap ", BOOT_S)
+
+
+def test_a_pico_w_whose_radio_does_not_start_says_so_and_keeps_its_console(tmp_path):
+    # The stock RPI_PICO_W image: the real cyw43 network module and lwIP,
+    # but no radio chip in the emulator ("Failed to start CYW43"), as on a
+    # board whose radio has failed. No stand-in here.
+    board = simdrive.ChipBoard(tmp_path / "flash.img", tmp_path / "tty", board="RPI_PICO_W")
+    try:
+        run = subprocess.run([sys.executable, str(ROOT / "tools" / "deploy.py"), "--port", board.port],
+                             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+        out, err = run.stdout, run.stderr
+        assert run.returncode == 1, out + err  # deployed, but the firmware is not reachable
+        assert "on rp2 (Raspberry Pi Pico W with RP2040)" in out
+        assert re.search(r"^  \| wifi: the radio is not working \(the access point got no address\): no Wi-Fi for "
+                         r"now; the console and the REPL keep working", out, re.M), out
+        assert "READY" not in out and "is up at" not in out  # no AP, so no servers claimed
+        assert "deploy: error: wifiprov is on the board, but the board's radio is not working" in err
+        board.type("wifiprov status")
+        board.expect(r"^radio: the radio is not working \(the access point got no address\)$")
+        board.type("wifiprov scan")
+        board.expect(r"^ERROR: no scan: the radio is not working")
+        # The console still provisions: saved, and the station tries (and
+        # fails plainly, attempt after attempt, without a traceback).
+        board.type("wifiprov set --no-verify 0 1 GEN 0 1 4 HomeNet " + HOME_PASSWORD)
+        board.expect(r'^OK: joining "HomeNet"$|^OK: saved; restarting', BOOT_S)
+        board.type("print('still', 6 * 7)")
+        board.expect(r"^still 42$", BOOT_S)
+        board.expect(r'^EVENT AUTO_CONNECT_FAIL attempts=5 reason="the radio is not working \(error 1\)"', BOOT_S)
+        board.expect(r"^provisioning: no access point, so no provisioning over Wi-Fi", BOOT_S)  # the fallback
+        since_boot = board.transcript().split("wifiprov 0.1.0 |", 1)[1]  # (mpremote's file checks raise before)
+        assert "wifiprov 0.1.0 |" not in since_boot and "Traceback" not in since_boot  # one boot, no crash loop
+    finally:
+        board.close()
