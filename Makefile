@@ -102,7 +102,7 @@ firmware: ## freeze lib/ into an image: make firmware BOARD=RPI_PICO_W|ESP32_GEN
 	  echo "with that port's toolchain (arm-none-eabi-gcc and cmake for rp2; ESP-IDF for esp32; gcc for unix): see docs/boards.md"; exit 2; fi
 	$(PYTHON) tools/firmware.py "$(BOARD)" --micropython "$(MICROPY)"
 
-bench: setup ## measure heap, size, boot time and latency on the simulator; writes bench.json [MICROPY=<checkout> adds the frozen rows]
+bench: setup chip-setup ## measure heap, size, boot time and latency on the simulator; writes bench.json [MICROPY=<checkout> adds the frozen rows]
 	$(BIN)/python tools/bench.py $(if $(MICROPY),--frozen "$(MICROPY)/ports/unix/build-standard/micropython")
 
 clean: ## remove build output (keeps .venv)

@@ -7,10 +7,12 @@ chip is reached as a maker reaches a board: `make deploy`, its serial
 console, mpremote, the Improv SDK over the port, its BOOTSEL button, its
 power."""
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +25,6 @@ from test_qr import ap_art, decode
 why = chip.check_node()
 pytestmark = pytest.mark.skipif(why is not None, reason="the emulated chip cannot run here: %s" % why)
 
-STANDIN = ROOT / "firmware" / "chip"
 BOOT_S = 60  # an emulated boot takes 2-4 s on a quiet machine; room for a loaded one
 CHIP_IP = "192.168.1.57"  # the stand-in's station address
 
@@ -43,10 +44,7 @@ def deployed(tmp_path_factory):
     flash = folder / "flash.img"
     board = simdrive.ChipBoard(flash, folder / "tty")
     try:
-        run = subprocess.run([mpy.find_tool("mpremote"), "connect", board.port, "cp",
-                              *[str(p) for p in sorted(STANDIN.glob("*.py"))], str(STANDIN / "chipworld.json"), ":"],
-                             capture_output=True, text=True, timeout=120)
-        assert run.returncode == 0, run.stdout + run.stderr
+        chip.put_standin(board.port)
         code, out, err = deploy(board.port)
         assert code == 0, out + err + board.transcript()[-3000:]
     finally:
@@ -259,5 +257,68 @@ def test_a_pico_w_whose_radio_does_not_start_says_so_and_keeps_its_console(tmp_p
         board.expect(r"^provisioning: no access point, so no provisioning over Wi-Fi", BOOT_S)  # the fallback
         since_boot = board.transcript().split("wifiprov 0.1.0 |", 1)[1]  # (mpremote's file checks raise before)
         assert "wifiprov 0.1.0 |" not in since_boot and "Traceback" not in since_boot  # one boot, no crash loop
+    finally:
+        board.close()
+
+
+# The images `make firmware` builds with wifiprov frozen in (docs/boards.md).
+# Building them needs a MicroPython checkout with its submodules and the
+# arm toolchain, which CI does not have: these run where the images were
+# built (build/firmware/, or the folder WIFIPROV_FIRMWARE names).
+FIRMWARE = Path(os.environ.get("WIFIPROV_FIRMWARE") or ROOT / "build" / "firmware")
+
+
+def frozen_image(board):
+    image = FIRMWARE / ("%s-wifiprov.uf2" % board)
+    if not image.exists():
+        pytest.skip("no %s: build it with `make firmware BOARD=%s MICROPY=<micropython checkout>`" % (image, board))
+    return image
+
+
+def modules(port):
+    """The modules the running image has, frozen or built in (help('modules'))."""
+    text = subprocess.run([mpy.find_tool("mpremote"), "connect", port, "exec", "help('modules')"],
+                          capture_output=True, text=True, timeout=120).stdout
+    return set(text.split("Plus any modules")[0].split())
+
+
+def test_the_frozen_pico_w_image_keeps_every_module_of_the_stock_one(tmp_path):
+    frozen = simdrive.ChipBoard(tmp_path / "frozen.img", tmp_path / "tty-frozen", firmware=frozen_image("RPI_PICO_W"))
+    try:
+        # No wifiprov on its filesystem and no stand-in: the real (radio-less)
+        # Pico W, and the frozen main.py says so plainly.
+        frozen.expect(r"^wifi: the radio is not working", BOOT_S)
+        frozen.write(b"\x03")  # Ctrl-C: MicroPython's REPL, for mpremote
+        frozen.expect(r"wifiprov: stopped by Ctrl-C", BOOT_S)
+        frozen.release()
+        ours = modules(frozen.port)
+    finally:
+        frozen.close()
+    stock = simdrive.ChipBoard(tmp_path / "stock.img", tmp_path / "tty-stock", board="RPI_PICO_W")
+    try:
+        theirs = modules(stock.port)
+    finally:
+        stock.close()
+    assert {"requests/__init__", "mip/__init__", "webrepl", "ntptime", "ssl", "aioble/__init__"} <= theirs
+    assert theirs <= ours, sorted(theirs - ours)
+    package = {"wifiprov/" + p.stem for p in (ROOT / "lib" / "wifiprov").glob("*.py")}
+    assert package | {"wifiprov/_pages", "main", "boot"} <= ours, sorted(package - ours)
+
+
+def test_the_frozen_pico_image_boots_to_ready_with_only_the_radio_stand_in_on_its_flash(tmp_path):
+    board = simdrive.ChipBoard(tmp_path / "flash.img", tmp_path / "tty", firmware=frozen_image("RPI_PICO"))
+    try:
+        # RPI_PICO has no radio: without the stand-in, the frozen main.py
+        # says so and MicroPython's REPL stays. (Its first boot's words went
+        # by before USB was up; a soft reset, Ctrl-D, runs it again.)
+        board.write(b"\r\x04")
+        board.expect(r"^wifiprov: this MicroPython has no network module, so no Wi-Fi", BOOT_S)
+        board.release()
+        chip.put_standin(board.port)
+        run = subprocess.run([mpy.find_tool("mpremote"), "connect", board.port, "ls", ":", "+", "reset"],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert sorted(run.stdout.split()[3::2]) == ["chipworld.json", "network.mpy", "socket.mpy"], run.stdout
+        board.expect(r"^READY mode=ap tcp=6666 http=80 https=- dns=53$", BOOT_S)
     finally:
         board.close()

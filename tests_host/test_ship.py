@@ -4,8 +4,10 @@ installs with the unix port's own mip and boots, a frozen-like layout serves
 the pages; and port differences the simulator (an esp32-like radio) cannot
 show."""
 import functools
+import hashlib
 import http.client
 import http.server
+import json
 import re
 import shutil
 import subprocess
@@ -117,3 +119,16 @@ def test_firmware_manifest_freezes_the_package_at_the_package_version():
     version = re.search(r'^__version__ = "([^"]+)"', (ROOT / "lib/wifiprov/__init__.py").read_text(), re.M)
     assert 'version="%s"' % version.group(1) in manifest
     assert 'package("wifiprov", base_path="../lib")' in manifest
+
+
+def test_the_chips_images_are_the_ones_their_provenance_names():
+    # tools/firmware.py --chip-images writes PROVENANCE.md beside the images
+    # it builds; an image changed by hand would no longer match it.
+    images = ROOT / "tools" / "chip" / "images"
+    text = (images / "PROVENANCE.md").read_text()
+    assert "| MicroPython | v1.28.0 (commit " in text
+    for name in ("RPI_PICO.uf2", "RPI_PICO_W.uf2", "bootrom-b1.bin"):
+        data = (images / name).read_bytes()
+        assert "| %s | %d | %s |" % (name, len(data), hashlib.sha256(data).hexdigest()) in text, name
+    lock = json.loads((ROOT / "tools" / "chip" / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/rp2040js"]["version"] == "1.4.1"  # what tools/chip/run.mjs was written for

@@ -19,8 +19,10 @@ Prints a table and writes bench.json:
 - boot -> READY time (launch of the simulator to its READY line), on a
   blank flash (which makes and saves the first-boot config) and warm;
 - request -> answer latency, median and p95, of the TCP and HTTP servers.
-The figures are the 64-bit unix port's: on a 32-bit board objects are
-smaller, and the simulator's radio shims share the heap.
+These figures are the 64-bit unix port's: on a 32-bit board objects are
+smaller, and the simulator's radio shims share the heap. Where Node runs,
+the emulated chip's figures follow (tools/chipbench.py): 32-bit, MicroPython's
+real rp2 port, as chip_* keys.
 """
 import argparse
 import json
@@ -37,6 +39,8 @@ import http.client
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import chip  # noqa: E402
+import chipbench  # noqa: E402
 import mpy  # noqa: E402
 from simdrive import DEFAULT_NETWORKS as NETWORKS, HOME_PASSWORD as PASSWORD, ROOT, Sim, World  # noqa: E402
 
@@ -321,6 +325,13 @@ def main(argv=None):
             frozen["min_heap_boot_join_frozen_kb"] = smallest_heap(work, join, extra)[0]
         say("measuring latency (%d requests per server) and boot time" % args.requests)
         tcp, web, boots, first_boot_ms = latency(work, args.requests)
+        why = chip.check_node()
+        if why:
+            say("no chip figures: the emulated chip cannot run here (%s)" % why)
+            on_chip = {}
+        else:
+            say("the heap on the emulated chip (tools/chipbench.py)")
+            on_chip = chipbench.figures(Path(tempfile.mkdtemp(dir=work)))
     result = {
         "smallest_heap_kb": heap_kb,
         "min_heap_full_kb": heap_kb,
@@ -342,6 +353,7 @@ def main(argv=None):
         "platform": "MicroPython unix port, 64-bit, simulator",
     }
     result.update(frozen)
+    result.update(on_chip)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     rows = [
         ("smallest heap for the whole flow (%d passes in a row)" % PASSES, "%d KB" % heap_kb),
@@ -363,7 +375,15 @@ def main(argv=None):
                                                                     result["tcp_latency_ms"]["p95"])),
         ("HTTP request -> answer", "median %.2f ms, p95 %.2f ms" % (result["http_latency_ms"]["median"],
                                                                      result["http_latency_ms"]["p95"])),
-    ]
+    ] + [(name, "%d bytes" % on_chip[key]) for name, key in (
+        ("chip: free heap at boot (MicroPython's prompt)", "chip_heap_at_boot"),
+        ("chip: in use with the AP at rest", "chip_ap_rest_bytes"),
+        ("chip: largest in use while the console provisions", "chip_peak_provisioning_bytes"),
+        ("chip: held after joining (net of an empty program)", "chip_held_after_joining_bytes")) if key in on_chip] + [
+        (name, fmt % on_chip[key]) for name, key, fmt in (
+            ("chip: power-on -> READY mode=sta (chip time)", "chip_boot_to_ready_ms", "%.0f ms"),
+            ("chip: power-on -> READY mode=sta (cycles)", "chip_boot_to_ready_cycles", "%d"),
+            ("chip: make deploy (wall)", "chip_deploy_s", "%.1f s")) if key in on_chip]
     width = max(len(name) for name, _ in rows)
     say("")
     for name, value in rows:

@@ -10,9 +10,10 @@ Prints `chip: serial port /dev/pts/N ...`: use that port as a board's,
 `mpremote connect /dev/pts/N`, `make deploy PORT=/dev/pts/N`, an Improv
 client. FILE is the chip's 2 MB flash (default build/chip/flash.img): the
 firmware is laid into it at every power-on, as drag-and-drop flashing does,
-and the filesystem after it is kept. Everything the chip prints is shown
-here too. --deploy puts wifiprov on the chip first (tools/deploy.py), with
-the chip's radio stand-in on RPI_PICO, which has no radio (firmware/chip/).
+and the filesystem after it is kept. What the chip prints while no program
+has the port open is shown here (--show-all: everything it prints, the
+tests' log). --deploy puts wifiprov on the chip first (tools/deploy.py),
+with the chip's radio stand-in on RPI_PICO, which has no radio (firmware/chip/).
 
 Typed here (not on the chip's console), one per line:
   bootsel hold | bootsel release | bootsel SECONDS   the BOOTSEL button
@@ -98,11 +99,12 @@ class Chip:
     """The emulated board: one Node process per power-on (tools/chip/run.mjs)
     on the same flash image, its console relayed to a serial port."""
 
-    def __init__(self, flash, firmware, uid, port):
+    def __init__(self, flash, firmware, uid, port, show_all=False):
         self.flash = Path(flash)
         self.firmware = Path(firmware)
         self.uid = uid
         self.port = port
+        self.show_all = show_all  # log what the chip prints while a program reads it too
         self.proc = None
         self.control = None
         self.control_text = b""
@@ -187,7 +189,8 @@ class Chip:
             if self.proc.stdout in ready:
                 out = os.read(self.proc.stdout.fileno(), 4096)
                 if out:
-                    log(out)
+                    if self.show_all or not host:
+                        log(out)
                     if host:
                         try:
                             os.write(self.port.master, out)
@@ -256,8 +259,10 @@ def commands(chip, stop):
 
 def put_standin(port):
     """The radio stand-in and its world onto the chip's filesystem root
-    (firmware/chip/: RPI_PICO has no network module)."""
-    files = [str(p) for p in sorted(STANDIN.iterdir()) if p.suffix in (".py", ".json")]
+    (firmware/chip/: RPI_PICO has no network module), compiled for the chip
+    as the package is: from source it would cost the chip's heap more."""
+    out = mpy.build(ROOT / "build" / "chip" / "standin", arch="armv6m", lib=STANDIN)
+    files = [str(p) for p in sorted(out.iterdir()) if p.suffix in (".mpy", ".json")]
     cmd = [mpy.find_tool("mpremote"), "connect", port, "cp", *files, ":"]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     if run.returncode:
@@ -285,6 +290,9 @@ def main(argv=None):
     ap.add_argument("--link", help="a path kept pointing at the serial port (like /dev/serial/by-id/...)")
     ap.add_argument("--deploy", action="store_true", help="put wifiprov on the chip first (make deploy)")
     ap.add_argument("--app", help="with --deploy: your program, copied as app.py")
+    ap.add_argument("--show-all", action="store_true",
+                    help="show all the chip prints, also while a program has the port open (mpremote's raw "
+                         "REPL traffic included)")
     args = ap.parse_args(argv)
     problem = check_node()
     firmware = Path(args.firmware) if args.firmware else firmware_image(args.board)
@@ -297,7 +305,7 @@ def main(argv=None):
     flash.parent.mkdir(parents=True, exist_ok=True)
     uid = args.uid or default_uid(flash)
     port = Port(args.link)
-    chip = Chip(flash, firmware, uid, port)
+    chip = Chip(flash, firmware, uid, port, args.show_all)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGHUP, lambda *_: stop.set())
@@ -317,6 +325,10 @@ def main(argv=None):
             code = deploy(port.name(), args.board, args.app)
             if code:
                 say("deploy failed (exit code %d); the chip keeps running" % code)
+        if args.board == "RPI_PICO" and not args.firmware:
+            say("no radio here: the Wi-Fi is firmware/chip/'s stand-in and no phone can join it; provision "
+                "over the console (mpremote connect %s repl, then wifiprov set ...) or an Improv "
+                "client on the port" % port.name())
         say("ready: use the port above (mpremote connect %s); Ctrl-C stops the chip" % port.name())
         threading.Thread(target=commands, args=(chip, stop), daemon=True).start()
         while not stop.wait(0.2):

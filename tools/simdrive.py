@@ -178,7 +178,8 @@ class ChipBoard(Tool):
     stats); .expect() reads what the chip prints and the tool's own lines."""
 
     def __init__(self, flash, link, board="RPI_PICO", firmware=None):
-        cmd = [sys.executable, str(TOOLS / "chip.py"), "--flash", str(flash), "--link", str(link), "--board", board]
+        cmd = [sys.executable, str(TOOLS / "chip.py"), "--flash", str(flash), "--link", str(link), "--board", board,
+               "--show-all"]
         if firmware:
             cmd += ["--firmware", str(firmware)]
         super().__init__(cmd)

@@ -164,6 +164,12 @@ def run(main=None):
     """Boot, start the Wi-Fi and provisioning services and the console, and
     run main() (an async function; by default the board's app.py's) beside
     them. Never returns, except on Ctrl-C."""
+    try:
+        import network  # noqa: F401
+    except ImportError:  # the firmware of a board without Wi-Fi: the commonest mix-up
+        print("wifiprov: this MicroPython has no network module, so no Wi-Fi: flash the firmware for a board "
+              "with Wi-Fi (RPI_PICO_W for a Pico W, not RPI_PICO)")
+        return
     from . import app
 
     app.run(main)
