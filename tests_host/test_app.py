@@ -263,6 +263,9 @@ def test_the_same_app_settings_again_change_nothing_and_restart_nothing(board):
     port = sim.ports["tcp"]
     message = b'{"app": {"server_url": "http://same/"}}'
     assert tcp(port, message)["next"] == "app settings saved"
+    # The console's lines and the TCP answer come by two ways: the first
+    # message's event line may come after its answer.
+    sim.expect(r"^APP event APP_SETTINGS \['server_url'\]$")
     mark = len(sim.lines)
     assert tcp(port, message) == {"ok": True, "changed": False, "saved": False,
                                   "next": "unchanged: the app settings are as they were"}

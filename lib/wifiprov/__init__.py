@@ -13,6 +13,13 @@ class ConfigError(ValueError):
     """A user's mistake in a config document; the text names field and rule."""
 
 
+class HttpError(Exception):
+    """A request the web server will not read further: args (status, text).
+    Here, not in wifiprov.http, because its objects cross modules that are
+    dropped and loaded again (the servers' with provisioning): a class made
+    anew by a reload is another class, and isinstance() would fail."""
+
+
 def check_int(value, name, lo, hi, what):
     """value as an integer in lo..hi, or ConfigError naming the field. Here,
     not in config or rules, because both validation phases need it."""
@@ -41,6 +48,8 @@ def kind_of(value):
 # on-demand: imported by a function decorated with on_demand, dropped when
 # that function returns.
 _kept = ()
+_jobs = 0  # on-demand jobs running now
+_leftover = False  # a job ended and its modules could not be dropped (a full heap)
 
 
 def loaded():
@@ -54,10 +63,13 @@ def _start():
     deep inside an import leaves alive what stale stack pointers pin, and
     the import then fails on a heap that is mostly garbage), and note what
     is loaded."""
+    global _jobs
     import gc
 
     gc.collect()
-    return loaded()
+    before = loaded()
+    _jobs += 1
+    return before
 
 
 def _since(before):
@@ -71,14 +83,24 @@ def _end(before):
     holds it by its own reference, and imports it again if it asks anew.
     The job has done its work by now (a save, say): a full heap must not
     turn it into a failure, so a MemoryError here is met with a collect (the
-    job's own garbage is free now) and one more try."""
-    try:
-        release(_since(before))
-    except MemoryError:
-        import gc
+    job's own garbage is free now) and one more try; and if even that
+    fails, the modules are not kept for good (they would hold the heap, and
+    every later request would meet a full one): the next job to end with
+    no other running drops every module that does not stay."""
+    global _jobs, _leftover
+    _jobs -= 1
+    import gc
 
-        gc.collect()
-        release(_since(before))
+    for _ in range(3):
+        try:
+            if _leftover and not _jobs:
+                _leftover = False
+                before = ()
+            release(_since(before))
+            return
+        except MemoryError:
+            gc.collect()
+    _leftover = True
 
 
 def on_demand(fn):
@@ -266,57 +288,3 @@ def call_back(which, event, data):
 
             print("app: the %s callback raised; wifiprov carries on:" % event)
             sys.print_exception(e)
-
-
-# ---- what the servers share (wifiprov.tcp, wifiprov.http) ----
-
-
-async def close_listener(server, tasks):
-    """Stop a server's listening socket, then end its connections' tasks
-    (each handler closes its own socket as it ends)."""
-    server.close()
-    await server.wait_closed()
-    for task in tasks:
-        task.cancel()
-
-
-def make_room(connections, cap):
-    """A server at its cap of connections drops the one best dropped, so
-    that clients that trickle bytes and reconnect cannot keep a real one
-    out: each connection object says whether it may be dropped now
-    (droppable()) and whether it is a better one to drop than another
-    (drop_before(other)). False when none may go: the new one is refused."""
-    if len(connections) < cap:
-        return True
-    victim = None
-    for c in connections:
-        if c.droppable() and (victim is None or c.drop_before(victim)):
-            victim = c
-    if victim is None:
-        return False
-    connections.remove(victim)
-    victim.task.cancel()
-    return True
-
-
-async def linger(stream, buf, ms=300):
-    """Before closing on a client that may still be sending: take its input
-    for a moment (at most 16 buffers). Closing a socket with unread input
-    resets the connection, and the client would lose the answer it was just
-    sent (an error that says why it is closed)."""
-    import time
-
-    end = time.ticks_add(time.ticks_ms(), ms)
-    taken = 0
-    while taken < 16 * len(buf):
-        left = time.ticks_diff(end, time.ticks_ms())
-        if left <= 0:
-            return
-        try:
-            n = await asyncio.wait_for_ms(stream.readinto(buf), left)
-        except (asyncio.TimeoutError, OSError):
-            return
-        if n == 0:
-            return
-        taken += n or 0
-

@@ -49,9 +49,26 @@ async def guard(main):
         sys.print_exception(e)
 
 
+def task_failed(loop, context):
+    """asyncio's handler for a task that ended by an exception no one
+    awaited. Under a burst of clients, a connection's task may meet a full
+    heap inside asyncio itself (the servers have said they refuse clients),
+    or find its client gone: both end that connection only, and are not
+    bugs to print a traceback for. Anything else is. asyncio keeps this
+    context (one dict) until the next such task: the task it names holds its
+    coroutine, and through it the code and globals of every module the job
+    had loaded, dropped or not. Forgotten here, or a burst would leave tens
+    of KB held for good."""
+    error = context.get("exception")
+    if not isinstance(error, (MemoryError, OSError)):
+        loop.default_exception_handler(context)
+    context["exception"] = context["future"] = None
+
+
 async def main(app=None):
     import wifiprov
 
+    asyncio.get_event_loop().set_exception_handler(task_failed)
     settle()  # what app imported stays; what a job imports is dropped after it
     service, app = boot(app)
     wifiprov._service = service

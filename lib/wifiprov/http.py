@@ -13,7 +13,9 @@ import time
 import asyncio
 from micropython import const
 
-from . import close_listener, linger, make_room, on_demand, on_demand_async
+from . import HttpError, on_demand, on_demand_async
+from . import listen
+from .listen import Listener, linger, make_room, refuse, timed
 
 # Per connection: holds a header line, then the body, then the answer's
 # chunks, so a request never costs more than this and its socket. A header
@@ -62,24 +64,20 @@ def token_ok(given):
     return not diff
 
 
-class HttpError(Exception):
-    """A request the server will not read further: args (status, text)."""
-
-
-class Connection:
+class Connection(listen.Connection):
     """One client: the stream its request is read from and its answer
     written to (the jobs use it as the stream), and what the server needs to
     choose which connection to drop when it is full."""
 
     def __init__(self, stream):
+        super().__init__()
         self.stream = stream
-        self.task = asyncio.current_task()
         self.reading = True  # still receiving its request
         self.head_read = False  # the request's head is complete; its body may follow
         self.progress = time.ticks_ms()  # when it last sent bytes (or connected)
         self.received = 0  # bytes of request so far
         self.sent = 0  # bytes of answer so far: a 503 can still be sent while none are
-        self.done = False  # answered; it only lingers (see wifiprov.linger)
+        self.done = False  # answered; it only lingers (see wifiprov.listen.linger)
         self.method = None  # once its request line is read: a refused POST fires PROV_FAILURE
 
     async def readinto(self, buf):
@@ -122,13 +120,14 @@ class HttpServer:
         self.tls = tls  # (certificate, key) paths of DER files, for HTTPS
         self.port = None  # set while listening
         self.host = None  # the address it listens on: where the portal is
-        self._server = None
+        # A TLS client cannot read a plain refusal: it is only closed.
+        self._listener = Listener(self.name + ":", self._client, None if tls else _NO_MEMORY)
+        self._open = self._listener.connections  # a Connection per client
         self._context = None  # the TLS context while HTTPS listens
-        self._open = []  # a Connection per client
         self._cap = _MAX_TLS_CONNECTIONS if tls else _MAX_CONNECTIONS
 
     async def start(self, host):
-        if self._server:
+        if self.port is not None:
             return
         context = None
         if self.tls:
@@ -137,18 +136,18 @@ class HttpServer:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             with open(self.tls[0], "rb") as cert, open(self.tls[1], "rb") as key:
                 context.load_cert_chain(cert.read(), key.read())
-        # TLS is wrapped per connection here, not by start_server: after a
+        # TLS is wrapped per connection here, not by the listener: after a
         # failed handshake MicroPython's TLS socket forgets its TCP socket
         # without closing it, and only a reference of ours can close it.
         self._context = context
-        self._server = await asyncio.start_server(self._client, host, self.configured_port, backlog=self._cap)
+        self._listener.open(host, self.configured_port, self._cap)
         self.host = host
         self.port = self.configured_port
 
     async def stop(self):
-        if self._server:
-            await close_listener(self._server, [conn.task for conn in self._open])
-            self._server = self.port = None
+        if self.port is not None:
+            self._listener.close()
+            self.port = None
 
     async def _client(self, stream, _):
         conn = None
@@ -158,14 +157,14 @@ class HttpServer:
                 stream = asyncio.StreamWriter(self._context.wrap_socket(tcp, server_side=True,
                                                                         do_handshake_on_connect=False))
             if not make_room(self._open, self._cap):
-                stream.write(_FULL)
-                await asyncio.wait_for_ms(stream.drain(), 1000)
+                if not self.tls:  # (a TLS client could not read it before its handshake)
+                    refuse(stream, _FULL)
                 return
             conn = Connection(stream)
             self._open.append(conn)
             buf = bytearray(BUFFER)
             try:
-                request = await asyncio.wait_for_ms(read(conn, buf), _REQUEST_MS)
+                request = await timed(conn, read(conn, buf), _REQUEST_MS)
             except asyncio.TimeoutError:
                 if self.tls and not conn.received:
                     return  # the TLS handshake never finished: no answer can be sent (docs/web.md)
@@ -179,9 +178,10 @@ class HttpServer:
                 request = e
             conn.reading = False
             await self._answer(conn, buf, request)
+            self._listener.served()
             if isinstance(request, HttpError):
                 conn.done = True
-                await linger(conn, buf)
+                await linger(conn, conn, buf)
         except (OSError, EOFError, asyncio.TimeoutError):
             pass  # the client vanished or stopped reading: normal
         except MemoryError:
@@ -189,12 +189,9 @@ class HttpServer:
             # advance needs no heap. Once a part of an answer went out, a
             # 503 would only garble it: the connection is closed instead.
             gc.collect()
-            if conn is None or not conn.sent:
-                try:
-                    stream.write(_NO_MEMORY)
-                    await asyncio.wait_for_ms(stream.drain(), 1000)
-                except Exception:
-                    pass
+            self._listener.no_memory()
+            if (conn is None or not conn.sent) and not self.tls:
+                refuse(stream, _NO_MEMORY)
         except Exception as e:
             sys.print_exception(e)
         finally:
@@ -334,9 +331,9 @@ async def send(writer, buf, pieces):
         await _write(writer, view[:used])
 
 
-async def _write(writer, data):
-    writer.write(data)
-    await asyncio.wait_for_ms(writer.drain(), _WRITE_MS)
+async def _write(conn, data):
+    conn.write(data)
+    await timed(conn, conn.drain(), _WRITE_MS)
 
 
 def head(status_line, content_type, extra=""):

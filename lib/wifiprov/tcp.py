@@ -10,7 +10,9 @@ import time
 import asyncio
 from micropython import const
 
-from . import close_listener, make_room, on_demand_async
+from . import on_demand_async
+from . import listen
+from .listen import Listener, make_room, refuse
 
 MAX_MESSAGE = const(1024)  # docs/tcp.md: a longer message is refused, never buffered whole
 _MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 TCP PCBs for everything
@@ -23,15 +25,15 @@ _BUSY = b'{"ok": false, "error": "busy: too many clients are connected; try agai
 NO_MEMORY = b'{"ok": false, "error": "out of memory: the board could not handle this message; try again"}\n'
 
 
-class Client:
+class Client(listen.Connection):
     """One connection's place on the server: its task, and when it last
     made progress (connected, or sent a whole message that was answered)."""
 
     def __init__(self):
-        self.task = asyncio.current_task()
+        super().__init__()
         self.progress = time.ticks_ms()
         self.answering = False  # one of its messages is being answered: never dropped then
-        self.done = False  # told why it is closed; it only lingers (see wifiprov.linger)
+        self.done = False  # told why it is closed; it only lingers (see wifiprov.listen.linger)
 
     def droppable(self):
         """Not while answering, nor within _HOLD_MS of connecting or of its
@@ -54,19 +56,18 @@ class TcpServer:
         self.service = service
         self.configured_port = port
         self.port = None  # set while listening
-        self._server = None
-        self._open = []  # a Client per connection, ended on stop()
+        self._listener = Listener("tcp:", self._client, NO_MEMORY)
+        self._open = self._listener.connections  # a Client per connection, ended on stop()
 
     async def start(self, host):
-        if self._server:
-            return
-        self._server = await asyncio.start_server(self._client, host, self.configured_port, backlog=_MAX_CLIENTS)
-        self.port = self.configured_port
+        if self.port is None:
+            self._listener.open(host, self.configured_port, _MAX_CLIENTS)
+            self.port = self.configured_port
 
     async def stop(self):
-        if self._server:
-            await close_listener(self._server, [c.task for c in self._open])
-            self._server = self.port = None
+        if self.port is not None:
+            self._listener.close()
+            self.port = None
 
     async def _client(self, reader, writer):
         me = None
@@ -78,12 +79,12 @@ class TcpServer:
                 except MemoryError:
                     pass
             if buf is None:
-                writer.write(_BUSY)  # no slot (or no RAM): say so and hang up at once
-                await asyncio.wait_for_ms(writer.drain(), 1000)
+                refuse(writer, _BUSY)  # no slot (or no RAM): say so and hang up at once
                 return
             me = Client()
             self._open.append(me)
             await serve(self.service, reader, writer, buf, me)
+            self._listener.served()
         except (OSError, asyncio.TimeoutError):
             pass  # the client vanished or stopped reading: normal for TCP
         except MemoryError:
@@ -92,11 +93,8 @@ class TcpServer:
             import gc
 
             gc.collect()
-            try:
-                writer.write(NO_MEMORY)
-                await asyncio.wait_for_ms(writer.drain(), 1000)
-            except Exception:
-                pass
+            self._listener.no_memory()
+            refuse(writer, NO_MEMORY)
         except Exception as e:
             sys.print_exception(e)
         finally:

@@ -7,7 +7,8 @@ import time
 import asyncio
 from micropython import const
 
-from . import linger, on_demand
+from . import on_demand
+from .listen import linger, timed
 from .tcp import MAX_MESSAGE, NO_MEMORY
 
 _PAUSE_MS = const(250)  # a pause this long ends a message: the phone app sends no newline
@@ -90,7 +91,7 @@ async def serve(service, reader, writer, buf, client):
             # a blank now and then must not keep its slot.
             left = wait = _IDLE_MS - time.ticks_diff(time.ticks_ms(), client.progress)
         try:
-            n = await asyncio.wait_for_ms(reader.readinto(view[used:]), max(wait, 1))
+            n = await timed(client, reader.readinto(view[used:]), max(wait, 1))
         except asyncio.TimeoutError:
             if not used:
                 return await _close(reader, writer, buf, client, "idle for %d s; closing" % (_IDLE_MS // 1000))
@@ -105,7 +106,7 @@ async def serve(service, reader, writer, buf, client):
             continue
         if not n:  # the client closed its side; it may still read the answer
             if depth:
-                await _send(writer, service.refuse("the connection closed inside a JSON object; "
+                await _send(client, writer, service.refuse("the connection closed inside a JSON object; "
                                                    "the message was not complete"))
             elif used:
                 await _answer(service, writer, bytes(view[:used]), 0, client)
@@ -132,11 +133,11 @@ async def _answer(service, writer, message, refused, client):
             answer = await service.settle(service.apply(answer["apply"]))
             if phone and not answer["ok"]:  # the phone app's numbering: 2 is WPA/WPA2, 4 WPA3
                 answer["error"] = answer["error"].replace("auth 3 (", "auth 2 (").replace("auth 6 (", "auth 4 (")
-        await _send(writer, answer)
+        await _send(client, writer, answer)
     except MemoryError:
         # No room to build an answer: the one made in advance says so.
         gc.collect()
-        await _write(writer, NO_MEMORY)
+        await _write(client, writer, NO_MEMORY)
         return refused + 1
     finally:
         client.answering = False
@@ -145,19 +146,19 @@ async def _answer(service, writer, message, refused, client):
 
 async def _close(reader, writer, buf, client, why):
     """Say why the connection is closed, and close it so that the client
-    reads it (see wifiprov.linger); meanwhile its slot may be taken."""
-    await _send(writer, {"ok": False, "error": why})
+    reads it (see wifiprov.listen.linger); meanwhile its slot may be taken."""
+    await _send(client, writer, {"ok": False, "error": why})
     client.done = True
-    await linger(reader, buf)
+    await linger(client, reader, buf)
 
 
-async def _send(writer, answer):
-    await _write(writer, json.dumps(answer) + "\n")
+async def _send(client, writer, answer):
+    await _write(client, writer, json.dumps(answer) + "\n")
 
 
-async def _write(writer, data):
+async def _write(client, writer, data):
     writer.write(data)
-    await asyncio.wait_for_ms(writer.drain(), _WRITE_MS)
+    await timed(client, writer.drain(), _WRITE_MS)
 
 
 @on_demand

@@ -1,0 +1,212 @@
+# What the TCP and HTTP servers share: the listening socket and its accept
+# loop, their connections and the deadlines on them, the cap on connections,
+# and the linger before a close. Loaded with them, while provisioning is open.
+#
+# asyncio.start_server's accept loop guards only accept(): a MemoryError
+# while it makes the connection's stream or task ended the loop for good,
+# with the socket still bound, and the port then accepted and never
+# answered, until a reset (a burst of clients, as a phone opening the
+# captive portal sends, was enough). Here a connection the heap cannot
+# take gets the refusal made in advance and is closed, the loop goes on,
+# and the console hears once that the server could not serve, and once
+# that it serves again.
+#
+# Deadlines are not asyncio.wait_for's: it runs the awaited work in a task
+# of its own, and when a full heap broke wait_for in the middle, that task
+# was left behind, waiting for ever on a client's socket with the request's
+# buffer and code (a burst left enough of them that nothing could be served
+# again). Here a connection has one task, and one watch per server cancels
+# the task whose deadline has passed (timed() turns that into TimeoutError).
+import gc
+import sys
+import time
+import socket
+import asyncio
+from micropython import const
+
+_PAUSE_MS = const(50)  # after a failure: the tasks that hold the heap get to finish first
+# "serving again" once no client was refused for this long: under a burst,
+# refusals and answers alternate, and the console would hear of each.
+_QUIET_MS = const(5000)
+_WATCH_MS = const(100)  # deadlines are looked at this often
+
+
+def _readable(sock):
+    # asyncio has no API to wait for a listening socket: wait as its
+    # streams do.
+    yield asyncio.core._io_queue.queue_read(sock)
+
+
+class Connection:
+    """What the watch needs of a connection: its task, its deadline (ticks,
+    or None), and whether the watch ended what it waited for."""
+
+    def __init__(self):
+        self.task = asyncio.current_task()
+        self.deadline = None
+        self.expired = False
+
+
+class Listener:
+    """A listening socket whose connections each get handler(stream,
+    stream) as a task of their own. label: the console's name for the
+    server ("http:"); refusal: the bytes a connection gets when the heap
+    cannot take it (None: it is just closed, as a TLS one must be).
+    connections: the server's Connection objects, watched for deadlines."""
+
+    def __init__(self, label, handler, refusal):
+        self.label = label
+        self.handler = handler
+        self.refusal = refusal
+        self.connections = []
+        self.starved = False  # told the console it cannot serve, and not yet that it serves again
+        self._refused = 0  # ticks_ms of the last refusal
+        self._sock = None
+        self._tasks = ()
+
+    def open(self, host, port, backlog):
+        address = socket.getaddrinfo(host, port)[0]
+        sock = socket.socket(address[0], socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address[-1])
+            sock.listen(backlog)
+            sock.setblocking(False)
+        except Exception:
+            sock.close()
+            raise
+        self._sock = sock
+        self._tasks = (asyncio.create_task(self._accept(sock)), asyncio.create_task(self._watch()))
+
+    def close(self):
+        """Stop accepting (the socket is closed at once: the port is free)
+        and end every connection."""
+        if self._sock:
+            for task in self._tasks:
+                task.cancel()
+            self._sock.close()
+            self._sock, self._tasks = None, ()
+        for c in self.connections:
+            c.task.cancel()
+
+    async def _accept(self, sock):
+        while True:
+            try:
+                await _readable(sock)
+                self._take(sock)
+            except MemoryError:
+                gc.collect()
+                self.no_memory()
+                await asyncio.sleep_ms(_PAUSE_MS)
+            except Exception as e:  # a bug must not end the loop: the port would accept and never answer
+                sys.print_exception(e)
+                await asyncio.sleep_ms(_PAUSE_MS)
+
+    def _take(self, sock):
+        try:
+            client, _ = sock.accept()
+        except OSError:
+            return  # gone before it was taken
+        try:
+            client.setblocking(False)
+            stream = asyncio.StreamWriter(client)
+            asyncio.create_task(self.handler(stream, stream))
+        except MemoryError:
+            if self.refusal:
+                try:
+                    client.send(self.refusal)
+                except OSError:
+                    pass
+            client.close()
+            raise
+
+    async def _watch(self):
+        """Cancel each connection whose deadline has passed; forget those
+        whose task ended without leaving the list (a full heap in its own
+        clean-up)."""
+        while True:
+            await asyncio.sleep_ms(_WATCH_MS)
+            now = time.ticks_ms()
+            for c in self.connections:
+                if c.task.done():
+                    self.connections.remove(c)
+                    break  # the list changed under the loop: the rest next time
+                if c.deadline is not None and time.ticks_diff(now, c.deadline) >= 0:
+                    c.deadline = None
+                    c.expired = True
+                    c.task.cancel()
+
+    def no_memory(self):
+        """Out of memory for a client: said once, until it serves again."""
+        self._refused = time.ticks_ms()
+        if not self.starved:
+            self.starved = True
+            print(self.label, "out of memory: clients are refused until memory is free")
+
+    def served(self):
+        if self.starved and time.ticks_diff(time.ticks_ms(), self._refused) >= _QUIET_MS:
+            self.starved = False
+            print(self.label, "serving again")
+
+
+async def timed(conn, aw, ms):
+    """await aw (a coroutine) within ms, or TimeoutError: the connection's
+    deadline, which its server's watch enforces."""
+    conn.deadline = time.ticks_add(time.ticks_ms(), ms)
+    try:
+        return await aw
+    except asyncio.CancelledError:
+        if not conn.expired:
+            raise  # the server is stopping
+        conn.expired = False
+        raise asyncio.TimeoutError
+    finally:
+        conn.deadline = None
+
+
+def refuse(stream, text):
+    """A short answer on a connection that is closed next, sent as far as
+    the socket takes it now: no deadline is needed, and no heap."""
+    try:
+        stream.s.send(text)
+    except OSError:
+        pass
+
+
+def make_room(connections, cap):
+    """A server at its cap of connections drops the one best dropped, so
+    that clients that trickle bytes and reconnect cannot keep a real one
+    out: each connection object says whether it may be dropped now
+    (droppable()) and whether it is a better one to drop than another
+    (drop_before(other)). False when none may go: the new one is refused."""
+    if len(connections) < cap:
+        return True
+    victim = None
+    for c in connections:
+        if c.droppable() and (victim is None or c.drop_before(victim)):
+            victim = c
+    if victim is None:
+        return False
+    connections.remove(victim)
+    victim.task.cancel()
+    return True
+
+
+async def linger(conn, stream, buf, ms=300):
+    """Before closing on a client that may still be sending: take its input
+    for a moment (at most 16 buffers). Closing a socket with unread input
+    resets the connection, and the client would lose the answer it was just
+    sent (an error that says why it is closed)."""
+    end = time.ticks_add(time.ticks_ms(), ms)
+    taken = 0
+    while taken < 16 * len(buf):
+        left = time.ticks_diff(end, time.ticks_ms())
+        if left <= 0:
+            return
+        try:
+            n = await timed(conn, stream.readinto(buf), left)
+        except (asyncio.TimeoutError, OSError):
+            return
+        if n == 0:
+            return
+        taken += n or 0
