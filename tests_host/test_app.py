@@ -164,6 +164,11 @@ def test_app_settings_over_tcp_apply_without_a_restart_and_survive_one(board):
         (b'{"app": {"token": 5}}', "app.token: must be a string, not a number"),
         (b'{"app": {"token": "%s"}}' % (b"t" * 41), "app.token: must be at most 40 bytes (got 41)"),
         (b'{"app": {"server_url": "a\\u0007b"}}', "app.server_url: must not contain control characters"),
+        # C1 controls are control characters too (U+009B is CSI: a terminal escape)
+        (b'{"app": {"server_url": "a\\u009b31mb"}}', "app.server_url: must not contain control characters"),
+        # A lone surrogate: saved, the file would not load at the next boot
+        (b'{"app": {"token": "\\ud800"}}',
+         "app.token: must be valid Unicode text (a lone surrogate such as \\ud800 is not)"),
         (b'{"app": ["server_url"]}', "app: must be a JSON object of settings"),
     ]:
         assert tcp(port, message) == {"ok": False, "error": error}
@@ -262,7 +267,8 @@ def test_the_same_app_settings_again_change_nothing_and_restart_nothing(board):
     sim.cmd("wifiprov enable", r"^READY mode=ap")
     port = sim.ports["tcp"]
     message = b'{"app": {"server_url": "http://same/"}}'
-    assert tcp(port, message)["next"] == "app settings saved"
+    first = tcp(port, message)
+    assert first.get("next") == "app settings saved", first
     # The console's lines and the TCP answer come by two ways: the first
     # message's event line may come after its answer.
     sim.expect(r"^APP event APP_SETTINGS \['server_url'\]$")

@@ -296,3 +296,68 @@ def test_the_console_is_also_a_python_repl(board):
     # wifiprov commands stay commands.
     sim.cmd("wifiprov status", r"^provisioning: enabled$")
     sim.cmd("len(x)", p + r"2$")
+
+
+def test_a_reset_is_refused_while_a_network_is_tried(board, world):
+    # A network tried over TCP (the console waits for its own tries) while
+    # the owner types a factory reset: the try would save the network after
+    # the erase, and the board would boot with it and the old AP passphrase.
+    world.connect_ms = 3000
+    world.write(world.networks)
+    sim = board.start()
+    sim.expect(r"^READY mode=ap")
+    before = json.loads((board.flash / "wifiprov.json").read_text())
+    with socket.create_connection(("127.0.0.1", sim.ports["tcp"]), timeout=30) as s:
+        s.sendall(json.dumps({"mode": 0, "STA": {"SSID": "HomeNet", "PWD": HOME_PASSWORD, "auth": 4}}).encode()
+                  + b"\n")
+        sim.expect(r'^station: trying "HomeNet" before saving it')
+        sim.cmd("wifiprov reset yes", r'^ERROR: busy: the board is trying to join "HomeNet"; wait for that answer$')
+        assert json.loads(s.makefile("rb").readline())["saved"] is True
+    stored = json.loads((board.flash / "wifiprov.json").read_text())
+    assert stored["STA"]["SSID"] == "HomeNet" and stored["AP"]["PWD"] == before["AP"]["PWD"]
+    sim.cmd("wifiprov reset yes", r"^OK: config erased; restarting into first-boot provisioning$")
+    sim.expect(r"^config: no valid config on flash; first-boot defaults")
+
+
+HOSTILE_STA = "\x1b[6n\x1b]0;owned\x07"
+HOSTILE_AP = "ap\x1b[2J\x1b[HAP passphrase: x"
+HOSTILE_SCAN = "\x9b31mscan\x1b[1A"
+
+
+def control_bytes(raw):
+    """The raw control bytes in console output (C0 but CR and LF, DEL, and
+    C1 as UTF-8): what a terminal would act on."""
+    found = []
+    for i, b in enumerate(raw):
+        if (b < 0x20 and b not in (0x0A, 0x0D)) or b == 0x7F or (b == 0xC2 and raw[i + 1:i + 2] < b"\xa0"):
+            found.append(bytes(raw[max(0, i - 20):i + 20]))
+    return found
+
+
+def test_no_outside_text_puts_a_control_character_on_the_console(board, world):
+    # SSIDs from a message (the station's, the AP's) and from a scan are
+    # the sender's or a neighbour's: every console line that carries one
+    # shows its control characters as \xNN (an ESC[6n would make the
+    # owner's terminal type its answer into the console).
+    world.add({"ssid": HOSTILE_SCAN, "auth": 1, "channel": 3, "rssi": -60})
+    sim = board.start()
+    sim.expect(r"^READY mode=ap")
+    with socket.create_connection(("127.0.0.1", sim.ports["tcp"]), timeout=30) as s:
+        reader = s.makefile("rb")
+        s.sendall(json.dumps({"mode": 0, "STA": {"SSID": HOSTILE_STA, "PWD": "", "auth": 1}}).encode() + b"\n")
+        assert "could not join" in json.loads(reader.readline())["error"]
+        s.sendall(json.dumps({"mode": 0, "verify": 0, "save_config": 0,
+                              "STA": {"SSID": HOSTILE_STA, "PWD": "", "auth": 1}}).encode() + b"\n")
+        assert json.loads(reader.readline())["ok"]
+    sim.expect(r"^EVENT AUTO_CONNECT_FAIL ", timeout=60)  # no such network: the fallback AP opens
+    sim.expect(r"^READY mode=ap")
+    with socket.create_connection(("127.0.0.1", sim.ports["tcp"]), timeout=30) as s:
+        s.sendall(json.dumps({"mode": 1, "AP": {"SSID": HOSTILE_AP, "PWD": "hostile-ap-1", "auth": 4}}).encode()
+                  + b"\n")
+        assert json.loads(s.makefile("rb").readline())["ok"]
+    sim.expect(r"^READY mode=ap")
+    for command in ("wifiprov scan", "wifiprov status", "wifiprov get", "wifiprov ap"):
+        sim.cmd(command, r"^(heap:|app:|AP:|Point a phone|\d+ networks)", timeout=30)
+    sim.cmd("wifiprov get", r'^AP: ssid="ap\\x1b\[2J\\x1b\[HAP passphrase: x"')
+    found = control_bytes(sim.raw)
+    assert not found, found

@@ -290,3 +290,30 @@ def test_the_real_sdk_over_the_board_doubles_serial_port(tmp_path, world):
         board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
     finally:
         board.close()
+
+
+@pytest.mark.parametrize("pieces", [
+    # IMPROV, a pause longer than a frame may take, then the frame's rest:
+    # it is dropped, and its byte 3 (the type) does not stop wifiprov.
+    [b"IMPROV", 1.2, bytes.fromhex("0103020200e50a")],
+    # A frame whose length is 7 short, with "\n" and 3 in its data: the
+    # frame seemed to end early, and what follows its "\n" is still it.
+    [bytes.fromhex("494d50524f5601030b011004616263640a706173730a03776f72641c0a")],
+], ids=["paused", "short-length"])
+def test_the_bytes_of_a_dropped_or_bad_frame_are_never_ctrl_c(board, pieces):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap")
+    for piece in pieces:
+        if isinstance(piece, float):
+            time.sleep(piece)  # the sender's own timing, not a wait for the board
+        else:
+            sim.proc.stdin.write(piece)
+            sim.proc.stdin.flush()
+    sim.cmd("wifiprov status", r"^provisioning: enabled$")
+    assert "stopped by Ctrl-C" not in sim.transcript()
+    # Ctrl-C typed on its own, once the console was quiet for a second
+    # after the bad frame, still reaches MicroPython's REPL.
+    time.sleep(1.5)
+    sim.proc.stdin.write(b"\x03")
+    sim.proc.stdin.flush()
+    sim.expect(r"stopped by Ctrl-C")

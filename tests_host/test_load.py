@@ -94,3 +94,39 @@ def test_a_burst_of_clients_never_kills_the_web_server(board):
     assert tcp_answered(sim, {"cmd": "status"})["ok"]
     text = sim.transcript()
     assert "Task exception wasn't retrieved" not in text and "Traceback" not in text, text[-3000:]
+
+
+def test_requests_meet_no_stale_code_while_the_servers_reload(board):
+    # Closing provisioning drops the servers' code; opening it loads it
+    # anew. A request that meets both must not meet two versions of a class
+    # (isinstance() failed on a reloaded HttpError: AttributeError in web.answer).
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    port = sim.ports["http"]
+    stop = threading.Event()
+
+    def requests():
+        while not stop.is_set():
+            for raw in (b"GET /config.htm HTTP/1.1\r\nHost: x\r\n\r\n", b"BREW /x HTTP/1.1\r\n\r\n",
+                        b"GET /" + b"a" * 600 + b" HTTP/1.1\r\n\r\n", b"GET /api/status HTTP/1.1\r\n\r\n"):
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                        s.sendall(raw)
+                        s.recv(4096)
+                except OSError:
+                    time.sleep(0.02)
+
+    threads = [threading.Thread(target=requests, daemon=True) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(40):
+            sim.cmd("wifiprov disable", r"^OK: provisioning disabled$")
+            sim.cmd("wifiprov enable", r"^OK: provisioning enabled$")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(5)
+    assert answered(port)[0] == 200
+    text = sim.transcript()
+    assert "Traceback" not in text and "AttributeError" not in text, text[-3000:]

@@ -17,3 +17,18 @@ def test_power_cut_at_every_write_leaves_old_or_new_config():
     assert outcomes <= {"old", "new"}, [r for r in results if r[2] not in ("old", "new")]
     assert outcomes == {"old", "new"}  # the cut points span the whole save
     assert results[-1][2] == "new"  # a save that completes is what boot loads
+
+
+def test_a_save_never_writes_a_file_the_next_boot_would_not_load(tmp_path):
+    # The loader's own rules run on the bytes before they are written: a
+    # file it would skip loses the network that was just reported saved.
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    run = run_micropython(HERE / "unloadable_save.py", str(flash))
+    assert run.returncode == 0, run.stderr + run.stdout
+    assert run.stdout.splitlines() == [
+        "refused: it would not load at the next boot: not valid JSON",
+        "refused: it would not load at the next boot: not valid JSON",
+        "['wifiprov.json']",
+    ], run.stdout
+    assert b"wifiprov-1A2B" in (flash / "wifiprov.json").read_bytes()

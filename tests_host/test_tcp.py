@@ -379,3 +379,22 @@ def test_heap_is_stable_over_1000_requests(ap_board, board):
     assert heap[1000] - heap[10] <= 1024, heap
     print("heap alloc after 10 requests: %d, after 1000: %d" % (heap[10], heap[1000]))
     ap_board.cmd("wifiprov status", r"^heap: \d+ bytes used, \d+ free$")
+
+
+def test_the_ap_closes_after_a_second_try_that_fails_inside_the_first_ones_grace(board, world):
+    # Joined over TCP: the AP closes after its grace. A second network tried
+    # within that grace, which never gives an address, outlasts it: once
+    # that try has failed (the station back on the first network), the AP
+    # gets a grace again, and closes.
+    world.add({"ssid": "NoDHCP", "password": "password1", "auth": 4, "channel": 2, "rssi": -60, "dhcp": False})
+    sim = board.start(extra=("--attempt-timeout-ms", "4000", "--ap-grace-ms", "2000"))
+    sim.expect(r"^READY mode=ap")
+    with connect(sim, timeout=30) as s:
+        s.sendall(b'{"mode": 0, "STA": {"SSID": "HomeNet", "auth": 4, "PWD": "%s"}}\n' % HOME_PASSWORD.encode())
+        assert read_answer(s)["next"].endswith("the access point closes in 2 s")
+    with connect(sim, timeout=30) as s:
+        s.sendall(b'{"mode": 0, "STA": {"SSID": "NoDHCP", "auth": 4, "PWD": "password1"}}\n')
+        sim.expect(r'^station: trying "NoDHCP" before saving it')
+        assert read_answer(s)["reason"].startswith("no address within 4 s")
+    sim.expect(r'^provisioning: closed; the board stays on "HomeNet" at 127\.0\.0\.1$', timeout=30)
+    sim.cmd("wifiprov status", r"^access point: down$")

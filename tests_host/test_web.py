@@ -149,6 +149,10 @@ def test_api_config_refusals_say_why_and_change_nothing(ap_board, board):
     assert request(ap_board, "GET", "/api/status")[0] == 200
 
 
+def token_of_page(page):
+    return re.search(r'name="token" value="([0-9a-f]{16})"', page).group(1)
+
+
 def test_seed_form_post_with_token_provisions(ap_board, board):
     fields = dict(SEED_FIELDS, token=token_of(ap_board))
     status, _, page = request(ap_board, "POST", "/config.htm", form(fields), FORM_HEADERS)
@@ -169,6 +173,16 @@ def test_seed_form_post_with_token_provisions(ap_board, board):
     # countrycode 0 is the seed form's index of GEN; staauth 3 is WPA/WPA2.
     assert saved["countrycode"] == "GEN" and saved["STA"]["auth"] == 3 and saved["STA"]["PWD"] == HOME_PASSWORD
     assert saved["AP"]["PWD"]  # the AP password left empty kept the stored one
+    # Done takes the token only as the field "token" of a form post.
+    token = token_of_page(page)
+    for body, headers, want in [(b"token=" + token.encode(), {"Content-Type": "text/plain"}, 415),
+                                (b"xtoken=" + token.encode(), FORM_HEADERS, 403),
+                                (b"note=token=" + token.encode(), FORM_HEADERS, 403)]:
+        assert request(ap_board, "POST", "/join.htm", body, headers)[0] == want, body
+    assert request(ap_board, "GET", "/api/status")[0] == 200  # the AP is still up
+    status, _, page = request(ap_board, "POST", "/join.htm", b"x=1&token=" + token.encode(), FORM_HEADERS)
+    assert status == 200
+    ap_board.expect(r"^provisioning: closed; the board stays on \"HomeNet\"")
 
 
 def test_form_error_in_plain_words_keeps_what_was_just_sent(ap_board, board):

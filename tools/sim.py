@@ -51,6 +51,8 @@ def options(ap):
                     help="echo what is typed, as a board's console does (a terminal echoes by itself)")
     ap.add_argument("--attempt-timeout-ms", type=int, default=20000,
                     help="how long one join may take before it counts as failed (default 20000)")
+    ap.add_argument("--ap-grace-ms", type=int, default=30000,
+                    help="after a network was joined through the AP, the AP closes this long later (default 30000)")
     ap.add_argument("--prov-window-s", type=int, default=600,
                     help="a provisioning AP opened with a network saved closes after this long "
                          "with no client (default 600; 0: never)")
@@ -101,6 +103,7 @@ def environment(args, lib, shim_dir):
         "WIFIPROV_ATTEMPT_TIMEOUT_MS": str(args.attempt_timeout_ms),
         "WIFIPROV_ECHO": "1" if getattr(args, "echo", False) else "",
         "WIFIPROV_PROV_WINDOW_S": str(args.prov_window_s),
+        "WIFIPROV_AP_GRACE_MS": str(args.ap_grace_ms),
         # The console's >>> prompt: for a person at a terminal, not for a
         # program reading the console line by line.
         "WIFIPROV_PROMPT": "1" if getattr(args, "prompt", False) or (getattr(args, "prompt", False) is None and sys.stdin.isatty()) else "",

@@ -49,6 +49,27 @@ def join(path, mtime, ssid, key, codes):
             "t": time.ticks_ms(), "ms": world.get("connect_ms", 300), "ch": net.get("channel", 1)}
 
 
+def shown(ssid):
+    """An SSID for the console, its control characters (C0, DEL, C1) as
+    \\xNN as wifiprov shows them: the console is the owner's terminal. As
+    bytes: iterating a str would intern each character for good."""
+    raw = ssid.encode()
+    out = bytearray()
+    i = 0
+    while i < len(raw):
+        b = raw[i]
+        if b == 0xC2 and i + 1 < len(raw) and raw[i + 1] <= 0x9F:
+            out.extend(b"\\x%02x" % raw[i + 1])
+            i += 2
+            continue
+        if b < 0x20 or b == 0x7F:
+            out.extend(b"\\x%02x" % b)
+        else:
+            out.append(b)
+        i += 1
+    return out.decode()
+
+
 def world_value(path, key, default):
     """One top-level value of the world file: "ap_clients" (the phones
     joined to the board's AP)."""

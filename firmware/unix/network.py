@@ -106,7 +106,7 @@ class WLAN:
     def _say(self, event):
         s = self._s
         print('sim: AP %s: ssid="%s" channel=%d security=%d hidden=%s' % (
-            event, s["ssid"], s["channel"], s["security"], s["hidden"]))
+            event, _sim("shown", s["ssid"]), s["channel"], s["security"], s["hidden"]))
 
     def config(self, *args, **kw):
         s = self._s

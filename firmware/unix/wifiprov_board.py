@@ -12,6 +12,7 @@ BACKOFF_MS = int(_env("WIFIPROV_BACKOFF_MS") or 1000)
 RETRY_MAX_MS = int(_env("WIFIPROV_RETRY_MAX_MS") or 120000)
 ATTEMPT_TIMEOUT_MS = int(_env("WIFIPROV_ATTEMPT_TIMEOUT_MS") or 20000)
 PROV_WINDOW_S = int(_env("WIFIPROV_PROV_WINDOW_S") or 600)
+AP_GRACE_MS = int(_env("WIFIPROV_AP_GRACE_MS") or 30000)
 # The host terminal (or a test's pipe) echoes by itself; tools/sim.py --echo
 # echoes as a board does.
 CONSOLE_ECHO = bool(_env("WIFIPROV_ECHO"))

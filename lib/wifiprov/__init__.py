@@ -43,6 +43,19 @@ def kind_of(value):
     return "a number with a fraction" if isinstance(value, float) else "a number"
 
 
+def say(text):
+    """Print one console line. The outside text a line may carry (an SSID
+    from a message or a scan, a hostname, an app's value) may hold control
+    characters: they are shown as \\xNN (wifiprov.text.printable), never
+    sent to the owner's terminal, which would act on them (an ESC[6n makes
+    it type its answer into the console)."""
+    for b in text.encode():
+        if b < 0x20 or b == 0x7F or b == 0xC2:  # 0xC2: maybe a C1 control; printable decides
+            text = _printable(text)
+            break
+    print(text)
+
+
 # The wifiprov modules that stay loaded: the resident ones (settle) and,
 # while provisioning is open, the servers' (hold). Any other module is
 # on-demand: imported by a function decorated with on_demand, dropped when
@@ -129,6 +142,13 @@ def on_demand_async(fn):
             _end(before)
 
     return run
+
+
+@on_demand
+def _printable(text):
+    from .text import printable
+
+    return printable(text)
 
 
 @on_demand

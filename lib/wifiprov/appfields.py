@@ -55,9 +55,16 @@ def _value_error(value, max_len):
     raw = value.encode()
     if len(raw) > max_len:
         return "must be at most %d bytes (got %d)" % (max_len, len(raw))
+    lead = 0  # the byte before: 0xC2 starts U+0080..U+00BF, 0xED U+D000..U+DFFF
     for b in raw:
-        if b < 0x20 or b == 0x7F:
+        # U+0080..U+009F (CSI among them) are control characters too.
+        if b < 0x20 or b == 0x7F or lead == 0xC2 and b <= 0x9F:
             return "must not contain control characters"
+        # json.loads makes a lone surrogate of \ud800 (ED A0 80 once
+        # encoded): no file holding it would load at the next boot.
+        if lead == 0xED and b >= 0xA0:
+            return "must be valid Unicode text (a lone surrogate such as \\ud800 is not)"
+        lead = b
     return None
 
 

@@ -68,7 +68,7 @@ def set_message(args):
     }
 
 
-async def execute(service, raw, out=print):
+async def execute(service, raw, out):
     """Run one console line (bytes) and print its answer; for `wifiprov set`
     return the config message for the caller to apply instead."""
     try:

@@ -2,14 +2,19 @@
 # other tasks run, and hands each one to the commands in wifiprov.cli, or,
 # when it is not a wifiprov command, to Python (wifiprov.repl).
 import sys
+import time
 import asyncio
 from micropython import const
 
-from . import on_demand, on_demand_async, settings
+from . import on_demand, on_demand_async, say, settings
 
 # A longer line is refused and skipped to its end rather than buffered: the
 # longest valid `wifiprov set` is about 240 bytes.
 _MAX_LINE = const(320)
+# After an Improv frame that was dropped or bad, a byte 3 is the frame's (a
+# type, a length, a checksum: the frame is not where it seemed), not
+# Ctrl-C, until the console has been quiet this long.
+_FRAME_GUARD_MS = const(1000)
 
 
 async def run(service, stream, echo):
@@ -33,6 +38,7 @@ async def _read_lines(service, reader, echo):
     overflow = False
     skip = False  # after a broken frame: its rest, up to the line's end, is not text
     after_frame = False  # the newline a client sends after each frame is not an empty line
+    guard = None  # ticks of the last byte since a dropped or bad frame (see _FRAME_GUARD_MS)
     python = [{"__name__": "__console__"}, None]  # the namespace; a block being typed (bytes) or None
     while True:
         try:
@@ -48,6 +54,14 @@ async def _read_lines(service, reader, echo):
         if isinstance(c, str):
             c = c.encode()
         b = c[0]
+        if guard is not None:
+            now = time.ticks_ms()
+            if time.ticks_diff(now, guard) < _FRAME_GUARD_MS:
+                guard = now
+                if b == 3:
+                    continue  # a frame's byte, not Ctrl-C
+            else:
+                guard = None
         if skip:
             skip = b != 10 and b != 13
             continue
@@ -82,8 +96,9 @@ async def _read_lines(service, reader, echo):
             line.append(b)
             if settings.IMPROV and line[-6:] == b"IMPROV":
                 # An Improv frame, never text: what came before it on the line is dropped.
-                if await improv(service, reader) is False:
-                    skip = True  # a broken frame: the rest of its line is not typed text
+                if await improv(service, reader) is not True:
+                    skip = True  # a broken or dropped frame: the rest of its line is not typed text
+                    guard = time.ticks_ms()
                 after_frame = True
                 line = bytearray()
                 shown = 0
@@ -135,15 +150,15 @@ async def _execute(service, raw, python):
             if message:  # applied once cli is dropped: validation needs the room
                 result = service.apply(message)
                 if result.get("trying"):
-                    print("... %s" % result["next"])
-                answer(print, await service.settle(result))
+                    say("... %s" % result["next"])
+                answer(say, await service.settle(result))
         elif words or python[1] is not None:  # an empty line only ends a block
             _python(raw, python)
     except MemoryError:
         print("ERROR: out of memory; try again")
     except Exception as e:  # a bug in one command must not end the console
         sys.print_exception(e)
-        print("ERROR: internal error: %r" % e)
+        say("ERROR: internal error: %r" % e)
 
 
 @on_demand_async
@@ -172,4 +187,4 @@ def _python(raw, state):
 async def execute(service, raw):
     from . import cli
 
-    return await cli.execute(service, raw)
+    return await cli.execute(service, raw, say)

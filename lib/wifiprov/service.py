@@ -9,7 +9,7 @@ import sys
 import asyncio
 from micropython import const
 
-from . import call_back, on_demand, on_demand_async
+from . import call_back, on_demand, on_demand_async, say
 from . import wifi as net
 
 PROV_COMPLETE = "PROV_COMPLETE"
@@ -38,7 +38,7 @@ class Provisioning:
     application's callbacks are wifiprov.set_callback's); apply(message)
     for every transport."""
 
-    def __init__(self, config_path, wifi, config, reset, log=print):
+    def __init__(self, config_path, wifi, config, reset, log=say):
         self.config_path = config_path
         self.wifi = wifi
         self.config = config  # the active config; save_config=0 keeps it in RAM only
@@ -120,9 +120,7 @@ class Provisioning:
         verify before saving): the answer then has "trying", nothing is
         saved yet, and settle(answer) waits for the outcome."""
         if self._busy:
-            return self.refuse('busy: the board is trying to join "%s"; wait for that answer' % self.attempt["ssid"]
-                               if self.trying else
-                               "busy: the previous configuration is still being applied; try again in a few seconds")
+            return self._refuse_busy()
         current = self.config if base is None else base
         app_only = only_app(msg)
         if app_only and "mode" not in msg:
@@ -242,12 +240,23 @@ class Provisioning:
         (`finish`, Done) or after `ms`. A task of the service's own, so
         that no on-demand module stays in RAM while it waits."""
         self.finished.clear()
-        try:
-            await asyncio.wait_for_ms(self.finished.wait(), ms)
-            await asyncio.sleep_ms(GRACE_MS)  # the answer to `finish` leaves first
-        except asyncio.TimeoutError:
-            pass
-        if not self.enabled or self.config["mode"] != 0 or self.trying:
+        while True:
+            try:
+                await asyncio.wait_for_ms(self.finished.wait(), ms)
+                await asyncio.sleep_ms(GRACE_MS)  # the answer to `finish` leaves first
+            except asyncio.TimeoutError:
+                pass
+            if not self.trying:
+                break
+            # Another network is being tried: its end decides. Joined, its
+            # own close_after takes over; not joined, the station is back on
+            # this one, and the AP gets a grace again (the phone reads why).
+            attempt = self.attempt
+            await self.tried.wait()
+            if attempt["state"] != "failed":
+                return
+            self.finished.clear()
+        if not self.enabled or self.config["mode"] != 0:
             return  # closed already, or a new request came meanwhile
         if self.wifi.state == net.UP:
             await self.disable()
@@ -276,7 +285,16 @@ class Provisioning:
             pass
         call_back(0, event, data)
 
+    def _refuse_busy(self):
+        return self.refuse('busy: the board is trying to join "%s"; wait for that answer' % self.attempt["ssid"]
+                           if self.trying else
+                           "busy: the previous configuration is still being applied; try again in a few seconds")
+
     def factory_reset(self):
+        """Erase the config and restart into first-boot provisioning. Not
+        while a network is tried: the try would save it after the erase."""
+        if self.trying:
+            return self._refuse_busy()
         try:
             erase(self.config_path)
         except OSError as e:

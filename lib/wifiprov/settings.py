@@ -43,6 +43,10 @@ ATTEMPT_TIMEOUT_MS = 20000
 # no client on it; the station keeps trying. 0: it stays open until the
 # station joins.
 PROV_WINDOW_S = 600
+# Once a network was joined through the AP, the AP stays up this long (or
+# until the client says it is done) for the phone to read where the board
+# went, then closes.
+AP_GRACE_MS = 30000
 # The pin of the button that, held 3 s, opens provisioning. -1: the chip's
 # BOOT button (GPIO0 on esp32, -S2, -S3; GPIO9 on esp32-C3, -C6). rp2 boards
 # use BOOTSEL instead (rp2.bootsel_button()). None: no button.

@@ -111,6 +111,13 @@ def save(path, config):
     new file: write a temporary file, read it back, rename it over the live
     one (atomic on littlefs). Return False when the flash already holds it."""
     data = serialize(config)
+    # Never write what the next boot would skip (and lose the network for):
+    # the loader's own reading of the bytes (strict JSON and UTF-8, the
+    # checksum). The config's rules ran on the document just before.
+    try:
+        _checked(data)
+    except StoreError as e:
+        raise OSError("it would not load at the next boot: %s" % e)
     live_ok = True
     try:
         if _same(path, data):

@@ -3,7 +3,6 @@
 # makes the config saved and active. Loaded by the provisioning service for
 # one try (Provisioning.try_join), dropped after.
 import asyncio
-from micropython import const
 
 from . import settings
 from .wifi import UP
@@ -11,7 +10,6 @@ from .wifi import UP
 # After a join, the AP stays this long (or until the client sends `finish` or
 # presses Done), so that the phone reads where the board went before its
 # network goes away.
-AP_GRACE_MS = const(30000)
 
 
 async def run(service, back):
@@ -75,8 +73,8 @@ def _joined(service, new, app_only):
         how = "not saved, as asked: a reset returns to the saved settings"
     closing = ""
     if service.enabled:
-        closing = "; the access point closes in %d s" % (AP_GRACE_MS // 1000)
-        asyncio.create_task(service.close_after(AP_GRACE_MS))
+        closing = "; the access point closes in %d s" % (settings.AP_GRACE_MS // 1000)
+        asyncio.create_task(service.close_after(settings.AP_GRACE_MS))
     return {"ok": True, "changed": True, "saved": bool(saved), "ip": wifi.ip, "url": url,
             "next": 'joined "%s" as %s (%s); %s%s' % (new["STA"]["SSID"], wifi.ip, url, how, closing)}
 

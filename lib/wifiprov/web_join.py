@@ -12,10 +12,19 @@ async def answer(server, writer, buf, request):
     closes now."""
     service = server.service
     if request.method == b"POST":
-        from .http import token_ok
+        from .http import HttpError, token_ok
 
-        # The form's token and nothing else (urlencoded: 16 hex digits need no escapes).
-        if not token_ok(request.body.partition(b"token=")[2].partition(b"&")[0]):
+        # The form's field "token" of a form post, and nothing else (16
+        # hex digits need no urlencoded escapes): not a text body, nor a
+        # field whose name only ends in "token".
+        if request.headers.get(b"content-type", b"").split(b";")[0].strip() != b"application/x-www-form-urlencoded":
+            raise HttpError(415, "send the form as application/x-www-form-urlencoded")
+        token = None
+        for pair in request.body.split(b"&"):
+            name, _, value = pair.partition(b"=")
+            if name == b"token":
+                token = value
+        if token is None or not token_ok(token):
             from .web import error
 
             return await error(server, writer, buf, 403, "the page was from before provisioning last opened; "
