@@ -2,7 +2,8 @@
 """Fuzz the firmware's parsers on the simulator, the way an outside audit does.
 
     python tools/fuzz.py [--n N] [--console N] [--seed S] [--powercuts K]
-                         [--parsers tcp,http,dns,console] [--heap 96K]
+                         [--parsers tcp,http,dns,console,hostile,load] [--soak S]
+                         [--hostile N] [--heap 96K]
 
 Mutation-based inputs go to the TCP server, the HTTP server, the DNS
 responder and the console of a simulated board (the real firmware under the
@@ -17,6 +18,16 @@ MicroPython unix port, at the tests' heap). Each input is judged:
 - every 200 inputs, a valid request is still answered within 3 s.
 --powercuts K also cuts the power (SIGKILL) at a random moment during K
 saves and checks that every boot finds the old or the new config.
+
+Two more profiles:
+- hostile: text with control characters (ESC sequences, BEL, C1's CSI) as
+  the station's and the AP's SSID over TCP, as app values, and as scanned
+  SSIDs, with the console commands that show them; every byte the console
+  printed is then scanned for a control character a terminal would act on.
+- load: bursts of clients as a phone opening the captive portal sends
+  (simdrive.burst: pages, applies, scans, bare connects), for --soak S
+  seconds; after each burst the board must answer HTTP and TCP again within
+  60 s (a server that does not is a stuck state), with no traceback.
 
 One seed per run (printed): the same seed gives the same inputs. A failure
 prints the input's bytes; make it a regression test. Exit status 1 when any
@@ -36,15 +47,17 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from simdrive import Sim, World  # noqa: E402
+from simdrive import Sim, World, answered, burst, tcp_answered  # noqa: E402
 
-HEAP = "120K"  # the tests' heap (tests_host/conftest.py)
+HEAP = "128K"  # the tests' heap (tests_host/conftest.py)
 LIVENESS_EVERY = 200
 LIVENESS_S = 3.0
 ANSWER_S = 12.0  # the firmware's own deadlines are 10 s; past this an input hangs
 READY_S = 20.0
 AP_READY = r"^READY mode=ap "
-KINDS = ("tracebacks", "hangs", "wrong acceptances", "silent drops")
+KINDS = ("tracebacks", "hangs", "wrong acceptances", "silent drops", "control bytes")
+BURST_S = 20  # one burst of the load profile
+RECOVER_S = 60  # after a burst, the board must serve again within this
 
 
 # ---------------------------------------------------------------- the oracle
@@ -892,7 +905,91 @@ def power_cuts(rng, work, networks, heap, k):
 
 # ---------------------------------------------------------------- main
 
-FUZZERS = {"tcp": fuzz_tcp, "http": fuzz_http, "dns": fuzz_dns, "console": fuzz_console}
+
+
+# ---- hostile text on the console
+
+def hostile_text(rng):
+    """Printable words with terminal controls in them: what a sender or a
+    neighbour's AP name could put on the owner's console."""
+    controls = ["\x1b[6n", "\x1b]0;owned\x07", "\x1b[2J\x1b[H", "\x07", "\x08\x08", "\r", "\x9b31m",
+                "\x9d0;x\x9c", "\x7f", "\x1bc", "\x05", "\x1b[1A"]
+    words = ["ap", "net", "AP passphrase: x", "wifiprov", "ok"]
+    out = ""
+    while len(out.encode()) < 20:
+        out += choice(rng, words) + choice(rng, controls)
+    return out[:24]
+
+
+def console_control_bytes(raw):
+    """Where the console's bytes hold a control character a terminal acts
+    on: C0 but CR and LF, DEL, and C1 (as UTF-8, C2 80..9F)."""
+    found = []
+    for i, b in enumerate(raw):
+        if (b < 0x20 and b not in (0x0A, 0x0D)) or b == 0x7F or (b == 0xC2 and raw[i + 1:i + 2] < b"\xa0"):
+            found.append(bytes(raw[max(0, i - 30):i + 30]))
+    return found
+
+
+def fuzz_hostile(rng, board, tally, n):
+    port = board.sim.ports["tcp"]
+    for i in range(n):
+        text = hostile_text(rng)
+        kind = i % 3
+        if kind == 0:  # a station network: tried, not found
+            doc = {"mode": 0, "STA": {"SSID": text, "PWD": "", "auth": 1}}
+        elif kind == 1:  # the AP's name: the AP restarts with it
+            doc = {"mode": 1, "AP": {"SSID": text, "PWD": "hostile-ap-1", "auth": 4}}
+        else:  # an app value: refused (this board's app declares none), quoted in the refusal
+            doc = {"app": {text: text}}
+        data = json.dumps(doc).encode()
+        tally.inputs += 1
+        try:
+            answer = tcp_answered(port, doc, within_s=ANSWER_S)
+        except (OSError, ValueError) as e:
+            tally.fail("hangs", data, "no answer: %r" % e)
+            board.restore()
+            port = board.sim.ports["tcp"]
+            continue
+        tally.answered("ok" if answer["ok"] else "refused")
+        for command in ("wifiprov status", "wifiprov get", "wifiprov scan", "wifiprov ap"):
+            board.sim.send(command)
+        board.sim.send("print('HOSTILE-%d')" % i)
+        board.sim.expect(r"^HOSTILE-%d$" % i, ANSWER_S)
+        tracebacks(board, tally, data)
+        for where in console_control_bytes(board.sim.raw):
+            tally.fail("control bytes", data, "on the console: %r" % where)
+        board.sim.raw.clear()
+        if kind == 1 and answer["ok"]:
+            board.restore()
+            port = board.sim.ports["tcp"]
+
+
+# ---- load
+
+def fuzz_load(rng, board, tally, seconds):
+    """Bursts for `seconds` in all; after each, the board serves again."""
+    end = time.monotonic() + seconds
+    n = 0
+    while time.monotonic() < end:
+        n += 1
+        length = max(1.0, min(BURST_S, end - time.monotonic()))
+        tally.inputs += burst(board.sim.ports["http"], length, clients=rng.randint(2, 5), knockers=rng.randint(1, 3))
+        data = b"(burst %d)" % n
+        status = answered(board.sim.ports["http"], within_s=RECOVER_S)
+        answer = tcp_answered(board.sim.ports["tcp"], {"cmd": "status"}, within_s=RECOVER_S)
+        tally.answered("served again" if status[0] == 200 and answer["ok"] else "stuck")
+        if status[0] != 200 or not answer["ok"]:
+            tally.fail("hangs", data, "not serving %d s after a burst: HTTP %r, TCP %r" % (RECOVER_S, status, answer))
+            board.restore()
+        for line in board.new_output():
+            if line.startswith("Traceback") or "wasn't retrieved" in line:
+                tally.fail("tracebacks", data, line)
+                break
+
+
+FUZZERS = {"tcp": fuzz_tcp, "http": fuzz_http, "dns": fuzz_dns, "console": fuzz_console, "hostile": fuzz_hostile,
+           "load": fuzz_load}
 
 
 def networks(rng):
@@ -902,7 +999,8 @@ def networks(rng):
     secret = "".join(choice(rng, string.ascii_letters) for _ in range(24))
     return [{"ssid": "HomeNet", "password": secret, "auth": 4, "channel": 6, "rssi": -48},
             {"ssid": "<img src=x onerror=alert(1)>", "password": secret, "auth": 3, "channel": 1, "rssi": -60},
-            {"ssid_hex": "ff00fe", "password": secret, "auth": 4, "channel": 11, "rssi": -80}]
+            {"ssid_hex": "ff00fe", "password": secret, "auth": 4, "channel": 11, "rssi": -80},
+            {"ssid": "\x1b[6nscan\x9b1m\x07", "password": secret, "auth": 4, "channel": 3, "rssi": -75}]
 
 
 def main(argv=None):
@@ -910,7 +1008,9 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=2000, help="inputs per network parser (default 2000)")
     ap.add_argument("--console", type=int, help="console lines (default: max(2000, n/10) capped at n)")
     ap.add_argument("--seed", type=int, help="the run's seed (default: a random one, printed)")
-    ap.add_argument("--parsers", default="tcp,http,dns,console")
+    ap.add_argument("--parsers", default="tcp,http,dns,console,hostile,load")
+    ap.add_argument("--hostile", type=int, default=60, help="hostile texts sent (default 60)")
+    ap.add_argument("--soak", type=float, default=60, help="seconds of load bursts (default 60)")
     ap.add_argument("--powercuts", type=int, default=0, help="saves to cut the power in (default 0)")
     ap.add_argument("--heap", default=HEAP)
     ap.add_argument("--json", help="also write the table to this file")
@@ -927,7 +1027,8 @@ def main(argv=None):
             board = Board(Path(work) / name, networks(rng), args.heap)
             t0 = time.monotonic()
             try:
-                FUZZERS[name](rng, board, tally, console_n if name == "console" else args.n)
+                FUZZERS[name](rng, board, tally, {"console": console_n, "hostile": args.hostile,
+                                                  "load": args.soak}.get(name, args.n))
                 tracebacks(board, tally, b"(end of run)")
             finally:
                 board.close()
