@@ -62,7 +62,8 @@ class Listener:
         self.starved = False  # told the console it cannot serve, and not yet that it serves again
         self._refused = 0  # ticks_ms of the last refusal
         self._sock = None
-        self._tasks = ()
+        self._accepting = None  # the accept loop's task
+        self._watching = None  # the watch's task, while there are connections
 
     def open(self, host, port, backlog):
         address = socket.getaddrinfo(host, port)[0]
@@ -76,16 +77,17 @@ class Listener:
             sock.close()
             raise
         self._sock = sock
-        self._tasks = (asyncio.create_task(self._accept(sock)), asyncio.create_task(self._watch()))
+        self._accepting = asyncio.create_task(self._accept(sock))
 
     def close(self):
         """Stop accepting (the socket is closed at once: the port is free)
         and end every connection."""
         if self._sock:
-            for task in self._tasks:
-                task.cancel()
+            self._accepting.cancel()
+            if self._watching:
+                self._watching.cancel()
             self._sock.close()
-            self._sock, self._tasks = None, ()
+            self._sock = self._accepting = self._watching = None
         for c in self.connections:
             c.task.cancel()
 
@@ -110,6 +112,8 @@ class Listener:
         try:
             client.setblocking(False)
             stream = asyncio.StreamWriter(client)
+            if not self._watching:
+                self._watching = asyncio.create_task(self._watch())
             asyncio.create_task(self.handler(stream, stream))
         except MemoryError:
             if self.refusal:
@@ -123,9 +127,13 @@ class Listener:
     async def _watch(self):
         """Cancel each connection whose deadline has passed; forget those
         whose task ended without leaving the list (a full heap in its own
-        clean-up)."""
+        clean-up). It runs only while there are connections: an idle
+        server holds no task for it and never wakes the board."""
         while True:
             await asyncio.sleep_ms(_WATCH_MS)
+            if not self.connections:
+                self._watching = None
+                return
             now = time.ticks_ms()
             for c in self.connections:
                 if c.task.done():
