@@ -78,11 +78,13 @@ test: setup browser improv chip-setup ## run the tests (the simulator, and the e
 	$(BIN)/python -m pytest tests_host $(TEST_ARGS)
 
 # A long fuzz pass (make test runs a short one): N inputs per network parser,
-# N/10 console lines, 50 power cuts during saves; SEED replays a run.
+# N/10 console lines, 200 hostile texts scanned for on the console, a SOAK-s
+# load soak of bursts, 50 power cuts during saves; SEED replays a run.
 N ?= 100000
+SOAK ?= 600
 SEED ?=
-fuzz: setup ## fuzz the parsers on the simulator: make fuzz [N=100000] [SEED=...]
-	$(BIN)/python tools/fuzz.py --n $(N) $(if $(SEED),--seed $(SEED)) --powercuts 50
+fuzz: setup ## fuzz the parsers on the simulator: make fuzz [N=100000] [SOAK=600] [SEED=...]
+	$(BIN)/python tools/fuzz.py --n $(N) $(if $(SEED),--seed $(SEED)) --powercuts 50 --hostile 200 --soak $(SOAK)
 
 # Deploy to a board running MicroPython (see README: deploying).
 PORT ?=

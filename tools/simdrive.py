@@ -1,6 +1,7 @@
 """Drive a simulated board from CPython: start tools/sim.py, read its console
 lines, type into it, rewrite its world file. Used by the tests (tests_host/)
 and the benchmark (tools/bench.py)."""
+import http.client
 import json
 import os
 import re
@@ -57,6 +58,86 @@ class World:
 
     def remove(self, ssid):
         self.write([n for n in self.networks if n.get("ssid") != ssid])
+
+
+# The burst a phone sends when it opens the captive portal, and more: pages,
+# applies and scans, beside connections opened and dropped at once.
+BURST_BODY = json.dumps({"mode": 1, "AP": {"SSID": "y" * 1000}}).encode()
+
+
+def burst(port, seconds, clients=4, knockers=2):
+    """Clients that loop on the config page, an apply (a 1 KB body) and a
+    scan, each with a 1.5 s timeout and errors ignored, beside clients that
+    connect and close at once, for `seconds`. Returns the requests sent."""
+    stop = threading.Event()
+    sent = [0]
+
+    def client():
+        while not stop.is_set():
+            for method, path, body in (("GET", "/config.htm", None), ("POST", "/api/config", BURST_BODY),
+                                       ("GET", "/api/scan", None)):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1.5)
+                try:
+                    sent[0] += 1
+                    conn.request(method, path, body, {"Content-Type": "application/json"} if body else {})
+                    conn.getresponse().read()
+                except (OSError, http.client.HTTPException):
+                    pass
+                finally:
+                    conn.close()
+
+    def knocker():
+        while not stop.is_set():
+            try:
+                sent[0] += 1
+                socket.create_connection(("127.0.0.1", port), timeout=1.5).close()
+            except OSError:
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    threads += [threading.Thread(target=knocker, daemon=True) for _ in range(knockers)]
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join(10)
+    return sent[0]
+
+
+def answered(port, path="/api/status", within_s=60):
+    """(status, body) once GET path is answered 200 (a 503 says to retry
+    after a moment), else the last failure, (status or None, what)."""
+    deadline = time.monotonic() + within_s
+    last = None
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = resp.read()
+            if resp.status == 200:
+                return 200, body
+            last = (resp.status, body)
+        except (OSError, http.client.HTTPException) as e:
+            last = (None, repr(e))
+        finally:
+            conn.close()
+        time.sleep(1)
+    return last
+
+
+def tcp_answered(port, message, within_s=60):
+    """The answer to a TCP message once it is not the out-of-memory one."""
+    deadline = time.monotonic() + within_s
+    while True:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+            s.sendall(json.dumps(message).encode() + b"\n")
+            line = s.makefile("rb").readline()
+        answer = json.loads(line) if line else {"ok": False, "error": "closed without an answer"}
+        if answer["ok"] or "out of memory" not in answer["error"] or time.monotonic() > deadline:
+            return answer
+        time.sleep(1)
 
 
 class Tool:

@@ -34,6 +34,23 @@ def boot(app):
     return service, app
 
 
+async def keep(name, start):
+    """Run start() (a coroutine function) for as long as wifiprov runs. A
+    long-lived task that ends by an exception (a bug, a full heap where none
+    was foreseen) is said on the console and started again: a board nobody
+    watches must not lose its station link, its console or its button for
+    good. (Ctrl-C is no Exception: it still ends wifiprov.)"""
+    while True:
+        try:
+            return await start()
+        except Exception as e:
+            try:
+                print("wifiprov: the %s stopped (%r); starting it again" % (name, e))
+            except MemoryError:
+                pass
+            await asyncio.sleep_ms(1000)
+
+
 async def guard(main):
     """Run the application's main(): its exceptions are its own. They are
     printed; provisioning, the console and the station carry on."""
@@ -72,9 +89,10 @@ async def main(app=None):
     settle()  # what app imported stays; what a job imports is dropped after it
     service, app = boot(app)
     wifiprov._service = service
-    asyncio.create_task(service.wifi.run())
-    asyncio.create_task(console.run(service, getattr(sys.stdin, "buffer", sys.stdin), settings.CONSOLE_ECHO))
-    asyncio.create_task(recovery.watch_button(service))
+    stdin = getattr(sys.stdin, "buffer", sys.stdin)
+    asyncio.create_task(keep("Wi-Fi supervisor", service.wifi.run))
+    asyncio.create_task(keep("console", lambda: console.run(service, stdin, settings.CONSOLE_ECHO)))
+    asyncio.create_task(keep("button watch", lambda: recovery.watch_button(service)))
     await service.start()
     if app:
         asyncio.create_task(guard(app))

@@ -60,8 +60,9 @@ async def _read_lines(service, reader, echo):
                 guard = now
                 if b == 3:
                     continue  # a frame's byte, not Ctrl-C
-            else:
+            else:  # quiet for a while: what comes now is new, typed text
                 guard = None
+                skip = False
         if skip:
             skip = b != 10 and b != 13
             continue
@@ -96,9 +97,10 @@ async def _read_lines(service, reader, echo):
             line.append(b)
             if settings.IMPROV and line[-6:] == b"IMPROV":
                 # An Improv frame, never text: what came before it on the line is dropped.
-                if await improv(service, reader) is not True:
-                    skip = True  # a broken or dropped frame: the rest of its line is not typed text
+                whole = await improv(service, reader)
+                if whole is not True:  # dropped (None: it stopped coming) or bad (False)
                     guard = time.ticks_ms()
+                    skip = whole is False  # a bad one's rest of line is no typed text
                 after_frame = True
                 line = bytearray()
                 shown = 0

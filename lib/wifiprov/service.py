@@ -218,7 +218,9 @@ class Provisioning:
         back = self.wifi.target  # what the station was doing
         try:
             await _trial(self, back)
-        except Exception as e:  # a full heap, say: nothing was saved
+        except MemoryError:
+            pass  # nothing was saved; the answer below says so, as PROV_FAILURE does
+        except Exception as e:  # a bug: nothing was saved either
             sys.print_exception(e)
         finally:
             if self.attempt["answer"] is None:  # the try broke off before its answer
