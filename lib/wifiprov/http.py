@@ -153,6 +153,8 @@ class HttpServer:
         conn = None
         tcp = stream.s  # the TCP socket; for HTTPS, under the TLS one
         try:
+            if self.port is None:
+                return  # accepted just before the server stopped: it is only closed
             if self._context:
                 stream = asyncio.StreamWriter(self._context.wrap_socket(tcp, server_side=True,
                                                                         do_handshake_on_connect=False))

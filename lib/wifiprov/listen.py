@@ -84,8 +84,11 @@ class Listener:
         and end every connection."""
         if self._sock:
             self._accepting.cancel()
-            if self._watching:
-                self._watching.cancel()
+            # The watch is asleep on the clock: it is told, not cancelled.
+            # asyncio's cancel() takes a sleeping task out of the current
+            # loop's queue, and after Ctrl-C (wifiprov.ctrl_c) that is a
+            # new loop, which never held it.
+            self._watching = None
             self._sock.close()
             self._sock = self._accepting = self._watching = None
         for c in self.connections:
@@ -129,8 +132,11 @@ class Listener:
         whose task ended without leaving the list (a full heap in its own
         clean-up). It runs only while there are connections: an idle
         server holds no task for it and never wakes the board."""
+        me = asyncio.current_task()
         while True:
             await asyncio.sleep_ms(_WATCH_MS)
+            if self._watching is not me:
+                return  # the server closed
             if not self.connections:
                 self._watching = None
                 return

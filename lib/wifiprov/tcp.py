@@ -72,6 +72,8 @@ class TcpServer:
     async def _client(self, reader, writer):
         me = None
         try:
+            if self.port is None:
+                return  # accepted just before the server stopped: it is only closed
             buf = None
             if make_room(self._open, _MAX_CLIENTS):
                 try:
