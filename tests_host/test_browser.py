@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HOME_PASSWORD, ROOT
+from conftest import DEFAULT_NETWORKS, HOME_PASSWORD, ROOT
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; a downloaded browser is never used
 ARTIFACTS = ROOT / "tests_host" / "artifacts"
@@ -100,6 +100,42 @@ def test_first_boot_type_the_name_connect_and_see_where_the_board_went(board, ph
     shot(phone, "5-done.png")
     sim.expect(r"^provisioning: closed; the board stays on \"HomeNet\" at 127\.0\.0\.1$")
     assert "sim: restarting the board" not in sim.transcript()
+
+
+@pytest.mark.parametrize("ssid, auth", [("SecretLab", 5), ("HomeNet", 4)], ids=["hidden", "scanned"])
+def test_a_name_typed_with_a_password_after_an_open_network_is_a_secured_one(board, world, phone, ssid, auth):
+    # The board was last on an open network, so Advanced's Security says
+    # open. A name typed by hand with its password joins: with the security
+    # the scan saw for it (HomeNet, WPA2), else WPA2/WPA3 (SecretLab hides
+    # its name). It was refused with "Leave it empty: this network is open".
+    world.write(DEFAULT_NETWORKS + [{"ssid": "SecretLab", "password": "lab-password-1", "auth": 4, "channel": 9,
+                                     "rssi": -60, "hidden": True}])
+    board.flash.mkdir(parents=True, exist_ok=True)
+    was_open = {"mode": 1, "STA": {"SSID": "Cafe Guest", "auth": 1},
+                "AP": {"SSID": "wifiprov-lab", "PWD": "ap-pass-word-1", "auth": 4}}
+    (board.flash / "wifiprov.json").write_text(json.dumps(was_open))
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    open_portal(phone, sim)
+    assert phone.input_value("#staauth") == "1"
+    phone.fill("#stassid", ssid)
+    phone.fill("#stapwd", HOME_PASSWORD if ssid == "HomeNet" else "lab-password-1")
+    phone.click("#connect")
+    phone.wait_for_selector("h1:text-is('Connected')", timeout=20000)
+    saved = json.loads((board.flash / "wifiprov.json").read_text())
+    assert saved["mode"] == 0 and saved["STA"]["SSID"] == ssid and saved["STA"]["auth"] == auth
+
+
+def test_a_password_for_a_network_the_scan_saw_open_is_refused(board, phone):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    open_portal(phone, sim)
+    phone.locator("#nets button.net").filter(has_text="Cafe Guest").click()  # the scan says open
+    phone.fill("#stapwd", "a-needless-password")
+    phone.click("#connect")
+    phone.wait_for_selector("#error")
+    assert "this network is open" in phone.inner_text("#error")
+    assert not (board.flash / "wifiprov.json").exists() or "Cafe Guest" not in (board.flash / "wifiprov.json").read_text()
 
 
 @pytest.mark.parametrize("ssid, password, reason, field, picture", [

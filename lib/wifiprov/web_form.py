@@ -43,7 +43,7 @@ async def post(server, writer, buf, request):
     # so that one wrong field is all the user retypes.
     kept = _kept(form, True)
     try:
-        return document(form, server.service.config), kept
+        return document(form, server.service.config, server.service.wifi.last_scan), kept
     except ValueError as e:
         server.service.refuse(str(e))
         return None, kept, str(e), 400
@@ -108,17 +108,29 @@ def _unquote(raw, what):
         raise ValueError("%s: not valid UTF-8" % what)
 
 
-def document(form, active):
+def document(form, active, last_scan=None):
     """The form's fields -> a config document for service.apply. An empty
     field keeps the stored value: so a password left empty keeps the stored
     one (while SSID and security stay the same). The section of the mode
     not chosen is sent only when its SSID is filled in. Connect (join)
     means station mode; with no password typed for a network other than
-    the stored one, it is an open network."""
+    the stored one, it is an open network. A password typed while the
+    security still says open (a name typed by hand, after an open network)
+    means a secured one: the security the last scan (last_scan, wifi's)
+    saw for that name, else WPA2/WPA3. Only a network the scan saw open
+    stays open, and the password is then refused as needless."""
     if "join" in form:
         form["devmode"] = "0"
         stored = active.get("STA") or {}
-        if not form.get("stapwd") and form.get("stassid") != stored.get("SSID"):
+        if form.get("stapwd"):
+            if form.get("staauth", "1") == "1":
+                ssid = form.get("stassid", "").encode()
+                auth = 5  # WPA2/WPA3, for a name the scan did not see
+                for net in last_scan[1] if last_scan else ():
+                    if net[0] == ssid and net[3] in (1, 3, 4, 5, 6):
+                        auth = net[3]
+                form["staauth"] = str(auth)
+        elif form.get("stassid") != stored.get("SSID"):
             form["staauth"] = "1"
     values = {}
     for name, value in form.items():
