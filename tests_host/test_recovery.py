@@ -68,3 +68,17 @@ def test_the_fallback_ap_closes_after_its_window_while_the_station_retries(board
     world.add({"ssid": "Holiday Home", "password": "far-away-pass", "auth": 4, "channel": 3, "rssi": -60})
     sim.expect(r'^EVENT CONNECTED ssid="Holiday Home"$', timeout=15)
     sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+
+
+def test_boot_held_in_the_grace_after_a_join_opens_the_window_anew(board, world):
+    # The AP closes 15 s after a join, unless BOOT is held meanwhile: then
+    # the window it opened decides, and the join's timer does not close it.
+    sim = board.start(extra=("--ap-grace-ms", "15000", "--prov-window-s", "600"))
+    sim.expect(r"^READY mode=ap")
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: joined .*closes in 15 s$")
+    sim.button()
+    sim.expect(r"^button: held 3 s; opening provisioning$", timeout=15)
+    sim.expect(r"^provisioning: the BOOT button opened it again, so it stays open until no one has joined it "
+               r"for 600 s$", timeout=60)
+    sim.cmd("wifiprov status", r"^provisioning: enabled$")
+    assert "provisioning: closed" not in sim.transcript()

@@ -9,7 +9,7 @@ import sys
 import asyncio
 from micropython import const
 
-from . import call_back, on_demand, on_demand_async, say
+from . import call_back, on_demand, on_demand_async, say, settings
 from . import wifi as net
 
 PROV_COMPLETE = "PROV_COMPLETE"
@@ -260,6 +260,10 @@ class Provisioning:
             self.finished.clear()
         if not self.enabled or self.config["mode"] != 0:
             return  # closed already, or a new request came meanwhile
+        if self.window is not None:  # BOOT held meanwhile: the window it opened decides
+            self.log("provisioning: the BOOT button opened it again, so it stays open until no one has joined "
+                     "it for %d s" % settings.PROV_WINDOW_S)
+            return
         if self.wifi.state == net.UP:
             await self.disable()
             self.log('provisioning: closed; the board stays on "%s" at %s' % (self.config["STA"]["SSID"],
