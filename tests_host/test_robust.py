@@ -467,3 +467,18 @@ def test_every_refused_request_fires_prov_failure_on_every_transport(ap_board):
     request(ap_board, "GET", "/api/status")
     ap_board.cmd("wifiprov status", r"^heap: ")
     assert not [line for line in ap_board.output_since(mark) if "PROV_FAILURE" in line]
+
+
+def test_a_second_simulator_on_the_same_ports_says_so_and_starts_nothing(board, tmp_path, world):
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    second = subprocess.run([sys.executable, str(TOOLS / "sim.py"), "--flash", str(tmp_path / "other"),
+                             "--world", str(world.path), "--tcp-port", str(sim.ports["tcp"]),
+                             "--http-port", str(sim.ports["http"]), "--dns-port", str(sim.ports["dns"])],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, cwd=str(ROOT))
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert ("error: TCP port %d, HTTP port %d, DNS port %d in use on 127.0.0.1 (another simulator?): stop it, or "
+            "give this one other ports (--tcp-port N --http-port N --dns-port N)"
+            % (sim.ports["tcp"], sim.ports["http"], sim.ports["dns"])) in second.stderr
+    assert "READY" not in second.stdout and "OSError" not in second.stdout + second.stderr
+    sim.cmd("wifiprov status", r"^provisioning: enabled$")  # the first one serves on

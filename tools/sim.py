@@ -149,6 +149,12 @@ def main(argv=None):
     main_py = Path(args.main) if args.main else flash / "main.py"
     if not main_py.exists():
         main_py = default_main()
+    taken = ports_in_use(args)
+    if taken:
+        print("error: %s in use on %s (another simulator?): stop it, or give this one other ports (%s)"
+              % (", ".join("%s port %d" % (what, port) for what, port, _ in taken), args.bind,
+                 " ".join(option for _, _, option in taken)), file=sys.stderr)
+        return 1
     cmd = [micropython]
     if args.heap:
         cmd += ["-X", "heapsize=" + args.heap]
@@ -183,6 +189,29 @@ def main(argv=None):
             return code
         say("restarting the board")
     return 1
+
+
+def ports_in_use(args):
+    """The board's server ports that another program holds on its address:
+    [(what, port, option)]. Said before the board starts, in place of the
+    board's own "server did not start: OSError(98,)". HTTPS is left out: it
+    only listens where the flash has a certificate."""
+    import errno
+    import socket
+
+    taken = []
+    for what, port, kind, option in (("TCP", args.tcp_port, socket.SOCK_STREAM, "--tcp-port"),
+                                     ("HTTP", args.http_port, socket.SOCK_STREAM, "--http-port"),
+                                     ("DNS", args.dns_port, socket.SOCK_DGRAM, "--dns-port")):
+        with socket.socket(socket.AF_INET, kind) as probe:
+            if kind == socket.SOCK_STREAM:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the board's servers bind
+            try:
+                probe.bind((args.bind, port))
+            except OSError as e:
+                if e.errno == errno.EADDRINUSE:
+                    taken.append((what, port, "%s N" % option))
+    return taken
 
 
 _BUTTON = []  # the file that exists while the simulated BOOT button is held
