@@ -7,7 +7,7 @@ import socket
 
 import zxingcpp
 
-from conftest import ROOT, run_micropython
+from conftest import HOME_PASSWORD, ROOT, run_micropython
 
 MP = ROOT / "tests_host" / "mp"
 
@@ -70,6 +70,23 @@ def test_wifiprov_ap_shows_a_code_a_phone_joins_with(board):
     sim.expect(r"^READY mode=ap")
     lines = sim.collect("wifiprov ap", r"^Point a phone's camera at the code to join the AP\.$")
     assert lines[0] == 'AP: "%s", passphrase: %s, channel 1' % (sim_ssid(board), passphrase)
+    assert decode(ap_art(lines)) == "WIFI:T:WPA;S:%s;P:%s;;" % (sim_ssid(board), passphrase)
+
+
+def test_wifiprov_ap_shows_the_channel_the_ap_uses_and_says_when_it_is_closed(board):
+    sim = board.start()
+    passphrase = sim.expect(r"^AP passphrase: (\S+)$").group(1)
+    sim.expect(r"^READY mode=ap")
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: joined")
+    # Joined, the AP is still up for its grace, on HomeNet's channel 6.
+    lines = sim.collect("wifiprov ap", r"^Point a phone's camera at the code to join the AP\.$")
+    assert ('AP: "%s", passphrase: %s, channel 6 (set to 1; the AP follows the station\'s)'
+            % (sim_ssid(board), passphrase)) in lines  # (the clock's EVENT line may come first)
+    sim.cmd("wifiprov disable", r"^OK: provisioning disabled$")
+    lines = sim.collect("wifiprov ap", r"^The AP is closed now")
+    assert 'AP: "%s", passphrase: %s, channel 1' % (sim_ssid(board), passphrase) in lines
+    assert lines[-1] == ("The AP is closed now: wifiprov enable, or BOOT held 3 s, opens it; then a phone's camera "
+                         "joins with the code.")
     assert decode(ap_art(lines)) == "WIFI:T:WPA;S:%s;P:%s;;" % (sim_ssid(board), passphrase)
 
 

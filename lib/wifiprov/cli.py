@@ -250,12 +250,20 @@ async def do_ap(service, args, out):
 
     ap = service.config["AP"]
     secured = ap["auth"] != 1
-    out("AP: \"%s\", %s, channel %d%s" % (printable(ap["SSID"]), "passphrase: " + ap["PWD"] if secured else
-                                     "open (no passphrase)", ap["ch"], "" if ap["ssidv"] else ", hidden"))
+    # With one radio the open AP is on the station's channel, whatever it was set to.
+    now = service.wifi.ap_channel() if service.enabled else None
+    channel = "channel %d" % ap["ch"] if now in (None, ap["ch"]) else \
+        "channel %d (set to %d; the AP follows the station's)" % (now, ap["ch"])
+    out("AP: \"%s\", %s, %s%s" % (printable(ap["SSID"]), "passphrase: " + ap["PWD"] if secured else
+                                "open (no passphrase)", channel, "" if ap["ssidv"] else ", hidden"))
     size, grid = encode(wifi_text(ap["SSID"], ap["PWD"], secured, not ap["ssidv"]).encode())
     for line in lines(size, grid):
         out(line)
-    out("Point a phone's camera at the code to join the AP.")
+    if service.enabled:
+        out("Point a phone's camera at the code to join the AP.")
+    else:
+        out("The AP is closed now: wifiprov enable, or BOOT held 3 s, opens it; then a phone's camera joins "
+            "with the code.")
 
 
 _COMMANDS = {
