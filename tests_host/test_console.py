@@ -197,7 +197,7 @@ def test_enable_disable_scan_and_help(ap_board):
 @pytest.mark.parametrize("line,answer", [
     ("hello", r"^NameError: name 'hello' isn't defined$"),  # not a command: Python
     ("wifiprov", r"^ERROR: wifiprov needs a subcommand"),
-    ("wifiprov fly", r'^ERROR: unknown subcommand "fly"; type wifiprovhelp'),
+    ("wifiprov fly", r'^ERROR: unknown subcommand "fly"; type wifiprov help'),
     ("wifiprov get now", r"^ERROR: wifiprov get takes no values"),
     ("wifiprov set 0 1 GEN", r"^ERROR: wifiprov set needs 7 or 8 values, got 3"),
     ('wifiprov set 0 1 GEN 0 1 4 "HomeNet', r"^ERROR: unmatched double quote$"),

@@ -132,3 +132,19 @@ def test_the_chips_images_are_the_ones_their_provenance_names():
         assert "| %s | %d | %s |" % (name, len(data), hashlib.sha256(data).hexdigest()) in text, name
     lock = json.loads((ROOT / "tools" / "chip" / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/rp2040js"]["version"] == "1.4.1"  # what tools/chip/run.mjs was written for
+
+
+def test_the_docs_give_the_figures_the_code_has():
+    # Figures the docs repeat, read from the code, so that a change to one
+    # shows here: the laptop client's --timeout, a third TCP client's hold.
+    client = (ROOT / "tools" / "wifiprov.py").read_text()
+    timeout = re.search(r'"--timeout", type=float, default=(\d+)\.0', client).group(1)
+    assert "`--timeout` (%s s)" % timeout in (ROOT / "docs" / "tcp.md").read_text()
+    hold_ms = int(re.search(r"^_HOLD_MS = const\((\d+)\)", (ROOT / "lib/wifiprov/tcp.py").read_text(), re.M).group(1))
+    hold = "%g s" % (hold_ms / 1000)
+    assert "if that is at least %s" % hold in (ROOT / "docs" / "tcp.md").read_text()
+    assert "if that is %s or\n  more" % hold in (ROOT / "docs" / "internals.md").read_text()
+    # The console's help command is `wifiprov help` wherever a newcomer reads of it.
+    for page in ["README.md"] + ["docs/%s" % p.name for p in (ROOT / "docs").glob("*.md")]:
+        text = (ROOT / page).read_text()
+        assert "type `wifiprovhelp`" not in text, page

@@ -50,7 +50,7 @@ def _number(token):
 def set_message(args):
     """`wifiprov set` values -> a config message, in the seed's order."""
     if len(args) not in (7, 8):
-        raise ValueError("wifiprov set needs 7 or 8 values, got %d; see wifiprovhelp" % len(args))
+        raise ValueError("wifiprov set needs 7 or 8 values, got %d; see wifiprov help" % len(args))
     mode = _number(args[0])
     section = "AP" if mode == _MODE_AP else "STA"
     flag = "ssidv" if section == "AP" else "auto"
@@ -88,14 +88,14 @@ async def execute(service, raw, out):
         help.show(out)
         return
     if len(words) < 2:
-        out("ERROR: wifiprov needs a subcommand; type wifiprovhelp")
+        out("ERROR: wifiprov needs a subcommand; type wifiprov help")
         return
     handler = _COMMANDS.get(words[1])
     if handler is None:
-        out('ERROR: unknown subcommand "%s"; type wifiprovhelp for the commands' % words[1])
+        out('ERROR: unknown subcommand "%s"; type wifiprov help for the commands' % words[1])
         return
     if words[1] not in ("set", "app", "reset") and len(words) > 2:
-        out("ERROR: wifiprov %s takes no values; type wifiprovhelp" % words[1])
+        out("ERROR: wifiprov %s takes no values; type wifiprov help" % words[1])
         return
     return await handler(service, words[2:], out)
 

@@ -17,7 +17,7 @@ async def open(service):
             service.wifi.start_ap(service.config["AP"], service.config["countrycode"])
         except OSError:
             service.log("provisioning: no access point, so no provisioning over Wi-Fi; the console still "
-                        "provisions (wifiprovhelp)")
+                        "provisions (wifiprov help)")
             return
         host = settings.BIND or service.wifi.ap_address()
         before = loaded()
