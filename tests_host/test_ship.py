@@ -148,3 +148,4 @@ def test_the_docs_give_the_figures_the_code_has():
     for page in ["README.md"] + ["docs/%s" % p.name for p in (ROOT / "docs").glob("*.md")]:
         text = (ROOT / page).read_text()
         assert "type `wifiprovhelp`" not in text, page
+        assert "the seed's" not in text, page  # our word for Microchip's service; a maker never met it

@@ -358,3 +358,14 @@ def test_heap_is_stable_over_200_web_requests(ap_board):
             figures[n] = heap()
     assert figures[200] - figures[20] <= 1024, figures
     print("heap alloc after 20 web requests: %d, after 200: %d" % (figures[20], figures[200]))
+
+
+def test_the_address_the_readme_gives_for_the_phone_page_is_the_form_with_the_networks(ap_board):
+    # "If nothing pops up, open <http://192.168.4.1/...>": that page must be
+    # the one with the network list, not the Overview.
+    readme = (ROOT / "README.md").read_text()
+    paths = re.findall(r"http://192\.168\.4\.1(/[^ >`)]*)", readme)
+    assert paths
+    for path in paths:
+        status, _, body = request(ap_board, "GET", path)
+        assert status == 200 and 'id="nets"' in body and "Connect" in body, path
