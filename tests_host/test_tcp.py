@@ -316,6 +316,8 @@ def test_laptop_client(ap_board, tmp_path):
     assert run.returncode == 0 and "HomeNet" in run.stdout and "WPA2" in run.stdout
     run = run_client(ap_board, "get")
     assert run.returncode == 0 and '"PWD": "********"' in run.stdout
+    run = run_client(ap_board, "status", "--raw")  # --raw after the command too
+    assert run.returncode == 0 and json.loads(run.stdout)["ok"] is True
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"mode": 1, "AP": {"ch": 99}}))
     run = run_client(ap_board, "json", str(bad))
@@ -335,7 +337,7 @@ def test_laptop_client(ap_board, tmp_path):
     assert json.loads((ap_board.flash / "wifiprov.json").read_text())["STA"]["auth"] == 4
     run = subprocess.run([sys.executable, str(ROOT / "tools" / "wifiprov.py"), "--host", "127.0.0.1",
                           "--port", "1", "status"], capture_output=True, text=True, timeout=30)
-    assert run.returncode == 2 and "cannot talk to 127.0.0.1:1" in run.stderr
+    assert run.returncode == 3 and "cannot talk to 127.0.0.1:1" in run.stderr  # not 2, a usage error's
 
 
 def settled_heap(sock, below=None, within_s=15):

@@ -389,7 +389,7 @@ def summary(lines):
     name, address = ap[-1]
     web = address if ready.get("http") in ("80", None) else "%s:%s" % (address, ready["http"])
     return ("done. From a phone or laptop, join the Wi-Fi network %s with the passphrase %s,\n"
-            "        then open http://%s/ (or send a config to %s port %s with tools/wifiprov.py)."
+            "        then open http://%s/config.htm (or send a config to %s port %s with tools/wifiprov.py)."
             % (name, passphrase[-1] if passphrase else "(see the console)", web, address, ready.get("tcp")))
 
 

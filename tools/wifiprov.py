@@ -16,7 +16,8 @@ apply,<ssid>,<auth>,<password>,NULL message. The two numberings differ:
 
 Join the board's access point first; it answers at 192.168.4.1 on esp32 and
 rp2 (the default --host). Exit code: 0 when the board answered ok, 1 when it
-answered an error, 2 when it could not be reached or did not answer.
+answered an error, 2 for a usage error, 3 when the board could not be reached
+or did not answer.
 """
 import argparse
 import json
@@ -114,8 +115,13 @@ def main(argv=None):
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the answer (default 30)")
     ap.add_argument("--raw", action="store_true", help="print the answer's JSON as it came")
     sub = ap.add_subparsers(dest="command", required=True)
-    sub.add_parser("json", help="send a config document").add_argument("file", help="a JSON file, or - for stdin")
-    p = sub.add_parser("apply", help="the phone app's apply message")
+    # --raw after the command too (`status --raw`): SUPPRESS keeps the
+    # subcommand from overwriting a --raw given before it.
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("--raw", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    sub.add_parser("json", help="send a config document", parents=[after]).add_argument(
+        "file", help="a JSON file, or - for stdin")
+    p = sub.add_parser("apply", help="the phone app's apply message", parents=[after])
     p.add_argument("ssid")
     p.add_argument("--auth", type=auth_arg, required=True,
                    help="open, wpa, wpa2, wpa3 or wpa2/wpa3 (sent as a config document, whose numbers are "
@@ -123,13 +129,13 @@ def main(argv=None):
                         "its apply message: 1 open, 2 WPA/WPA2, 4 WPA3 (4 is WPA2 in a config document)")
     p.add_argument("--password", default="")
     for name in ("scan", "status", "get"):
-        sub.add_parser(name, help="ask the board for its %s" % name)
+        sub.add_parser(name, help="ask the board for its %s" % name, parents=[after])
     args = ap.parse_args(argv)
     try:
         answer = exchange(args.host, args.port, message_for(args), args.timeout)
     except ClientError as e:
         print("error: %s" % e, file=sys.stderr)
-        return 2
+        return 3
     if args.raw:
         print(json.dumps(answer))
     else:
