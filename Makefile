@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1
 SIM_ARGS ?=
 TEST_ARGS ?=
 
-.PHONY: help setup browser improv chip-setup sim chip test fuzz mpy bench firmware deploy clean
+.PHONY: help setup browser improv chip-setup sim chip test fuzz mpy bench firmware deploy clean button
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
@@ -85,6 +85,20 @@ SOAK ?= 600
 SEED ?=
 fuzz: setup ## fuzz the parsers on the simulator: make fuzz [N=100000] [SOAK=600] [SEED=...]
 	$(BIN)/python tools/fuzz.py --n $(N) $(if $(SEED),--seed $(SEED)) --powercuts 50 --hostile 200 --soak $(SOAK)
+
+# The simulator's BOOT button (docs/simulator.md): the simulator on FLASH
+# (make sim's by default), found by the pid file it writes there.
+FLASH ?= build/sim/flash
+PRESS ?= long
+button: ## press the simulator's BOOT button: make button [PRESS=long|short] [FLASH=build/sim/flash]
+	@pid=$$(cat "$(FLASH)/sim.pid" 2>/dev/null); \
+	if [ -z "$$pid" ] || ! kill -0 "$$pid" 2>/dev/null; then \
+	  echo "make button: no simulator is running on $(FLASH) (start one with make sim, or give FLASH=its --flash)"; exit 1; fi; \
+	case "$(PRESS)" in \
+	  long) kill -USR1 "$$pid"; echo "make button: held for 3.5 s (simulator $$pid)";; \
+	  short) kill -USR2 "$$pid"; sleep 0.3; kill -USR2 "$$pid"; echo "make button: pressed and released (simulator $$pid)";; \
+	  *) echo "make button: PRESS=long (3.5 s: provisioning opens) or PRESS=short"; exit 2;; \
+	esac
 
 # Deploy to a board running MicroPython (see README: deploying).
 PORT ?=

@@ -482,3 +482,25 @@ def test_a_second_simulator_on_the_same_ports_says_so_and_starts_nothing(board, 
             % (sim.ports["tcp"], sim.ports["http"], sim.ports["dns"])) in second.stderr
     assert "READY" not in second.stdout and "OSError" not in second.stdout + second.stderr
     sim.cmd("wifiprov status", r"^provisioning: enabled$")  # the first one serves on
+
+
+def test_make_button_presses_the_button_of_the_simulator_on_its_flash(tmp_path, world):
+    proc, _ = _launcher(tmp_path, world)
+    try:
+        pid_file = tmp_path / "flash" / "sim.pid"
+        assert pid_file.read_text().strip() == str(proc.pid)
+        press = subprocess.run(["make", "-s", "button", "FLASH=%s" % (tmp_path / "flash")], cwd=str(ROOT),
+                               capture_output=True, text=True, timeout=60)
+        assert press.returncode == 0 and "held for 3.5 s (simulator %d)" % proc.pid in press.stdout, press
+        out = b""
+        while b"button: held 3 s; opening provisioning" not in out:
+            line = proc.stdout.readline()
+            assert line, out
+            out += line
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+    assert not pid_file.exists()  # gone with its simulator
+    gone = subprocess.run(["make", "-s", "button", "FLASH=%s" % (tmp_path / "flash")], cwd=str(ROOT),
+                          capture_output=True, text=True, timeout=60)
+    assert gone.returncode != 0 and "no simulator is running on" in gone.stdout

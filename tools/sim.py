@@ -162,6 +162,23 @@ def main(argv=None):
     env = environment(args, lib, shim_dir)
     env["WIFIPROV_BUTTON"] = str(_button_file())
     say("flash %s, world %s, address %s" % (args.flash, args.world, args.bind))
+    # Who to signal for the BOOT button (make button reads it): this
+    # simulator, not every one on the machine.
+    pid_file = flash / "sim.pid"
+    pid_file.write_text("%d\n" % os.getpid())
+    say("pid %d (in %s); the BOOT button: make button%s" % (
+        os.getpid(), pid_file, "" if flash == (ROOT / "build" / "sim" / "flash").resolve() else " FLASH=" + args.flash))
+    try:
+        return _run(args, cmd, env, flash)
+    finally:
+        try:
+            if pid_file.read_text().strip() == str(os.getpid()):
+                pid_file.unlink()
+        except OSError:
+            pass
+
+
+def _run(args, cmd, env, flash):
     # A process manager, `timeout` or a test harness stops the launcher with
     # SIGTERM or SIGHUP: the board goes with it, or it would live on as an
     # orphan holding the ports.
