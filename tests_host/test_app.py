@@ -290,3 +290,16 @@ def test_a_setting_the_app_no_longer_declares_stays_masked(board):
     sim.expect(r"^READY mode=ap")
     assert tcp(sim.ports["tcp"], b'{"cmd": "get"}')["config"]["app"] == {"token": "********"}
     assert "s3cret" not in sim.transcript()
+
+
+def test_the_simulator_says_so_when_an_app_left_on_the_flash_runs(board):
+    # `make sim APP=x.py` once, then `make sim`: the flash still has x.py as
+    # app.py, as a board's would, and the simulator says so at start.
+    put_app(board, """
+        async def main():
+            print("APP left over")
+    """)
+    sim = board.start()
+    sim.expect(r"^sim: the flash has an app\.py \(an earlier APP=, say\): the board runs it beside wifiprov; "
+               r"delete .*app\.py to run wifiprov alone$")
+    sim.expect(r"^APP left over$")

@@ -146,6 +146,10 @@ def main(argv=None):
     if args.app:
         shutil.copyfile(args.app, flash / "app.py")
         say("copied %s to the flash as app.py" % args.app)
+    elif (flash / "app.py").exists():
+        # As on a board, the flash keeps it: an earlier `make sim APP=...` put it there.
+        say("the flash has an app.py (an earlier APP=, say): the board runs it beside wifiprov; delete %s to run "
+            "wifiprov alone" % (flash / "app.py"))
     main_py = Path(args.main) if args.main else flash / "main.py"
     if not main_py.exists():
         main_py = default_main()
