@@ -212,6 +212,12 @@ def test_an_app_without_settings_refuses_them(board):
     assert tcp(sim.ports["tcp"], b'{"app": {"x": "1"}}') == {
         "ok": False, "error": "app.x: this board's app declares no settings"}
     sim.cmd("wifiprov app", r"^no app settings: this board's app declares none")
+    # An empty section sets nothing, and the file gets none (make fuzz found
+    # "app": {} stored beside an AP change).
+    answer = tcp(sim.ports["tcp"], b'{"mode": 1, "AP": {"ch": 10}, "app": {}}')
+    assert answer["ok"], answer
+    sim.expect(r"^READY mode=ap")
+    assert "app" not in json.loads((board.flash / "wifiprov.json").read_text())
 
 
 def test_settings_of_an_older_app_do_not_cost_the_credentials(board):

@@ -79,9 +79,13 @@ def stored_problems(raw):
     problems = []
     if not isinstance(doc, dict):
         return ["not an object"]
-    extra = set(doc) - {"mode", "save_config", "countrycode", "STA", "AP", "version", "crc"}
+    extra = set(doc) - {"mode", "save_config", "countrycode", "STA", "AP", "app", "version", "crc"}
     if extra:
         problems.append("unknown keys %s" % sorted(extra))
+    # The app's settings (docs/app.md): only what an app declared, so on
+    # the fuzzed board, which runs no app, never a section.
+    if "app" in doc:
+        problems.append("an app section %r on a board whose app declares no settings" % (doc["app"],))
     if doc.get("mode") not in (0, 1) or doc.get("save_config") != 1:
         problems.append("mode/save_config %r/%r" % (doc.get("mode"), doc.get("save_config")))
     top = COUNTRY_TOP.get(doc.get("countrycode"))

@@ -96,7 +96,9 @@ def structure(msg, current, stored=False):
     if "app" in msg:
         from .appfields import check
 
-        new["app"] = check(msg["app"], current.get("app") or {}, stored)
-    elif "app" in current:
-        new["app"] = current["app"]
+        app = check(msg["app"], current.get("app") or {}, stored)
+    else:
+        app = current.get("app")
+    if app:  # an empty section sets nothing, and the file gets none
+        new["app"] = app
     return new
