@@ -504,3 +504,14 @@ def test_make_button_presses_the_button_of_the_simulator_on_its_flash(tmp_path, 
     gone = subprocess.run(["make", "-s", "button", "FLASH=%s" % (tmp_path / "flash")], cwd=str(ROOT),
                           capture_output=True, text=True, timeout=60)
     assert gone.returncode != 0 and "no simulator is running on" in gone.stdout
+
+
+def test_a_second_sigterm_while_the_simulator_stops_prints_no_traceback(tmp_path, world):
+    # `timeout N make sim`: make passes timeout's SIGTERM on, and another may follow.
+    proc, board_pid = _launcher(tmp_path, world)
+    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signal.SIGTERM)
+    out = proc.communicate(timeout=60)[0].decode()
+    assert proc.returncode == 128 + signal.SIGTERM, out
+    assert "Traceback" not in out and "sim: stopped by signal 15" in out, out
+    assert not _alive(board_pid)

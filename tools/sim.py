@@ -203,7 +203,13 @@ def _run(args, cmd, env, flash):
             _end(board, signal.SIGINT)
             return 130
         except Stopped as e:
+            # Stopping already: a second SIGTERM (make passes timeout's on,
+            # and timeout's own may follow) must not break off the stop with
+            # a second traceback.
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_IGN)
             _end(board, signal.SIGTERM)
+            say("stopped by signal %d" % e.signum)
             return 128 + e.signum
         if code != RESET_EXIT_CODE:
             say("MicroPython exited with code %d" % code)
