@@ -2,9 +2,13 @@
 # they map to the config, both ways: the fields a page shows for the active
 # config, and a posted form (application/x-www-form-urlencoded, with the
 # token of this provisioning session) made into a config document. Loaded per request.
+from micropython import const
+
 from . import declared, fields  # the app's declared settings: form fields app_<key>
 from .http import HttpError, token_ok
 from .text import show_bytes, strict_utf8
+
+_PAGE_SCAN_MS = const(600000)  # a typed name's security: the page's scan if this recent, else a new one
 
 _NUMBERS = ("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "apch", "ssidv")
 # form field -> config key, per section
@@ -43,7 +47,7 @@ async def post(server, writer, buf, request):
     # so that one wrong field is all the user retypes.
     kept = _kept(form, True)
     try:
-        return document(form, server.service.config, server.service.wifi.last_scan), kept
+        return document(form, server.service.config, server.service.wifi.scan), kept
     except ValueError as e:
         server.service.refuse(str(e))
         return None, kept, str(e), 400
@@ -108,7 +112,7 @@ def _unquote(raw, what):
         raise ValueError("%s: not valid UTF-8" % what)
 
 
-def document(form, active, last_scan=None):
+def document(form, active, scan=None):
     """The form's fields -> a config document for service.apply. An empty
     field keeps the stored value: so a password left empty keeps the stored
     one (while SSID and security stay the same). The section of the mode
@@ -116,8 +120,8 @@ def document(form, active, last_scan=None):
     means station mode; with no password typed for a network other than
     the stored one, it is an open network. A password typed while the
     security still says open (a name typed by hand, after an open network)
-    means a secured one: the security the last scan (last_scan, wifi's)
-    saw for that name, else WPA2/WPA3. Only a network the scan saw open
+    means a secured one: the security the page's scan (scan: Wifi.scan,
+    which answers a recent one again) saw for that name, else WPA2/WPA3. Only a network the scan saw open
     stays open, and the password is then refused as needless."""
     if "join" in form:
         form["devmode"] = "0"
@@ -126,7 +130,7 @@ def document(form, active, last_scan=None):
             if form.get("staauth", "1") == "1":
                 ssid = form.get("stassid", "").encode()
                 auth = 5  # WPA2/WPA3, for a name the scan did not see
-                for net in last_scan[1] if last_scan else ():
+                for net in scan(_PAGE_SCAN_MS) if scan else ():
                     if net[0] == ssid and net[3] in (1, 3, 4, 5, 6):
                         auth = net[3]
                 form["staauth"] = str(auth)

@@ -47,7 +47,7 @@ class Wifi:
         # joined (state UP) or not (the reason is kept).
         self.once = False
         self.settled = asyncio.Event()
-        self.last_scan = None  # (ticks, networks) of the last scan
+        self._last_scan = None  # (ticks, networks) of the last scan
         # Why the radio does not work (it did not start, or refuses what
         # it is asked), or None: shown by `wifiprov status`.
         self.radio_error = None
@@ -101,7 +101,7 @@ class Wifi:
         """The networks in range. fresh_ms: a scan as recent as that is
         answered again instead of a new one (a scan blocks the radio and the
         event loop for about 2 s on esp32; ESP Web Tools asks every 3 s)."""
-        last = self.last_scan
+        last = self._last_scan
         if last and time.ticks_diff(time.ticks_ms(), last[0]) < fresh_ms:
             return last[1]
         from . import radio
@@ -111,7 +111,7 @@ class Wifi:
         except OSError as e:
             self.radio_trouble(e)
             return []
-        self.last_scan = (time.ticks_ms(), found)
+        self._last_scan = (time.ticks_ms(), found)
         self.on_event(SCAN_DONE, {"count": len(found)})
         return found
 
