@@ -181,9 +181,15 @@ class HttpServer:
             conn.reading = False
             await self._answer(conn, buf, request)
             self._listener.served()
-            if isinstance(request, HttpError):
+            # Closing on unread input resets the connection, and the client
+            # can lose the answer it was just sent. A refusal may come
+            # before its request is all in; any client may send more than
+            # its request (a body past its Content-Length, a second request
+            # behind the first). Otherwise the close comes at once: a page
+            # ends at the close, so a browser waits for it.
+            if isinstance(request, HttpError) or _more_waiting(tcp, buf):
                 conn.done = True
-                await linger(conn, conn, buf)
+                await linger(conn, stream if stream.s is tcp else asyncio.StreamReader(tcp), buf)
         except (OSError, EOFError, asyncio.TimeoutError):
             pass  # the client vanished or stopped reading: normal
         except MemoryError:
@@ -223,6 +229,16 @@ class HttpServer:
             return await shown_again(self, conn, buf, step[1], step[2], step[3])
         document, form = step
         await applied(self, conn, buf, self.service.apply(document), form)
+
+
+def _more_waiting(tcp, buf):
+    """Has the client sent bytes past its request? Read without waiting
+    (the socket is non-blocking): None is nothing there, 0 is its close.
+    For HTTPS, the TLS records under the session: they are only dropped."""
+    try:
+        return bool(tcp.readinto(buf))
+    except OSError:
+        return False
 
 
 @on_demand_async
