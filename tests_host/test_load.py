@@ -68,3 +68,19 @@ def test_requests_meet_no_stale_code_while_the_servers_reload(board):
     assert answered(port)[0] == 200
     text = sim.transcript()
     assert "Traceback" not in text and "AttributeError" not in text, text[-3000:]
+
+
+def test_a_long_lived_task_that_dies_is_said_and_started_again():
+    """The Wi-Fi supervisor, the console and the button watch run under
+    wifiprov.app.keep: one that ends by an exception is said on the console
+    and started again; Ctrl-C still ends it."""
+    from conftest import ROOT, run_micropython
+
+    run = run_micropython(ROOT / "tests_host" / "mp" / "keep_cases.py", str(ROOT / "firmware" / "unix"))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "wifiprov: the test task stopped (OSError(5,)); starting it again",
+        "wifiprov: the test task stopped (ValueError('a bug',)); starting it again",
+        "result: ended after 3 runs",
+        "Ctrl-C ends it",
+    ]

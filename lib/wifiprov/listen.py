@@ -63,6 +63,7 @@ class Listener:
         self._refused = 0  # ticks_ms of the last refusal
         self._sock = None
         self._accepting = None  # the accept loop's task
+        self._pausing = None  # the socket whose accept loop sleeps after a failure
         self._watching = None  # the watch's task, while there are connections
 
     def open(self, host, port, backlog):
@@ -83,11 +84,13 @@ class Listener:
         """Stop accepting (the socket is closed at once: the port is free)
         and end every connection."""
         if self._sock:
-            self._accepting.cancel()
-            # The watch is asleep on the clock: it is told, not cancelled.
-            # asyncio's cancel() takes a sleeping task out of the current
-            # loop's queue, and after Ctrl-C (wifiprov.ctrl_c) that is a
-            # new loop, which never held it.
+            # A task asleep on the clock (the watch; the accept loop in its
+            # pause) is told, not cancelled: asyncio's cancel() takes a
+            # sleeping task out of the current loop's queue, and after
+            # Ctrl-C (wifiprov.ctrl_c) that is a new loop, which never held
+            # it. A task waiting on its socket is cancelled.
+            if self._pausing is not self._sock:
+                self._accepting.cancel()
             self._watching = None
             self._sock.close()
             self._sock = self._accepting = self._watching = None
@@ -95,17 +98,20 @@ class Listener:
             c.task.cancel()
 
     async def _accept(self, sock):
-        while True:
+        while self._sock is sock:  # until close()
             try:
                 await _readable(sock)
                 self._take(sock)
+                continue
             except MemoryError:
                 gc.collect()
                 self.no_memory()
-                await asyncio.sleep_ms(_PAUSE_MS)
             except Exception as e:  # a bug must not end the loop: the port would accept and never answer
                 sys.print_exception(e)
-                await asyncio.sleep_ms(_PAUSE_MS)
+            self._pausing = sock
+            await asyncio.sleep_ms(_PAUSE_MS)
+            if self._pausing is sock:
+                self._pausing = None
 
     def _take(self, sock):
         try:
