@@ -206,6 +206,35 @@ def test_the_advanced_form_still_applies_the_seeds_fields(board, phone):
     assert saved["mode"] == 0 and saved["STA"]["SSID"] == "Holiday Home"
 
 
+def test_advanced_apply_on_a_new_board_says_it_stays_an_access_point_and_offers_to_join(board, phone):
+    """Issue 22, item 1: on a new board Mode says AP. Advanced's Apply with a
+    network typed in saves it but must say plainly that the board did not
+    join, and offer the join (tried first, as Connect does)."""
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    open_portal(phone, sim)
+    phone.fill("#stassid", "HomeNet")
+    phone.fill("#stapwd", HOME_PASSWORD)
+    phone.click("#advanced summary")
+    assert phone.input_value("#devmode") == "1"
+    phone.get_by_role("button", name="Apply Wi-Fi Configuration").click()
+    phone.wait_for_selector("#next")
+    shot(phone, "advanced-apply-ap.png")
+    assert phone.inner_text("h1") == "Saved: the board stays an access point"
+    assert phone.inner_text("#hint") == ('Mode says "AP: stay an access point", so the board did not join "HomeNet". '
+                                         "To join it now, press the button below; next time, press Connect "
+                                         "on the first screen.")
+    assert "Configuration applied" not in phone.content()
+    # Only the station's section changed: the AP kept running, so the phone stayed on it.
+    assert len(re.findall(r'(?m)^provisioning: AP ".*" is up', sim.transcript())) == 1
+    sim.cmd("wifiprov status", r"^mode: 1 \(AP\)$")
+    phone.get_by_role("button", name='Join "HomeNet" now').click()
+    phone.wait_for_selector("h1:text-is('Connected')", timeout=60000)
+    sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
+    saved = json.loads((board.flash / "wifiprov.json").read_text())
+    assert saved["mode"] == 0 and saved["STA"]["SSID"] == "HomeNet" and saved["STA"]["PWD"] == HOME_PASSWORD
+
+
 def test_hostile_ssids_show_as_text_and_run_nothing(board, world, phone):
     world.write([{"ssid": s, "auth": 4, "password": "whatever-1", "channel": 3, "rssi": -50} for s in XSS_SSIDS]
                 + [{"ssid_hex": "fffe41", "auth": 1, "channel": 4, "rssi": -80}])

@@ -5,13 +5,12 @@ from . import settings
 from .service import GRACE_MS, Provisioning
 
 
-def plan(new, changed, ap_up, sta_up, verify=1, same_sta=False):
-    """What an applied config does next (docs/config.md): the words for the
-    user, the service's method that does it (Provisioning.restart, ...) or
-    None, and, when the network is to be joined before the config is saved
-    (verify), its SSID. same_sta: the mode and the station's section are as
-    they were (only the AP's settings, say, changed)."""
-    text, action = _next(new, changed, ap_up, sta_up, same_sta)
+def plan(new, current, ap_up, sta_up, verify=1):
+    """What an applied config (`new`, replacing `current`) does next
+    (docs/config.md): the words for the user, the service's method that
+    does it (Provisioning.restart, ...) or None, and, when the network is
+    to be joined before the config is saved (verify), its SSID."""
+    text, action = _next(new, current, ap_up, sta_up)
     if verify and action in (Provisioning.restart, Provisioning.to_sta):
         ssid = new["STA"]["SSID"]
         return ('trying "%s" first (up to %d s): the settings are saved only once the board has joined it'
@@ -19,12 +18,25 @@ def plan(new, changed, ap_up, sta_up, verify=1, same_sta=False):
     return text, action, None
 
 
-def _next(new, changed, ap_up, sta_up, same_sta):
+def _next(new, current, ap_up, sta_up):
+    changed = new != current
+    same_mode = new["mode"] == current["mode"]
     if new["mode"] == 1:  # AP
         ap = new["AP"]
         if not changed and ap_up:
             return "unchanged: the access point keeps running", None
+        if ap_up and same_mode and ap == current["AP"] and new["countrycode"] == current["countrycode"]:
+            # The AP's own settings are as they were: the phones on it stay
+            # on it. A station network given is saved, and the words say
+            # plainly that it was not joined.
+            how = "saved" if new["save_config"] else "applied until the next reset"
+            sta = new.get("STA")
+            if sta and sta != current.get("STA"):
+                return ('%s; the access point keeps running; Mode is AP, so the board does not join "%s"'
+                        % (how, sta["SSID"])), None
+            return how + "; the access point keeps running", None
         return 'access point restarting as "%s" on channel %d' % (ap["SSID"], ap["ch"]), Provisioning.to_ap
+    same_sta = same_mode and new.get("STA") == current.get("STA")
     ssid = new["STA"]["SSID"]
     if ap_up:  # AP mode, or the fallback AP
         if new["save_config"]:

@@ -32,8 +32,7 @@ def run(current, msg, ap_up, sta_up, path, app_only=False):
                 if new["save_config"] else "app settings applied; not saved, so a reset returns to the saved ones")
         action = trying = None
     else:
-        same_sta = new["mode"] == current["mode"] and new.get("STA") == current.get("STA")
-        text, action, trying = plan(new, changed, ap_up, sta_up, verify, same_sta)
+        text, action, trying = plan(new, current, ap_up, sta_up, verify)
     # Everything the answer needs is made before the save: once the flash
     # holds the new config, a full heap must not make it a refusal.
     answer = {"ok": True, "changed": changed, "saved": False, "next": text}
@@ -68,10 +67,10 @@ def check_fields(new):
 
 
 @on_demand
-def plan(new, changed, ap_up, sta_up, verify, same_sta):
+def plan(new, current, ap_up, sta_up, verify):
     from . import outcome
 
-    return outcome.plan(new, changed, ap_up, sta_up, verify, same_sta)
+    return outcome.plan(new, current, ap_up, sta_up, verify)
 
 
 @on_demand

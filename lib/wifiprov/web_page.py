@@ -95,6 +95,22 @@ async def applied(server, writer, buf, result, form):
 
         return await joining(server, writer, buf)
     active = server.service.config
+    sta = active.get("STA")
+    if active["mode"] == 1 and sta and form.get("stassid"):
+        # Advanced's Apply with a network typed in, while Mode still says
+        # AP (a new board's): saved, not joined. Said plainly, with the
+        # join one press away (the stored password is kept).
+        ssid = html(sta["SSID"])
+        fill = {"title": "Saved", "heading": "%s: the board stays an access point"
+                % ("Saved" if result["saved"] else "Applied"), "cls": "ok", "next": html(result["next"]),
+                "hint": 'Mode says "AP: stay an access point", so the board did not join "%s". To join it now, '
+                        "press the button below; next time, press Connect on the first screen." % ssid,
+                "more": ['<form method="post" action="/config.htm"><input type="hidden" name="token" value="%s">'
+                         % TOKEN, '<input type="hidden" name="stassid" value="%s">' % ssid,
+                         '<input type="hidden" name="staauth" value="%d">' % sta["auth"],
+                         '<input type="submit" name="join" value="Join &quot;%s&quot; now"></form>' % ssid,
+                         '<p><a class="btn" href="/">Overview</a></p>']}
+        return await page(server, writer, buf, 200, "result.htm", fill)
     if active["mode"] == 1:
         hint = 'If the access point changed, connect your phone to "%s" again.' % active["AP"]["SSID"]
     elif active["save_config"]:
