@@ -309,3 +309,22 @@ def test_the_simulator_says_so_when_an_app_left_on_the_flash_runs(board):
     sim.expect(r"^sim: the flash has an app\.py \(an earlier APP=, say\): the board runs it beside wifiprov; "
                r"delete .*app\.py to run wifiprov alone$")
     sim.expect(r"^APP left over$")
+
+
+def test_an_app_that_blocks_the_loop_is_named_and_ctrl_c_comes_back(board):
+    """Issue 22, item 2: with Improv on, the console reads Ctrl-C itself. An
+    app that blocks the loop would leave it unread for good; the watch turns
+    Ctrl-C back on and says why. (The chip's test deploys over such an app.)"""
+    put_app(board, """
+        import time
+
+        async def main():
+            print("APP blocking")
+            while True:
+                time.sleep(1)
+    """)
+    sim = board.start()
+    sim.expect(r"^APP blocking$")
+    sim.expect(r"^console: wifiprov's loop has been blocked for 5 s \(does app\.py call time\.sleep\(\) or loop "
+               r"without await\?\); Ctrl-C interrupts it now, so mpremote and make deploy can reach the board, "
+               r"until the next reset$", timeout=60)

@@ -130,6 +130,29 @@ def test_a_python_line_at_the_chips_console_and_mpremote_gets_micropythons_repl_
     board.expect(r"provisioning: AP and servers are down$")
 
 
+def test_an_app_that_blocks_the_loop_does_not_lock_the_maker_out_of_the_chip(pico, tmp_path):
+    """Issue 22, item 2: with Improv on, wifiprov reads Ctrl-C itself, and an
+    app.py that blocks the loop would leave the console unread: mpremote and
+    make deploy could never reach the board again, short of erasing it. The
+    watch turns Ctrl-C back on: a fixed app is deployed over the blocking one."""
+    blocking = tmp_path / "blocking.py"
+    blocking.write_text("import time\n\n\nasync def main():\n    print('APP blocking')\n"
+                        "    while True:\n        time.sleep(1)\n")
+    fixed = tmp_path / "fixed.py"
+    fixed.write_text("import asyncio\n\n\nasync def main():\n    print('APP fixed')\n"
+                     "    while True:\n        await asyncio.sleep(1)\n")
+    board = pico()
+    board.expect(r"^READY mode=ap ", BOOT_S)
+    run = subprocess.run([mpy.find_tool("mpremote"), "connect", board.port, "fs", "cp", str(blocking), ":app.py",
+                          "+", "reset"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    board.expect(r"^APP blocking$", BOOT_S)
+    board.expect(r"^console: wifiprov's loop has been blocked for 5 s .*Ctrl-C interrupts it now", BOOT_S)
+    code, out, err = deploy(board.port, "APP=" + str(fixed))
+    assert code == 0, out + err + board.transcript()[-3000:]
+    board.expect(r"^APP fixed$", BOOT_S)
+
+
 def test_the_improv_sdk_provisions_the_chip_over_its_serial_port(pico):
     board = pico()
     board.expect(r"^READY mode=ap ", BOOT_S)

@@ -164,6 +164,28 @@ def test_mpremote_against_a_running_board_stops_the_portal_cleanly(serial_board)
     assert status_over_http(http_port)["provisioning"] is True
 
 
+BLOCKING_APP = "import time\n\n\nasync def main():\n    print('APP blocking')\n    while True:\n        time.sleep(1)\n"
+FIXED_APP = ("import asyncio\n\n\nasync def main():\n    print('APP fixed')\n    while True:\n"
+             "        await asyncio.sleep(1)\n")
+
+
+def test_a_fixed_app_deploys_over_one_that_blocks_the_loop(serial_board, tmp_path):
+    """Issue 22, item 2: an app.py that blocks wifiprov's loop, on a board
+    whose Ctrl-C the console reads (Improv), must not lock the maker out."""
+    flash = tmp_path / "flash"  # the board double's, filled before it powers on
+    shutil.copytree(mpy.build() / "wifiprov", flash / "lib" / "wifiprov")
+    (flash / "main.py").write_bytes((ROOT / "main.py").read_bytes())
+    (flash / "app.py").write_text(BLOCKING_APP)
+    board = serial_board()
+    board.expect(r"^APP blocking$")
+    board.expect(r"^console: wifiprov's loop has been blocked for 5 s .*Ctrl-C interrupts it now", timeout=60)
+    fixed = tmp_path / "fixed.py"
+    fixed.write_text(FIXED_APP)
+    code, out, err = deploy(board.port, "APP=" + str(fixed))
+    assert code == 0, out + err + board.transcript()[-3000:]
+    board.expect(r"^APP fixed$")
+
+
 def status_over_http(port):
     import http.client
 
@@ -173,3 +195,15 @@ def status_over_http(port):
         return json.loads(conn.getresponse().read())
     finally:
         conn.close()
+
+
+def test_deploys_error_names_a_program_that_did_not_stop_for_the_repl():
+    """Issue 22, item 2: mpremote's "could not enter raw repl" means the port
+    works and a program did not stop; the hint is not the cable's."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import deploy
+
+    stuck = deploy.no_answer("/dev/ttyACM0", "mpremote: could not enter raw repl")
+    assert "an app.py that calls time.sleep() in a loop" in stuck and "plugged in" not in stuck
+    absent = deploy.no_answer("/dev/ttyACM0", "mpremote: failed to access /dev/ttyACM0")
+    assert absent.startswith("no MicroPython board answered on /dev/ttyACM0") and "plugged in" in absent

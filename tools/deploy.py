@@ -159,13 +159,23 @@ _PROBE = ("import sys, os, machine\n"
           " getattr(i, '_machine', sys.platform), machine.unique_id(), s[0] * s[3])))")
 
 
+def no_answer(port, output):
+    """Why mpremote could not reach the board, and what to do."""
+    if "could not enter raw repl" in output:
+        # The port opened and took bytes: a program runs and did not stop for Ctrl-C.
+        return ("the board on %s did not stop its program for mpremote (\"could not enter raw repl\").\n"
+                "  A program that blocks wifiprov's loop does this: an app.py that calls time.sleep() in a loop or"
+                " never awaits (docs/app.md). wifiprov turns Ctrl-C back on once its loop has been blocked for 5 s"
+                " (the console says so): try again in a few seconds." % port)
+    return ("no MicroPython board answered on %s: %s\n  Is it plugged in, and is no other program"
+            " (Thonny, a serial monitor) using the port? `mpremote devs` lists the ports." % (port, output))
+
+
 class Board:
     def __init__(self, port):
         run = mpremote(port, "exec", _PROBE, capture=True)
         if run.returncode:
-            raise DeployError("no MicroPython board answered on %s: %s\n  Is it plugged in, and is no other program"
-                              " (Thonny, a serial monitor) using the port? `mpremote devs` lists the ports."
-                              % (port, (run.stdout + run.stderr).strip()))
+            raise DeployError(no_answer(port, (run.stdout + run.stderr).strip()))
         try:
             (self.name, self.version, mpy_flags, self.platform, self.machine, uid,
              self.free) = ast.literal_eval(run.stdout.strip().splitlines()[-1])

@@ -44,3 +44,35 @@ class Pin:
         import network
 
         return 0 if self._n == 0 and network.button_held() else 1
+
+
+class Timer:
+    """A soft timer, as rp2's virtual ones (id -1) and esp32's: the callback
+    is scheduled (micropython.schedule) every `period` ms, so it runs
+    between bytecodes and inside time.sleep(), even while the loop is
+    blocked. A thread of the unix port keeps the time."""
+    PERIODIC = 1
+    ONE_SHOT = 0
+
+    def __init__(self, id=-1, mode=PERIODIC, period=1000, callback=None):
+        import _thread
+
+        self._running = True
+        _thread.start_new_thread(self._run, (mode, period, callback))
+
+    def _run(self, mode, period, callback):
+        import time
+        import micropython
+
+        while self._running:
+            time.sleep_ms(period)
+            if self._running:
+                try:
+                    micropython.schedule(callback, self)
+                except RuntimeError:  # the schedule queue is full: this tick is lost, as on a board
+                    pass
+            if mode == Timer.ONE_SHOT:
+                return
+
+    def deinit(self):
+        self._running = False

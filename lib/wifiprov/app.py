@@ -93,6 +93,7 @@ async def main(app=None):
     asyncio.create_task(keep("Wi-Fi supervisor", service.wifi.run))
     asyncio.create_task(keep("console", lambda: console.run(service, stdin, settings.CONSOLE_ECHO)))
     asyncio.create_task(keep("button watch", lambda: recovery.watch_button(service)))
+    asyncio.create_task(console.beat())
     await service.start()
     if app:
         asyncio.create_task(guard(app))
@@ -105,6 +106,7 @@ def run(app=None):
         # Off before anything runs: ESP Web Tools sends Improv frames, each
         # with the byte of Ctrl-C, while the board boots (docs/improv.md).
         console.interrupt_char(-1)
+        console.watch_loop()  # before app.py is imported: its import may block too
     try:
         asyncio.run(main(app))
     except KeyboardInterrupt:
@@ -112,6 +114,7 @@ def run(app=None):
         # REPL follows, so a portal must not stay up with nothing serving it.
         interrupted()
     finally:
+        console.unwatch_loop()
         console.interrupt_char(3)  # MicroPython's own REPL comes next
 
 

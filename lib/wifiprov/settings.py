@@ -22,9 +22,15 @@ CONSOLE_ECHO = True
 # Improv Wi-Fi serial on the console (docs/improv.md): ESP Web Tools
 # provisions over USB. Its frames hold the byte that is Ctrl-C, so while
 # wifiprov runs the console reads Ctrl-C itself (micropython.kbd_intr(-1)):
-# code that blocks the event loop then cannot be interrupted by it. False:
-# no Improv, and MicroPython's own Ctrl-C.
+# code that blocks the event loop could not be interrupted by it, so a
+# timer turns Ctrl-C back on once the loop has been blocked for 5 s (an
+# app.py that calls time.sleep() in a loop). False: no Improv, and
+# MicroPython's own Ctrl-C.
 IMPROV = True
+# That timer: machine.Timer(LOOP_WATCH_TIMER). -1 (a virtual timer) on rp2
+# and the others; esp32 has no virtual timers and uses hardware timer 0 by
+# default: set another if the app needs timer 0.
+LOOP_WATCH_TIMER = None
 # ">>> " after each line typed (and "... " inside a Python block), as at
 # MicroPython's own prompt.
 CONSOLE_PROMPT = True
