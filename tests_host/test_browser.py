@@ -81,12 +81,12 @@ def test_first_boot_type_the_name_connect_and_see_where_the_board_went(board, ph
     shot(phone, "2-name-and-password-typed.png")
     phone.click("#connect")
     phone.wait_for_selector("h1")
-    assert phone.inner_text("h1") in ('Connecting to “HomeNet”…', "Connected"), sim.transcript()
+    assert phone.inner_text("h1") in ('Connecting to "HomeNet"…', "Connected"), sim.transcript()
     if phone.inner_text("h1") != "Connected":
         shot(phone, "3-connecting.png")
     # The page reloads itself until the board has joined.
     phone.wait_for_selector("h1:text-is('Connected')", timeout=20000)
-    assert "The board joined “HomeNet”. Its address is 127.0.0.1." == phone.inner_text("#next")
+    assert 'The board joined "HomeNet". Its address is 127.0.0.1.' == phone.inner_text("#next")
     url = phone.inner_text("#url")
     assert re.fullmatch(r"http://wifiprov-[0-9a-f]{4}\.local/", url)
     shot(phone, "4-connected.png")
@@ -153,7 +153,7 @@ def test_a_network_that_cannot_be_joined_changes_nothing(board, phone, ssid, pas
     phone.wait_for_selector("#error", timeout=20000)
     text = phone.inner_text("#error")
     assert text.startswith('Could not join "%s": %s.' % (ssid, reason)), text
-    assert "Nothing was saved; the access point stays up" in text
+    assert "Nothing was saved; the board's Wi-Fi stays up" in text  # a phone user's words
     assert phone.input_value("#stassid") == ssid  # kept, and the field at fault is marked
     assert phone.evaluate("document.activeElement.id") == field[1:]
     assert phone.get_attribute(field, "aria-invalid") == "true"
@@ -233,6 +233,38 @@ def test_advanced_apply_on_a_new_board_says_it_stays_an_access_point_and_offers_
     sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
     saved = json.loads((board.flash / "wifiprov.json").read_text())
     assert saved["mode"] == 0 and saved["STA"]["SSID"] == "HomeNet" and saved["STA"]["PWD"] == HOME_PASSWORD
+
+
+def test_the_phone_pages_words_a_typo_keeps_the_password_and_each_label_is_its_own(board, phone):
+    """Issue 22, item 11: the phone user's words ("the board's Wi-Fi", not
+    "access point"), one kind of quotes, distinct labels, and a name typed
+    wrong keeps the password typed (in the tab only: the board never sends
+    it back)."""
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    open_portal(phone, sim)
+    labels = phone.eval_on_selector_all("label", "ls => ls.map(l => l.textContent.trim())")
+    labels = [label for label in labels if label]
+    assert len(labels) == len(set(labels)), labels
+    assert "Password" in labels and "Password of the board's Wi-Fi" in labels
+    phone.fill("#stassid", "HomeNte")  # a typo: no such network
+    phone.fill("#stapwd", HOME_PASSWORD)
+    phone.click("#connect")
+    phone.wait_for_selector("#error", timeout=20000)
+    text = phone.inner_text("#error")
+    assert text == ('Could not join "HomeNte": no network of that name is in range. Nothing was saved; '
+                    "the board's Wi-Fi stays up"), text
+    assert phone.input_value("#stapwd") == HOME_PASSWORD  # only the name is retyped
+    assert HOME_PASSWORD not in phone.content()  # the board did not send it back
+    phone.fill("#stassid", "HomeNet")
+    phone.click("#connect")
+    phone.wait_for_selector("h1:text-is('Connected')", timeout=60000)
+    pages = [phone.inner_text("body")]
+    phone.click("#done")
+    phone.wait_for_selector("h1:text-is('Done')")
+    pages.append(phone.inner_text("body"))
+    for page in pages:
+        assert "access point" not in page.lower() and "“" not in page and "”" not in page, page
 
 
 def test_hostile_ssids_show_as_text_and_run_nothing(board, world, phone):

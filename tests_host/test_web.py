@@ -158,7 +158,7 @@ def test_seed_form_post_with_token_provisions(ap_board, board):
     fields = dict(SEED_FIELDS, token=token_of(ap_board))
     status, _, page = request(ap_board, "POST", "/config.htm", form(fields), FORM_HEADERS)
     # The board tries the network first; the page reloads itself until it has joined.
-    assert status == 200 and "<h1>Connecting to “HomeNet”…</h1>" in page
+    assert status == 200 and '<h1>Connecting to "HomeNet"…</h1>' in page
     assert '<meta http-equiv="refresh" content="1;url=/join.htm">' in page
     assert HOME_PASSWORD not in page
     for _ in range(40):
@@ -166,7 +166,7 @@ def test_seed_form_post_with_token_provisions(ap_board, board):
         if "<h1>Connected</h1>" in page:
             break
         time.sleep(0.25)
-    assert status == 200 and "The board joined “HomeNet”. Its address is 127.0.0.1." in page
+    assert status == 200 and 'The board joined "HomeNet". Its address is 127.0.0.1.' in page
     assert re.search(r'id="url" href="http://wifiprov-[0-9a-f]{4}\.local/"', page)
     assert HOME_PASSWORD not in page
     ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
@@ -191,7 +191,7 @@ def test_form_error_in_plain_words_keeps_what_was_just_sent(ap_board, board):
     fields = dict(SEED_FIELDS, token=token_of(ap_board), stach="99", stassid="My <Net>")
     status, _, page = request(ap_board, "POST", "/config.htm", form(fields), FORM_HEADERS)
     # The field by its label, what to do; the field marked, Advanced open on it.
-    assert status == 400 and 'id="error" role="alert">Channel: 0 to 13 for GEN (0 = any).</p>' in page, \
+    assert status == 400 and 'id="error" role="alert" data-field="stach">Channel: 0 to 13 for GEN (0 = any).</p>' in page, \
         re.findall(r'id="error"[^/]*', page)
     assert "<style>#stach{" in page and '<details id="advanced" open>' in page
     assert 'value="My &lt;Net&gt;"' in page and 'value="99"' in page

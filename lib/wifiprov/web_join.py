@@ -56,7 +56,7 @@ async def joining(server, writer, buf):
         return await page(server, writer, buf, 200, "result.htm", fill)
     ssid = html(attempt["ssid"])
     if attempt["state"] == "trying":
-        fill = {"title": "Connecting", "heading": "Connecting to “%s”…" % ssid, "cls": "", "more": "",
+        fill = {"title": "Connecting", "heading": 'Connecting to "%s"…' % ssid, "cls": "", "more": "",
                 "refresh": '<meta http-equiv="refresh" content="1;url=/join.htm">',
                 "next": "The board is joining your network. This takes up to %d seconds; keep this page open."
                         % (settings.ATTEMPT_TIMEOUT_MS // 1000),
@@ -65,13 +65,13 @@ async def joining(server, writer, buf):
     answer = attempt["answer"]
     url, ip = html(answer["url"]), html(answer["ip"])
     fill = {"title": "Connected", "heading": "Connected", "cls": "ok",
-            "next": "The board joined “%s”. Its address is %s." % (ssid, ip),
-            "hint": "Put your phone back on your usual network (“%s”), then open the board at:" % ssid,
+            "next": 'The board joined "%s". Its address is %s.' % (ssid, ip),
+            "hint": 'Put your phone back on your usual network ("%s"), then open the board at:' % ssid,
             "more": ['<p><a class="big" id="url" href="%s">%s</a><br><small>or <a href="http://%s/">http://%s/</a>'
                      "</small></p>" % (url, url, ip, ip),
                      '<form method="post" action="/join.htm"><input type="hidden" name="token" value="%s">'
                      '<input type="submit" id="done" value="Done"></form>' % TOKEN,
-                     "<p><small>This access point closes by itself in half a minute, or when you press Done."
+                     "<p><small>The board's Wi-Fi closes by itself in half a minute, or when you press Done."
                      "</small></p>"]}
     await page(server, writer, buf, 200, "result.htm", fill)
 
@@ -79,6 +79,6 @@ async def joining(server, writer, buf):
 async def finished(server, writer, buf, result):
     closing = "closes now" in result["next"]
     fill = {"title": "Done", "heading": "Done", "cls": "ok", "more": "",
-            "next": "The board's access point is closing now." if closing else "Nothing more to do here.",
+            "next": "The board's Wi-Fi is closing now." if closing else "Nothing more to do here.",
             "hint": "Your phone goes back to your usual network by itself."}
     await page(server, writer, buf, 200, "result.htm", fill)

@@ -52,7 +52,7 @@ async def config(server, writer, buf, status, values, error):
             "stapwd_hint": values["stapwd_hint"], "appwd_hint": values["appwd_hint"]}
     if error:
         field, text = error
-        message = ['<p class="err" id="error" role="alert">%s</p>' % html(text)]
+        message = ['<p class="err" id="error" role="alert" data-field="%s">%s</p>' % (field or "", html(text))]
         if field:  # that field is marked, and the page opens on it
             message.append("<style>#%s{border:2px solid #c33;background:#fff4f4}</style>" % field)
             if field not in ("stassid", "stapwd"):
@@ -112,9 +112,9 @@ async def applied(server, writer, buf, result, form):
                          '<p><a class="btn" href="/">Overview</a></p>']}
         return await page(server, writer, buf, 200, "result.htm", fill)
     if active["mode"] == 1:
-        hint = 'If the access point changed, connect your phone to "%s" again.' % active["AP"]["SSID"]
+        hint = 'If the board\'s Wi-Fi changed, connect your phone to "%s" again.' % active["AP"]["SSID"]
     elif active["save_config"]:
-        hint = ("The board leaves this access point when it restarts: reconnect your phone to your usual "
+        hint = ("The board turns its own Wi-Fi off when it restarts: reconnect your phone to your usual "
                 "network. The board's console shows its new address.")
     else:
         hint = "The board's console and the Overview page show how the join goes."

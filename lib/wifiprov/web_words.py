@@ -8,9 +8,9 @@ from . import declared
 # others are under Advanced.
 _LABELS = (("STA.SSID", "stassid", "Network name"), ("STA.PWD", "stapwd", "Password"),
            ("STA.auth", "staauth", "Security"), ("STA.ch", "stach", "Channel"),
-           ("STA.auto", "staauto", "Connect at boot"), ("AP.SSID", "apssid", "Access point name"),
-           ("AP.PWD", "appwd", "Access point password"), ("AP.auth", "apauth", "Access point security"),
-           ("AP.ch", "apch", "Access point channel"), ("AP.ssidv", "ssidv", "Visibility"),
+           ("STA.auto", "staauto", "Connect at boot"), ("AP.SSID", "apssid", "Name of the board's Wi-Fi"),
+           ("AP.PWD", "appwd", "Password of the board's Wi-Fi"),
+           ("AP.auth", "apauth", "Security of the board's Wi-Fi"), ("AP.ch", "apch", "Channel of the board's Wi-Fi"), ("AP.ssidv", "ssidv", "Visibility"),
            ("mode", "devmode", "Mode"), ("save_config", "saveconfig", "Save to flash"),
            ("countrycode", "countrycode", "Country"))
 
@@ -20,7 +20,8 @@ def plain(error):
     and TCP keep the precise text."""
     key, _, rule = error.partition(": ")
     if key.startswith("could not join"):  # a network tried and not joined
-        return ("stapwd" if "password" in rule else "stassid"), "C" + error[1:]
+        # In a phone user's words: the board's own network, not "the access point".
+        return ("stapwd" if "password" in rule else "stassid"), "C" + error[1:].replace("access point", "board's Wi-Fi")
     field = label = None
     for names in _LABELS:
         if key in names[:2]:
