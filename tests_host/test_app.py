@@ -155,7 +155,7 @@ def test_app_settings_over_tcp_apply_without_a_restart_and_survive_one(board):
     sim.expect(r"^APP url=http://example\.invalid/ token=$")  # the defaults
     port = sim.ports["tcp"]
     answer = tcp(port, b'{"app": {"server_url": "http://broker.lan/r", "token": "s3cret"}}')
-    assert answer == {"ok": True, "changed": True, "saved": True, "next": "app settings saved"}
+    assert answer == {"ok": True, "changed": True, "saved": True, "next": "app settings saved; the app uses them now"}
     sim.expect(r'^APP event APP_SETTINGS \[\'server_url\', \'token\'\]$')
     # Refused, naming the key; nothing changes.
     before = (board.flash / "wifiprov.json").read_bytes()
@@ -192,11 +192,11 @@ def test_app_settings_from_the_api_and_the_console(board):
                                      data=b'{"app": {"server_url": "http://api.lan/"}}',
                                      headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(request, timeout=10) as r:
-        assert json.loads(r.read())["next"] == "app settings saved"
+        assert json.loads(r.read())["next"] == "app settings saved; the app uses them now"
     lines = sim.collect("wifiprov app", r"^token = ")
     assert 'server_url = "http://api.lan/"  (Server URL)' in lines
     assert "token = \"\"  (Access token; the default)" in lines[-1]
-    sim.cmd('wifiprov app set token "two words"', r"^OK: app settings saved$")
+    sim.cmd('wifiprov app set token "two words"', r"^OK: app settings saved; the app uses them now$")
     sim.cmd("wifiprov app", r"^token = \*{8}  \(Access token\)$")
     sim.cmd("wifiprov app set nope 1",
             r"^ERROR: app\.nope: not a setting of this board's app \(its settings: server_url, token\)$")
@@ -274,7 +274,7 @@ def test_the_same_app_settings_again_change_nothing_and_restart_nothing(board):
     port = sim.ports["tcp"]
     message = b'{"app": {"server_url": "http://same/"}}'
     first = tcp(port, message)
-    assert first.get("next") == "app settings saved", first
+    assert first.get("next") == "app settings saved; the app uses them now", first
     # The console's lines and the TCP answer come by two ways: the first
     # message's event line may come after its answer.
     sim.expect(r"^APP event APP_SETTINGS \['server_url'\]$")

@@ -317,8 +317,11 @@ def test_phone_page_sets_the_apps_settings_with_the_network(board, phone):
         sim.expect(r"^READY mode=ap ")
         phone.goto("http://127.0.0.1:%d/config.htm" % sim.ports["http"])
         phone.wait_for_selector("#nets[data-state=done]")
-        phone.click("#advanced summary")  # the app's settings are under Advanced
-        assert phone.get_by_label("Server URL for the readings (http://...)").count() == 1
+        # The app's settings are on the first screen, under the password, above Connect.
+        url_field = phone.get_by_label("Server URL for the readings (http://...)")
+        assert url_field.is_visible() and not phone.is_visible("#devmode")
+        assert phone.locator("#stapwd").bounding_box()["y"] < url_field.bounding_box()["y"] \
+            < phone.locator("#connect").bounding_box()["y"]
         assert phone.get_attribute("#app_token", "type") == "password"
         phone.get_by_role("button", name="HomeNet").click()
         phone.fill("#stapwd", HOME_PASSWORD)
@@ -333,6 +336,28 @@ def test_phone_page_sets_the_apps_settings_with_the_network(board, phone):
         assert got[0][1] == "Bearer phone-token"
     saved = json.loads((board.flash / "wifiprov.json").read_text())
     assert saved["app"] == {"server_url": url, "token": "phone-token", "every_s": "60"}
+
+
+def test_changing_only_the_apps_settings_says_the_app_uses_them_now(board, phone):
+    """Issue 22, item 5: a settings-only change talks of no restart and of
+    no console a phone user does not have."""
+    board.flash.mkdir(parents=True, exist_ok=True)
+    (board.flash / "app.py").write_text(
+        "import wifiprov\n\nwifiprov.field('greeting', 'Greeting to show')\n\n\n"
+        "def on_prov(event, data):\n    if event == 'APP_SETTINGS':\n"
+        "        print('APP greeting', wifiprov.value('greeting'))\n\n\nwifiprov.set_callback(on_prov)\n")
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    open_portal(phone, sim)
+    phone.get_by_label("Greeting to show").fill("hello there")
+    phone.click("#advanced summary")
+    phone.get_by_role("button", name="Apply Wi-Fi Configuration").click()
+    phone.wait_for_selector("#next")
+    assert phone.inner_text("h1") == "Saved"
+    assert phone.inner_text("#next") == "app settings saved; the app uses them now"
+    page = phone.inner_text("body")
+    assert "restart" not in page and "console" not in page, page
+    sim.expect(r"^APP greeting hello there$")
 
 
 def test_a_stale_form_comes_back_with_a_notice(board, phone):

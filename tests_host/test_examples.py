@@ -62,8 +62,8 @@ def test_reporter_posts_readings_where_its_settings_say(board):
     with reading_server() as (url, got):
         sim = provisioned(board, "reporter.py")
         sim.expect(r"^reporter: no server URL yet: fill it in on the board's page")
-        sim.cmd("wifiprov app set token tok-123", r"^OK: app settings saved$")
-        sim.cmd("wifiprov app set every_s 1", r"^OK: app settings saved$")
+        sim.cmd("wifiprov app set token tok-123", r"^OK: app settings saved; the app uses them now$")
+        sim.cmd("wifiprov app set every_s 1", r"^OK: app settings saved; the app uses them now$")
         sim.cmd("wifiprov app set server_url " + url, r"^reporter: sent a reading to %s: HTTP 201$" % url)
         wait_for(got, 2)  # and again a second later
         path, auth, body = got[0]

@@ -28,8 +28,9 @@ def run(current, msg, ap_up, sta_up, path, app_only=False):
         return current, {"ok": False, "error": str(e)}, None
     changed = new != current
     if app_only or changed and _wifi(new) == _wifi(current):  # the app's settings: never a restart
-        text = ("unchanged: the app settings are as they were" if not changed else "app settings saved"
-                if new["save_config"] else "app settings applied; not saved, so a reset returns to the saved ones")
+        text = ("unchanged: the app settings are as they were" if not changed else
+                "app settings saved; the app uses them now" if new["save_config"] else
+                "app settings applied; the app uses them now; not saved, so a reset returns to the saved ones")
         action = trying = None
     else:
         text, action, trying = plan(new, current, ap_up, sta_up, verify)

@@ -55,7 +55,7 @@ async def config(server, writer, buf, status, values, error):
         message = ['<p class="err" id="error" role="alert" data-field="%s">%s</p>' % (field or "", html(text))]
         if field:  # that field is marked, and the page opens on it
             message.append("<style>#%s{border:2px solid #c33;background:#fff4f4}</style>" % field)
-            if field not in ("stassid", "stapwd"):
+            if field not in ("stassid", "stapwd") and not field.startswith("app_"):  # those are on the first screen
                 fill["advanced"] = " open"
             message.append('<script nonce="%s">document.addEventListener("DOMContentLoaded",function(){'
                            'var e=document.getElementById("%s");e.setAttribute("aria-invalid","true");e.focus();});'
@@ -95,6 +95,11 @@ async def applied(server, writer, buf, result, form):
 
         return await joining(server, writer, buf)
     active = server.service.config
+    if result["next"].startswith(("app settings", "unchanged: the app")):  # provision's words for the app's settings alone
+        fill = {"title": "Saved", "heading": "Saved" if result["saved"] else "Applied", "cls": "ok",
+                "next": html(result["next"]), "hint": "The board's Wi-Fi settings are as they were.",
+                "more": '<a class="btn" href="/">Overview</a>'}
+        return await page(server, writer, buf, 200, "result.htm", fill)
     sta = active.get("STA")
     if active["mode"] == 1 and sta and form.get("stassid"):
         # Advanced's Apply with a network typed in, while Mode still says
