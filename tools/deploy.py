@@ -155,7 +155,8 @@ def mpremote(port, *args, capture=False):
 _PROBE = ("import sys, os, machine\n"
           "i = sys.implementation\n"
           "s = os.statvfs('/')\n"
-          "print(repr((i.name, '.'.join(str(n) for n in i.version[:3]), getattr(i, '_mpy', 0), sys.platform,"
+          "print(repr((i.name, '.'.join(str(n) for n in i.version[:3]) + ('-' + i.version[3] if i.version[3:4] and i.version[3] else ''),"
+          " getattr(i, '_mpy', 0), sys.platform,"
           " getattr(i, '_machine', sys.platform), machine.unique_id(), s[0] * s[3])))")
 
 
@@ -195,7 +196,7 @@ class Board:
 
 def compile_for(board):
     """Compile lib/ for the board; returns (the tree, its files)."""
-    running = tuple(int(n) for n in board.version.split("."))
+    running = tuple(int(n) for n in board.version.split("-")[0].split("."))  # 1.29.0-preview: 1.29.0
     # The package is bytecode, which any board of the same .mpy version
     # loads; -march marks native code (should a module ever use
     # @micropython.native) for this CPU.

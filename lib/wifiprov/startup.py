@@ -73,9 +73,10 @@ def save(path, config):
 
 
 def banner(uid):
-    impl = sys.implementation
+    from .text import micropython_version
+
     print("wifiprov %s | MicroPython %s | board: %s | id: %s" % (
-        __version__, ".".join(str(n) for n in impl.version[:3]), getattr(impl, "_machine", sys.platform), uid))
+        __version__, micropython_version(), getattr(sys.implementation, "_machine", sys.platform), uid))
 
 
 def certificate(root):

@@ -127,3 +127,16 @@ def host_name(ssid):
             out.append(0x2D)
     name = bytes(out[:32]).decode().strip("-")
     return name or "wifiprov"
+
+
+def micropython_version():
+    """MicroPython's version as its own banner gives it: 1.29.0, or
+    1.29.0-preview for a build between releases (sys.implementation.version
+    carries the release level as a 4th item)."""
+    import sys
+
+    version = sys.implementation.version
+    text = "%d.%d.%d" % version[:3]
+    if len(version) > 3 and version[3]:
+        text += "-" + version[3]
+    return text

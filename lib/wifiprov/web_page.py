@@ -3,8 +3,6 @@
 # streamed line by line through the connection's buffer with its {{keys}}
 # filled in, so a page is never whole in RAM. Everything filled in is
 # HTML-escaped here. Loaded per page.
-import sys
-
 from . import __version__, fields, settings
 from .http import TOKEN, head, random_token, send
 
@@ -22,6 +20,7 @@ _DEFAULTS = {"staauth": "4", "apauth": "4", "countrycode": "GEN", "saveconfig": 
 
 async def index(server, writer, buf):
     from . import report
+    from .text import micropython_version
 
     s = report.status(server.service)
     sta = s["sta"]
@@ -33,7 +32,7 @@ async def index(server, writer, buf):
     ap = s["ap"]
     fill = {
         "title": "Overview",
-        "micropython": ".".join(str(n) for n in sys.implementation.version[:3]),
+        "micropython": micropython_version(),
         "mode": ("STA (station)", "AP (access point)")[s["mode"]] + (", fallback AP open" if s["fallback"] else ""),
         "sta_state": html(state),
         "sta_ip": sta["ip"] or "-",
