@@ -360,6 +360,56 @@ def test_changing_only_the_apps_settings_says_the_app_uses_them_now(board, phone
     sim.expect(r"^APP greeting hello there$")
 
 
+def test_after_the_join_the_address_the_page_gave_shows_a_read_only_status_page(board, phone):
+    """Issue 22, item 3: "Connected" sends the user to http://wifiprov-xxxx.local/;
+    once the board's Wi-Fi has closed, that address must answer: the board's
+    name, address, network, signal, uptime and the app's line, how to change
+    settings, no secrets, and no way to change anything."""
+    board.flash.mkdir(parents=True, exist_ok=True)
+    (board.flash / "app.py").write_text(
+        "import asyncio\nimport wifiprov\n\n\nasync def main():\n"
+        "    wifiprov.set_status_line('last reading 21.5 C <ok>')\n")
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    passphrase = json.loads((board.flash / "wifiprov.json").read_text())["AP"]["PWD"]
+    open_portal(phone, sim)
+    phone.get_by_role("button", name="HomeNet").click()
+    phone.fill("#stapwd", HOME_PASSWORD)
+    phone.click("#connect")
+    phone.wait_for_selector("h1:text-is('Connected')", timeout=60000)
+    link = phone.inner_text("#url")
+    phone.click("#done")
+    phone.wait_for_selector("h1:text-is('Done')")
+    hostname = sim.expect(r"^status page: http://(wifiprov-[0-9a-f]{4})\.local:%d/ shows how the board is doing$"
+                          % sim.ports["http"]).group(1)
+    assert link == "http://%s.local/" % hostname
+    # The phone is back on the home network: the simulator's address stands in for the .local name.
+    phone.goto("http://127.0.0.1:%d/" % sim.ports["http"])
+    shot(phone, "status-page.png")
+    assert phone.inner_text("h1") == hostname
+    assert phone.inner_text("#ip") == "127.0.0.1" and phone.inner_text("#ssid") == "HomeNet"
+    assert re.fullmatch(r"-\d+ dBm \((strong|fair|weak)\)", phone.inner_text("#signal"))
+    assert re.fullmatch(r"0 h \d+ min", phone.inner_text("#uptime"))
+    assert phone.inner_text("#appline") == "last reading 21.5 C <ok>"  # text, not markup
+    assert "hold the board's BOOT button for 3 seconds" in phone.inner_text("#change")
+    page = phone.content()
+    assert HOME_PASSWORD not in page and passphrase not in page
+    assert phone.locator("form, input, a[href='/config.htm']").count() == 0
+    # It changes nothing, and the rest of the site is gone with provisioning.
+    before = (board.flash / "wifiprov.json").read_bytes()
+    for method, path, status in (("POST", "/", 405), ("GET", "/config.htm", 404), ("POST", "/api/config", 405)):
+        answer = phone.request.fetch("http://127.0.0.1:%d%s" % (sim.ports["http"], path), method=method,
+                                     data='{"mode": 1}')
+        assert answer.status == status, (method, path, answer.status)
+    assert (board.flash / "wifiprov.json").read_bytes() == before
+    # Provisioning opened again (the BOOT button) takes the port back; closed, the page comes back.
+    sim.cmd("wifiprov enable", r"^READY mode=ap ")
+    assert "Network Configuration" in phone.request.get("http://127.0.0.1:%d/config.htm" % sim.ports["http"]).text()
+    sim.cmd("wifiprov disable", r"^provisioning: AP and servers are down$")
+    sim.expect(r"^status page: ")
+    assert phone.request.get("http://127.0.0.1:%d/" % sim.ports["http"]).status == 200
+
+
 def test_a_stale_form_comes_back_with_a_notice(board, phone):
     sim = board.start()
     sim.expect(r"^READY mode=ap ")

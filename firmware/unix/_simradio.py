@@ -46,7 +46,8 @@ def join(path, mtime, ssid, key, codes):
     ssid = ssid.encode() if isinstance(ssid, str) else ssid
     net = _network(world, ssid) or {}
     return {"ssid": ssid, "key": key, "code": _outcome(world, ssid, key, codes), "mtime": mtime,
-            "t": time.ticks_ms(), "ms": world.get("connect_ms", 300), "ch": net.get("channel", 1)}
+            "t": time.ticks_ms(), "ms": world.get("connect_ms", 300), "ch": net.get("channel", 1),
+            "rssi": net.get("rssi", -70)}
 
 
 def shown(ssid):

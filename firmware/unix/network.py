@@ -135,9 +135,13 @@ class WLAN:
     def status(self, key=None):
         if key == "stations":  # the phones on our AP: the world file's "ap_clients"
             return _world_value("ap_clients", []) if self._n == AP_IF and self._s["active"] else []
+        join = self._s["join"]
+        if key == "rssi" and self._n == STA_IF:  # the joined network's signal, as esp32 and cyw43 give it
+            if join is None or join["code"] != STAT_GOT_IP:
+                raise OSError("STA is not connected")
+            return join["rssi"]
         if key or self._n != STA_IF:
             raise ValueError("unknown status param")
-        join = self._s["join"]
         if join is None:
             return STAT_IDLE
         if time.ticks_diff(time.ticks_ms(), join["t"]) < join["ms"]:

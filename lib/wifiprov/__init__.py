@@ -264,6 +264,17 @@ def status():
     return report.status(_running())
 
 
+# The app's line on the status page (set_status_line).
+status_line = [None]
+
+
+def set_status_line(text):
+    """A line of the app's own for the read-only status page on the home
+    network (docs/web.md), e.g. "last reading 21.5 C at 12:03"; None: none.
+    Shown as text, cut to 200 characters."""
+    status_line[0] = None if text is None else str(text)[:200]
+
+
 # The app's own settings (wifiprov.appfields): (key, label, default, secret,
 # max_len) in the order declared, which is the order they are shown in.
 fields = []

@@ -18,6 +18,7 @@ def stop():
     service = wifiprov._service
     if service is not None:
         try:
+            service.status_page(False)
             service.wifi.stop_ap()
             if service.enabled:
                 asyncio.new_event_loop()  # a cancelled server task joins the new loop to close its socket

@@ -13,6 +13,7 @@ async def open(service):
     bring the AP up (wifi.radio_trouble has said why) leaves provisioning
     closed: no servers, and no READY line, since nothing could reach them."""
     if not service.enabled:
+        service.status_page(False)  # its port is the provisioning HTTP server's
         try:
             service.wifi.start_ap(service.config["AP"], service.config["countrycode"])
         except OSError:
@@ -62,3 +63,4 @@ async def close(service):
     service.fallback = False
     if was:
         service.log("provisioning: AP and servers are down")
+    service.status_page(True)

@@ -6,6 +6,7 @@
 # (wifiprov.trial).
 import json
 import sys
+import time
 import asyncio
 from micropython import const
 
@@ -57,6 +58,12 @@ class Provisioning:
         self.tried = None  # an Event, set when that try ends
         self.finished = asyncio.Event()  # the client said `finish` (or pressed Done): the AP may close
         self.window = None  # while wifiprov.window counts down on the open AP: when it (re)started, in ticks
+        self.status_server = None  # the read-only status page's (wifiprov.status_server), once it ran
+        # When the board booted, by the clock (time.time()): the status
+        # page's uptime. Ticks wrap after days; the clock does not, but it
+        # jumps when NTP first sets it, so it is moved along then.
+        self.booted = time.time()
+        self._booted_ticks = time.ticks_ms()
         wifi.on_event = self.on_wifi_event
 
     # ---- the seed's control API ----
@@ -69,6 +76,30 @@ class Provisioning:
     async def disable(self):
         """Servers down, then the AP; the servers' code is dropped."""
         await _portal(self, False)
+
+    def status_page(self, up):
+        """The read-only status page on the home network (settings.STATUS_PAGE,
+        docs/web.md): it listens while the station has an address and
+        provisioning is closed (the provisioning servers take its port)."""
+        if not settings.STATUS_PAGE:
+            return
+        if not up:
+            if self.status_server:
+                self.status_server.stop()
+            return
+        if self.enabled or not self.wifi.ip:
+            return
+        if self.status_server is None:
+            from .status_server import StatusServer
+
+            self.status_server = StatusServer(self)
+        try:
+            if self.status_server.start(settings.BIND or "0.0.0.0", settings.HTTP_PORT):
+                port = settings.HTTP_PORT
+                self.log("status page: http://%s.local%s/ shows how the board is doing"
+                         % (self.hostname, "" if port == 80 else ":%d" % port))
+        except OSError as e:
+            self.log("status page: not started (%r)" % e)
 
     def save(self, config):
         """Write a config to the flash (OSError when it cannot)."""
@@ -318,6 +349,9 @@ class Provisioning:
             self.log("station: could not join; opening the provisioning AP and retrying in the background")
             self.fallback = True
             asyncio.create_task(self._later(self._open_fallback, 0))
+        elif event == net.SNTP_UP and self._booted_ticks is not None:
+            self.booted = time.time() - time.ticks_diff(time.ticks_ms(), self._booted_ticks) // 1000
+            self._booted_ticks = None  # later link-ups only correct a clock that is already right
         elif event == net.DHCP_DONE and self.trying:
             pass  # the join being tried: wifiprov.trial says what comes of it
         elif event == net.DHCP_DONE:
@@ -325,6 +359,7 @@ class Provisioning:
                 asyncio.create_task(self._later(self._close_fallback, 0))
             else:
                 self.log(self.ready_line(True))
+                self.status_page(True)
         call_back(1, event, data)
 
     async def _open_fallback(self):

@@ -9,6 +9,11 @@ TCP_PORT = 6666
 HTTP_PORT = 80
 HTTPS_PORT = 443
 DNS_PORT = 53
+# Once the board has joined and provisioning is closed, a read-only status
+# page answers on HTTP_PORT at http://<hostname>.local/ (docs/web.md): its
+# name, address, network, signal, uptime and the app's status line. False:
+# nothing listens on the home network.
+STATUS_PAGE = True
 
 # Where the web pages (the package's www/ folder) are; None = beside the
 # package's modules, or, in a frozen firmware (no files beside its modules),

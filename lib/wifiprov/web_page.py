@@ -134,6 +134,8 @@ async def page(server, writer, buf, status, name, fill):
     fill["nonce"] = nonce
     if "refresh" not in fill:
         fill["refresh"] = ""
+    if "nav" not in fill:  # the provisioning pages'; the status page has none
+        fill["nav"] = '<nav><a href="/">Overview</a><a href="/config.htm">Network Configuration</a></nav>'
     fill["version"] = __version__
     fill["device"] = html(server.service.config["AP"]["SSID"])
     first = head(_STATUS[status], "text/html; charset=utf-8",

@@ -1,0 +1,85 @@
+# The read-only status page on the home network (docs/web.md): once the
+# board has joined and provisioning is closed, the address the "Connected"
+# page gave (http://wifiprov-93f1.local/) answers with what the board is
+# doing. Only the listening socket and this loop stay in RAM; a request loads
+# wifiprov.status_page (and the HTTP reader it uses) and drops it after.
+# One request at a time: the others wait in the socket's backlog.
+import socket
+import asyncio
+from micropython import const
+
+from . import on_demand_async
+
+_REQUEST_MS = const(5000)  # the whole request and answer; a slow client is dropped
+# Made in advance: when the heap is short, there is no room to build it.
+_NO_MEMORY = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
+              b"Content-Type: text/plain\r\nContent-Length: 54\r\n\r\n"
+              b"out of memory: the board could not answer; try again.\n")
+
+
+def _readable(sock):
+    # asyncio has no API to wait for a listening socket: wait as its
+    # streams do (as wifiprov.listen does).
+    yield asyncio.core._io_queue.queue_read(sock)
+
+
+class StatusServer:
+    def __init__(self, service):
+        self.service = service
+        self.port = None
+        self._sock = None
+        self._task = None
+
+    def start(self, host, port):
+        """Listen (True), or False when it already does."""
+        if self._sock:
+            return False
+        address = socket.getaddrinfo(host, port)[0]
+        sock = socket.socket(address[0], socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address[-1])
+            sock.listen(2)
+            sock.setblocking(False)
+        except Exception:
+            sock.close()
+            raise
+        self._sock = sock
+        self.port = port
+        self._task = asyncio.create_task(self._accept(sock))
+        return True
+
+    def stop(self):
+        """Stop at once: the port is free for the provisioning servers."""
+        if self._sock:
+            self._task.cancel()
+            self._sock.close()
+            self._sock = self._task = self.port = None
+
+    async def _accept(self, sock):
+        while self._sock is sock:
+            await _readable(sock)
+            client = None
+            try:
+                client, _ = sock.accept()
+                client.setblocking(False)
+                await asyncio.wait_for_ms(serve(self.service, asyncio.StreamWriter(client)), _REQUEST_MS)
+            except asyncio.CancelledError:
+                raise
+            except MemoryError:
+                try:
+                    client.send(_NO_MEMORY)
+                except Exception:
+                    pass
+            except Exception:  # a client gone or too slow: that request only
+                pass
+            finally:
+                if client is not None:
+                    client.close()
+
+
+@on_demand_async
+async def serve(service, stream):
+    from . import status_page
+
+    await status_page.serve(service, stream)
