@@ -136,13 +136,13 @@ def test_deploy_says_what_it_needs():
     assert code == 2 and "no MicroPython board answered on /dev/nonexistent-wifiprov-port" in err
 
 
-def test_mpremote_against_a_running_board_stops_the_portal_cleanly(serial_board):
+def test_mpremote_against_a_running_board_stops_the_portal_cleanly(serial_board, tmp_path):
     # The firmware and an app on the board double's flash, as deploy leaves them.
-    board = serial_board()
-    flash = board.flash
+    flash = tmp_path / "flash"  # filled before the board double powers on: it looks for main.py as it starts
     shutil.copytree(mpy.build() / "wifiprov", flash / "lib" / "wifiprov")
     (flash / "main.py").write_bytes((ROOT / "main.py").read_bytes())
-    board.expect(r"^READY mode=ap ")  # the board double boots main.py when it starts: no wait for a reset
+    board = serial_board()
+    board.expect(r"^READY mode=ap ", 60)
     http_port = board.ports["http"]
     assert status_over_http(http_port)["provisioning"] is True
     # mpremote interrupts the firmware with Ctrl-C to reach the raw REPL.

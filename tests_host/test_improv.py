@@ -276,11 +276,13 @@ def test_the_real_sdk_over_the_board_doubles_serial_port(tmp_path, world):
     import mpy
     import simdrive
 
-    board = simdrive.PtyBoard(tmp_path / "flash", world, HEAP, tmp_path / "tty")
+    # The flash is filled before the board double powers on: it looks for main.py as it starts.
+    flash = tmp_path / "flash"
+    shutil.copytree(mpy.build() / "wifiprov", flash / "lib" / "wifiprov")
+    (flash / "main.py").write_bytes((ROOT / "main.py").read_bytes())
+    board = simdrive.PtyBoard(flash, world, HEAP, tmp_path / "tty")
     try:
-        shutil.copytree(mpy.build() / "wifiprov", board.flash / "lib" / "wifiprov")
-        (board.flash / "main.py").write_bytes((ROOT / "main.py").read_bytes())
-        board.expect(r"^READY mode=ap ")
+        board.expect(r"^READY mode=ap ", 60)
         run = sdk(["initialize", "provision:HomeNet:" + HOME_PASSWORD], "--tty", board.port)
         answers = [json.loads(line) for line in run.stdout.decode().splitlines()]
         assert len(answers) == 2, (answers, run.stderr.decode(errors="replace")[-3000:], board.transcript()[-3000:])
