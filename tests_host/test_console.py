@@ -361,3 +361,20 @@ def test_no_outside_text_puts_a_control_character_on_the_console(board, world):
     sim.cmd("wifiprov get", r'^AP: ssid="ap\\x1b\[2J\\x1b\[HAP passphrase: x"')
     found = control_bytes(sim.raw)
     assert not found, found
+
+
+def test_wifiprov_join_does_what_connect_does(ap_board, board):
+    """Issue 22, item 7: `wifiprov join SSID [PASSWORD]`: tried first, its
+    security the scan's for that name (open without a password)."""
+    sim = ap_board
+    sim.cmd('wifiprov join HomeNte "%s"' % HOME_PASSWORD,  # a typo: nothing saved
+            r'^ERROR: could not join "HomeNte": no network of that name is in range\. Nothing was saved')
+    assert "STA" not in json.loads((board.flash / "wifiprov.json").read_text())
+    sim.cmd('wifiprov join HomeNet "%s"' % HOME_PASSWORD, r'^OK: joined "HomeNet" as 127\.0\.0\.1 ')
+    sta = json.loads((board.flash / "wifiprov.json").read_text())["STA"]
+    assert (sta["SSID"], sta["PWD"], sta["auth"]) == ("HomeNet", HOME_PASSWORD, 4)  # WPA2, as the scan saw it
+    sim.cmd('wifiprov join "Cafe Guest"', r'^OK: joined "Cafe Guest" as 127\.0\.0\.1 ')
+    sta = json.loads((board.flash / "wifiprov.json").read_text())["STA"]
+    assert (sta["SSID"], sta["PWD"], sta["auth"]) == ("Cafe Guest", "", 1)
+    sim.cmd('wifiprov join "Cafe Guest" some-password', r'^ERROR: STA\.PWD: ')  # the scan saw it open
+    sim.cmd("wifiprov join", r"^ERROR: wifiprov join takes a network name and its password; quote one")

@@ -3,7 +3,7 @@
 # provisioning service (connect and disconnect straight to the Wi-Fi one). wifiprov.console reads the lines, imports this module
 # for one line and drops it after, so its text costs no RAM in between.
 _MODE_AP = 1
-from . import AUTH_NAMES, MODE_NAMES, fields
+from . import AUTH_NAMES, MODE_NAMES, fields, on_demand
 from .console import answer
 from .text import printable
 
@@ -94,7 +94,7 @@ async def execute(service, raw, out):
     if handler is None:
         out('ERROR: unknown subcommand "%s"; type wifiprov help for the commands' % words[1])
         return
-    if words[1] not in ("set", "app", "reset") and len(words) > 2:
+    if words[1] not in ("set", "app", "reset", "join") and len(words) > 2:
         out("ERROR: wifiprov %s takes no values; type wifiprov help" % words[1])
         return
     return await handler(service, words[2:], out)
@@ -109,6 +109,31 @@ async def do_set(service, args, out):
         return message  # the console applies it once this module is dropped
     except ValueError as e:
         answer(out, service.refuse(str(e)))
+
+
+async def do_join(service, args, out):
+    """`wifiprov join SSID [PASSWORD]`: what Connect does on the page. The
+    network is tried before it is saved; its security is the scan's for that
+    name (open without a password). The name saved already, without a
+    password: joined with the stored one."""
+    if len(args) not in (1, 2):
+        answer(out, service.refuse('wifiprov join takes a network name and its password; quote one with spaces '
+                                   'or commas: wifiprov join "My Home" "its password"'))
+        return
+    ssid, password = args[0], args[1] if len(args) == 2 else ""
+    stored = service.config.get("STA") or {}
+    if not password and ssid == stored.get("SSID"):
+        sta = {"SSID": ssid}  # the stored password and security are kept
+    else:
+        sta = {"SSID": ssid, "PWD": password, "auth": security_of(ssid, password, service.wifi.scan)}
+    return {"mode": 0, "STA": sta}  # the console applies it once this module is dropped
+
+
+@on_demand
+def security_of(ssid, password, scan):
+    from .radio import security_of
+
+    return security_of(ssid, password, scan)
 
 
 async def do_app(service, args, out):
@@ -272,6 +297,7 @@ _COMMANDS = {
     "get": do_get,
     "scan": do_scan,
     "status": do_status,
+    "join": do_join,
     "connect": do_connect,
     "disconnect": do_disconnect,
     "enable": do_enable,

@@ -1,6 +1,8 @@
 # The console help text (wifiprovhelp), in its own module: it is printed
 # rarely and costs RAM only while it is.
 USAGE = """Usage:
+wifiprov join <ssid> [password]   join a network as the phone page's Connect does: tried first,
+                      saved once joined; its security is what the scan saw (open without a password)
 wifiprov set <bootmode> <save> <countrycode> <channel> <auto|ssidv> <auth> <ssid> [password]
   bootmode    0 STA (join a network), 1 AP (be an access point)
   save        1 save to flash, 0 use until the next reset only
@@ -25,6 +27,7 @@ wifiprov ap           the AP's name and passphrase, and a QR code a phone joins 
 wifiprov forget       drop the station network: back to AP mode, the AP passphrase kept
 wifiprov reset yes    factory reset: erase the config and restart into provisioning
 Examples:
+  wifiprov join "My Home" "my secret pass"
   wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "my secret pass"
   wifiprov set 1 1 "GEN" 1 1 3 "DEMO_SOFTAP" "password\""""
 

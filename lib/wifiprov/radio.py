@@ -125,3 +125,24 @@ def set_clock(host):
     if now[0] < 2024:  # an unset clock starts in 2000 or 1970
         return None
     return "%04d-%02d-%02dT%02d:%02d:%02dZ" % now[:6]
+
+
+# How recent a scan may be for a typed network's security (the page's own
+# scan, a minute or more before Connect), else a new one.
+SCAN_FRESH_MS = const(600000)
+
+
+def security_of(ssid, password, scan):
+    """The security to join a typed network with, as Connect and `wifiprov
+    join` do (docs/web.md): without a password, open; with one, what the
+    scan (Wifi.scan, which answers a recent one again) saw for that name,
+    else WPA2/WPA3. Only a network the scan saw open stays open with a
+    password, which validation then refuses as needless."""
+    if not password:
+        return 1
+    ssid = ssid.encode()
+    auth = 5  # WPA2/WPA3: a name the scan did not see (a hidden network)
+    for net in scan(SCAN_FRESH_MS):
+        if net[0] == ssid and net[3] in (1, 3, 4, 5, 6):
+            auth = net[3]
+    return auth

@@ -2,13 +2,9 @@
 # they map to the config, both ways: the fields a page shows for the active
 # config, and a posted form (application/x-www-form-urlencoded, with the
 # token of this provisioning session) made into a config document. Loaded per request.
-from micropython import const
-
-from . import declared, fields  # the app's declared settings: form fields app_<key>
+from . import declared, fields, on_demand  # the app's declared settings: form fields app_<key>
 from .http import HttpError, token_ok
 from .text import show_bytes, strict_utf8
-
-_PAGE_SCAN_MS = const(600000)  # a typed name's security: the page's scan if this recent, else a new one
 
 _NUMBERS = ("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "apch", "ssidv")
 # form field -> config key, per section
@@ -112,7 +108,7 @@ def _unquote(raw, what):
         raise ValueError("%s: not valid UTF-8" % what)
 
 
-def document(form, active, scan=None):
+def document(form, active, scan):
     """The form's fields -> a config document for service.apply. An empty
     field keeps the stored value: so a password left empty keeps the stored
     one (while SSID and security stay the same). The section of the mode
@@ -128,12 +124,7 @@ def document(form, active, scan=None):
         stored = active.get("STA") or {}
         if form.get("stapwd"):
             if form.get("staauth", "1") == "1":
-                ssid = form.get("stassid", "").encode()
-                auth = 5  # WPA2/WPA3, for a name the scan did not see
-                for net in scan(_PAGE_SCAN_MS) if scan else ():
-                    if net[0] == ssid and net[3] in (1, 3, 4, 5, 6):
-                        auth = net[3]
-                form["staauth"] = str(auth)
+                form["staauth"] = str(security_of(form.get("stassid", ""), form["stapwd"], scan))
         elif form.get("stassid") != stored.get("SSID"):
             form["staauth"] = "1"
     values = {}
@@ -170,6 +161,13 @@ def document(form, active, scan=None):
     if app:
         doc["app"] = app
     return doc
+
+
+@on_demand
+def security_of(ssid, password, scan):
+    from .radio import security_of
+
+    return security_of(ssid, password, scan)
 
 
 def _kept(form, secrets):
