@@ -1,5 +1,6 @@
 """Provisioning through the console CLI, as a user types it (docs/config.md-7)."""
 import json
+import re
 import socket
 
 import pytest
@@ -287,6 +288,18 @@ def test_the_console_is_also_a_python_repl(board):
     sim.expect(r"^n 2$")
     # Errors print their traceback; the namespace and the services carry on.
     sim.cmd("1 / 0", r"^ZeroDivisionError: divide by zero$")
+    # The traceback shows the user's frames only, as at >>> (issue 22, item 7): none of wifiprov's.
+    sim.send("def half(n):")
+    sim.send("    return n / 0")
+    sim.send("")
+    mark = len(sim.lines)
+    sim.cmd("half(4)", r"^ZeroDivisionError: divide by zero$")
+    shown = [line for line in sim.output_since(mark) if line.strip() and not line.startswith("ZeroDivisionError")]
+    assert [re.sub(r"^(>>> |\.\.\. )*", "", line) for line in shown] == [
+        "Traceback (most recent call last):",
+        '  File "<console>", line 1, in <module>',
+        '  File "<console>", line 2, in half',
+    ], shown
     sim.cmd("1 +* 2", p + r"SyntaxError: invalid syntax$")
     sim.send("import wifiprov")
     sim.cmd("wifiprov.status()['provisioning']", p + r"True$")

@@ -56,7 +56,20 @@ def run(source, namespace):
             print(repr(value))
             namespace["_"] = value
     except Exception as e:
-        sys.print_exception(e)
+        _traceback(e)
     finally:
         if settings.IMPROV:
             interrupt_char(-1)  # the console reads it again (docs/improv.md)
+
+
+def _traceback(e):
+    """The exception's traceback as MicroPython's >>> prints it: the typed
+    code's frames (and any library's it called), without this module's own
+    frame, which the user did not write."""
+    import io
+
+    text = io.StringIO()
+    sys.print_exception(e, text)
+    for line in text.getvalue().split("\n"):
+        if line and not (line.startswith('  File "wifiprov') and "repl" in line):
+            print(line)
