@@ -517,3 +517,51 @@ def test_a_second_sigterm_while_the_simulator_stops_prints_no_traceback(tmp_path
     assert proc.returncode == 128 + signal.SIGTERM, out
     assert "Traceback" not in out and "sim: stopped by signal 15" in out, out
     assert not _alive(board_pid)
+
+
+def test_ctrl_c_in_make_sims_terminal_stops_wifiprov_with_its_goodbye_line(tmp_path, world):
+    """Issue 22, item 7: the simulator in a terminal, as `make sim` runs it.
+    With Improv on, the board reads Ctrl-C itself (a byte 3), as on a
+    board's UART: the launcher hands the terminal's Ctrl-C on, and wifiprov
+    stops its AP and servers and says so, rather than dying silently."""
+    import fcntl
+    import select
+    import termios
+
+    ports = [free_port() for _ in range(4)]
+    cmd = [sys.executable, str(TOOLS / "sim.py"), "--flash", str(tmp_path / "flash"), "--world", str(world.path),
+           "--tcp-port", str(ports[0]), "--http-port", str(ports[1]), "--https-port", str(ports[2]),
+           "--dns-port", str(ports[3])]
+    master, slave = os.openpty()
+
+    def terminal():  # the pty is the launcher's controlling terminal, as a shell's is
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, cwd=str(ROOT), preexec_fn=terminal)
+    os.close(slave)
+    out = b""
+
+    def read_until(what, seconds):
+        nonlocal out
+        deadline = time.monotonic() + seconds
+        while what not in out and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.5)[0]:
+                try:
+                    out += os.read(master, 4096)
+                except OSError:  # the other side closed: all was read
+                    break
+        return what in out
+
+    try:
+        assert read_until(b"READY mode=ap", 60), out.decode(errors="replace")
+        os.write(master, b"\x03")  # the key: the terminal makes it SIGINT for the launcher's group
+        assert read_until(b"sim: stopped by Ctrl-C", 30), out.decode(errors="replace")
+        assert proc.wait(10) == 130
+        text = out.decode(errors="replace")
+        assert "wifiprov: stopped by Ctrl-C; the AP and its servers are down" in text, text
+        assert "Traceback" not in text, text
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)

@@ -74,19 +74,7 @@ class Chip:
         self._write(data[start:])
 
     def interrupt_char(self):
-        """Does the chip take Ctrl-C as an interrupt? A board's UART driver
-        does while micropython.kbd_intr(3) is set, and passes the byte on
-        after kbd_intr(-1) (wifiprov's console sets it so, for Improv
-        frames: every one holds a 3). The unix port has a SIGINT handler
-        exactly while it is set: /proc says whether one is installed."""
-        try:
-            with open("/proc/%d/status" % self.proc.pid) as f:
-                for line in f:
-                    if line.startswith("SigCgt:"):
-                        return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
-        except (OSError, ValueError):
-            pass
-        return True
+        return sim.takes_ctrl_c(self.proc.pid)
 
     def _write(self, data):
         if data:

@@ -192,15 +192,24 @@ def _run(args, cmd, env, flash):
     # 3.5 s, a long press; SIGUSR2 presses it, or releases it when held.
     signal.signal(signal.SIGUSR1, _long_press)
     signal.signal(signal.SIGUSR2, _toggle_button)
+    console = Console()
     for _ in range(args.max_restarts + 1):
-        # stdin and stdout are inherited: the console survives a reset,
-        # and what was typed while the board rebooted is lost, as on a UART.
-        board = subprocess.Popen(cmd, env=env, cwd=str(flash), preexec_fn=_die_with_parent)
+        # stdout is inherited; stdin comes through the console relay, as
+        # through a UART: what was typed while the board rebooted is lost.
+        # The board has a process group of its own, so that the terminal's
+        # Ctrl-C reaches only this launcher, which hands it on as a board's
+        # UART does (Console.interrupt).
+        board = subprocess.Popen(cmd, env=env, cwd=str(flash), stdin=subprocess.PIPE, preexec_fn=_board_process)
+        console.attach(board)
         try:
             code = board.wait()
         except KeyboardInterrupt:
-            # The terminal's Ctrl-C reached the board too, and it stops by itself.
-            _end(board, signal.SIGINT)
+            console.interrupt(board)
+            try:
+                board.wait(10)  # wifiprov stops its AP and servers, says so, and the board ends
+            except (subprocess.TimeoutExpired, KeyboardInterrupt):  # or a second Ctrl-C
+                _end(board, signal.SIGTERM)
+            say("stopped by Ctrl-C")
             return 130
         except Stopped as e:
             # Stopping already: a second SIGTERM (make passes timeout's on,
@@ -307,11 +316,70 @@ def _prctl():
 _PRCTL = _prctl()
 
 
-def _die_with_parent():
-    """In the board's process, before MicroPython starts: Linux ends it
-    when the launcher dies, even by SIGKILL, which no handler sees."""
+def _board_process():
+    """In the board's process, before MicroPython starts: a process group
+    of its own (the terminal's Ctrl-C is the launcher's to hand on), and
+    Linux ends it when the launcher dies, even by SIGKILL, which no handler
+    sees."""
+    os.setpgrp()
     if _PRCTL:
         _PRCTL(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def takes_ctrl_c(pid):
+    """Does the MicroPython process take Ctrl-C as an interrupt? A board's
+    UART driver does while micropython.kbd_intr(3) is set, and passes the
+    byte on after kbd_intr(-1) (wifiprov's console sets it so, for Improv
+    frames: every one holds a 3). The unix port has a SIGINT handler
+    exactly while it is set: /proc says whether one is installed."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    except (OSError, ValueError):
+        pass
+    return True
+
+
+class Console:
+    """The board's console line: what is typed on the launcher's stdin goes
+    to the board running now (a thread copies it). Its end is not passed on:
+    a board's console never ends, and the simulator keeps running."""
+
+    def __init__(self):
+        self._board = None
+        threading.Thread(target=self._copy, daemon=True).start()
+
+    def attach(self, board):
+        self._board = board
+
+    def _copy(self):
+        while True:
+            try:
+                data = os.read(0, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            self.write(data)
+
+    def write(self, data):
+        board = self._board
+        try:
+            board.stdin.write(data)
+            board.stdin.flush()
+        except (AttributeError, BrokenPipeError, ValueError, OSError):
+            pass  # between boots: lost, as on a UART
+
+    def interrupt(self, board):
+        """Ctrl-C, as a board's UART hands it on: an interrupt while
+        MicroPython takes it as one, else the byte 3, which wifiprov's
+        console reads itself."""
+        if takes_ctrl_c(board.pid):
+            board.send_signal(signal.SIGINT)
+        else:
+            self.write(b"\x03")
 
 
 if __name__ == "__main__":
