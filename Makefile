@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < requirements-dev.txt | cut -d' ' -f1
 SIM_ARGS ?=
 TEST_ARGS ?=
 
-.PHONY: help setup browser improv chip-setup sim chip test fuzz mpy bench firmware deploy clean button
+.PHONY: help setup browser improv chip-setup sim chip test fuzz mpy bench firmware deploy clean button label
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
@@ -99,6 +99,11 @@ button: ## press the simulator's BOOT button: make button [PRESS=long|short] [FL
 	  short) kill -USR2 "$$pid"; sleep 0.3; kill -USR2 "$$pid"; echo "make button: pressed and released (simulator $$pid)";; \
 	  *) echo "make button: PRESS=long (3.5 s: provisioning opens) or PRESS=short"; exit 2;; \
 	esac
+
+# A printable label for a board (docs/boards.md, "Shipping a board"): from
+# the board on PORT, or from a flash directory (FLASH, the simulator's).
+label: setup ## a printable label (SVG): AP name, passphrase, join QR code: make label PORT=/dev/ttyACM0 | FLASH=build/sim/flash [OUT=file.svg]
+	$(BIN)/python tools/label.py $(if $(PORT),--port "$(PORT)",--flash "$(FLASH)") $(if $(OUT),--out "$(OUT)")
 
 # Deploy to a board running MicroPython (see README: deploying).
 PORT ?=

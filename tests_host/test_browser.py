@@ -432,3 +432,50 @@ def test_a_stale_form_comes_back_with_a_notice(board, phone):
     # The page that came back carries this session's token: it is not a dead end.
     fresh = phone.input_value("input[name=token]")
     assert re.fullmatch(r"[0-9a-f]{16}", fresh) and fresh != stale
+
+
+def test_make_label_gives_the_boards_wifi_and_a_code_a_camera_reads(board, browser, tmp_path):
+    """Issue 22, item 6: a label to ship a board with, rendered as a printer
+    would (Chromium draws the SVG) and its QR code read back by zxing-cpp."""
+    import base64
+    import subprocess
+
+    import zxingcpp
+
+    sim = board.start()
+    passphrase = sim.expect(r"^AP passphrase: (\S+)$").group(1)
+    sim.expect(r"^READY mode=ap ")
+    ssid = json.loads((board.flash / "wifiprov.json").read_text())["AP"]["SSID"]
+    out = tmp_path / "label.svg"
+    run = subprocess.run(["make", "--no-print-directory", "label", "FLASH=%s" % board.flash, "OUT=%s" % out],
+                         cwd=str(ROOT), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert 'label: %s (90 x 50 mm: print at 100%%) for the board\'s Wi-Fi "%s"' % (out, ssid) in run.stdout
+    label = out.read_text()
+    assert ssid in label and passphrase in label and "http://wifiprov-" in label
+    page = browser.new_page()
+    try:
+        data = "data:image/svg+xml;base64," + base64.b64encode(label.encode()).decode()
+        page.set_content('<img id="l" src="%s" width="720" height="400">' % data)
+        page.wait_for_function("document.getElementById('l').complete")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.locator("#l").screenshot(path=str(ARTIFACTS / "label.png"))
+        # The label at 8 pixels per mm, as gray levels: every text fits inside it.
+        gray = page.evaluate("""() => {const i = document.getElementById('l'), c = document.createElement('canvas');
+            c.width = 720; c.height = 400; const x = c.getContext('2d'); x.drawImage(i, 0, 0, 720, 400);
+            const d = x.getImageData(0, 0, 720, 400).data, out = [];
+            for (let p = 0; p < d.length; p += 4) out.push(d[p]);
+            return out;}""")
+        widths = page.evaluate("""async () => {const r = await fetch(document.getElementById('l').src);
+            const doc = new DOMParser().parseFromString(await r.text(), 'image/svg+xml');
+            const svg = document.importNode(doc.documentElement, true); document.body.appendChild(svg);
+            return [...svg.querySelectorAll('text')].map(t => t.getBBox().x + t.getBBox().width);}""")
+    finally:
+        page.close()
+    assert max(widths) <= 89, widths  # no line runs off the 90 mm label
+
+    class Image:
+        __array_interface__ = {"shape": (400, 720), "typestr": "|u1", "data": bytes(gray), "version": 3}
+
+    found = zxingcpp.read_barcodes(Image(), formats=zxingcpp.BarcodeFormat.QRCode)
+    assert [f.text for f in found] == ["WIFI:T:WPA;S:%s;P:%s;;" % (ssid, passphrase)]
