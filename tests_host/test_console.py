@@ -391,3 +391,24 @@ def test_wifiprov_join_does_what_connect_does(ap_board, board):
     assert (sta["SSID"], sta["PWD"], sta["auth"]) == ("Cafe Guest", "", 1)
     sim.cmd('wifiprov join "Cafe Guest" some-password', r'^ERROR: STA\.PWD: ')  # the scan saw it open
     sim.cmd("wifiprov join", r"^ERROR: wifiprov join takes a network name and its password; quote one")
+
+
+def test_line_editing_and_history_at_the_console(board):
+    """Issue 22, item 7: the arrow keys as a terminal sends them (ESC [ A..D):
+    up and down through the last lines, left and right to edit inside one,
+    backspace there too, as at MicroPython's >>>. The board echoes, as on a
+    UART."""
+    sim = board.start(extra=("--echo",))
+    sim.expect(r"^READY mode=ap")
+    up, down, left = "\x1b[A", "\x1b[B", "\x1b[D"
+    sim.cmd("print(6 * 7)", r"^42$")
+    sim.cmd("wifiprov get", r"^mode=1 \(AP\) save_config=1")
+    sim.cmd(up + up, r"^42$")  # two lines back: print(6 * 7), run again
+    sim.cmd(up + down + down + "print('empty again')", r"^empty again$")  # down past the newest: a new line
+    sim.cmd("prnt(21*2)" + left * 8 + "i", r"^42$")  # inserted inside the line
+    sim.cmd("print(4X2)" + left * 2 + "\x7f", r"^42$")  # the byte before the cursor deleted
+    sim.cmd("print('a')" + "\x1b[3~" + "\x1bOD" * 2 + "\x1b[C" * 2, r"^a$")  # other keys' sequences: nothing typed
+    sim.cmd("wifiprov status", r"^mode: 1 \(AP\)$")
+    for n in range(6):  # the history keeps the last 5 lines
+        sim.cmd("print('line %d')" % n, r"^line %d$" % n)
+    sim.cmd(up * 9, r"^line 1$")  # the oldest one kept
