@@ -309,12 +309,7 @@ def test_https_serves_the_certificate_printed_in_the_banner(board):
         with context.wrap_socket(tcp) as tls:
             der = tls.getpeercert(binary_form=True)
             tls.sendall(b"GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            reply = b""
-            while True:
-                chunk = tls.recv(4096)
-                if not chunk:
-                    break
-                reply += chunk
+            reply = read_to_close(tls)
     assert ":".join("%02X" % b for b in hashlib.sha256(der).digest()) == banner
     assert reply.startswith(b"HTTP/1.1 200 OK") and b'"ok": true' in reply
     status, _, page = request(sim, "GET", "/config.htm", port="https")
@@ -324,12 +319,7 @@ def test_https_serves_the_certificate_printed_in_the_banner(board):
         with context.wrap_socket(tcp) as tls:
             tls.sendall(b"GET /api/status HTTP/1.1\r\n\r\n" + b"GET /api/scan HTTP/1.1\r\n\r\n" * 50)
             select.select([tls], [], [], 10)
-            reply = b""
-            while True:
-                chunk = tls.recv(4096)
-                if not chunk:
-                    break
-                reply += chunk
+            reply = read_to_close(tls)
     assert reply.startswith(b"HTTP/1.1 200 OK") and reply.count(b"HTTP/1.1") == 1
     assert request(sim, "GET", "/api/status", port="https")[0] == 200
 
