@@ -565,3 +565,30 @@ def test_ctrl_c_in_make_sims_terminal_stops_wifiprov_with_its_goodbye_line(tmp_p
         if proc.poll() is None:
             proc.kill()
         os.close(master)
+
+
+def test_a_line_piped_in_before_the_board_boots_is_still_run(tmp_path, world):
+    """docs/simulator.md: `echo 'wifiprov status' | make sim`. The console
+    line comes through the launcher; what is written before the first boot
+    waits for it."""
+    ports = [free_port() for _ in range(4)]
+    cmd = [sys.executable, str(TOOLS / "sim.py"), "--flash", str(tmp_path / "flash"), "--world", str(world.path),
+           "--tcp-port", str(ports[0]), "--http-port", str(ports[1]), "--https-port", str(ports[2]),
+           "--dns-port", str(ports[3])]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            cwd=str(ROOT), start_new_session=True)
+    try:
+        proc.stdin.write(b"wifiprov status\n")  # at once, before the board is up
+        proc.stdin.close()  # and the input ends: the simulator keeps running
+        import select
+
+        out = b""
+        deadline = time.monotonic() + 60
+        while b"provisioning: enabled" not in out and time.monotonic() < deadline:
+            if select.select([proc.stdout], [], [], 0.5)[0]:
+                out += os.read(proc.stdout.fileno(), 4096)
+        assert b"provisioning: enabled" in out, out.decode(errors="replace")
+        assert proc.poll() is None
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -344,17 +344,22 @@ def takes_ctrl_c(pid):
 
 class Console:
     """The board's console line: what is typed on the launcher's stdin goes
-    to the board running now (a thread copies it). Its end is not passed on:
-    a board's console never ends, and the simulator keeps running."""
+    to the board running now (a thread copies it; what is typed before the
+    first boot waits for it, as `echo 'wifiprov status' | make sim` needs).
+    Its end is not passed on: a board's console never ends, and the
+    simulator keeps running."""
 
     def __init__(self):
         self._board = None
+        self._booted = threading.Event()
         threading.Thread(target=self._copy, daemon=True).start()
 
     def attach(self, board):
         self._board = board
+        self._booted.set()
 
     def _copy(self):
+        self._booted.wait()
         while True:
             try:
                 data = os.read(0, 4096)
