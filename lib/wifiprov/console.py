@@ -1,6 +1,7 @@
 # The console reader: collects lines typed on the UART/USB console while the
 # other tasks run, and hands each one to the commands in wifiprov.cli, or,
 # when it is not a wifiprov command, to Python (wifiprov.repl).
+import gc
 import sys
 import time
 import asyncio
@@ -15,7 +16,8 @@ _MAX_LINE = const(320)
 # type, a length, a checksum: the frame is not where it seemed), not
 # Ctrl-C, until the console has been quiet this long.
 _FRAME_GUARD_MS = const(1000)
-_HISTORY = const(5)  # lines the up arrow brings back, as at MicroPython's >>>
+_HISTORY = const(5)
+_NO_ROOM = "ERROR: out of memory; the line was dropped; type it again"  # lines the up arrow brings back, as at MicroPython's >>>
 
 
 async def run(service, stream, echo):
@@ -56,106 +58,115 @@ async def _read_lines(service, reader, echo):
             continue
         if not c:
             return  # the console is gone (on the host: stdin closed)
-        if isinstance(c, str):
-            c = c.encode()
-        b = c[0]
-        if guard is not None:
-            now = time.ticks_ms()
-            if time.ticks_diff(now, guard) < _FRAME_GUARD_MS:
-                guard = now
-                if b == 3:
-                    continue  # a frame's byte, not Ctrl-C
-            else:  # quiet for a while: what comes now is new, typed text
-                guard = None
-                skip = False
-        if skip:
-            skip = b != 10 and b != 13
-            continue
-        if after_frame:
-            after_frame = False
-            if b == 10 or b == 13:
+        try:
+            if isinstance(c, str):
+                c = c.encode()
+            b = c[0]
+            if guard is not None:
+                now = time.ticks_ms()
+                if time.ticks_diff(now, guard) < _FRAME_GUARD_MS:
+                    guard = now
+                    if b == 3:
+                        continue  # a frame's byte, not Ctrl-C
+                else:  # quiet for a while: what comes now is new, typed text
+                    guard = None
+                    skip = False
+            if skip:
+                skip = b != 10 and b != 13
                 continue
-        if b == 3:  # Ctrl-C outside a frame: as MicroPython's own would (wifiprov.app stops)
-            raise KeyboardInterrupt
-        if escape or b == 27:  # an arrow key: ESC [ A..D (ESC O A..D in a terminal's other mode)
-            if b == 27:
-                escape = 1
-            elif escape == 1:
-                escape = 2 if b in b"[O" else 0
-            elif 0x40 <= b <= 0x7E:  # the sequence's last byte
-                escape = 0
-                if echo:  # what was held back (a possible frame's start) is shown first
-                    sys.stdout.write(_shown(line[shown:]))
-                shown = len(line)
-                if b in b"AB" and (history or b == 66):
-                    recall = max(0, min(len(history), recall + (-1 if b == 65 else 1)))
-                    old = cursor
-                    line = bytearray(history[recall] if recall < len(history) else b"")
-                    cursor = shown = len(line)
-                    if echo:
-                        sys.stdout.write("\b" * old + _shown(line) + "\x1b[K")
-                elif b == 67 and cursor < len(line):  # right
-                    cursor += 1
-                    if echo:
-                        sys.stdout.write("\x1b[C")
-                elif b == 68 and cursor:  # left
-                    cursor -= 1
-                    if echo:
-                        sys.stdout.write("\b")
-            continue
-        if b == 10 or b == 13:  # a board's terminal sends CR, a host pipe LF
-            if echo:
-                sys.stdout.write(_shown(line[shown:]) + "\r\n")
-            if overflow:
-                print("ERROR: line longer than %d bytes; ignored" % _MAX_LINE)
-            else:
-                if line.strip() and (not history or history[-1] != line):
-                    history.append(bytes(line))
-                    if len(history) > _HISTORY:
-                        history.pop(0)
-                recall = len(history)
-                await _execute(service, bytes(line), python)
-            line = bytearray()
-            shown = cursor = 0
-            overflow = False
-            if settings.CONSOLE_PROMPT:
-                sys.stdout.write("... " if python[1] else ">>> ")
-        elif b == 8 or b == 127:  # backspace, delete: the byte before the cursor
-            if cursor:
-                tail = line[cursor:]
-                line = line[: cursor - 1] + tail
-                cursor -= 1
-                if shown > cursor:  # it was on the screen
-                    shown = len(line) if tail else cursor
-                    if echo:
-                        sys.stdout.write("\b" + _shown(tail) + " " + "\b" * (len(tail) + 1))
-        elif len(line) >= _MAX_LINE:
-            overflow = True
-        elif cursor < len(line):  # typed inside the line (the arrows moved the cursor): inserted there
-            tail = line[cursor:]
-            line = line[:cursor] + c + tail
-            cursor += 1
-            shown = len(line)
-            if echo:
-                sys.stdout.write(_shown(line[cursor - 1 :]) + "\b" * len(tail))
-        else:
-            line.append(b)
-            cursor += 1
-            if settings.IMPROV and line[-6:] == b"IMPROV":
-                # An Improv frame, never text: what came before it on the line is dropped.
-                whole = await improv(service, reader)
-                if whole is not True:  # dropped (None: it stopped coming) or bad (False)
-                    guard = time.ticks_ms()
-                    skip = whole is False  # a bad one's rest of line is no typed text
-                after_frame = True
+            if after_frame:
+                after_frame = False
+                if b == 10 or b == 13:
+                    continue
+            if b == 3:  # Ctrl-C outside a frame: as MicroPython's own would (wifiprov.app stops)
+                raise KeyboardInterrupt
+            if escape or b == 27:  # an arrow key: ESC [ A..D (ESC O A..D in a terminal's other mode)
+                if b == 27:
+                    escape = 1
+                elif escape == 1:
+                    escape = 2 if b in b"[O" else 0
+                elif 0x40 <= b <= 0x7E:  # the sequence's last byte
+                    escape = 0
+                    if echo:  # what was held back (a possible frame's start) is shown first
+                        sys.stdout.write(_shown(line[shown:]))
+                    shown = len(line)
+                    if b in b"AB" and (history or b == 66):
+                        recall = max(0, min(len(history), recall + (-1 if b == 65 else 1)))
+                        old = cursor
+                        line = bytearray(history[recall] if recall < len(history) else b"")
+                        cursor = shown = len(line)
+                        if echo:
+                            sys.stdout.write("\b" * old + _shown(line) + "\x1b[K")
+                    elif b == 67 and cursor < len(line):  # right
+                        cursor += 1
+                        if echo:
+                            sys.stdout.write("\x1b[C")
+                    elif b == 68 and cursor:  # left
+                        cursor -= 1
+                        if echo:
+                            sys.stdout.write("\b")
+                continue
+            if b == 10 or b == 13:  # a board's terminal sends CR, a host pipe LF
+                if echo:
+                    sys.stdout.write(_shown(line[shown:]) + "\r\n")
+                if overflow:
+                    print("ERROR: line longer than %d bytes; ignored" % _MAX_LINE)
+                else:
+                    if line.strip() and (not history or history[-1] != line):
+                        history.append(bytes(line))
+                        if len(history) > _HISTORY:
+                            history.pop(0)
+                    recall = len(history)
+                    await _execute(service, bytes(line), python)
                 line = bytearray()
                 shown = cursor = 0
-                continue
-            if echo:
-                held = _frame_start(line) if settings.IMPROV else 0
-                if len(line) - held > shown:
-                    sys.stdout.write(_shown(line[shown : len(line) - held]))
-                    shown = len(line) - held
+                overflow = False
+                if settings.CONSOLE_PROMPT:
+                    sys.stdout.write("... " if python[1] else ">>> ")
+            elif b == 8 or b == 127:  # backspace, delete: the byte before the cursor
+                if cursor:
+                    tail = line[cursor:]
+                    line = line[: cursor - 1] + tail
+                    cursor -= 1
+                    if shown > cursor:  # it was on the screen
+                        shown = len(line) if tail else cursor
+                        if echo:
+                            sys.stdout.write("\b" + _shown(tail) + " " + "\b" * (len(tail) + 1))
+            elif len(line) >= _MAX_LINE:
+                overflow = True
+            elif cursor < len(line):  # typed inside the line (the arrows moved the cursor): inserted there
+                tail = line[cursor:]
+                line = line[:cursor] + c + tail
+                cursor += 1
+                shown = len(line)
+                if echo:
+                    sys.stdout.write(_shown(line[cursor - 1 :]) + "\b" * len(tail))
+            else:
+                line.append(b)
+                cursor += 1
+                if settings.IMPROV and line[-6:] == b"IMPROV":
+                    # An Improv frame, never text: what came before it on the line is dropped.
+                    whole = await improv(service, reader)
+                    if whole is not True:  # dropped (None: it stopped coming) or bad (False)
+                        guard = time.ticks_ms()
+                        skip = whole is False  # a bad one's rest of line is no typed text
+                    after_frame = True
+                    line = bytearray()
+                    shown = cursor = 0
+                    continue
+                if echo:
+                    held = _frame_start(line) if settings.IMPROV else 0
+                    if len(line) - held > shown:
+                        sys.stdout.write(_shown(line[shown : len(line) - held]))
+                        shown = len(line) - held
+        except MemoryError:
+            # The heap is full (clients of the servers hold it): the line
+            # typed so far is dropped and said so; the console, its Python
+            # namespace and its history carry on.
+            line[:] = b""  # emptied in place: a new one would need the heap
+            shown = cursor = escape = 0
+            gc.collect()
+            print(_NO_ROOM)
 
 
 def _frame_start(line):

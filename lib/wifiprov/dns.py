@@ -70,11 +70,11 @@ class DnsServer:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(socket.getaddrinfo(host, self.configured_port)[0][-1])
             sock.setblocking(False)
-        except Exception:
+            self._task = asyncio.create_task(self._serve(sock, host))
+        except Exception:  # a full heap for the task too: the port must not stay bound with no one on it
             sock.close()
             raise
         self._sock = sock
-        self._task = asyncio.create_task(self._serve(sock, host))
         self.port = self.configured_port
 
     async def stop(self):

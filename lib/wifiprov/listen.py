@@ -74,11 +74,12 @@ class Listener:
             sock.bind(address[-1])
             sock.listen(backlog)
             sock.setblocking(False)
-        except Exception:
+            self._sock = sock
+            self._accepting = asyncio.create_task(self._accept(sock))
+        except Exception:  # a full heap for the task too: the port must not stay bound with no one on it
+            self._sock = None
             sock.close()
             raise
-        self._sock = sock
-        self._accepting = asyncio.create_task(self._accept(sock))
 
     def close(self):
         """Stop accepting (the socket is closed at once: the port is free)

@@ -3,7 +3,9 @@
 # after: the servers' code it imports is held while provisioning is open, so
 # that a board in station mode keeps only the Wi-Fi supervisor, the
 # provisioning service and the console.
+import gc
 import sys
+import asyncio
 
 from . import hold, loaded, release, settings
 
@@ -34,7 +36,12 @@ async def open(service):
         service.servers = servers
         for server in servers:
             try:
-                await server.start(host)
+                try:
+                    await server.start(host)
+                except MemoryError:  # clients of the servers just closed may still hold the heap
+                    gc.collect()
+                    await asyncio.sleep_ms(100)
+                    await server.start(host)
             except Exception as e:  # one broken server must not stop the others
                 service.log("%s server did not start: %r" % (server.name, e))
         service.enabled = True

@@ -41,12 +41,13 @@ class StatusServer:
             sock.bind(address[-1])
             sock.listen(2)
             sock.setblocking(False)
-        except Exception:
+            self._sock = sock
+            self._task = asyncio.create_task(self._accept(sock))
+        except Exception:  # a full heap for the task too: the port must not stay bound with no one on it
+            self._sock = None
             sock.close()
             raise
-        self._sock = sock
         self.port = port
-        self._task = asyncio.create_task(self._accept(sock))
         return True
 
     def stop(self):

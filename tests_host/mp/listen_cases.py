@@ -1,0 +1,55 @@
+# Runs under MicroPython: a server whose start finds no heap for its task
+# (MemoryError from asyncio.create_task) must leave its port free, or every
+# later start meets "OSError(98,)" (EADDRINUSE) and the server never comes
+# back (make test under load: http server did not start, then 98 for good).
+import sys
+
+sys.path.append(sys.argv[1])  # firmware/unix: the board's machine and network modules
+import socket
+import asyncio
+
+port = int(sys.argv[2])
+real = asyncio.create_task
+
+
+def no_heap(coro):
+    coro.close()
+    raise MemoryError("memory allocation failed, allocating 176 bytes")
+
+
+def port_free():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(socket.getaddrinfo("127.0.0.1", port)[0][-1])
+        s.listen(1)
+        return "free"
+    except OSError as e:
+        return "taken (%r)" % e
+    finally:
+        s.close()
+
+
+def attempt(name, start):
+    asyncio.create_task = no_heap
+    try:
+        start()
+        print(name, "started")
+    except MemoryError:
+        print(name, "MemoryError; port", port_free())
+    finally:
+        asyncio.create_task = real
+
+
+from wifiprov.listen import Listener
+from wifiprov.status_server import StatusServer
+from wifiprov.dns import DnsServer
+
+listener = Listener("test:", None, None)
+attempt("listener", lambda: listener.open("127.0.0.1", port, 2))
+status = StatusServer(None)
+attempt("status server", lambda: status.start("127.0.0.1", port))
+print("status server stopped:", status.stop() is None and status._sock is None)
+dns = DnsServer(port)
+attempt("dns", lambda: asyncio.run(dns.start("127.0.0.1")))
+print("dns holds no socket:", dns._sock is None)
