@@ -409,6 +409,10 @@ def test_line_editing_and_history_at_the_console(board):
     sim.cmd("print(4X2)" + left * 2 + "\x7f", r"^42$")  # the byte before the cursor deleted
     sim.cmd("print('a')" + "\x1b[3~" + "\x1bOD" * 2 + "\x1b[C" * 2, r"^a$")  # other keys' sequences: nothing typed
     sim.cmd("wifiprov status", r"^mode: 1 \(AP\)$")
+    # An ESC that starts no key's sequence never swallows the Enter after it (make fuzz, console,
+    # seed 20261202164, input 329: the line never ended, and no answer came).
+    sim.cmd("wifiprov t*\x1b", r'^ERROR: unknown subcommand "t\*"')
+    sim.cmd("print('after')\x1b[", r"^after$")
     for n in range(6):  # the history keeps the last 5 lines
         sim.cmd("print('line %d')" % n, r"^line %d$" % n)
     sim.cmd(up * 9, r"^line 1$")  # the oldest one kept

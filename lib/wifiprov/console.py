@@ -80,6 +80,8 @@ async def _read_lines(service, reader, echo):
                     continue
             if b == 3:  # Ctrl-C outside a frame: as MicroPython's own would (wifiprov.app stops)
                 raise KeyboardInterrupt
+            if escape and b < 0x20 and b != 27:
+                escape = 0  # a control byte (Enter) ends a sequence cut short, and counts as itself
             if escape or b == 27:  # an arrow key: ESC [ A..D (ESC O A..D in a terminal's other mode)
                 if b == 27:
                     escape = 1
