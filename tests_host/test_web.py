@@ -339,9 +339,9 @@ def test_slowloris_does_not_stop_a_real_provisioning(ap_board):
 
 
 def test_heap_is_stable_over_200_web_requests(ap_board):
-    """gc.mem_alloc() after a collect, read through /api/status, stays
-    within 1 KB between the 20th and the 200th request of a mix of pages,
-    API calls, refused forms and bad requests."""
+    """gc.mem_alloc() after a collect, read through /api/status, does not
+    grow with requests: a mix of pages, API calls, refused forms and bad
+    requests, 290 of them."""
     def heap():
         # The least of three reads: on a loaded machine the last request's task may still be
         # ending (its buffer and page code not yet dropped) when the first one is answered.
@@ -357,13 +357,19 @@ def test_heap_is_stable_over_200_web_requests(ap_board):
                            {"Content-Type": "application/json"}),
            lambda: request(ap_board, "GET", "/nothing"), lambda: request(ap_board, "GET", "/api/status"),
            lambda: token_of(ap_board)]
+    # A leak grows the heap in every stretch of requests. A one-time allocation does not: a new
+    # pool of interned names, which a rare path (an out-of-memory refusal on a loaded machine)
+    # can start at any moment. So: one stretch of 90 requests at least grows by at most 512
+    # bytes (a leak of 6 bytes a request shows in all of them), and all of them by 4 KB at most.
+    marks = (20, 110, 200, 290)
     figures = {}
-    for n in range(1, 201):
+    for n in range(1, marks[-1] + 1):
         mix[n % len(mix)]()
-        if n in (20, 200):
+        if n in marks:
             figures[n] = heap()
-    assert figures[200] - figures[20] <= 1024, figures
-    print("heap alloc after 20 web requests: %d, after 200: %d" % (figures[20], figures[200]))
+    growth = [figures[b] - figures[a] for a, b in zip(marks, marks[1:])]
+    assert min(growth) <= 512 and figures[marks[-1]] - figures[marks[0]] <= 4096, figures
+    print("heap alloc after 20, 110, 200 and 290 web requests: %s" % [figures[n] for n in marks])
 
 
 def test_the_address_the_readme_gives_for_the_phone_page_is_the_form_with_the_networks(ap_board):
