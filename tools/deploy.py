@@ -77,7 +77,8 @@ def note(text):
 # (its AP passphrase, its network), as a provisioning message does.
 _CHECK_CONFIG = """
 import json, sys
-from wifiprov import ConfigError, config, startup, store
+from wifiprov import config, startup, store
+from wifiprov.core import ConfigError
 current = None
 if %(current)r:
     current = store.load(%(current)r, print)[0]

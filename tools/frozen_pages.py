@@ -3,7 +3,7 @@
 
     python tools/frozen_pages.py [OUT]   (default build/frozen)
 
-writes OUT/wifiprov/_pages.py: PAGES, one bytes constant per page. A frozen
+writes OUT/wifiprov_pages.py: PAGES, one bytes constant per page. A frozen
 firmware has no files beside its modules; frozen, these constants stay in
 flash, and wifiprov.web_page streams them from there when no WWW_DIR is set.
 `make firmware` runs this, and firmware/manifest.py freezes the result.
@@ -25,7 +25,7 @@ def module_text():
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    out = Path(argv[0] if argv else ROOT / "build" / "frozen") / "wifiprov" / "_pages.py"
+    out = Path(argv[0] if argv else ROOT / "build" / "frozen") / "wifiprov_pages.py"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(module_text())
     print("wrote %s (%d pages)" % (out, len(list(WWW.iterdir()))))

@@ -6,7 +6,7 @@
 `mpremote mip install github:OWNER/REPO` reads package.json at the top of the
 repository and fetches every file it lists (relative URLs, so a fork or a
 local web server works too) into the board's /lib. The version is the one in
-lib/wifiprov/__init__.py; firmware/manifest.py repeats it (a test keeps the
+lib/wifiprov/core.py; firmware/manifest.py repeats it (a test keeps the
 two equal). --check exits 1 when package.json is out of date
 (the tests run it).
 """
@@ -22,7 +22,7 @@ PACKAGE_JSON = ROOT / "package.json"
 
 
 def version():
-    text = (LIB / "wifiprov" / "__init__.py").read_text()
+    text = (LIB / "wifiprov" / "core.py").read_text()
     return re.search(r'^__version__ = "([^"]+)"$', text, re.M).group(1)
 
 

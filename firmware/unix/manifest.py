@@ -5,7 +5,7 @@
 # rows of `make bench`.
 include("$(PORT_DIR)/variants/standard/manifest.py")
 package("wifiprov", base_path="../../lib")
-module("wifiprov/_pages.py", base_path="../../build/frozen")
+module("wifiprov_pages.py", base_path="../../build/frozen")
 module("network.py")
 module("_simradio.py")
 module("machine.py")

@@ -6,7 +6,11 @@ import asyncio
 import machine
 import network
 
-from . import on_demand, settings, settle, console, recovery
+from .core import on_demand, running, settle
+from .settings import CONSOLE_ECHO, FLASH_ROOT, IMPROV
+from .interrupt import beat, interrupt_char, unwatch_loop, watch_loop
+from .console import run as read_console
+from .recovery import watch_button
 from .wifi import Wifi
 from .service import Provisioning
 
@@ -17,20 +21,20 @@ def boot(app):
     maker's app (`app`, else app.py's main(), imported first: the settings
     it declares must be known before the config is read), the config from
     flash or the first-boot defaults, the services made."""
-    from . import startup
+    from .startup import banner, certificate, find_app, load, show_config
 
     if app is None:
-        app = startup.find_app()
+        app = find_app()
     uid = "".join("%02x" % b for b in machine.unique_id())
-    path = settings.FLASH_ROOT + "/wifiprov.json"
-    startup.banner(uid)
-    config, save_error = startup.load(path, uid)
+    path = FLASH_ROOT + "/wifiprov.json"
+    banner(uid)
+    config, save_error = load(path, uid)
     wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
     service = Provisioning(path, wifi, config, machine.reset)
     service.name_board()  # before the station first joins: DHCP and mDNS carry the name
     service.save_error = save_error
-    service.tls = startup.certificate(settings.FLASH_ROOT)
-    startup.show_config(service)
+    service.tls = certificate(FLASH_ROOT)
+    show_config(service)
     return service, app
 
 
@@ -83,17 +87,15 @@ def task_failed(loop, context):
 
 
 async def main(app=None):
-    import wifiprov
-
     asyncio.get_event_loop().set_exception_handler(task_failed)
     settle()  # what app imported stays; what a job imports is dropped after it
     service, app = boot(app)
-    wifiprov._service = service
+    running[0] = service  # for wifiprov's API
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     asyncio.create_task(keep("Wi-Fi supervisor", service.wifi.run))
-    asyncio.create_task(keep("console", lambda: console.run(service, stdin, settings.CONSOLE_ECHO)))
-    asyncio.create_task(keep("button watch", lambda: recovery.watch_button(service)))
-    asyncio.create_task(console.beat())
+    asyncio.create_task(keep("console", lambda: read_console(service, stdin, CONSOLE_ECHO)))
+    asyncio.create_task(keep("button watch", lambda: watch_button(service)))
+    asyncio.create_task(beat())
     await service.start()
     if app:
         asyncio.create_task(guard(app))
@@ -102,11 +104,11 @@ async def main(app=None):
 
 
 def run(app=None):
-    if settings.IMPROV:
+    if IMPROV:
         # Off before anything runs: ESP Web Tools sends Improv frames, each
         # with the byte of Ctrl-C, while the board boots (docs/improv.md).
-        console.interrupt_char(-1)
-        console.watch_loop()  # before app.py is imported: its import may block too
+        interrupt_char(-1)
+        watch_loop()  # before app.py is imported: its import may block too
     try:
         asyncio.run(main(app))
     except KeyboardInterrupt:
@@ -114,12 +116,12 @@ def run(app=None):
         # REPL follows, so a portal must not stay up with nothing serving it.
         interrupted()
     finally:
-        console.unwatch_loop()
-        console.interrupt_char(3)  # MicroPython's own REPL comes next
+        unwatch_loop()
+        interrupt_char(3)  # MicroPython's own REPL comes next
 
 
 @on_demand
 def interrupted():
-    from . import ctrl_c
+    from .ctrl_c import stop
 
-    ctrl_c.stop()
+    stop(running[0])

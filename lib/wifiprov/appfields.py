@@ -4,7 +4,7 @@
 # declaration or a request, dropped after.
 from micropython import const
 
-from . import ConfigError, declared, fields, kind_of
+from .core import ConfigError, declared, fields, kind_of
 
 # Bounds that keep the config file under store.MAX_FILE_BYTES whatever the
 # values: JSON may double a value's bytes (\" and \\).
@@ -74,7 +74,7 @@ def check(given, base, stored):
     keeps what it holds (the app may have changed since it was saved, and
     its Wi-Fi credentials must not be lost for it): there, values need only
     be strings."""
-    from .config import shown_key  # check() runs inside config.structure: it is loaded
+    from .text import shown_key
 
     if not isinstance(given, dict):
         raise ConfigError("app: must be a JSON object of settings")

@@ -3,8 +3,7 @@
 # provisioning service (connect and disconnect straight to the Wi-Fi one). wifiprov.console reads the lines, imports this module
 # for one line and drops it after, so its text costs no RAM in between.
 _MODE_AP = 1
-from . import AUTH_NAMES, MODE_NAMES, fields, on_demand
-from .console import answer
+from .core import AUTH_NAMES, MODE_NAMES, answer, fields
 from .text import printable
 
 def split(line):
@@ -83,9 +82,9 @@ async def execute(service, raw, out):
     if not words:
         return
     if words[0] == "wifiprovhelp" or words[:2] == ["wifiprov", "help"]:
-        from . import help
+        from .help import show
 
-        help.show(out)
+        show(out)
         return
     if len(words) < 2:
         out("ERROR: wifiprov needs a subcommand; type wifiprov help")
@@ -125,15 +124,8 @@ async def do_join(service, args, out):
     if not password and ssid == stored.get("SSID"):
         sta = {"SSID": ssid}  # the stored password and security are kept
     else:
-        sta = {"SSID": ssid, "PWD": password, "auth": security_of(ssid, password, service.wifi.scan)}
+        sta = {"SSID": ssid, "PWD": password, "auth": service.wifi.security_of(ssid, password)}
     return {"mode": 0, "STA": sta}  # the console applies it once this module is dropped
-
-
-@on_demand
-def security_of(ssid, password, scan):
-    from .radio import security_of
-
-    return security_of(ssid, password, scan)
 
 
 async def do_app(service, args, out):
@@ -159,18 +151,16 @@ async def do_app(service, args, out):
 
 
 async def do_get(service, args, out):
-    from . import report
-    from .report import format_config
+    from .report import config, format_config
 
-    for line in format_config(report.config(service)["config"]):
+    for line in format_config(config(service)["config"]):
         out(line)
 
 
 async def do_scan(service, args, out):
-    from . import report
-    from .report import show_ssid
+    from .report import scan, show_ssid
 
-    networks = report.scan(service)["networks"]
+    networks = scan(service)["networks"]
     if not networks and service.wifi.radio_error:
         out("ERROR: no scan: %s" % service.wifi.radio_error)
         return
@@ -180,9 +170,9 @@ async def do_scan(service, args, out):
 
 
 async def do_status(service, args, out):
-    from . import report
+    from .report import status
 
-    s = report.status(service)
+    s = status(service)
     sta = s["sta"]
     out("mode: %d (%s)%s" % (s["mode"], MODE_NAMES[s["mode"]],
                              ", fallback AP open (the station could not join)" if s["fallback"] else ""))

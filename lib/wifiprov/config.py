@@ -4,8 +4,8 @@
 # flash wifiprov.store's, what an applied config does next wifiprov.outcome's.
 from micropython import const
 
-from . import MODE_NAMES, ConfigError, check_int as _int
-from .text import printable_ascii, show_bytes
+from .core import MODE_NAMES, ConfigError, check_int as _int
+from .text import shown_key
 
 _MODE_AP = const(1)
 
@@ -20,13 +20,6 @@ def _unknown_keys(doc, allowed, prefix):
     for key in doc:
         if key not in allowed:
             raise ConfigError("%s%s: unknown key (allowed: %s)" % (prefix, shown_key(key), ", ".join(allowed)))
-
-
-def shown_key(key):
-    """A key from the sender, safe to put in an answer: as it is when plain
-    ASCII, else quoted with \\xNN escapes (it may hold control characters, or
-    a lone surrogate that would make the answer invalid UTF-8)."""
-    return key if printable_ascii(key) else show_bytes(key)
 
 
 def _merge_section(name, keys, base, given):
@@ -52,10 +45,10 @@ def validate(msg, current, stored=False):
     the other). The
     provisioning service runs the two one after the other, never both in
     RAM at once; this function runs both, for the store and for tests."""
-    from . import rules
+    from .rules import check_fields
 
     new = structure(msg, current, stored)
-    rules.check_fields(new)
+    check_fields(new)
     return new
 
 

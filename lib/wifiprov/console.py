@@ -7,7 +7,9 @@ import time
 import asyncio
 from micropython import const
 
-from . import on_demand, on_demand_async, say, settings
+from .core import answer, on_demand, on_demand_async, say
+from .interrupt import interrupt_char
+from .settings import CONSOLE_PROMPT, IMPROV
 
 # A longer line is refused and skipped to its end rather than buffered: the
 # longest valid `wifiprov set` is about 240 bytes.
@@ -27,7 +29,7 @@ async def run(service, stream, echo):
     # With Improv on, Ctrl-C (a byte 3) is read here, not raised wherever the
     # code is: every Improv frame holds a 3 (its type), which must not stop
     # wifiprov (docs/improv.md).
-    if settings.IMPROV:
+    if IMPROV:
         interrupt_char(-1)
     try:
         await _read_lines(service, reader, echo)
@@ -123,7 +125,7 @@ async def _read_lines(service, reader, echo):
                 line = bytearray()
                 shown = cursor = 0
                 overflow = False
-                if settings.CONSOLE_PROMPT:
+                if CONSOLE_PROMPT:
                     sys.stdout.write("... " if python[1] else ">>> ")
             elif b == 8 or b == 127:  # backspace, delete: the byte before the cursor
                 if cursor:
@@ -146,7 +148,7 @@ async def _read_lines(service, reader, echo):
             else:
                 line.append(b)
                 cursor += 1
-                if settings.IMPROV and line[-6:] == b"IMPROV":
+                if IMPROV and line[-6:] == b"IMPROV":
                     # An Improv frame, never text: what came before it on the line is dropped.
                     whole = await improv(service, reader)
                     if whole is not True:  # dropped (None: it stopped coming) or bad (False)
@@ -157,7 +159,7 @@ async def _read_lines(service, reader, echo):
                     shown = cursor = 0
                     continue
                 if echo:
-                    held = _frame_start(line) if settings.IMPROV else 0
+                    held = _frame_start(line) if IMPROV else 0
                     if len(line) - held > shown:
                         sys.stdout.write(_shown(line[shown : len(line) - held]))
                         shown = len(line) - held
@@ -183,71 +185,6 @@ def _frame_start(line):
 def _shown(raw):
     """Typed bytes as the echo shows them: ASCII, and "?" for the rest."""
     return bytes(b if 32 <= b < 127 else 63 for b in raw).decode()
-
-
-# The starved-loop watch (settings.IMPROV): once wifiprov's loop has not
-# beaten for this long, Ctrl-C is an interrupt again, for good (until the
-# next reset). Longer than boot, an app's import and a blocking scan take.
-_STARVED_MS = const(5000)
-_watch = [0, None]  # ticks of the loop's last beat; the timer, while armed
-
-
-def watch_loop():
-    """Arm the watch: with Ctrl-C read by the console (Improv), a program
-    that blocks the loop (an app.py that calls time.sleep() in a loop, or
-    blocks at import) would leave the console unread and Ctrl-C off, and
-    mpremote and make deploy could never reach the board again. A timer's
-    callback is scheduled, and MicroPython runs scheduled callbacks inside
-    time.sleep() and long loops too: it turns Ctrl-C back on and says
-    why."""
-    import machine
-
-    timer = settings.LOOP_WATCH_TIMER
-    if timer is None:
-        timer = 0 if sys.platform == "esp32" else -1
-    _watch[0] = time.ticks_ms()
-    try:
-        _watch[1] = machine.Timer(timer, mode=machine.Timer.PERIODIC, period=1000, callback=_starved)
-    except (AttributeError, ValueError, OSError) as e:  # a port without timers: the simulator
-        print("console: the blocked-loop watch is off (%r)" % e)
-
-
-def unwatch_loop():
-    if _watch[1] is not None:
-        _watch[1].deinit()
-        _watch[1] = None
-
-
-async def beat():
-    """The loop's beat, which the watch looks for."""
-    while _watch[1] is not None:
-        _watch[0] = time.ticks_ms()
-        await asyncio.sleep_ms(1000)
-
-
-def _starved(timer):
-    if time.ticks_diff(time.ticks_ms(), _watch[0]) >= _STARVED_MS:
-        unwatch_loop()
-        interrupt_char(3)
-        print("console: wifiprov's loop has been blocked for %d s (does app.py call time.sleep() or loop without"
-              " await?); Ctrl-C interrupts it now, so mpremote and make deploy can reach the board, until the"
-              " next reset" % (_STARVED_MS // 1000))
-
-
-def interrupt_char(c):
-    """micropython.kbd_intr, where the port has it: -1 off, 3 Ctrl-C."""
-    import micropython
-
-    if hasattr(micropython, "kbd_intr"):
-        micropython.kbd_intr(c)
-
-
-def answer(out, result):
-    """Print a service answer as one line: OK: what happens next, or ERROR."""
-    if result["ok"]:
-        out("OK: %s" % result.get("next", "done"))
-    else:
-        out("ERROR: %s" % result["error"])
 
 
 async def _execute(service, raw, python):
@@ -276,9 +213,9 @@ async def improv(service, reader):
     """One Improv frame: True when it was read whole. Whatever goes wrong in
     answering it must not end the console."""
     try:
-        from . import improv
+        from .improv import frame
 
-        return await improv.frame(service, reader)
+        return await frame(service, reader)
     except MemoryError:
         print("ERROR: out of memory; an Improv frame was not answered")
     except Exception as e:
@@ -288,13 +225,13 @@ async def improv(service, reader):
 
 @on_demand
 def _python(raw, state):
-    from . import repl
+    from .repl import line
 
-    repl.line(raw, state)
+    line(raw, state)
 
 
 @on_demand_async
 async def execute(service, raw):
-    from . import cli
+    from .cli import execute
 
-    return await cli.execute(service, raw, say)
+    return await execute(service, raw, say)

@@ -5,17 +5,15 @@
 import asyncio
 
 
-def stop():
+def stop(service):
     """The provisioning AP down at once, then its servers' sockets closed by
     the tasks that own them (a second Ctrl-C, or a second too long, leaves
     those to the reset). In a new event loop: the old one's tasks stay
     stopped, and the console's must not read the bytes meant for
     MicroPython's REPL (mpremote's raw-REPL request follows its Ctrl-C)."""
-    import wifiprov
-    from .console import interrupt_char
+    from .interrupt import interrupt_char
 
     interrupt_char(3)  # MicroPython's own REPL comes next: Ctrl-C is an interrupt again
-    service = wifiprov._service
     if service is not None:
         try:
             service.status_page(False)

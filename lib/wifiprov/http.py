@@ -9,26 +9,18 @@
 # socket a board cannot spare.
 import gc
 import sys
-import time
 import asyncio
 from micropython import const
 
-from . import HttpError, on_demand, on_demand_async
-from . import listen
+from .core import HttpError, on_demand, on_demand_async
 from .listen import Listener, linger, make_room, refuse, timed
+from .http_conn import BUFFER, FORM_POST, PAGE_CONFIG, PAGE_INDEX, PAGE_JOIN, Connection
 
-# Per connection: holds a header line, then the body, then the answer's
-# chunks, so a request never costs more than this and its socket. A header
-# line longer than it is refused (431); the board sets no cookies, so only a
-# hostile client sends one.
-BUFFER = const(1024)
 # Connections at once. A browser opens two or three; lwIP on a Pico W has
 # few sockets for everything. One TLS session costs ~20 KB of RAM on rp2.
 _MAX_CONNECTIONS = const(2)
 _MAX_TLS_CONNECTIONS = const(1)
 _REQUEST_MS = const(10000)  # the whole request (TLS handshake included); a slow client is dropped
-
-_WRITE_MS = const(5000)  # the client must take each chunk of an answer within this
 
 _FULL = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
          b"Content-Type: text/plain\r\nContent-Length: 29\r\n\r\nbusy: try again in a moment.\n")
@@ -36,79 +28,6 @@ _FULL = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After:
 _NO_MEMORY = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
               b"Content-Type: text/plain\r\nContent-Length: 59\r\n\r\n"
               b"out of memory: the board could not answer this; try again.\n")
-
-def random_token():
-    """16 hex digits from os.urandom: the form token, a page's CSP nonce."""
-    import os
-
-    return "".join("%02x" % b for b in os.urandom(8))
-
-
-# The form token (docs/web.md), new each time provisioning opens (this module
-# is imported then): a page from this session carries it; a POST without it
-# (a forged cross-site form, a page from before a restart) is refused.
-# Shared by HTTP and HTTPS.
-TOKEN = random_token()
-
-
-def token_ok(given):
-    """Is `given` this session's form token? Compared at full length, in
-    constant time."""
-    if isinstance(given, str):
-        given = given.encode()
-    if len(given) != len(TOKEN):
-        return False
-    diff = 0
-    for a, b in zip(given, TOKEN.encode()):
-        diff |= a ^ b
-    return not diff
-
-
-class Connection(listen.Connection):
-    """One client: the stream its request is read from and its answer
-    written to (the jobs use it as the stream), and what the server needs to
-    choose which connection to drop when it is full."""
-
-    def __init__(self, stream):
-        super().__init__()
-        self.stream = stream
-        self.reading = True  # still receiving its request
-        self.head_read = False  # the request's head is complete; its body may follow
-        self.progress = time.ticks_ms()  # when it last sent bytes (or connected)
-        self.received = 0  # bytes of request so far
-        self.sent = 0  # bytes of answer so far: a 503 can still be sent while none are
-        self.done = False  # answered; it only lingers (see wifiprov.listen.linger)
-        self.method = None  # once its request line is read: a refused POST fires PROV_FAILURE
-
-    async def readinto(self, buf):
-        n = await self.stream.readinto(buf)
-        if n:
-            self.received += n
-            self.progress = time.ticks_ms()
-        return n
-
-    def write(self, data):
-        self.sent += len(data)
-        self.stream.write(data)
-
-    def drain(self):
-        return self.stream.drain()
-
-    def droppable(self):
-        """While its request is coming in, or once answered: an answer is
-        never cut."""
-        return self.reading or self.done
-
-    def drop_before(self, other):
-        """Is this a better connection to drop than `other`? One still
-        sending its head goes before one sending its body (a slowloris
-        client never finishes its head; a real one may pause before its
-        body); then the one that has gone longest without sending. An idle
-        browser pre-connection or a slowloris client goes first."""
-        if self.head_read != other.head_read:
-            return other.head_read
-        return time.ticks_diff(self.progress, other.progress) < 0
-
 
 class HttpServer:
     """One of the provisioning servers: name, port, start(host), stop()."""
@@ -218,9 +137,9 @@ class HttpServer:
         apply goes to the service once those are dropped (validation needs
         the RAM), and the result is answered after."""
         step = await answer(self, conn, buf, request)
-        if callable(step):
+        if isinstance(step, int):  # a page or the form: the next step's own job
             try:
-                step = await step(self, conn, buf, request)
+                step = await _STEPS[step](self, conn, buf, request)
             except HttpError as e:
                 step = await answer(self, conn, buf, e)
         if step is None:
@@ -243,25 +162,26 @@ def _more_waiting(tcp, buf):
 
 @on_demand_async
 async def read(conn, buf):
-    from . import http_read
+    from .http_read import read
 
-    return await http_read.read(conn, buf)
+    return await read(conn, buf)
 
 
 @on_demand_async
 async def answer(server, conn, buf, request):
-    from . import web
+    from .web import answer
 
-    return await web.answer(server, conn, buf, request)
+    return await answer(server, conn, buf, request)
 
 
-# wifiprov.web's next steps for the form and the pages.
+# wifiprov.web's next steps for the form and the pages: what it hands back
+# (wifiprov.http_conn's PAGE_JOIN, ...) picks one here.
 
 @on_demand_async
 async def post(server, conn, buf, request):
-    from . import web_form
+    from .web_form import post
 
-    return await web_form.post(server, conn, buf, request)
+    return await post(server, conn, buf, request)
 
 
 @on_demand_async
@@ -271,9 +191,9 @@ async def shown_again(server, conn, buf, form, error, status):
     page's module loads)."""
     if error:
         error = plain(error)
-    from . import web_page
+    from .web_page import config
 
-    await web_page.config(server, conn, buf, status, form, error)
+    await config(server, conn, buf, status, form, error)
 
 
 @on_demand
@@ -291,30 +211,34 @@ async def config(server, conn, buf, request):
 
 @on_demand
 def fields(active):
-    from . import web_form
+    from .web_form import values
 
-    return web_form.values(active)
+    return values(active)
 
 
 @on_demand_async
 async def joining(server, conn, buf, request):
-    """/join.htm: the network being tried (wifiprov.web_join)."""
-    from . import web_join
+    """/join.htm: the network being tried (wifiprov.web_join); a failed
+    try comes back as the form's refusal, the form again with why."""
+    from .web_join import answer
 
-    await web_join.answer(server, conn, buf, request)
+    return await answer(server, conn, buf, request)
 
 
 @on_demand_async
 async def index(server, conn, buf, request):
-    from . import web_page
+    from .web_page import index
 
-    await web_page.index(server, conn, buf)
+    await index(server, conn, buf)
+
+
+_STEPS = {PAGE_JOIN: joining, FORM_POST: post, PAGE_CONFIG: config, PAGE_INDEX: index}
 
 
 @on_demand_async
 async def applied(server, conn, buf, result, form):
     """The answer to an applied config: the service's own for the API, the
-    result page for the form."""
+    result page for the form (the join page when a network is tried first)."""
     if form is None:
         result = await server.service.settle(result)  # a network to join: its try's answer
         from .web import send_json
@@ -322,40 +246,10 @@ async def applied(server, conn, buf, result, form):
         return await send_json(conn, buf, result)
     if not result["ok"]:
         return await shown_again(server, conn, buf, form, result["error"], 400)
-    from . import web_page
+    if result.get("trying"):
+        from .web_join import joining
 
-    await web_page.applied(server, conn, buf, result, form)
+        return await joining(server, conn, buf)
+    from .web_page import applied
 
-
-async def send(writer, buf, pieces):
-    """Write an answer's pieces (str or bytes) through the connection's
-    buffer, in chunks of its size: a page is never whole in RAM."""
-    view = memoryview(buf)
-    used = 0
-    for piece in pieces:
-        if isinstance(piece, str):
-            piece = piece.encode()
-        n = len(piece)
-        if used + n > BUFFER:
-            if used:
-                await _write(writer, view[:used])
-                used = 0
-            if n > BUFFER:
-                await _write(writer, piece)
-                continue
-        buf[used : used + n] = piece
-        used += n
-    if used:
-        await _write(writer, view[:used])
-
-
-async def _write(conn, data):
-    conn.write(data)
-    await timed(conn, conn.drain(), _WRITE_MS)
-
-
-def head(status_line, content_type, extra=""):
-    """The head of every answer: one request per connection, and no cache
-    (pages show state)."""
-    return ("HTTP/1.1 %s\r\nContent-Type: %s\r\nConnection: close\r\nCache-Control: no-store\r\n"
-            "X-Content-Type-Options: nosniff\r\n%s\r\n" % (status_line, content_type, extra))
+    await applied(server, conn, buf, result, form)

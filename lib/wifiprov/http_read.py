@@ -2,7 +2,8 @@
 # loaded while a connection is sending its request, dropped after.
 from micropython import const
 
-from .http import BUFFER, HttpError
+from .core import HttpError
+from .http_conn import BUFFER
 
 # docs/web.md, checked before anything is allocated for them.
 _MAX_REQUEST_LINE = const(512)

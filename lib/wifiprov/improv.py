@@ -9,7 +9,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import __version__
+from .core import __version__
 from .wifi import UP
 
 _HEADER = b"IMPROV"

@@ -1,24 +1,25 @@
 # What an applied config does next (docs/config.md). Imported by
 # wifiprov.provision for an apply, after validation is dropped: the two are
 # never in RAM together.
-from . import settings
-from .service import GRACE_MS, Provisioning
+from .settings import ATTEMPT_TIMEOUT_MS, GRACE_MS
 
 
-def plan(new, current, ap_up, sta_up, verify=1):
+def plan(new, current, ap_up, sta_up, verify, actions):
     """What an applied config (`new`, replacing `current`) does next
     (docs/config.md): the words for the user, the service's method that
-    does it (Provisioning.restart, ...) or None, and, when the network is
-    to be joined before the config is saved (verify), its SSID."""
-    text, action = _next(new, current, ap_up, sta_up)
-    if verify and action in (Provisioning.restart, Provisioning.to_sta):
+    does it (one of `actions`', the service's class: its restart, ...) or
+    None, and, when the network is to be joined before the config is saved
+    (verify), its SSID. The service hands its class in: this module is its
+    child, and imports nothing of it."""
+    text, action = _next(new, current, ap_up, sta_up, actions)
+    if verify and action in (actions.restart, actions.to_sta):
         ssid = new["STA"]["SSID"]
         return ('trying "%s" first (up to %d s): the settings are saved only once the board has joined it'
-                % (ssid, settings.ATTEMPT_TIMEOUT_MS // 1000)), Provisioning.try_join, ssid
+                % (ssid, ATTEMPT_TIMEOUT_MS // 1000)), actions.try_join, ssid
     return text, action, None
 
 
-def _next(new, current, ap_up, sta_up):
+def _next(new, current, ap_up, sta_up, actions):
     changed = new != current
     same_mode = new["mode"] == current["mode"]
     if new["mode"] == 1:  # AP
@@ -35,21 +36,21 @@ def _next(new, current, ap_up, sta_up):
                 return ('%s; the access point keeps running; Mode is AP, so the board does not join "%s"'
                         % (how, sta["SSID"])), None
             return how + "; the access point keeps running", None
-        return 'access point restarting as "%s" on channel %d' % (ap["SSID"], ap["ch"]), Provisioning.to_ap
+        return 'access point restarting as "%s" on channel %d' % (ap["SSID"], ap["ch"]), actions.to_ap
     same_sta = same_mode and new.get("STA") == current.get("STA")
     ssid = new["STA"]["SSID"]
     if ap_up:  # AP mode, or the fallback AP
         if new["save_config"]:
-            return 'saved; restarting in %.1f s to join "%s"' % (GRACE_MS / 1000, ssid), Provisioning.restart
+            return 'saved; restarting in %.1f s to join "%s"' % (GRACE_MS / 1000, ssid), actions.restart
         return ('joining "%s" now, without a restart; not saved, so a reset returns to the saved settings'
-                % ssid), Provisioning.to_sta
+                % ssid), actions.to_sta
     if same_sta and sta_up:  # the joined station stays as it is
         if not changed:
             return 'unchanged: already connected to "%s"' % ssid, None
         return '%s; the station stays on "%s"; the access point uses the new settings when it next opens' % (
             "saved" if new["save_config"] else "applied until the next reset", ssid), None
     if not new["STA"]["auto"]:
-        return 'auto-connect is off: type "wifiprov connect" to join "%s"' % ssid, Provisioning.stay_idle
+        return 'auto-connect is off: type "wifiprov connect" to join "%s"' % ssid, actions.stay_idle
     if not changed and sta_up:
         return 'unchanged: already connected to "%s"' % ssid, None
-    return 'joining "%s"' % ssid, Provisioning.to_sta
+    return 'joining "%s"' % ssid, actions.to_sta

@@ -7,7 +7,8 @@ import gc
 import sys
 import asyncio
 
-from . import hold, loaded, release, settings
+from .core import hold, loaded, release
+from .settings import BIND, DNS_PORT, HTTP_PORT, HTTPS_PORT, TCP_PORT
 
 
 async def open(service):
@@ -22,17 +23,17 @@ async def open(service):
             service.log("provisioning: no access point, so no provisioning over Wi-Fi; the console still "
                         "provisions (wifiprov help)")
             return
-        host = settings.BIND or service.wifi.ap_address()
+        host = BIND or service.wifi.ap_address()
         before = loaded()
         from .tcp import TcpServer
         from .http import HttpServer
         from .dns import DnsServer
 
         service._server_modules = hold(before)
-        servers = [TcpServer(service, settings.TCP_PORT), HttpServer(service, settings.HTTP_PORT)]
+        servers = [TcpServer(service, TCP_PORT), HttpServer(service, HTTP_PORT)]
         if service.tls:
-            servers.append(HttpServer(service, settings.HTTPS_PORT, service.tls))
-        servers.append(DnsServer(settings.DNS_PORT))
+            servers.append(HttpServer(service, HTTPS_PORT, service.tls))
+        servers.append(DnsServer(DNS_PORT))
         service.servers = servers
         for server in servers:
             try:

@@ -3,17 +3,18 @@
 # service assigns the config and fires the events. Imported per request; the
 # modules it uses are imported one after the other, never two together: all
 # at once they would not fit a small heap.
-from . import ConfigError, on_demand
+from .core import ConfigError, on_demand
 
 
-def run(current, msg, ap_up, sta_up, path, app_only=False):
+def run(current, msg, ap_up, sta_up, path, actions, app_only=False):
     """(the new config, the answer, the action to run next or None). A
     refused message leaves `current` as it is, with {"ok": False, "error":
-    ...}; the action is the service's method to run next (Provisioning.restart, ...).
+    ...}; the action is the service's method to run next, one of `actions`'
+    (the service's class: its restart, ...).
     app_only: the message sets nothing but the app's settings. A config
     that joins a network is not saved here, unless the message says
     "verify": 0: the answer says "trying" and the action tries the network
-    (Provisioning.try_join)."""
+    (actions.try_join)."""
     verify = 1
     if isinstance(msg, dict) and "verify" in msg:
         msg = dict(msg)
@@ -33,7 +34,7 @@ def run(current, msg, ap_up, sta_up, path, app_only=False):
                 "app settings applied; the app uses them now; not saved, so a reset returns to the saved ones")
         action = trying = None
     else:
-        text, action, trying = plan(new, current, ap_up, sta_up, verify)
+        text, action, trying = plan(new, current, ap_up, sta_up, verify, actions)
     # Everything the answer needs is made before the save: once the flash
     # holds the new config, a full heap must not make it a refusal.
     answer = {"ok": True, "changed": changed, "saved": False, "next": text}
@@ -55,27 +56,27 @@ def _wifi(config):
 
 @on_demand
 def structure(msg, current):
-    from . import config
+    from .config import structure
 
-    return config.structure(msg, current)
+    return structure(msg, current)
 
 
 @on_demand
 def check_fields(new):
-    from . import rules
+    from .rules import check_fields
 
-    rules.check_fields(new)
+    check_fields(new)
 
 
 @on_demand
-def plan(new, current, ap_up, sta_up, verify):
-    from . import outcome
+def plan(new, current, ap_up, sta_up, verify, actions):
+    from .outcome import plan
 
-    return outcome.plan(new, current, ap_up, sta_up, verify)
+    return plan(new, current, ap_up, sta_up, verify, actions)
 
 
 @on_demand
 def save(path, new):
-    from . import store
+    from .store import save
 
-    return store.save(path, new)
+    return save(path, new)

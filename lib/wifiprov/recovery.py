@@ -6,7 +6,7 @@ import time
 import asyncio
 from micropython import const
 
-from . import settings
+from .settings import BUTTON_PIN
 
 HOLD_MS = const(3000)
 _POLL_MS = const(100)  # the button is looked at this often
@@ -14,13 +14,13 @@ _POLL_MS = const(100)  # the button is looked at this often
 
 def _button():
     """A function that is true while the button is held, or None when
-    the board has none: rp2's BOOTSEL, else the pin settings.BUTTON_PIN
+    the board has none: rp2's BOOTSEL, else the pin BUTTON_PIN
     (the chip's BOOT pin by default, low while held)."""
     if sys.platform == "rp2":
         import rp2
 
         return rp2.bootsel_button
-    number = settings.BUTTON_PIN
+    number = BUTTON_PIN
     if number is None:
         return None
     if number < 0:  # esp32-C3 and -C6 strap on GPIO9; the others on GPIO0

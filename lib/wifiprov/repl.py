@@ -43,8 +43,8 @@ def run(source, namespace):
         # Its traceback would show only this module; the text says it all.
         print("%s: %s" % (type(e).__name__, e))
         return
-    from . import settings
-    from .console import interrupt_char
+    from .interrupt import interrupt_char
+    from .settings import IMPROV
 
     interrupt_char(3)  # while the user's code runs, Ctrl-C interrupts it, as at >>>
     try:
@@ -58,7 +58,7 @@ def run(source, namespace):
     except Exception as e:
         _traceback(e)
     finally:
-        if settings.IMPROV:
+        if IMPROV:
             interrupt_char(-1)  # the console reads it again (docs/improv.md)
 
 

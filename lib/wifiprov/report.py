@@ -3,7 +3,7 @@
 # banner, `wifiprov get`). Imported for one answer, dropped after.
 import gc
 
-from . import AUTH_NAMES, MODE_NAMES
+from .core import AUTH_NAMES, MODE_NAMES
 
 # Failure statuses -> the reason a user reads.
 _REASONS = (

@@ -10,16 +10,14 @@ import time
 import asyncio
 from micropython import const
 
-from . import call_back, on_demand, on_demand_async, say, settings
-from . import wifi as net
+from .core import call_back, on_demand, on_demand_async, say
+from .settings import BIND, GRACE_MS, HTTP_PORT, PROV_WINDOW_S, STATUS_PAGE
+from .wifi import AUTO_CONNECT_FAIL, DHCP_DONE, SNTP_UP, UP
 
 PROV_COMPLETE = "PROV_COMPLETE"
 PROV_FAILURE = "PROV_FAILURE"
 APP_SETTINGS = "APP_SETTINGS"  # the app's own settings changed (docs/app.md)
 
-# Between answering a request and acting on it (a restart drops every
-# connection): long enough for the answer to leave over Wi-Fi.
-GRACE_MS = const(1500)
 _MODE_AP = const(1)
 
 
@@ -81,7 +79,7 @@ class Provisioning:
         """The read-only status page on the home network (settings.STATUS_PAGE,
         docs/web.md): it listens while the station has an address and
         provisioning is closed (the provisioning servers take its port)."""
-        if not settings.STATUS_PAGE:
+        if not STATUS_PAGE:
             return
         if not up:
             if self.status_server:
@@ -94,8 +92,8 @@ class Provisioning:
 
             self.status_server = StatusServer(self)
         try:
-            if self.status_server.start(settings.BIND or "0.0.0.0", settings.HTTP_PORT):
-                port = settings.HTTP_PORT
+            if self.status_server.start(BIND or "0.0.0.0", HTTP_PORT):
+                port = HTTP_PORT
                 self.log("status page: http://%s.local%s/ shows how the board is doing"
                          % (self.hostname, "" if port == 80 else ":%d" % port))
         except OSError as e:
@@ -157,8 +155,8 @@ class Provisioning:
         if app_only and "mode" not in msg:
             msg = dict(msg, mode=current["mode"])  # the app's settings alone keep the mode
         try:
-            new, answer, action = _provision(current, msg, self.enabled, self.wifi.state == net.UP,
-                                             self.config_path, app_only)
+            new, answer, action = _provision(current, msg, self.enabled, self.wifi.state == UP,
+                                             self.config_path, Provisioning, app_only)
         except MemoryError:  # a full heap refuses the request, it does not end the caller
             return self.refuse("out of memory; try again")
         if not answer["ok"]:
@@ -293,9 +291,9 @@ class Provisioning:
             return  # closed already, or a new request came meanwhile
         if self.window is not None:  # BOOT held meanwhile: the window it opened decides
             self.log("provisioning: the BOOT button opened it again, so it stays open until no one has joined "
-                     "it for %d s" % settings.PROV_WINDOW_S)
+                     "it for %d s" % PROV_WINDOW_S)
             return
-        if self.wifi.state == net.UP:
+        if self.wifi.state == UP:
             await self.disable()
             self.log('provisioning: closed; the board stays on "%s" at %s' % (self.config["STA"]["SSID"],
                                                                            self.wifi.ip))
@@ -344,17 +342,17 @@ class Provisioning:
 
     def on_wifi_event(self, event, data):
         self.log(describe(event, data))
-        if event == net.AUTO_CONNECT_FAIL and not self.enabled:
+        if event == AUTO_CONNECT_FAIL and not self.enabled:
             # docs/config.md: open the provisioning AP, keep retrying in the background.
             self.log("station: could not join; opening the provisioning AP and retrying in the background")
             self.fallback = True
             asyncio.create_task(self._later(self._open_fallback, 0))
-        elif event == net.SNTP_UP and self._booted_ticks is not None:
+        elif event == SNTP_UP and self._booted_ticks is not None:
             self.booted = time.time() - time.ticks_diff(time.ticks_ms(), self._booted_ticks) // 1000
             self._booted_ticks = None  # later link-ups only correct a clock that is already right
-        elif event == net.DHCP_DONE and self.trying:
+        elif event == DHCP_DONE and self.trying:
             pass  # the join being tried: wifiprov.trial says what comes of it
-        elif event == net.DHCP_DONE:
+        elif event == DHCP_DONE:
             if self.fallback:
                 asyncio.create_task(self._later(self._close_fallback, 0))
             else:
@@ -386,10 +384,10 @@ def event_data(config):
 
 
 @on_demand
-def _provision(current, msg, ap_up, sta_up, path, app_only):
-    from . import provision
+def _provision(current, msg, ap_up, sta_up, path, actions, app_only):
+    from .provision import run
 
-    return provision.run(current, msg, ap_up, sta_up, path, app_only)
+    return run(current, msg, ap_up, sta_up, path, actions, app_only)
 
 
 # A try that broke off (a full heap): made in advance, as there may be no room then.
@@ -398,27 +396,27 @@ _BROKE = {"ok": False, "error": "the try could not finish (out of memory); nothi
 
 @on_demand_async
 async def _trial(service, back):
-    from . import trial
+    from .trial import run
 
-    await trial.run(service, back)
+    await run(service, back)
 
 
 @on_demand
 def save(path, config):
-    from . import store
+    from .store import save
 
-    return store.save(path, config)
+    return save(path, config)
 
 
 @on_demand_async
 async def _portal(service, up):
-    from . import portal
+    from .portal import close, open
 
-    await (portal.open if up else portal.close)(service)
+    await (open if up else close)(service)
 
 
 @on_demand
 def erase(path):
-    from . import store
+    from .store import erase
 
-    store.erase(path)
+    erase(path)

@@ -54,6 +54,9 @@ ATTEMPT_TIMEOUT_MS = 20000
 # no client on it; the station keeps trying. 0: it stays open until the
 # station joins.
 PROV_WINDOW_S = 600
+# Between answering a request and acting on it (a restart drops every
+# connection): long enough for the answer to leave over Wi-Fi.
+GRACE_MS = 1500
 # Once a network was joined through the AP, the AP stays up this long (or
 # until the client says it is done) for the phone to read where the board
 # went, then closes.

@@ -4,7 +4,7 @@ import os
 import sys
 from micropython import const
 
-from . import __version__, on_demand
+from .core import __version__, on_demand
 
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
@@ -60,16 +60,16 @@ def load(path, uid):
 
 @on_demand
 def _load(path):
-    from . import store
+    from .store import load
 
-    return store.load(path, print)
+    return load(path, print)
 
 
 @on_demand
 def save(path, config):
-    from . import store
+    from .store import save
 
-    store.save(path, config)
+    save(path, config)
 
 
 def banner(uid):

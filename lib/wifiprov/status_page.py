@@ -5,8 +5,8 @@
 # request, dropped after.
 import time
 
-from . import status_line
-from .http import BUFFER, Connection, HttpError, head, send
+from .core import HttpError, status_line
+from .http_conn import BUFFER, Connection, head, send
 from .http_read import read
 from .web_page import html, page
 
@@ -42,11 +42,9 @@ async def serve(service, stream):
 
 def _fill(service):
     wifi = service.wifi
-    try:
-        rssi = wifi.sta.status("rssi")
-        signal = "%d dBm (%s)" % (rssi, "strong" if rssi >= -60 else "fair" if rssi >= -72 else "weak")
-    except (OSError, ValueError, TypeError):  # a port or moment without a figure
-        signal = "-"
+    rssi = wifi.rssi()
+    signal = "-" if rssi is None else "%d dBm (%s)" % (
+        rssi, "strong" if rssi >= -60 else "fair" if rssi >= -72 else "weak")
     seconds = max(0, time.time() - service.booted)
     hours, seconds = divmod(seconds, 3600)
     days, hours = divmod(hours, 24)

@@ -8,7 +8,7 @@ import socket
 import asyncio
 from micropython import const
 
-from . import on_demand_async
+from .core import on_demand_async
 
 _REQUEST_MS = const(5000)  # the whole request and answer; a slow client is dropped
 # Made in advance: when the heap is short, there is no room to build it.
@@ -81,6 +81,6 @@ class StatusServer:
 
 @on_demand_async
 async def serve(service, stream):
-    from . import status_page
+    from .status_page import serve
 
-    await status_page.serve(service, stream)
+    await serve(service, stream)

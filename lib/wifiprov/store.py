@@ -6,7 +6,7 @@ import os
 from binascii import crc32
 from micropython import const
 
-from . import parse_json
+from .core import parse_json
 
 # Bookkeeping keys only the stored file carries.
 _FORMAT_VERSION = const(1)
@@ -74,9 +74,9 @@ def _read(path):
     raw = _raw(path)
     if raw is None:
         return None
-    from . import config
+    from .config import validate
 
-    return config.validate(_checked(raw), {}, True)  # the rules of any message
+    return validate(_checked(raw), {}, True)  # the rules of any message
 
 
 def load(path, report):

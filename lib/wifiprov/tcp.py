@@ -10,9 +10,8 @@ import time
 import asyncio
 from micropython import const
 
-from . import on_demand_async
-from . import listen
-from .listen import Listener, make_room, refuse
+from .core import on_demand_async
+from .listen import Connection, Listener, make_room, refuse
 
 MAX_MESSAGE = const(1024)  # docs/tcp.md: a longer message is refused, never buffered whole
 _MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 TCP PCBs for everything
@@ -25,9 +24,11 @@ _BUSY = b'{"ok": false, "error": "busy: too many clients are connected; try agai
 NO_MEMORY = b'{"ok": false, "error": "out of memory: the board could not handle this message; try again"}\n'
 
 
-class Client(listen.Connection):
+class Client(Connection):
     """One connection's place on the server: its task, and when it last
     made progress (connected, or sent a whole message that was answered)."""
+
+    NO_MEMORY = NO_MEMORY  # for wifiprov.tcp_conn, which imports nothing of its server
 
     def __init__(self):
         super().__init__()
@@ -110,6 +111,6 @@ class TcpServer:
 
 @on_demand_async
 async def serve(service, reader, writer, buf, client):
-    from . import tcp_conn
+    from .tcp_conn import serve
 
-    await tcp_conn.serve(service, reader, writer, buf, client)
+    await serve(service, reader, writer, buf, client)

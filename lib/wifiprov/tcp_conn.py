@@ -7,9 +7,8 @@ import time
 import asyncio
 from micropython import const
 
-from . import on_demand
+from .core import on_demand
 from .listen import linger, timed
-from .tcp import MAX_MESSAGE, NO_MEMORY
 
 _PAUSE_MS = const(250)  # a pause this long ends a message: the phone app sends no newline
 _MESSAGE_MS = const(10000)  # a message must be whole this long after its first byte (slow clients)
@@ -79,8 +78,8 @@ async def serve(service, reader, writer, buf, client):
             first = time.ticks_ms()
             refused = await _answer(service, writer, message, refused, client)
             continue
-        if used == MAX_MESSAGE:
-            why = service.refuse("message longer than %d bytes; closing" % MAX_MESSAGE)["error"]
+        if used == len(buf):  # wifiprov.tcp's MAX_MESSAGE
+            why = service.refuse("message longer than %d bytes; closing" % used)["error"]
             return await _close(reader, writer, buf, client, why)
         if used:
             left = _MESSAGE_MS - time.ticks_diff(time.ticks_ms(), first)
@@ -137,7 +136,7 @@ async def _answer(service, writer, message, refused, client):
     except MemoryError:
         # No room to build an answer: the one made in advance says so.
         gc.collect()
-        await _write(client, writer, NO_MEMORY)
+        await _write(client, writer, client.NO_MEMORY)
         return refused + 1
     finally:
         client.answering = False
@@ -163,6 +162,6 @@ async def _write(client, writer, data):
 
 @on_demand
 def handle(service, message):
-    from . import tcp_messages  # per message
+    from .tcp_messages import handle as answer  # per message
 
-    return tcp_messages.handle(service, message)
+    return answer(service, message)

@@ -2,7 +2,7 @@
 # config document, the phone app's apply,<ssid>,<auth>,<password>,NULL,
 # finish, and the {"cmd": ...} extensions. wifiprov.tcp frames the messages
 # and imports this module for each one.
-from . import parse_json
+from .core import parse_json
 
 _USAGE = "send a JSON config document, apply,<ssid>,<auth>,<password>,NULL, or finish"
 # The phone app's auth field -> the config's auth (docs/tcp.md): 2 is WPA/WPA2, 4 WPA3.
@@ -60,8 +60,8 @@ def _command(service, doc):
     cmd = doc["cmd"]
     if len(doc) != 1 or cmd not in _COMMANDS:
         return service.refuse('cmd: must be {"cmd": "scan"}, {"cmd": "status"} or {"cmd": "get"} alone')
-    from . import report
+    from .report import config, networks, status
 
     if cmd == "scan":
-        return report.networks(service)
-    return report.status(service) if cmd == "status" else report.config(service)
+        return networks(service)
+    return status(service) if cmd == "status" else config(service)

@@ -140,3 +140,10 @@ def micropython_version():
     if len(version) > 3 and version[3]:
         text += "-" + version[3]
     return text
+
+
+def shown_key(key):
+    """A key from the sender, safe to put in an answer: as it is when plain
+    ASCII, else quoted with \\xNN escapes (it may hold control characters, or
+    a lone surrogate that would make the answer invalid UTF-8)."""
+    return key if printable_ascii(key) else show_bytes(key)

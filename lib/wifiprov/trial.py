@@ -4,7 +4,7 @@
 # one try (Provisioning.try_join), dropped after.
 import asyncio
 
-from . import settings
+from .settings import AP_GRACE_MS, ATTEMPT_TIMEOUT_MS
 from .wifi import UP
 
 # After a join, the AP stays this long (or until the client sends `finish` or
@@ -20,7 +20,7 @@ async def run(service, back):
     sta = new["STA"]
     attempt = service.attempt
     service.log('station: trying "%s" before saving it (up to %d s)%s' % (
-        sta["SSID"], settings.ATTEMPT_TIMEOUT_MS // 1000, "; the access point stays up" if service.enabled else ""))
+        sta["SSID"], ATTEMPT_TIMEOUT_MS // 1000, "; the access point stays up" if service.enabled else ""))
     try:
         wifi.connect(sta, once=True)
         await wifi.settled.wait()
@@ -73,8 +73,8 @@ def _joined(service, new, app_only):
         how = "not saved, as asked: a reset returns to the saved settings"
     closing = ""
     if service.enabled:
-        closing = "; the access point closes in %d s" % (settings.AP_GRACE_MS // 1000)
-        asyncio.create_task(service.close_after(settings.AP_GRACE_MS))
+        closing = "; the access point closes in %d s" % (AP_GRACE_MS // 1000)
+        asyncio.create_task(service.close_after(AP_GRACE_MS))
     return {"ok": True, "changed": True, "saved": bool(saved), "ip": wifi.ip, "url": url,
             "next": 'joined "%s" as %s (%s); %s%s' % (new["STA"]["SSID"], wifi.ip, url, how, closing)}
 
@@ -86,7 +86,7 @@ def _plain(reason):
     if reason == "network not found":
         return "no network of that name is in range"
     if reason.startswith("timed out"):
-        return "no address within %d s (the network did not answer)" % (settings.ATTEMPT_TIMEOUT_MS // 1000)
+        return "no address within %d s (the network did not answer)" % (ATTEMPT_TIMEOUT_MS // 1000)
     return reason
 
 

@@ -5,9 +5,8 @@
 # and a page together would not fit a small heap. Imported per request.
 import json
 
-from . import parse_json
-from .http import HttpError, head as _head, send
-from . import http  # its form and page jobs are the next steps this module hands back
+from .core import HttpError, parse_json
+from .http_conn import FORM_POST, PAGE_CONFIG, PAGE_INDEX, PAGE_JOIN, head as _head, send
 from .text import show_bytes
 
 _REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
@@ -58,11 +57,12 @@ async def answer(server, writer, buf, request):
         return await send_json(writer, buf, networks(service))
     if path == b"/api/config":
         return await _api_config(server, writer, buf, request)
+    # A page or the form: the server runs it as a step of its own.
     if path == b"/join.htm":
-        return http.joining
+        return PAGE_JOIN
     if method == b"POST":
-        return http.post
-    return http.config if path == b"/config.htm" else http.index
+        return FORM_POST
+    return PAGE_CONFIG if path == b"/config.htm" else PAGE_INDEX
 
 
 async def _api_config(server, writer, buf, request):

@@ -2,8 +2,8 @@
 # they map to the config, both ways: the fields a page shows for the active
 # config, and a posted form (application/x-www-form-urlencoded, with the
 # token of this provisioning session) made into a config document. Loaded per request.
-from . import declared, fields, on_demand  # the app's declared settings: form fields app_<key>
-from .http import HttpError, token_ok
+from .core import HttpError, declared, fields  # the app's declared settings: form fields app_<key>
+from .http_conn import token_ok
 from .text import show_bytes, strict_utf8
 
 _NUMBERS = ("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "apch", "ssidv")
@@ -43,7 +43,7 @@ async def post(server, writer, buf, request):
     # so that one wrong field is all the user retypes.
     kept = _kept(form, True)
     try:
-        return document(form, server.service.config, server.service.wifi.scan), kept
+        return document(form, server.service.config, server.service.wifi), kept
     except ValueError as e:
         server.service.refuse(str(e))
         return None, kept, str(e), 400
@@ -108,7 +108,7 @@ def _unquote(raw, what):
         raise ValueError("%s: not valid UTF-8" % what)
 
 
-def document(form, active, scan):
+def document(form, active, wifi):
     """The form's fields -> a config document for service.apply. An empty
     field keeps the stored value: so a password left empty keeps the stored
     one (while SSID and security stay the same). The section of the mode
@@ -116,15 +116,15 @@ def document(form, active, scan):
     means station mode; with no password typed for a network other than
     the stored one, it is an open network. A password typed while the
     security still says open (a name typed by hand, after an open network)
-    means a secured one: the security the page's scan (scan: Wifi.scan,
-    which answers a recent one again) saw for that name, else WPA2/WPA3. Only a network the scan saw open
+    means a secured one: the security the page's scan (wifi.security_of,
+    which looks at a recent one again) saw for that name, else WPA2/WPA3. Only a network the scan saw open
     stays open, and the password is then refused as needless."""
     if "join" in form:
         form["devmode"] = "0"
         stored = active.get("STA") or {}
         if form.get("stapwd"):
             if form.get("staauth", "1") == "1":
-                form["staauth"] = str(security_of(form.get("stassid", ""), form["stapwd"], scan))
+                form["staauth"] = str(wifi.security_of(form.get("stassid", ""), form["stapwd"]))
         elif form.get("stassid") != stored.get("SSID"):
             form["staauth"] = "1"
     values = {}
@@ -161,13 +161,6 @@ def document(form, active, scan):
     if app:
         doc["app"] = app
     return doc
-
-
-@on_demand
-def security_of(ssid, password, scan):
-    from .radio import security_of
-
-    return security_of(ssid, password, scan)
 
 
 def _kept(form, secrets):

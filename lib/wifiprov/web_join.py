@@ -1,19 +1,18 @@
 # The pages of a network being tried before it is saved (docs/web.md):
 # "Connecting…" while the board tries it, then where the board went, and
 # Done. Loaded for one of these pages, beside wifiprov.web_page.
-from . import settings
-from .http import TOKEN
+from .core import HttpError, on_demand
+from .http_conn import TOKEN, token_ok
+from .settings import ATTEMPT_TIMEOUT_MS
 from .web_page import html, page
 
 
 async def answer(server, writer, buf, request):
     """GET: how the try goes; when it failed, the form again with why, the
-    network's name kept. POST (Done, with the page's token): the AP
-    closes now."""
+    network's name kept (handed back to wifiprov.http as the form's
+    refusal). POST (Done, with the page's token): the AP closes now."""
     service = server.service
     if request.method == b"POST":
-        from .http import HttpError, token_ok
-
         # The form's field "token" of a form post, and nothing else (16
         # hex digits need no urlencoded escapes): not a text body, nor a
         # field whose name only ends in "token".
@@ -24,24 +23,19 @@ async def answer(server, writer, buf, request):
             name, _, value = pair.partition(b"=")
             if name == b"token":
                 token = value
-        if token is None or not token_ok(token):
-            from .web import error
-
-            return await error(server, writer, buf, 403, "the page was from before provisioning last opened; "
-                               "nothing was changed")
+        if token is None or not token_ok(token):  # answered by wifiprov.web once this module is dropped
+            raise HttpError(403, "the page was from before provisioning last opened; nothing was changed")
         from .trial import finish
 
         return await finished(server, writer, buf, finish(service))
     attempt = service.attempt
     if attempt and attempt["state"] == "failed":
-        from .http import fields, shown_again
-
-        values = fields(service.config)
+        values = _form(service.config)
         # The network tried, not the stored one: its name and security; its password typed again.
         values["stassid"] = attempt["ssid"]
         values["staauth"] = str(attempt["auth"])
         values["stapwd_hint"] = "type the password again"
-        return await shown_again(server, writer, buf, values, attempt["answer"]["error"], 200)
+        return None, values, attempt["answer"]["error"], 200
     await joining(server, writer, buf)
 
 
@@ -59,7 +53,7 @@ async def joining(server, writer, buf):
         fill = {"title": "Connecting", "heading": 'Connecting to "%s"…' % ssid, "cls": "", "more": "",
                 "refresh": '<meta http-equiv="refresh" content="1;url=/join.htm">',
                 "next": "The board is joining your network. This takes up to %d seconds; keep this page open."
-                        % (settings.ATTEMPT_TIMEOUT_MS // 1000),
+                        % (ATTEMPT_TIMEOUT_MS // 1000),
                 "hint": "Nothing is saved until the board has joined it."}
         return await page(server, writer, buf, 200, "result.htm", fill)
     answer = attempt["answer"]
@@ -82,3 +76,12 @@ async def finished(server, writer, buf, result):
             "next": "The board's Wi-Fi is closing now." if closing else "Nothing more to do here.",
             "hint": "Your phone goes back to your usual network by itself."}
     await page(server, writer, buf, 200, "result.htm", fill)
+
+
+@on_demand
+def _form(active):
+    """The form's field values for the active config (wifiprov.web_form,
+    dropped before the form's page loads)."""
+    from .web_form import values
+
+    return values(active)

@@ -3,13 +3,14 @@
 # streamed line by line through the connection's buffer with its {{keys}}
 # filled in, so a page is never whole in RAM. Everything filled in is
 # HTML-escaped here. Loaded per page.
-from . import __version__, fields, settings
-from .http import TOKEN, head, random_token, send
+from .core import __version__, fields
+from .http_conn import TOKEN, head, random_token, send
+from .settings import WWW_DIR
 
-_WWW = settings.WWW_DIR or __file__.rsplit("/", 1)[0] + "/www/"
+_WWW = WWW_DIR or __file__.rsplit("/", 1)[0] + "/www/"
 try:
     # A frozen firmware's pages, kept in flash (tools/frozen_pages.py).
-    from ._pages import PAGES as _FROZEN
+    from wifiprov_pages import PAGES as _FROZEN  # beside the package, as wifiprov_board is
 except ImportError:
     _FROZEN = None
 _STATUS = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden"}
@@ -19,10 +20,10 @@ _DEFAULTS = {"staauth": "4", "apauth": "4", "countrycode": "GEN", "saveconfig": 
 
 
 async def index(server, writer, buf):
-    from . import report
+    from .report import status
     from .text import micropython_version
 
-    s = report.status(server.service)
+    s = status(server.service)
     sta = s["sta"]
     state = sta["state"]
     if sta["ssid"]:
@@ -88,11 +89,8 @@ def _app_inputs(values):
 
 
 async def applied(server, writer, buf, result, form):
-    """What the form did (wifiprov.http shows a refusal): what happens next."""
-    if result.get("trying"):
-        from .web_join import joining
-
-        return await joining(server, writer, buf)
+    """What the form did (wifiprov.http shows a refusal, and the join page
+    for a network tried first): what happens next."""
     active = server.service.config
     if result["next"].startswith(("app settings", "unchanged: the app")):  # provision's words for the app's settings alone
         fill = {"title": "Saved", "heading": "Saved" if result["saved"] else "Applied", "cls": "ok",
@@ -175,7 +173,7 @@ def _render(name, fill, first=None):
 def _lines(name):
     """A template's lines: from the flash's files, or from a frozen
     firmware's module (one line at a time off flash, as a file is read)."""
-    if _FROZEN is None or settings.WWW_DIR:
+    if _FROZEN is None or WWW_DIR:
         with open(_WWW + name, "rb") as f:
             yield from f
         return

@@ -1,7 +1,7 @@
 # The page's words for an error (docs/web.md): the field it is about, by its
 # label on the page, and what to do. The console and TCP keep the precise
 # text. Loaded for one error page, before its page module.
-from . import declared
+from .core import declared
 
 # An error's field (the config's key, or the form's name) -> the form field
 # and its label on the page. The first two are on the first screen; the

@@ -6,7 +6,8 @@ import time
 import asyncio
 from micropython import const
 
-from . import on_demand, settings
+from .core import on_demand
+from .settings import ATTEMPT_TIMEOUT_MS, BACKOFF_MS, NTP_HOST, RETRY_MAX_MS
 
 CONNECTED = "CONNECTED"
 DISCONNECTED = "DISCONNECTED"
@@ -62,10 +63,10 @@ class Wifi:
     def start_ap(self, section, country):
         """The AP up with an AP section of the config; OSError when the
         radio cannot (it is reported as radio trouble first)."""
-        from . import radio
+        from .radio import start_ap
 
         try:
-            radio.start_ap(self.net, self.ap, section, country)
+            start_ap(self.net, self.ap, section, country)
         except OSError as e:
             self.radio_trouble(e)
             raise
@@ -82,11 +83,21 @@ class Wifi:
                   "Power the board off and on; if this stays, its radio has failed" % self.radio_error)
 
     def stop_ap(self):
+        """The AP down. The last scan goes with it: it was kept for the
+        page's Connect, and kept on it would hold RAM the app could use."""
+        self._last_scan = None
         if self.ap.active():
             self.ap.active(False)
 
     def ap_address(self):
         return self._address(self.ap)
+
+    def rssi(self):
+        """The station's signal in dBm, or None (a port or a moment without one)."""
+        try:
+            return self.sta.status("rssi")
+        except (OSError, ValueError, TypeError):
+            return None
 
     def ap_channel(self):
         """The channel the AP is on now: with one radio (esp32, rp2), the
@@ -104,10 +115,10 @@ class Wifi:
         last = self._last_scan
         if last and time.ticks_diff(time.ticks_ms(), last[0]) < fresh_ms:
             return last[1]
-        from . import radio
+        from .radio import scan
 
         try:
-            found = radio.scan(self.net, self.sta)
+            found = scan(self.net, self.sta)
         except OSError as e:
             self.radio_trouble(e)
             return []
@@ -116,11 +127,19 @@ class Wifi:
         return found
 
     @on_demand
+    def security_of(self, ssid, password):
+        """The security to join a typed network with (the phone page's
+        Connect, `wifiprov join`): wifiprov.radio's, from a recent scan."""
+        from .radio import security_of
+
+        return security_of(ssid, password, self.scan)
+
+    @on_demand
     def set_clock(self):
         """The clock from NTP once the station is up: the UTC time, or None."""
-        from . import radio
+        from .radio import set_clock
 
-        return radio.set_clock(settings.NTP_HOST)
+        return set_clock(NTP_HOST)
 
     def status(self):
         """The station and AP as they are; `reason` is a port status code
@@ -210,7 +229,7 @@ class Wifi:
     async def _join(self):
         target = self.target
         self._wake.clear()
-        delay = settings.BACKOFF_MS
+        delay = BACKOFF_MS
         if not self.sta.active():
             self.sta.active(True)
         try:
@@ -240,16 +259,16 @@ class Wifi:
                 self.state = FAILED
             if await self._pause(delay):
                 return  # new orders: the main loop looks again
-            delay = min(delay * 2, settings.RETRY_MAX_MS)
+            delay = min(delay * 2, RETRY_MAX_MS)
 
     @on_demand
     def reason_text(self):
         """Why the station is not up, in words; None when it is."""
         if not isinstance(self.reason, int):
             return self.reason
-        from . import report
+        from .report import reason
 
-        return report.reason(self.net, self.reason)
+        return reason(self.net, self.reason)
 
     async def _attempt(self, target):
         """One try at joining: None when the link is up, else why not (the
@@ -268,7 +287,7 @@ class Wifi:
             self.radio_trouble(e)
             return self.radio_error
         started = time.ticks_ms()
-        while time.ticks_diff(time.ticks_ms(), started) < settings.ATTEMPT_TIMEOUT_MS:
+        while time.ticks_diff(time.ticks_ms(), started) < ATTEMPT_TIMEOUT_MS:
             if await self._pause(_POLL_MS) and self.target is not target:
                 return "cancelled"
             code = sta.status()
@@ -278,7 +297,7 @@ class Wifi:
                 sta.disconnect()
                 return code
         sta.disconnect()
-        return "timed out after %d s" % (settings.ATTEMPT_TIMEOUT_MS // 1000)
+        return "timed out after %d s" % (ATTEMPT_TIMEOUT_MS // 1000)
 
     def _link_up(self, target):
         self.state = UP

@@ -1,0 +1,235 @@
+# What every wifiprov module shares, and the one module they all import:
+# it imports nothing of the package's (only the leaves text and
+# strict_json, for a job), so imports run one way, down to here. It stays
+# loaded: the classes in it cross modules that are dropped and loaded
+# again (a class made anew by a reload is another class, and isinstance()
+# would fail). The version is kept here only; tools read it from this line.
+__version__ = "0.1.0"
+
+# Names of the config's numbers, for messages (config) and listings (cli).
+AUTH_NAMES = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: "WPA3"}
+MODE_NAMES = ("STA", "AP")
+
+
+class ConfigError(ValueError):
+    """A user's mistake in a config document; the text names field and rule."""
+
+
+class HttpError(Exception):
+    """A request the web server will not read further: args (status, text)."""
+
+
+def check_int(value, name, lo, hi, what):
+    """value as an integer in lo..hi, or ConfigError naming the field. Here,
+    not in config or rules, because both validation phases need it."""
+    # bool is an int in Python; a JSON true is not a number here.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError("%s: must be an integer %s, not %s" % (name, what, kind_of(value)))
+    if not lo <= value <= hi:
+        raise ConfigError("%s: must be %s" % (name, what))
+    return value
+
+
+def kind_of(value):
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, (list, dict)):
+        return "a list or object"
+    return "a number with a fraction" if isinstance(value, float) else "a number"
+
+
+def say(text):
+    """Print one console line. The outside text a line may carry (an SSID
+    from a message or a scan, a hostname, an app's value) may hold control
+    characters: they are shown as \\xNN (wifiprov.text.printable), never
+    sent to the owner's terminal, which would act on them (an ESC[6n makes
+    it type its answer into the console)."""
+    for b in text.encode():
+        if b < 0x20 or b == 0x7F or b == 0xC2:  # 0xC2: maybe a C1 control; printable decides
+            text = _printable(text)
+            break
+    print(text)
+
+
+# The wifiprov modules that stay loaded: the resident ones (settle) and,
+# while provisioning is open, the servers' (hold). Any other module is
+# on-demand: imported by a function decorated with on_demand, dropped when
+# that function returns.
+_kept = ()
+_jobs = 0  # on-demand jobs running now
+_leftover = False  # a job ended and its modules could not be dropped (a full heap)
+
+
+def loaded():
+    import sys
+
+    return [name for name in sys.modules if name[:9] == "wifiprov."]
+
+
+def _start():
+    """Before a job: collect at the caller's shallow stack (a collect forced
+    deep inside an import leaves alive what stale stack pointers pin, and
+    the import then fails on a heap that is mostly garbage), and note what
+    is loaded."""
+    global _jobs
+    import gc
+
+    gc.collect()
+    before = loaded()
+    _jobs += 1
+    return before
+
+
+def _since(before):
+    """The modules imported since loaded() returned `before` that do not stay."""
+    return [name for name in loaded() if name not in before and name not in _kept]
+
+
+def _end(before):
+    """After a job: drop what was imported since it began, except what
+    stays. A job running at the same time may still use such a module: it
+    holds it by its own reference, and imports it again if it asks anew.
+    The job has done its work by now (a save, say): a full heap must not
+    turn it into a failure, so a MemoryError here is met with a collect (the
+    job's own garbage is free now) and one more try; and if even that
+    fails, the modules are not kept for good (they would hold the heap, and
+    every later request would meet a full one): the next job to end with
+    no other running drops every module that does not stay."""
+    global _jobs, _leftover
+    _jobs -= 1
+    import gc
+
+    for _ in range(3):
+        try:
+            if _leftover and not _jobs:
+                _leftover = False
+                before = ()
+            release(_since(before))
+            return
+        except MemoryError:
+            gc.collect()
+    _leftover = True
+
+
+def on_demand(fn):
+    """Decorator: the modules the function imports (with `from . import x`
+    in its body) are loaded for the call and dropped when it returns or
+    raises. Jobs nested inside drop their own modules the same way."""
+
+    def run(*args, **kw):
+        before = _start()
+        try:
+            return fn(*args, **kw)
+        finally:
+            _end(before)
+
+    return run
+
+
+def on_demand_async(fn):
+    """on_demand for a coroutine function: its modules stay until it returns."""
+
+    async def run(*args):
+        before = _start()
+        try:
+            return await fn(*args)
+        finally:
+            _end(before)
+
+    return run
+
+
+@on_demand
+def _printable(text):
+    from .text import printable
+
+    return printable(text)
+
+
+@on_demand
+def parse_json(raw, what):
+    """strict_json.load (what: "the body", ...) as a job of its own: its
+    code is dropped before the answer's is loaded."""
+    from .strict_json import load
+
+    return load(raw, what)
+
+
+def settle():
+    """Called once, before any job: the modules imported now (the resident
+    ones app imports) stay for good."""
+    global _kept
+    _kept = tuple(loaded())
+
+
+def hold(before):
+    """The modules imported since `before` (a loaded()) stay until
+    release(): the servers' code, while provisioning is open."""
+    global _kept
+    new = _since(before)
+    _kept += tuple(new)
+    return new
+
+
+def release(names):
+    """Forget modules so the GC can reclaim their code: deployed as .mpy,
+    code lives in the heap, the scarcest thing a board has. Names a module
+    interned stay, and are reused when it is imported again."""
+    global _kept
+    import gc
+    import sys
+
+    _kept = tuple(name for name in _kept if name not in names)
+    package = sys.modules["wifiprov"]
+    for full in names:
+        sys.modules.pop(full, None)
+        try:
+            delattr(package, full[9:])  # `from . import x` made it an attribute too
+        except AttributeError:
+            pass
+    gc.collect()
+
+
+# ---- what the application declared and set (wifiprov's API, docs/app.md,
+# writes these; the services read them)
+
+running = [None]  # the provisioning service, once wifiprov.run() has booted
+callbacks = [None, None]  # set_callback's, set_wifi_callback's: fn(event, data)
+status_line = [None]  # set_status_line's: the app's line on the status page
+# The app's own settings (wifiprov.appfields): (key, label, default, secret,
+# max_len) in the order declared, which is the order they are shown in.
+fields = []
+
+
+def declared(key):
+    """A setting's declaration (key, label, default, secret, max_len), or None."""
+    for f in fields:
+        if f[0] == key:
+            return f
+    return None
+
+
+def call_back(which, event, data):
+    """Tell the application: its callback's exception is printed, never
+    raised into the service that reported the event."""
+    fn = callbacks[which]
+    if fn:
+        try:
+            fn(event, data)
+        except Exception as e:
+            import sys
+
+            print("app: the %s callback raised; wifiprov carries on:" % event)
+            sys.print_exception(e)
+
+
+def answer(out, result):
+    """Print a service answer as one line: OK: what happens next, or ERROR."""
+    if result["ok"]:
+        out("OK: %s" % result.get("next", "done"))
+    else:
+        out("ERROR: %s" % result["error"])

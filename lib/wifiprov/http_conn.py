@@ -1,0 +1,129 @@
+# One client of the web servers (docs/web.md), as the server and the pages
+# it loads for a request see it: the connection, the buffer an answer is
+# written through, the head of every answer, and the form token the pages
+# carry. The pages import this module, never their server (wifiprov.http).
+import time
+from micropython import const
+
+from .listen import Connection as Slot, timed
+
+# Per connection: holds a header line, then the body, then the answer's
+# chunks, so a request never costs more than this and its socket. A header
+# line longer than it is refused (431); the board sets no cookies, so only a
+# hostile client sends one.
+BUFFER = const(1024)
+_WRITE_MS = const(5000)  # the client must take each chunk of an answer within this
+
+# The next steps wifiprov.web hands back to the server for a request that
+# needs a page or the form (wifiprov.http runs them, each as a job of its own).
+PAGE_JOIN = const(1)
+FORM_POST = const(2)
+PAGE_CONFIG = const(3)
+PAGE_INDEX = const(4)
+
+
+def random_token():
+    """16 hex digits from os.urandom: the form token, a page's CSP nonce."""
+    import os
+
+    return "".join("%02x" % b for b in os.urandom(8))
+
+
+# The form token (docs/web.md), new each time provisioning opens (this module
+# is imported then): a page from this session carries it; a POST without it
+# (a forged cross-site form, a page from before a restart) is refused.
+# Shared by HTTP and HTTPS.
+TOKEN = random_token()
+
+
+def token_ok(given):
+    """Is `given` this session's form token? Compared at full length, in
+    constant time."""
+    if isinstance(given, str):
+        given = given.encode()
+    if len(given) != len(TOKEN):
+        return False
+    diff = 0
+    for a, b in zip(given, TOKEN.encode()):
+        diff |= a ^ b
+    return not diff
+
+
+class Connection(Slot):
+    """One client: the stream its request is read from and its answer
+    written to (the jobs use it as the stream), and what the server needs to
+    choose which connection to drop when it is full."""
+
+    def __init__(self, stream):
+        super().__init__()
+        self.stream = stream
+        self.reading = True  # still receiving its request
+        self.head_read = False  # the request's head is complete; its body may follow
+        self.progress = time.ticks_ms()  # when it last sent bytes (or connected)
+        self.received = 0  # bytes of request so far
+        self.sent = 0  # bytes of answer so far: a 503 can still be sent while none are
+        self.done = False  # answered; it only lingers (see wifiprov.listen.linger)
+        self.method = None  # once its request line is read: a refused POST fires PROV_FAILURE
+
+    async def readinto(self, buf):
+        n = await self.stream.readinto(buf)
+        if n:
+            self.received += n
+            self.progress = time.ticks_ms()
+        return n
+
+    def write(self, data):
+        self.sent += len(data)
+        self.stream.write(data)
+
+    def drain(self):
+        return self.stream.drain()
+
+    def droppable(self):
+        """While its request is coming in, or once answered: an answer is
+        never cut."""
+        return self.reading or self.done
+
+    def drop_before(self, other):
+        """Is this a better connection to drop than `other`? One still
+        sending its head goes before one sending its body (a slowloris
+        client never finishes its head; a real one may pause before its
+        body); then the one that has gone longest without sending. An idle
+        browser pre-connection or a slowloris client goes first."""
+        if self.head_read != other.head_read:
+            return other.head_read
+        return time.ticks_diff(self.progress, other.progress) < 0
+
+
+async def send(writer, buf, pieces):
+    """Write an answer's pieces (str or bytes) through the connection's
+    buffer, in chunks of its size: a page is never whole in RAM."""
+    view = memoryview(buf)
+    used = 0
+    for piece in pieces:
+        if isinstance(piece, str):
+            piece = piece.encode()
+        n = len(piece)
+        if used + n > BUFFER:
+            if used:
+                await _write(writer, view[:used])
+                used = 0
+            if n > BUFFER:
+                await _write(writer, piece)
+                continue
+        buf[used : used + n] = piece
+        used += n
+    if used:
+        await _write(writer, view[:used])
+
+
+async def _write(conn, data):
+    conn.write(data)
+    await timed(conn, conn.drain(), _WRITE_MS)
+
+
+def head(status_line, content_type, extra=""):
+    """The head of every answer: one request per connection, and no cache
+    (pages show state)."""
+    return ("HTTP/1.1 %s\r\nContent-Type: %s\r\nConnection: close\r\nCache-Control: no-store\r\n"
+            "X-Content-Type-Options: nosniff\r\n%s\r\n" % (status_line, content_type, extra))
