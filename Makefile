@@ -114,13 +114,14 @@ deploy: setup ## copy wifiprov to a board: make deploy PORT=/dev/ttyACM0 [CONFIG
 
 # A frozen firmware: the package's code runs from flash, not from the heap
 # (tools/firmware.py). BOARD=unix builds the simulator with the package and
-# its shims frozen in, for the frozen rows of make bench (MICROPY=<the same checkout>).
+# its shims frozen in, BOARD=unix32 the same for i386 (32-bit, as a board is;
+# gcc-multilib), for the rows of make bench (MICROPY=<the same checkout>).
 BOARD ?=
 MICROPY ?=
-firmware: ## freeze lib/ into an image: make firmware BOARD=RPI_PICO_W|ESP32_GENERIC|unix MICROPY=<micropython checkout>
+firmware: ## freeze lib/ into an image: make firmware BOARD=RPI_PICO_W|ESP32_GENERIC|unix|unix32 MICROPY=<micropython checkout>
 	@if [ -z "$(MICROPY)" ] || [ -z "$(BOARD)" ]; then \
-	  echo "make firmware needs BOARD=<RPI_PICO_W, ESP32_GENERIC or unix> and MICROPY=<a micropython source checkout>,"; \
-	  echo "with that port's toolchain (arm-none-eabi-gcc and cmake for rp2; ESP-IDF for esp32; gcc for unix): see docs/boards.md"; exit 2; fi
+	  echo "make firmware needs BOARD=<RPI_PICO_W, ESP32_GENERIC, unix or unix32> and MICROPY=<a micropython source checkout>,"; \
+	  echo "with that port's toolchain (arm-none-eabi-gcc and cmake for rp2; ESP-IDF for esp32; gcc for unix, gcc-multilib for unix32): see docs/boards.md"; exit 2; fi
 	$(PYTHON) tools/firmware.py "$(BOARD)" --micropython "$(MICROPY)"
 
 bench: setup chip-setup ## measure heap, size, boot time and latency on the simulator; writes bench.json [MICROPY=<checkout> adds the frozen rows]

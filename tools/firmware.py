@@ -6,8 +6,11 @@ in (the image a maker flashes), or the stock image.
     python tools/firmware.py --chip-images --micropython DIR
 
 BOARD: RPI_PICO_W, RPI_PICO (any rp2 board), ESP32_GENERIC (any esp32 board,
-with ESP-IDF set up), or unix (the simulator with the package frozen in, for
-`make bench`). `make firmware BOARD=... MICROPY=...` runs this.
+with ESP-IDF set up), unix (the simulator with the package frozen in, for
+`make bench`), or unix32 (the same, built for i386: 32-bit, as a board is;
+with --stock the plain i386 port, which runs the package as .mpy). `make
+firmware BOARD=... MICROPY=...` runs this; `make bench MICROPY=...` builds the
+three unix binaries itself when one is missing or stale (unix_binary()).
 
 Frozen, the image keeps every module the board's stock image has (the
 board's own manifest: requests, mip, webrepl, ...) and adds the package, its
@@ -22,9 +25,13 @@ toolchain, the sha256 of each image.
 
 The checkout needs its submodules for the port (rp2: lib/pico-sdk,
 lib/tinyusb, lib/mbedtls, lib/micropython-lib; RPI_PICO_W also
-lib/cyw43-driver, lib/lwip, lib/btstack) and the port's toolchain (rp2:
-arm-none-eabi-gcc with newlib, and cmake). Builds are reproducible:
-SOURCE_DATE_EPOCH is the checkout's commit time, so the image's build date is too.
+lib/cyw43-driver, lib/lwip, lib/btstack; unix: lib/mbedtls,
+lib/micropython-lib, and lib/berkeley-db-1.xx, without which the build leaves
+the btree module out and says so) and the port's toolchain (rp2:
+arm-none-eabi-gcc with newlib, and cmake; unix: gcc, with Debian's
+gcc-multilib for unix32, and libffi-dev and pkg-config for unix). Builds are
+reproducible: SOURCE_DATE_EPOCH is the checkout's commit time, so the image's
+build date is too.
 """
 import argparse
 import hashlib
@@ -43,6 +50,24 @@ CHIP_IMAGES = ROOT / "tools" / "chip" / "images"
 CHIP_BOARDS = ("RPI_PICO", "RPI_PICO_W")
 RP2_SUBMODULES = ("lib/pico-sdk", "lib/tinyusb", "lib/mbedtls", "lib/micropython-lib")
 PICO_W_SUBMODULES = ("lib/cyw43-driver", "lib/lwip", "lib/btstack")
+UNIX_SUBMODULES = ("lib/mbedtls", "lib/micropython-lib")
+BTREE_SUBMODULE = "lib/berkeley-db-1.xx"  # only the btree module needs it
+# The unix builds, each in a build directory of its own in ports/unix, so
+# that they never overwrite one another: (board, stock) -> (directory, make's
+# flags). unix32 is an i386 build (gcc-multilib), without ffi, which would
+# need libffi built for i386, and which neither the package nor a board has.
+# Every one keeps the standard variant's frozen modules: asyncio is frozen,
+# as on a board.
+I386 = ("CFLAGS_EXTRA=-m32", "LDFLAGS_EXTRA=-m32", "MICROPY_PY_FFI=0")
+UNIX_BUILDS = {
+    ("unix", False): ("build-standard", ()),
+    ("unix", True): ("build-standard", ()),
+    ("unix32", False): ("build-i386-wifiprov", I386),
+    ("unix32", True): ("build-i386", I386),
+}
+# Written beside a unix binary: what it was built from and with. A binary
+# whose stamp differs, or that is older than what it freezes, is stale.
+UNIX_STAMP = "wifiprov-build.txt"
 UF2_FAMILY_RP2040 = "0xe48bff56"
 FLASH_BASE = "0x10000000"
 
@@ -69,7 +94,7 @@ def git(micropython, *args):
 
 
 def port_of(micropython, board):
-    if board == "unix":
+    if board in ("unix", "unix32"):
         return "unix"
     for port in ("rp2", "esp32"):
         if (micropython / "ports" / port / "boards" / board).is_dir():
@@ -77,12 +102,16 @@ def port_of(micropython, board):
     raise BuildError("no board %s in %s/ports/rp2/boards or ports/esp32/boards" % (board, micropython))
 
 
-def check_submodules(micropython, board):
-    needed = RP2_SUBMODULES + (PICO_W_SUBMODULES if board.endswith("_W") else ())
-    missing = [m for m in needed if not (micropython / m).is_dir() or not any((micropython / m).iterdir())]
-    if missing:
+def missing(micropython, modules):
+    """The submodules among modules that the checkout has not checked out."""
+    return [m for m in modules if not (micropython / m).is_dir() or not any((micropython / m).iterdir())]
+
+
+def check_submodules(micropython, needed):
+    lacking = missing(micropython, needed)
+    if lacking:
         raise BuildError("%s lacks the submodules %s: `git submodule update --init %s` in it" % (
-            micropython, ", ".join(missing), " ".join(missing)))
+            micropython, ", ".join(lacking), " ".join(lacking)))
 
 
 def environment(micropython):
@@ -94,7 +123,7 @@ def environment(micropython):
 
 
 def build_rp2(micropython, board, stock, out):
-    check_submodules(micropython, board)
+    check_submodules(micropython, RP2_SUBMODULES + (PICO_W_SUBMODULES if board.endswith("_W") else ()))
     port = micropython / "ports" / "rp2"
     build = port / ("build-%s%s" % (board, "" if stock else "-wifiprov"))
     cmake = ["cmake", "-S", port, "-B", build, "-DMICROPY_BOARD=%s" % board,
@@ -116,16 +145,77 @@ def build_rp2(micropython, board, stock, out):
 
 
 def build_make(micropython, port, board, stock):
-    """esp32 (ESP-IDF's environment must be set up) and unix: the port's own Makefile."""
-    args = ["make", "-C", micropython / "ports" / port]
-    if port != "unix":
-        args.append("BOARD=%s" % board)
+    """esp32 (ESP-IDF's environment must be set up): the port's own Makefile."""
+    args = ["make", "-C", micropython / "ports" / port, "BOARD=%s" % board]
     if not stock:
-        args.append("FROZEN_MANIFEST=%s" % (UNIX_MANIFEST if port == "unix" else MANIFEST))
+        args.append("FROZEN_MANIFEST=%s" % MANIFEST)
     if (micropython / ".git").exists():
         run(args + ["submodules"])
     run(args, env=environment(micropython))
-    say("built in %s" % (micropython / "ports" / port / ("build-standard" if port == "unix" else "build-" + board)))
+    say("built in %s" % (micropython / "ports" / port / ("build-" + board)))
+
+
+def unix_make(micropython, board, stock):
+    """The make command line of a unix build, and the binary it makes."""
+    directory, flags = UNIX_BUILDS[(board, stock)]
+    port = micropython / "ports" / "unix"
+    args = ["make", "-C", port, "BUILD=%s" % directory, *flags]
+    if missing(micropython, (BTREE_SUBMODULE,)):
+        args.append("MICROPY_PY_BTREE=0")
+    if not stock:
+        args.append("FROZEN_MANIFEST=%s" % UNIX_MANIFEST)
+    return args, port / directory / "micropython"
+
+
+def unix_stamp(micropython, args):
+    return "%s\nmicropython %s\n" % (" ".join(str(a) for a in args[3:]), git(micropython, "rev-parse", "HEAD"))
+
+
+def unix_stale(micropython, board, stock):
+    """Why the unix binary must be built (it is missing, was built from
+    another commit or with other flags, or is older than the package and the
+    shims it freezes), or None when it is up to date."""
+    args, binary = unix_make(micropython, board, stock)
+    stamp = binary.parent / UNIX_STAMP
+    if not binary.exists():
+        return "%s is missing" % binary
+    if not stamp.exists() or stamp.read_text() != unix_stamp(micropython, args):
+        return "%s was built from another commit or with other flags" % binary
+    if not stock:
+        frozen = [p for d in (ROOT / "lib", UNIX_MANIFEST.parent) for p in d.rglob("*") if p.is_file()]
+        newer = [p for p in frozen + [Path(frozen_pages.__file__)] if p.stat().st_mtime > binary.stat().st_mtime]
+        if newer:
+            return "%s is older than %s" % (binary, newer[0].relative_to(ROOT))
+    return None
+
+
+def build_unix(micropython, board, stock):
+    """A unix binary: unix (64-bit) or unix32 (i386), the package frozen in
+    (firmware/unix/manifest.py) or stock. Returns its path."""
+    # `make submodules` only when one is missing: it also resets their URLs
+    # to GitHub's, which a checkout made from local mirrors must keep.
+    if missing(micropython, UNIX_SUBMODULES) and (micropython / ".git").exists():
+        run(["make", "-C", micropython / "ports" / "unix", "submodules"])
+    check_submodules(micropython, UNIX_SUBMODULES)
+    args, binary = unix_make(micropython, board, stock)
+    if "MICROPY_PY_BTREE=0" in args:
+        say("the btree module is left out: %s has no %s (`git submodule update --init %s` in it adds it)"
+            % (micropython, BTREE_SUBMODULE, BTREE_SUBMODULE))
+    (binary.parent / UNIX_STAMP).unlink(missing_ok=True)
+    run(args + ["-j%d" % (os.cpu_count() or 2)], env=environment(micropython), stdout=subprocess.DEVNULL)
+    (binary.parent / UNIX_STAMP).write_text(unix_stamp(micropython, args))
+    say("built %s" % binary)
+    return binary
+
+
+def unix_binary(micropython, board, stock=False):
+    """The unix binary of a build (see UNIX_BUILDS), built first when it is
+    missing or stale: what `make bench MICROPY=...` runs."""
+    why = unix_stale(micropython, board, stock)
+    if why:
+        say("building it: %s" % why)
+        return build(micropython, board, stock, None)
+    return unix_make(micropython, board, stock)[1]
 
 
 def build(micropython, board, stock, out):
@@ -135,6 +225,8 @@ def build(micropython, board, stock, out):
     run(["make", "-C", micropython / "mpy-cross"], stdout=subprocess.DEVNULL)
     if port == "rp2":
         return build_rp2(micropython, board, stock, out)
+    if port == "unix":
+        return build_unix(micropython, board, stock)
     build_make(micropython, port, board, stock)
     return None
 
@@ -188,7 +280,7 @@ def chip_images(micropython):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("board", nargs="?", help="RPI_PICO_W, RPI_PICO, ESP32_GENERIC, unix, ...")
+    ap.add_argument("board", nargs="?", help="RPI_PICO_W, RPI_PICO, ESP32_GENERIC, unix, unix32, ...")
     ap.add_argument("--micropython", required=True, help="a MicroPython source checkout, with its submodules")
     ap.add_argument("--stock", action="store_true", help="the board's stock image, without wifiprov")
     ap.add_argument("--out", default=str(ROOT / "build" / "firmware"), help="where rp2 .uf2 images go")
