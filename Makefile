@@ -124,8 +124,11 @@ firmware: ## freeze lib/ into an image: make firmware BOARD=RPI_PICO_W|ESP32_GEN
 	  echo "with that port's toolchain (arm-none-eabi-gcc and cmake for rp2; ESP-IDF for esp32; gcc for unix, gcc-multilib for unix32): see docs/boards.md"; exit 2; fi
 	$(PYTHON) tools/firmware.py "$(BOARD)" --micropython "$(MICROPY)"
 
-bench: setup chip-setup ## measure heap, size, boot time and latency on the simulator; writes bench.json [MICROPY=<checkout> adds the frozen rows]
-	$(BIN)/python tools/bench.py $(if $(MICROPY),--frozen "$(MICROPY)/ports/unix/build-standard/micropython")
+# MICROPY=<checkout>: its unix port, built where missing or stale (64-bit
+# with the package frozen in; i386 plain and frozen in), adds the frozen and
+# the 32-bit rows, each 32-bit row with its budget (docs/internals.md).
+bench: setup chip-setup ## measure heap, size, boot time and latency on the simulator; writes bench.json [MICROPY=<checkout> adds the frozen and 32-bit rows]
+	$(BIN)/python tools/bench.py $(if $(MICROPY),--micropython "$(MICROPY)")
 
 clean: ## remove build output (keeps .venv)
 	rm -rf build tests_host/artifacts

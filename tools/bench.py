@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure what the firmware costs (docs/internals.md), on the simulator.
 
-    python tools/bench.py [--out bench.json] [--requests 100]
+    python tools/bench.py [--out bench.json] [--requests 100] [--micropython DIR]
 
 Prints a table and writes bench.json:
 - the smallest `-X heapsize` (binary search, 1 KB steps) at which the whole
@@ -18,11 +18,19 @@ Prints a table and writes bench.json:
 - the total size of the compiled package (.mpy files and web pages);
 - boot -> READY time (launch of the simulator to its READY line), on a
   blank flash (which makes and saves the first-boot config) and warm;
-- request -> answer latency, median and p95, of the TCP and HTTP servers.
+- request -> answer latency, median and p95, of the TCP and HTTP servers;
+- GET of the form page (and of /, the overview), median, beside a reference
+  in the same run: tools/refserver.py, a minimal asyncio server on the same
+  build that answers the same bytes (fetched from wifiprov first) from memory;
+  and the ratio of the two.
 These figures are the 64-bit unix port's: on a 32-bit board objects are
-smaller, and the simulator's radio shims share the heap. Where Node runs,
-the emulated chip's figures follow (tools/chipbench.py): 32-bit, MicroPython's
-real rp2 port, as chip_* keys.
+smaller, and the simulator's radio shims share the heap. With --micropython
+DIR (a MicroPython checkout), the unix ports built from it (tools/firmware.py;
+built first when missing or stale) add rows: 64-bit with the package frozen
+in, and i386 (32-bit, as a board is) running the package as .mpy and frozen
+in; each 32-bit row is printed with its budget (BUDGETS) and ok or OVER. Where
+Node runs, the emulated chip's figures follow (tools/chipbench.py): 32-bit,
+MicroPython's real rp2 port, as chip_* keys.
 """
 import argparse
 import json
@@ -41,11 +49,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import chip  # noqa: E402
 import chipbench  # noqa: E402
+import firmware  # noqa: E402
 import mpy  # noqa: E402
-from simdrive import DEFAULT_NETWORKS as NETWORKS, HOME_PASSWORD as PASSWORD, ROOT, Sim, World  # noqa: E402
+from simdrive import (DEFAULT_NETWORKS as NETWORKS, HOME_PASSWORD as PASSWORD, ROOT, Sim, Tool, World,  # noqa: E402
+                      free_port)
 
 ROOMY_HEAP_KB = 256
 STEP_TIMEOUT = 15
+REFSERVER = ROOT / "tools" / "refserver.py"
+# The budgets, set on 32-bit as a board is (docs/internals.md): bench.json's
+# key -> the most it may be, in the key's own unit (KB, bytes, or a factor
+# for the page's latency against the reference). Reported with each row, ok
+# or OVER; never a failure.
+BUDGETS = {
+    "min_heap_full_32_frozen_kb": 24, "min_heap_full_32_mpy_kb": 52,
+    "min_heap_web_32_frozen_kb": 24, "min_heap_web_32_mpy_kb": 52,
+    "min_heap_boot_join_32_frozen_kb": 14, "min_heap_boot_join_32_mpy_kb": 32,
+    "held_after_join_32_frozen_bytes": 8 * 1024, "held_after_join_32_mpy_bytes": 16 * 1024,
+    "get_form_ratio_32_frozen": 1.5, "get_form_ratio_32_mpy": 3,
+}
 
 
 def http_get(sim, path, timeout=5):
@@ -179,13 +201,13 @@ def boot_join(heap_kb, work, extra=(), template=None, app=None):
         sim.close()
 
 
-def probe(mode, work, flash, drive=None):
+def probe(mode, work, flash, drive=None, extra=()):
     """Run the firmware under tools/heapprobe.py (HEAPPROBE=mode) at a
     roomy heap; drive(sim) runs a flow; the figures it printed."""
     world = World(Path(tempfile.mkdtemp(dir=work)) / "world.json", NETWORKS)
     os.environ["HEAPPROBE"] = mode
     try:
-        sim = Sim(flash, world, "%dK" % ROOMY_HEAP_KB, ("--main", str(ROOT / "tools" / "heapprobe.py")))
+        sim = Sim(flash, world, "%dK" % ROOMY_HEAP_KB, ("--main", str(ROOT / "tools" / "heapprobe.py")) + extra)
     finally:
         del os.environ["HEAPPROBE"]
     try:
@@ -224,7 +246,7 @@ def passes(run, heap_kb, work, extra=()):
 
 
 def smallest_heap(work, run=flow, extra=()):
-    lo, hi = 8, ROOMY_HEAP_KB  # lo fails (assumed), hi must pass
+    lo, hi = 4, ROOMY_HEAP_KB  # lo fails (assumed), hi must pass
     ok, best = passes(run, hi, work, extra)
     if not ok:
         raise SystemExit("error: the flow fails even at %dK; run make test" % hi)
@@ -271,6 +293,126 @@ def latency(work, requests):
     return tcp, web, boots, first_boot_ms
 
 
+def held_after_join(work, template, extra=()):
+    """In use once joined with the provisioning AP closed, net of an empty
+    program and the shims (bytes)."""
+    flash = Path(tempfile.mkdtemp(dir=work)) / "flash"
+    shutil.copytree(template, flash)
+    return (probed(probe("held", work, flash, extra=extra), "held")[0]
+            - probed(probe("empty", work, flash, extra=extra), "empty")[0])
+
+
+def heap_rows(work, template, extra, tag):
+    """The smallest heaps (whole flow, web-only, boot and join) and the heap
+    held after joining, on the build that extra names: bench.json's keys,
+    which carry tag (BUILDS)."""
+    def join(heap_kb, work, extra=()):
+        return boot_join(heap_kb, work, extra, template)
+
+    rows = {}
+    for key, what, run in (("min_heap_full%s_kb", "the whole flow", flow),
+                           ("min_heap_web%s_kb", "the web-only transaction", web_flow),
+                           ("min_heap_boot_join%s_kb", "boot and join", join)):
+        say("  the smallest heap for %s" % what)
+        rows[key % tag] = smallest_heap(work, run, extra)[0]
+    say("  what stays held after joining")
+    rows["held_after_join%s_bytes" % tag] = held_after_join(work, template, extra)
+    return rows
+
+
+def raw_get(port, path, timeout=5):
+    """The whole answer to GET path, head and body, as the server sent it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (path.encode(), port))
+        data = b""
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return data
+            data += chunk
+
+
+def timed_get(port, path):
+    """GET path on a fresh connection, as a browser opening the page: ms."""
+    t = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        resp.read()
+    finally:
+        conn.close()
+    if resp.status != 200:
+        raise AssertionError("GET %s on port %d: %d" % (path, port, resp.status))
+    return (time.perf_counter() - t) * 1000
+
+
+# The pages whose GET is timed against the reference: bench.json's name -> path.
+PAGES = {"form": "/config.htm", "index": "/"}
+
+
+def page_latency(work, requests, extra=()):
+    """GET of each page in PAGES, on a board in AP mode and on the reference
+    (tools/refserver.py) serving the same answers from memory, on the same
+    binary at the same heap, one request to each in turn: {name: (board's
+    median ms, reference's median ms)}."""
+    run = Path(tempfile.mkdtemp(dir=work))
+    world = World(run / "world.json", NETWORKS)
+    sim = Sim(run / "flash", world, "%dK" % ROOMY_HEAP_KB, extra)
+    ref = None
+    try:
+        sim.expect(r"^READY mode=ap ", STEP_TIMEOUT)
+        answers = []
+        for name, path in PAGES.items():
+            answer = run / ("%s.http" % name)
+            answer.write_bytes(raw_get(sim.ports["http"], path))
+            answers.append("%s=%s" % (path, answer))
+        binary = extra[1] if extra[:1] == ("--micropython",) else mpy.find_tool("micropython")
+        port = free_port()
+        saved = os.environ.get("MICROPYPATH")
+        os.environ["MICROPYPATH"] = ".frozen"  # asyncio, frozen into every build
+        try:
+            ref = Tool([binary, "-X", "heapsize=%dK" % ROOMY_HEAP_KB, str(REFSERVER), str(port)] + answers)
+        finally:
+            if saved is None:
+                del os.environ["MICROPYPATH"]
+            else:
+                os.environ["MICROPYPATH"] = saved
+        ref.expect(r"^REFSERVER ready ", STEP_TIMEOUT)
+        times = {}
+        for name, path in PAGES.items():
+            board, reference = [], []
+            for _ in range(requests):
+                board.append(timed_get(sim.ports["http"], path))
+                reference.append(timed_get(port, path))
+            times[name] = (statistics.median(board), statistics.median(reference))
+        return times
+    finally:
+        sim.close()
+        if ref:
+            ref.close()
+
+
+def latency_rows(work, requests, extra, tag):
+    """page_latency's figures as bench.json's keys, which carry tag ("" for
+    the pinned 64-bit port, else BUILDS')."""
+    rows = {}
+    for name, (board, reference) in page_latency(work, requests, extra).items():
+        rows["get_%s_ms%s" % (name, tag)] = round(board, 3)
+        rows["get_%s_reference_ms%s" % (name, tag)] = round(reference, 3)
+        rows["get_%s_ratio%s" % (name, tag)] = round(board / reference, 2)
+    return rows
+
+
+def budget(key, value):
+    """The budget of a bench.json key, and whether value keeps to it: "" when it has none."""
+    limit = BUDGETS.get(key)
+    if limit is None:
+        return ""
+    shown = "%d KB" % (limit // 1024) if key.endswith("_bytes") else "%gx" % limit if "ratio" in key else "%d KB" % limit
+    return "budget <= %s  %s" % (shown, "ok" if value <= limit else "OVER")
+
+
 def summary(samples):
     ordered = sorted(samples)
     return {"median": round(statistics.median(ordered), 2),
@@ -281,13 +423,41 @@ def say(text):
     print(text, flush=True)
 
 
+# The builds besides the pinned 64-bit port (which runs the package as
+# .mpy): bench.json's keys carry the tag (min_heap_full_32_mpy_kb, ...).
+BUILDS = (("_frozen", "64-bit frozen"), ("_32_mpy", "32-bit .mpy"), ("_32_frozen", "32-bit frozen"))
+
+
+def builds(args):
+    """tag -> the simulator's options that run that build, for the builds
+    asked for: --frozen, or every one made from the --micropython checkout
+    (built first when missing or stale)."""
+    found = {}
+    if args.micropython:
+        checkout = Path(args.micropython).resolve()
+        try:
+            args.frozen = args.frozen or str(firmware.unix_binary(checkout, "unix"))
+            found["_32_mpy"] = ("--micropython", str(firmware.unix_binary(checkout, "unix32", stock=True)))
+            found["_32_frozen"] = ("--micropython", str(firmware.unix_binary(checkout, "unix32")), "--frozen")
+        except firmware.BuildError as e:
+            raise SystemExit("error: %s" % e)
+    if args.frozen:
+        found["_frozen"] = ("--micropython", args.frozen, "--frozen")
+    return {tag: found[tag] for tag, _ in BUILDS if tag in found}
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(ROOT / "bench.json"), help="where to write the figures")
     ap.add_argument("--requests", type=int, default=100, help="requests per server for the latency")
     ap.add_argument("--frozen", help="a unix MicroPython with the package frozen in (make firmware BOARD=unix): "
                                      "adds the frozen rows")
+    ap.add_argument("--micropython", help="a MicroPython checkout: its unix port, 64-bit with the package frozen "
+                                          "in and i386 plain and frozen, built where missing or stale, adds the "
+                                          "frozen and the 32-bit rows")
     args = ap.parse_args(argv)
+    started = time.monotonic()
+    others = builds(args)
     out = mpy.build()
     sizes = {"mpy": sum(p.stat().st_size for p in out.rglob("*.mpy")),
              "web_pages": sum(p.stat().st_size for p in (out / "wifiprov" / "www").iterdir())}
@@ -313,18 +483,19 @@ def main(argv=None):
         sampled = probe("peak", work, Path(tempfile.mkdtemp(dir=work)) / "flash", drive_flow)
         peak = max(probed(sampled, "peak"))
         pools, names = qstr_pools(sampled)
-        held_flash = Path(tempfile.mkdtemp(dir=work)) / "flash"
-        shutil.copytree(template, held_flash)
-        held = probed(probe("held", work, held_flash), "held")[0] - probed(probe("empty", work, held_flash), "empty")[0]
-        frozen = {}
-        if args.frozen:
-            extra = ("--micropython", args.frozen, "--frozen")
-            say("the same with the package frozen into %s" % args.frozen)
-            frozen["min_heap_full_frozen_kb"] = smallest_heap(work, flow, extra)[0]
-            frozen["min_heap_web_frozen_kb"] = smallest_heap(work, web_flow, extra)[0]
-            frozen["min_heap_boot_join_frozen_kb"] = smallest_heap(work, join, extra)[0]
+        held = held_after_join(work, template)
+        other_rows = {}
+        for tag, label in BUILDS:
+            if tag in others:
+                say("the same on the %s build (%s)" % (label, others[tag][1]))
+                other_rows.update(heap_rows(work, template, others[tag], tag))
         say("measuring latency (%d requests per server) and boot time" % args.requests)
         tcp, web, boots, first_boot_ms = latency(work, args.requests)
+        say("timing GET of the pages against the reference server (%d requests each)" % args.requests)
+        other_rows.update(latency_rows(work, args.requests, (), ""))
+        for tag, label in BUILDS:
+            if tag in others:
+                other_rows.update(latency_rows(work, args.requests, others[tag], tag))
         why = chip.check_node()
         if why:
             say("no chip figures: the emulated chip cannot run here (%s)" % why)
@@ -352,7 +523,12 @@ def main(argv=None):
         "http_latency_ms": summary(web),
         "platform": "MicroPython unix port, 64-bit, simulator",
     }
-    result.update(frozen)
+    if args.micropython:
+        result["platform_32"] = "MicroPython unix port %s built for i386 (tools/firmware.py unix32), simulator" % (
+            firmware.git(Path(args.micropython), "describe", "--tags", "--always") or args.micropython)
+    result.update(other_rows)
+    if any(key in result for key in BUDGETS):
+        result["budgets"] = {key: limit for key, limit in BUDGETS.items() if key in result}
     result.update(on_chip)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     rows = [
@@ -363,10 +539,18 @@ def main(argv=None):
         ("largest heap in use during the flow (sampled throughout)", "%d bytes" % peak),
         ("held after joining (net of an empty program and the shims)", "%d bytes" % held),
         ("qstr pool during the flow (heapprobe's own names included)", "%d pools, %d names" % (pools, names)),
-    ] + [(name, "%d KB" % frozen[key]) for name, key in (
-        ("frozen: smallest heap for the whole flow", "min_heap_full_frozen_kb"),
-        ("frozen: smallest heap for the web-only transaction", "min_heap_web_frozen_kb"),
-        ("frozen: smallest heap for boot and join", "min_heap_boot_join_frozen_kb")) if key in frozen] + [
+    ]
+    for tag, label in BUILDS:
+        for name, key in (("smallest heap for the whole flow", "min_heap_full%s_kb"),
+                          ("smallest heap for the web-only transaction", "min_heap_web%s_kb"),
+                          ("smallest heap for boot and join", "min_heap_boot_join%s_kb"),
+                          ("held after joining (net of an empty program)", "held_after_join%s_bytes")):
+            key %= tag
+            if key in result:
+                value = result[key]
+                shown = "%d KB" % value if key.endswith("_kb") else "%d bytes (%.1f KB)" % (value, value / 1024)
+                rows.append(("%s: %s" % (label, name), shown, key))
+    rows += [
         (".mpy files", "%d bytes" % sizes["mpy"]),
         ("web pages (www/)", "%d bytes" % sizes["web_pages"]),
         ("first boot (blank flash) -> READY", "%.0f ms" % result["first_boot_to_ready_ms"]),
@@ -375,7 +559,15 @@ def main(argv=None):
                                                                     result["tcp_latency_ms"]["p95"])),
         ("HTTP request -> answer", "median %.2f ms, p95 %.2f ms" % (result["http_latency_ms"]["median"],
                                                                      result["http_latency_ms"]["p95"])),
-    ] + [(name, "%d bytes" % on_chip[key]) for name, key in (
+    ]
+    for tag, label in (("", "64-bit .mpy"),) + BUILDS:
+        rows += [("%s: GET %s, median against the reference's" % (label, path),
+                  "%.2fx (%.2f / %.2f ms)" % (result["get_%s_ratio%s" % (name, tag)],
+                                              result["get_%s_ms%s" % (name, tag)],
+                                              result["get_%s_reference_ms%s" % (name, tag)]),
+                  "get_%s_ratio%s" % (name, tag))
+                 for name, path in PAGES.items() if "get_%s_ratio%s" % (name, tag) in result]
+    rows += [(name, "%d bytes" % on_chip[key]) for name, key in (
         ("chip: free heap at boot (MicroPython's prompt)", "chip_heap_at_boot"),
         ("chip: in use with the AP at rest", "chip_ap_rest_bytes"),
         ("chip: largest in use while the console provisions", "chip_peak_provisioning_bytes"),
@@ -384,11 +576,13 @@ def main(argv=None):
             ("chip: power-on -> READY mode=sta (chip time)", "chip_boot_to_ready_ms", "%.0f ms"),
             ("chip: power-on -> READY mode=sta (cycles)", "chip_boot_to_ready_cycles", "%d"),
             ("chip: make deploy (wall)", "chip_deploy_s", "%.1f s")) if key in on_chip]
-    width = max(len(name) for name, _ in rows)
+    width = max(len(row[0]) for row in rows)
+    value_width = max(len(row[1]) for row in rows)
     say("")
-    for name, value in rows:
-        say("%-*s  %s" % (width, name, value))
-    say("\nwritten to %s" % args.out)
+    for row in rows:
+        verdict = budget(row[2], result[row[2]]) if len(row) > 2 else ""
+        say(("%-*s  %-*s  %s" % (width, row[0], value_width, row[1], verdict)).rstrip())
+    say("\nwritten to %s (%.0f s)" % (args.out, time.monotonic() - started))
     return 0
 
 
