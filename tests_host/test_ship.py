@@ -63,7 +63,7 @@ def test_make_firmware_says_what_it_needs():
     run = subprocess.run(["make", "--no-print-directory", "firmware"], cwd=str(ROOT), capture_output=True,
                          text=True, timeout=60)
     assert run.returncode != 0
-    assert "BOARD=<RPI_PICO_W, ESP32_GENERIC or unix> and MICROPY=<a micropython source checkout>" in run.stdout
+    assert "BOARD=<RPI_PICO_W, ESP32_GENERIC, unix or unix32> and MICROPY=<a micropython source checkout>" in run.stdout
 
 
 def test_rp2_scan_security_bits_become_auth_numbers(tmp_path):
