@@ -3,7 +3,8 @@
 # services, in the same asyncio loop. The work is wifiprov.app's; what the
 # API sets is kept in wifiprov.core, which the services read. Nothing in the
 # package imports this module back.
-from .core import __version__, callbacks, fields, declared, on_demand, running, status_line  # noqa: F401
+from . import core
+from .core import __version__  # noqa: F401
 
 
 def run(main=None):
@@ -16,15 +17,15 @@ def run(main=None):
         print("wifiprov: this MicroPython has no network module, so no Wi-Fi: flash the firmware for a board "
               "with Wi-Fi (RPI_PICO_W for a Pico W, not RPI_PICO)")
         return
-    from .app import run as boot_and_run
+    from . import app
 
-    boot_and_run(main)
+    app.run(main)
 
 
 def _running():
-    if running[0] is None:
+    if core.running[0] is None:
         raise RuntimeError("wifiprov is not running: call wifiprov.run() first")
-    return running[0]
+    return core.running[0]
 
 
 async def connected():
@@ -51,44 +52,44 @@ async def disable():
 def set_callback(fn):
     """fn(event, data) for PROV_COMPLETE and PROV_FAILURE, with the seed's
     data (docs/app.md). Before or after run()."""
-    callbacks[0] = fn
+    core.callbacks[0] = fn
 
 
 def set_wifi_callback(fn):
     """fn(event, data) for CONNECTED, DISCONNECTED, DHCP_DONE, SNTP_UP,
     SCAN_DONE and AUTO_CONNECT_FAIL."""
-    callbacks[1] = fn
+    core.callbacks[1] = fn
 
 
-@on_demand
+@core.on_demand
 def status():
     """The status answer (as TCP `status` and GET /api/status give it)."""
-    from .report import status as status_of
+    from . import report
 
-    return status_of(_running())
+    return report.status(_running())
 
 
 def set_status_line(text):
     """A line of the app's own for the read-only status page on the home
     network (docs/web.md), e.g. "last reading 21.5 C at 12:03"; None: none.
     Shown as text, cut to 200 characters."""
-    status_line[0] = None if text is None else str(text)[:200]
+    core.status_line[0] = None if text is None else str(text)[:200]
 
 
-@on_demand
+@core.on_demand
 def field(key, label, default="", secret=False, max_len=64):
     """Declare a setting of the app (docs/app.md), when app.py is imported:
     the web page, TCP, /api/config and the console can then set it, and
     value(key) reads it. A secret one is masked as a password is. The
     checks are wifiprov.appfields', loaded for the call."""
-    from .appfields import field as checked
+    from . import appfields
 
-    fields.append(checked(key, label, default, secret, max_len))
+    core.fields.append(appfields.field(key, label, default, secret, max_len))
 
 
 def value(key):
     """A setting's value: the one stored, else the declared default."""
-    f = declared(key)
+    f = core.declared(key)
     if f is None:
         raise ValueError("wifiprov.value(%r): not declared with wifiprov.field()" % (key,))
     return (_running().config.get("app") or {}).get(key, f[2])

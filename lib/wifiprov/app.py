@@ -9,7 +9,7 @@ import network
 from .core import on_demand, running, settle
 from .settings import CONSOLE_ECHO, FLASH_ROOT, IMPROV
 from .interrupt import beat, interrupt_char, unwatch_loop, watch_loop
-from .console import run as read_console
+from .console import read
 from .recovery import watch_button
 from .wifi import Wifi
 from .service import Provisioning
@@ -93,7 +93,7 @@ async def main(app=None):
     running[0] = service  # for wifiprov's API
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     asyncio.create_task(keep("Wi-Fi supervisor", service.wifi.run))
-    asyncio.create_task(keep("console", lambda: read_console(service, stdin, CONSOLE_ECHO)))
+    asyncio.create_task(keep("console", lambda: read(service, stdin, CONSOLE_ECHO)))
     asyncio.create_task(keep("button watch", lambda: watch_button(service)))
     asyncio.create_task(beat())
     await service.start()

@@ -124,7 +124,9 @@ async def do_join(service, args, out):
     if not password and ssid == stored.get("SSID"):
         sta = {"SSID": ssid}  # the stored password and security are kept
     else:
-        sta = {"SSID": ssid, "PWD": password, "auth": service.wifi.security_of(ssid, password)}
+        from .radio import security_of
+
+        sta = {"SSID": ssid, "PWD": password, "auth": security_of(ssid, password, service.wifi.scan)}
     return {"mode": 0, "STA": sta}  # the console applies it once this module is dropped
 
 

@@ -22,7 +22,7 @@ _HISTORY = const(5)
 _NO_ROOM = "ERROR: out of memory; the line was dropped; type it again"  # lines the up arrow brings back, as at MicroPython's >>>
 
 
-async def run(service, stream, echo):
+async def read(service, stream, echo):
     """Read stream byte by byte (a board's console delivers keystrokes one at
     a time, and a whole-line read would stall every other task)."""
     reader = asyncio.StreamReader(stream)

@@ -59,15 +59,30 @@ def say(text):
 # while provisioning is open, the servers' (hold). Any other module is
 # on-demand: imported by a function decorated with on_demand, dropped when
 # that function returns.
-_kept = ()
+_kept = set()
 _jobs = 0  # on-demand jobs running now
 _leftover = False  # a job ended and its modules could not be dropped (a full heap)
+
+
+# Loaded from files, a module's code lives in the heap, and a job collects
+# before it imports and after it drops what it imported (_start, release).
+# Frozen, the code stays in flash and an import allocates little: a collect
+# would only cost time (a web request runs about ten jobs), and the
+# allocator collects by itself when it needs the room. Frozen into the
+# firmware, a module has no file.
+_COLLECT = True
+try:
+    import os
+
+    os.stat(__file__)
+except OSError:
+    _COLLECT = False
 
 
 def loaded():
     import sys
 
-    return [name for name in sys.modules if name[:9] == "wifiprov."]
+    return [name for name in sys.modules if name.startswith("wifiprov.")]  # (a slice would allocate)
 
 
 def _start():
@@ -76,10 +91,11 @@ def _start():
     the import then fails on a heap that is mostly garbage), and note what
     is loaded."""
     global _jobs
-    import gc
+    if _COLLECT:
+        import gc
 
-    gc.collect()
-    before = loaded()
+        gc.collect()
+    before = set(loaded())  # looked up once per module when the job ends
     _jobs += 1
     return before
 
@@ -162,16 +178,14 @@ def parse_json(raw, what):
 def settle():
     """Called once, before any job: the modules imported now (the resident
     ones app imports) stay for good."""
-    global _kept
-    _kept = tuple(loaded())
+    _kept.update(loaded())
 
 
 def hold(before):
     """The modules imported since `before` (a loaded()) stay until
     release(): the servers' code, while provisioning is open."""
-    global _kept
     new = _since(before)
-    _kept += tuple(new)
+    _kept.update(new)
     return new
 
 
@@ -179,19 +193,19 @@ def release(names):
     """Forget modules so the GC can reclaim their code: deployed as .mpy,
     code lives in the heap, the scarcest thing a board has. Names a module
     interned stay, and are reused when it is imported again."""
-    global _kept
     import gc
     import sys
 
-    _kept = tuple(name for name in _kept if name not in names)
     package = sys.modules["wifiprov"]
     for full in names:
+        _kept.discard(full)
         sys.modules.pop(full, None)
         try:
-            delattr(package, full[9:])  # `from . import x` made it an attribute too
+            delattr(package, full[9:])  # an import made it an attribute too
         except AttributeError:
             pass
-    gc.collect()
+    if _COLLECT:
+        gc.collect()
 
 
 # ---- what the application declared and set (wifiprov's API, docs/app.md,

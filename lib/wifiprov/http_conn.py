@@ -5,7 +5,7 @@
 import time
 from micropython import const
 
-from .listen import Connection as Slot, timed
+from .listen import Connection, timed
 
 # Per connection: holds a header line, then the body, then the answer's
 # chunks, so a request never costs more than this and its socket. A header
@@ -49,7 +49,7 @@ def token_ok(given):
     return not diff
 
 
-class Connection(Slot):
+class Connection(Connection):  # (the base is listen's, looked up before this one is named)
     """One client: the stream its request is read from and its answer
     written to (the jobs use it as the stream), and what the server needs to
     choose which connection to drop when it is full."""

@@ -42,9 +42,11 @@ async def serve(service, stream):
 
 def _fill(service):
     wifi = service.wifi
-    rssi = wifi.rssi()
-    signal = "-" if rssi is None else "%d dBm (%s)" % (
-        rssi, "strong" if rssi >= -60 else "fair" if rssi >= -72 else "weak")
+    from .radio import rssi
+
+    dbm = rssi(wifi.sta)
+    signal = "-" if dbm is None else "%d dBm (%s)" % (
+        dbm, "strong" if dbm >= -60 else "fair" if dbm >= -72 else "weak")
     seconds = max(0, time.time() - service.booted)
     hours, seconds = divmod(seconds, 3600)
     days, hours = divmod(hours, 24)

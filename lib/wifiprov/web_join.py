@@ -30,7 +30,7 @@ async def answer(server, writer, buf, request):
         return await finished(server, writer, buf, finish(service))
     attempt = service.attempt
     if attempt and attempt["state"] == "failed":
-        values = _form(service.config)
+        values = fields(service.config)
         # The network tried, not the stored one: its name and security; its password typed again.
         values["stassid"] = attempt["ssid"]
         values["staauth"] = str(attempt["auth"])
@@ -79,7 +79,7 @@ async def finished(server, writer, buf, result):
 
 
 @on_demand
-def _form(active):
+def fields(active):
     """The form's field values for the active config (wifiprov.web_form,
     dropped before the form's page loads)."""
     from .web_form import values

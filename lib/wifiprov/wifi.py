@@ -92,13 +92,6 @@ class Wifi:
     def ap_address(self):
         return self._address(self.ap)
 
-    def rssi(self):
-        """The station's signal in dBm, or None (a port or a moment without one)."""
-        try:
-            return self.sta.status("rssi")
-        except (OSError, ValueError, TypeError):
-            return None
-
     def ap_channel(self):
         """The channel the AP is on now: with one radio (esp32, rp2), the
         station's once it has joined, whatever the AP was set to."""
@@ -125,14 +118,6 @@ class Wifi:
         self._last_scan = (time.ticks_ms(), found)
         self.on_event(SCAN_DONE, {"count": len(found)})
         return found
-
-    @on_demand
-    def security_of(self, ssid, password):
-        """The security to join a typed network with (the phone page's
-        Connect, `wifiprov join`): wifiprov.radio's, from a recent scan."""
-        from .radio import security_of
-
-        return security_of(ssid, password, self.scan)
 
     @on_demand
     def set_clock(self):
