@@ -93,7 +93,10 @@ def test_a_long_lived_task_that_dies_is_said_and_started_again():
 def test_a_server_that_finds_no_heap_for_its_task_leaves_its_port_free():
     """make test under load: a start that met a full heap at asyncio.create_task
     kept its socket bound with nothing serving it, and every later start of
-    that server failed with OSError(98,) (issue 21, item 1)."""
+    that server failed with OSError(98,) (issue 21, item 1). And a
+    connection known to its server only after a watch period still has
+    its deadline kept (make test under load: a refused request lingered for
+    ever, the watch having ended before the connection was known)."""
     from conftest import ROOT, free_port, run_micropython
 
     run = run_micropython(ROOT / "tests_host" / "mp" / "listen_cases.py", str(ROOT / "firmware" / "unix"),
@@ -105,4 +108,6 @@ def test_a_server_that_finds_no_heap_for_its_task_leaves_its_port_free():
         "status server stopped: True",
         "dns MemoryError; port free",
         "dns holds no socket: True",
+        "deadline: kept",
+        "closed",
     ], run.stdout + run.stderr

@@ -82,7 +82,7 @@ class HttpServer:
                     refuse(stream, _FULL)
                 return
             conn = Connection(stream)
-            self._open.append(conn)
+            self._listener.track(conn)
             buf = bytearray(BUFFER)
             try:
                 request = await timed(conn, read(conn, buf), _REQUEST_MS)

@@ -122,8 +122,6 @@ class Listener:
         try:
             client.setblocking(False)
             stream = asyncio.StreamWriter(client)
-            if not self._watching:
-                self._watching = asyncio.create_task(self._watch())
             asyncio.create_task(self.handler(stream, stream))
         except MemoryError:
             if self.refusal:
@@ -133,6 +131,17 @@ class Listener:
                     pass
             client.close()
             raise
+
+    def track(self, conn):
+        """A server's new connection (a Connection, made in its task): from
+        now its deadline is watched. The watch starts here, with the first
+        one: started at the accept, it could wake before the handler's
+        first step, see no connection, end, and leave this one unwatched
+        (found by make test under load: a refused request whose connection
+        lingered for ever)."""
+        self.connections.append(conn)
+        if not self._watching:
+            self._watching = asyncio.create_task(self._watch())
 
     async def _watch(self):
         """Cancel each connection whose deadline has passed; forget those

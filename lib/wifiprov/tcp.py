@@ -85,7 +85,7 @@ class TcpServer:
                 refuse(writer, _BUSY)  # no slot (or no RAM): say so and hang up at once
                 return
             me = Client()
-            self._open.append(me)
+            self._listener.track(me)
             await serve(self.service, reader, writer, buf, me)
             self._listener.served()
         except (OSError, asyncio.TimeoutError):

@@ -53,3 +53,44 @@ print("status server stopped:", status.stop() is None and status._sock is None)
 dns = DnsServer(port)
 attempt("dns", lambda: asyncio.run(dns.start("127.0.0.1")))
 print("dns holds no socket:", dns._sock is None)
+
+
+# A connection whose handler takes a while before it is known to its
+# server (more than one period of the deadline watch) still has its
+# deadline kept. Before, the watch started at the accept, woke before the
+# handler's first step under load, saw no connection and ended: the
+# connection was never watched (make test under load: a refused request
+# lingered for ever, its client waiting for the close).
+from wifiprov.listen import Connection, timed
+
+late = Listener("late:", None, None)
+
+
+async def slow_handler(reader, writer):
+    await asyncio.sleep_ms(300)  # three periods of the watch
+    conn = Connection()
+    late.track(conn)
+    try:
+        await timed(conn, asyncio.sleep_ms(10000), 200)
+        print("deadline: not kept")
+    except asyncio.TimeoutError:
+        print("deadline: kept")
+    finally:
+        late.connections.remove(conn)
+        await writer.wait_closed()  # (asyncio closes the socket here)
+
+
+async def connect_once():
+    late.handler = slow_handler
+    late.open("127.0.0.1", port, 2)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        await asyncio.wait_for_ms(reader.read(1), 5000)
+        print("closed")
+    except asyncio.TimeoutError:
+        print("never closed")
+    await writer.wait_closed()
+    late.close()
+
+
+asyncio.run(connect_once())
