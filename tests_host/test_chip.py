@@ -172,17 +172,22 @@ def test_the_improv_sdk_provisions_the_chip_over_its_serial_port(pico):
 
 # A config save cut by a power failure, on the chip's real littlefs: the
 # firmware's own store.save() (as every transport saves), the power cut
-# during the k-th program or erase the flash chip receives (an eighth of its
-# bytes done, a quarter, ..., all of them), then the next power-on's loader,
-# store.load() (as the boot reads the config). Each cut starts from where
-# the last left the flash, so the cuts also meet littlefs in many states.
+# during the k-th program or erase the flash chip receives, for every k the
+# longest of four whole saves took (a compaction's writes too), with that
+# write torn in half, and again with it done and the power gone right after
+# it; then the next power-on's loader, store.load() (as the boot reads the
+# config). Each cut starts from where the last left the flash, so the cuts
+# also meet littlefs in several states. Each cut costs a power cycle of the
+# emulated chip, so make test cuts each write twice; a cut at every single
+# write of a save, torn and whole, runs on the unix port's littlefs
+# (test_store.py), and `make fuzz` cuts the simulator's power in 50 saves.
 # The chip runs without main.py here: MicroPython's raw REPL (mpremote's
 # client) drives it; at the end wifiprov boots from what the cuts left.
 SAVES = [{"mode": 1, "save_config": 1, "countrycode": "GEN",
           "AP": {"ch": 1 + i % 11, "ssidv": 1, "auth": 4, "SSID": "cut-test-%d" % i, "PWD": "passphrase-%03d" % i}}
          for i in range(80)]
 LOAD = "r = store.load('/wifiprov.json', print)[0]; print('LOADED', r and r['AP']['SSID'])"
-CUT_POINTS = 52
+PARTS = (1 / 2, 1)
 
 
 def test_power_cuts_across_a_save_on_littlefs_leave_the_old_config_or_the_new_one(pico):
@@ -223,12 +228,12 @@ def test_power_cuts_across_a_save_on_littlefs_leave_the_old_config_or_the_new_on
         old = loaded()
         assert old == SAVES[0]["AP"]["SSID"]
         outcomes = []
-        # The cut points, spread evenly over the save: each write, torn at
-        # each eighth of it.
-        points = [(k, eighth / 8) for k in range(1, writes + 1) for eighth in range(1, 9)]
-        for n in range(CUT_POINTS):
+        # The cut points span the whole save: each of its writes, torn at
+        # each of PARTS.
+        points = [(k, part) for k in range(1, writes + 1) for part in PARTS]
+        assert len(points) < len(SAVES)
+        for n, (k, part) in enumerate(points):
             new = SAVES[n + 1]
-            k, part = points[n * len(points) // CUT_POINTS]
             board.control("cut %d %s" % (k, part))
             repl.exec_raw_no_follow("store.save('/wifiprov.json', %r); print('SAVED')" % new)
             if board.expect(r"chip: power cut after \d+ flash writes$|SAVED", BOOT_S).group(0) == "SAVED":
@@ -241,7 +246,7 @@ def test_power_cuts_across_a_save_on_littlefs_leave_the_old_config_or_the_new_on
             outcomes.append((k, part, now == old))
             old = now
         print("saves took %s flash writes; cuts (write, part, old kept):" % counts, outcomes)
-        assert len(outcomes) >= 50
+        assert [o[:2] for o in outcomes] == points  # every write of the save, torn at each point
         assert {o[2] for o in outcomes} == {True, False}  # cut before the rename, and after it
     finally:
         repl.close()
