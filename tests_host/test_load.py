@@ -111,3 +111,16 @@ def test_a_server_that_finds_no_heap_for_its_task_leaves_its_port_free():
         "deadline: kept",
         "closed",
     ], run.stdout + run.stderr
+
+
+def test_the_wifi_supervisor_meets_a_full_heap_with_a_line_and_joins_on_the_next_try():
+    """make test's fuzz pass under load: sta.connect() met a full heap, and the
+    supervisor printed a traceback (it carried on). A full heap is said in one
+    line, and the next try joins."""
+    from conftest import ROOT, run_micropython
+
+    run = run_micropython(ROOT / "tests_host" / "mp" / "wifi_cases.py", str(ROOT / "firmware" / "unix"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
+    assert run.stdout.splitlines()[-3:] == [
+        "station: out of memory; trying again in a second", "EVENT DHCP_DONE", "joined"], run.stdout

@@ -198,6 +198,12 @@ class Wifi:
                     await self._join()
             except asyncio.CancelledError:
                 raise
+            except MemoryError:  # a full heap (the servers' clients hold it) is no bug: the next try may find room
+                try:
+                    print("station: out of memory; trying again in a second")
+                except MemoryError:
+                    pass
+                await asyncio.sleep_ms(1000)
             except Exception as e:  # the supervisor must survive anything
                 sys.print_exception(e)
                 await asyncio.sleep_ms(1000)
