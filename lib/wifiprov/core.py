@@ -132,7 +132,7 @@ def _end(before):
 
 
 def on_demand(fn):
-    """Decorator: the modules the function imports (with `from . import x`
+    """Decorator: the modules the function imports (with `from .x import name`
     in its body) are loaded for the call and dropped when it returns or
     raises. Jobs nested inside drop their own modules the same way."""
 
