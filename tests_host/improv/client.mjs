@@ -15,6 +15,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { ImprovSerial } from "improv-wifi-serial-sdk/dist/serial.js";
 
+const PROVISIONING = 3; // ImprovSerialCurrentState
 const steps = process.argv[2].split(",");
 const tty = process.argv[3] === "--tty" ? process.argv[4] : null;
 let board;
@@ -86,6 +87,15 @@ async function main() {
         say({ step: name, ok: true, state: client.state, nextUrl: client.nextUrl });
       }
     } catch (e) {
+      // The board sends the error, then its state back to READY, as ESPHome
+      // does; the SDK rejects on the error, so the state frame may still be
+      // on its way: wait for it, as a page showing the state would.
+      if (client.state === PROVISIONING) {
+        await new Promise((done) => {
+          const timer = setTimeout(done, 10000);
+          client.addEventListener("state-changed", () => { clearTimeout(timer); done(); }, { once: true });
+        });
+      }
       say({ step: name, ok: false, error: String(e && e.message || e), state: client.state });
     }
   }
