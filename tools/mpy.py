@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +56,13 @@ def _put(dst, make):
     os.replace(tmp, dst)
 
 
+def _younger(path, seconds):
+    try:
+        return time.time() - path.stat().st_mtime < seconds
+    except FileNotFoundError:
+        return True  # gone already: renamed into place
+
+
 def module_name(rel):
     """wifiprov/web.py -> wifiprov.web; wifiprov/__init__.py -> wifiprov."""
     parts = list(rel.with_suffix("").parts)
@@ -91,7 +99,9 @@ def build(out=ROOT / "build" / "mpy", arch=None, lib=LIB):
             continue
         _put(dst, (lambda tmp, src=src: copy(src, tmp)) if copy else compile_to(src, src.relative_to(lib)))
     for old in out.rglob("*"):
-        if old.is_file() and old not in wanted:
+        # Another process's file being written (tests build in parallel) is
+        # left alone; one left by a build that died is removed a minute on.
+        if old.is_file() and old not in wanted and not (old.suffix == ".tmp" and _younger(old, 60)):
             old.unlink(missing_ok=True)
     return out
 
