@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +46,7 @@ def _put(dst, make):
     simulator started meanwhile (tests start several) must never read a
     half-written file."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name("%s.%d.tmp" % (dst.name, os.getpid()))
+    tmp = dst.with_name("%s.%d.tmp" % (dst.name, os.getpid()))  # (_being_written reads the pid back)
     try:
         make(tmp)
     except BaseException:
@@ -56,11 +55,17 @@ def _put(dst, make):
     os.replace(tmp, dst)
 
 
-def _younger(path, seconds):
+def _being_written(path):
+    """Is path a file _put is writing now, in a process still running?"""
+    if path.suffix != ".tmp":
+        return False
     try:
-        return time.time() - path.stat().st_mtime < seconds
-    except FileNotFoundError:
-        return True  # gone already: renamed into place
+        os.kill(int(path.stem.rsplit(".", 1)[1]), 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False  # not ours, or left by a build that died
+    except PermissionError:
+        pass  # a process of another user's: alive
+    return True
 
 
 def module_name(rel):
@@ -99,9 +104,8 @@ def build(out=ROOT / "build" / "mpy", arch=None, lib=LIB):
             continue
         _put(dst, (lambda tmp, src=src: copy(src, tmp)) if copy else compile_to(src, src.relative_to(lib)))
     for old in out.rglob("*"):
-        # Another process's file being written (tests build in parallel) is
-        # left alone; one left by a build that died is removed a minute on.
-        if old.is_file() and old not in wanted and not (old.suffix == ".tmp" and _younger(old, 60)):
+        # Another build's file being written (tests build in parallel) is left alone.
+        if old.is_file() and old not in wanted and not _being_written(old):
             old.unlink(missing_ok=True)
     return out
 
