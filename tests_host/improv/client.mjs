@@ -14,8 +14,8 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { ImprovSerial } from "improv-wifi-serial-sdk/dist/serial.js";
+import { ImprovSerialCurrentState } from "improv-wifi-serial-sdk/dist/const.js";
 
-const PROVISIONING = 3; // ImprovSerialCurrentState
 const steps = process.argv[2].split(",");
 const tty = process.argv[3] === "--tty" ? process.argv[4] : null;
 let board;
@@ -90,7 +90,7 @@ async function main() {
       // The board sends the error, then its state back to READY, as ESPHome
       // does; the SDK rejects on the error, so the state frame may still be
       // on its way: wait for it, as a page showing the state would.
-      if (client.state === PROVISIONING) {
+      if (client.state === ImprovSerialCurrentState.PROVISIONING) {
         await new Promise((done) => {
           const timer = setTimeout(done, 10000);
           client.addEventListener("state-changed", () => { clearTimeout(timer); done(); }, { once: true });
