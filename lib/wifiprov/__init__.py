@@ -61,12 +61,9 @@ def set_wifi_callback(fn):
     core.callbacks[1] = fn
 
 
-@core.on_demand
 def status():
     """The status answer (as TCP `status` and GET /api/status give it)."""
-    from . import report
-
-    return report.status(_running())
+    return core.job("report", "status", _running())
 
 
 def set_status_line(text):
@@ -76,15 +73,12 @@ def set_status_line(text):
     core.status_line[0] = None if text is None else str(text)[:200]
 
 
-@core.on_demand
 def field(key, label, default="", secret=False, max_len=64):
     """Declare a setting of the app (docs/app.md), when app.py is imported:
     the web page, TCP, /api/config and the console can then set it, and
     value(key) reads it. A secret one is masked as a password is. The
     checks are wifiprov.appfields', loaded for the call."""
-    from . import appfields
-
-    core.fields.append(appfields.field(key, label, default, secret, max_len))
+    core.fields.append(core.job("appfields", "field", key, label, default, secret, max_len))
 
 
 def value(key):

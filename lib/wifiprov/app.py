@@ -3,39 +3,16 @@
 # all in one asyncio loop. wifiprov.run() calls run().
 import sys
 import asyncio
-import machine
-import network
 
-from .core import on_demand, running, settle
-from .settings import CONSOLE_ECHO, FLASH_ROOT, IMPROV
+from .core import job, running, settle
+from .settings import CONSOLE_ECHO, IMPROV
 from .interrupt import beat, interrupt_char, unwatch_loop, watch_loop
 from .console import read
 from .recovery import watch_button
-from .wifi import Wifi
-from .service import Provisioning
-
-
-@on_demand
-def boot(app):
-    """The boot work (wifiprov.startup, dropped after): the banner, the
-    maker's app (`app`, else app.py's main(), imported first: the settings
-    it declares must be known before the config is read), the config from
-    flash or the first-boot defaults, the services made."""
-    from .startup import banner, certificate, find_app, load, show_config
-
-    if app is None:
-        app = find_app()
-    uid = "".join("%02x" % b for b in machine.unique_id())
-    path = FLASH_ROOT + "/wifiprov.json"
-    banner(uid)
-    config, save_error = load(path, uid)
-    wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
-    service = Provisioning(path, wifi, config, machine.reset)
-    service.name_board()  # before the station first joins: DHCP and mDNS carry the name
-    service.save_error = save_error
-    service.tls = certificate(FLASH_ROOT)
-    show_config(service)
-    return service, app
+# Resident: imported before settle(), so the boot job (wifiprov.startup)
+# finds them loaded and they stay; the service and its Wi-Fi live for good.
+from .wifi import Wifi  # noqa: F401
+from .service import Provisioning  # noqa: F401
 
 
 async def keep(name, start):
@@ -89,7 +66,7 @@ def task_failed(loop, context):
 async def main(app=None):
     asyncio.get_event_loop().set_exception_handler(task_failed)
     settle()  # what app imported stays; what a job imports is dropped after it
-    service, app = boot(app)
+    service, app = job("startup", "boot", app)
     running[0] = service  # for wifiprov's API
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     asyncio.create_task(keep("Wi-Fi supervisor", service.wifi.run))
@@ -114,14 +91,7 @@ def run(app=None):
     except KeyboardInterrupt:
         # Ctrl-C on the console (mpremote sends one too): MicroPython's own
         # REPL follows, so a portal must not stay up with nothing serving it.
-        interrupted()
+        job("ctrl_c", "stop", running[0])
     finally:
         unwatch_loop()
         interrupt_char(3)  # MicroPython's own REPL comes next
-
-
-@on_demand
-def interrupted():
-    from .ctrl_c import stop
-
-    stop(running[0])

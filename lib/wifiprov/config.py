@@ -1,6 +1,6 @@
 # The config document's rules: the one validation function every transport
 # uses (its field rules are in wifiprov.rules). Imported for a job (boot, an
-# apply) and dropped after: see wifiprov.on_demand. First-boot defaults are wifiprov.startup's, the file on
+# apply) and dropped after: see wifiprov.core.job. First-boot defaults are wifiprov.startup's, the file on
 # flash wifiprov.store's, what an applied config does next wifiprov.outcome's.
 from micropython import const
 

@@ -7,7 +7,7 @@ import time
 import asyncio
 from micropython import const
 
-from .core import answer, on_demand, on_demand_async, say
+from .core import answer, job, job_async, say
 from .interrupt import interrupt_char
 from .settings import CONSOLE_PROMPT, IMPROV
 
@@ -193,14 +193,14 @@ async def _execute(service, raw, python):
     words = raw.replace(b",", b" ").replace(b'"', b" ").split(None, 1)
     try:
         if words and words[0] in (b"wifiprov", b"wifiprovhelp"):
-            message = await execute(service, raw)
+            message = await job_async("cli", "execute", service, raw, say)
             if message:  # applied once cli is dropped: validation needs the room
                 result = service.apply(message)
                 if result.get("trying"):
                     say("... %s" % result["next"])
                 answer(say, await service.settle(result))
         elif words or python[1] is not None:  # an empty line only ends a block
-            _python(raw, python)
+            job("repl", "line", raw, python)
     except MemoryError:
         print("ERROR: out of memory; try again")
     except Exception as e:  # a bug in one command must not end the console
@@ -208,30 +208,13 @@ async def _execute(service, raw, python):
         say("ERROR: internal error: %r" % e)
 
 
-@on_demand_async
 async def improv(service, reader):
-    """One Improv frame: True when it was read whole. Whatever goes wrong in
-    answering it must not end the console."""
+    """One Improv frame (wifiprov.improv, loaded for it): True when it was
+    read whole. Whatever goes wrong in answering it must not end the console."""
     try:
-        from .improv import frame
-
-        return await frame(service, reader)
+        return await job_async("improv", "frame", service, reader)
     except MemoryError:
         print("ERROR: out of memory; an Improv frame was not answered")
     except Exception as e:
         sys.print_exception(e)
     return True
-
-
-@on_demand
-def _python(raw, state):
-    from .repl import line
-
-    line(raw, state)
-
-
-@on_demand_async
-async def execute(service, raw):
-    from .cli import execute
-
-    return await execute(service, raw, say)

@@ -6,6 +6,9 @@
 # would fail). The version is kept here only; tools read it from this line.
 __version__ = "0.1.0"
 
+import time
+import asyncio
+
 # Names of the config's numbers, for messages (config) and listings (cli).
 AUTH_NAMES = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: "WPA3"}
 MODE_NAMES = ("STA", "AP")
@@ -42,6 +45,20 @@ def kind_of(value):
     return "a number with a fraction" if isinstance(value, float) else "a number"
 
 
+async def until(event, ms, step_ms=200):
+    """Wait for an asyncio Event, at most ms: True when it is set. It is
+    looked at every step_ms, where asyncio.wait_for would make a task for
+    each wait and keep asyncio's funcs module loaded for good (the Wi-Fi
+    supervisor waits so once a second for as long as the link is up)."""
+    end = time.ticks_add(time.ticks_ms(), ms)
+    while not event.is_set():
+        left = time.ticks_diff(end, time.ticks_ms())
+        if left <= 0:
+            return False
+        await asyncio.sleep_ms(min(left, step_ms))
+    return True
+
+
 def say(text):
     """Print one console line. The outside text a line may carry (an SSID
     from a message or a scan, a hostname, an app's value) may hold control
@@ -50,15 +67,15 @@ def say(text):
     it type its answer into the console)."""
     for b in text.encode():
         if b < 0x20 or b == 0x7F or b == 0xC2:  # 0xC2: maybe a C1 control; printable decides
-            text = _printable(text)
+            text = job("text", "printable", text)
             break
     print(text)
 
 
 # The wifiprov modules that stay loaded: the resident ones (settle) and,
 # while provisioning is open, the servers' (hold). Any other module is
-# on-demand: imported by a function decorated with on_demand, dropped when
-# that function returns.
+# on-demand: imported by a job (job(), job_async()), dropped when the job
+# returns.
 _kept = set()
 _jobs = 0  # on-demand jobs running now
 _leftover = False  # a job ended and its modules could not be dropped (a full heap)
@@ -131,48 +148,32 @@ def _end(before):
     _leftover = True
 
 
-def on_demand(fn):
-    """Decorator: the modules the function imports (with `from .x import name`
-    in its body) are loaded for the call and dropped when it returns or
-    raises. Jobs nested inside drop their own modules the same way."""
-
-    def run(*args, **kw):
-        before = _start()
-        try:
-            return fn(*args, **kw)
-        finally:
-            _end(before)
-
-    return run
+def job(module, name, *args):
+    """wifiprov.<module>.<name>(*args), as a job: the module, and what it
+    imports, is loaded for the call and dropped when it returns or raises.
+    The call names the module it loads: that is the loading grain, and no
+    resident function stands in for the one called (a function, a closure
+    and a dict slot each, held for good)."""
+    before = _start()
+    try:
+        return getattr(__import__("wifiprov." + module, None, None, (name,)), name)(*args)
+    finally:
+        _end(before)
 
 
-def on_demand_async(fn):
-    """on_demand for a coroutine function: its modules stay until it returns."""
-
-    async def run(*args):
-        before = _start()
-        try:
-            return await fn(*args)
-        finally:
-            _end(before)
-
-    return run
+async def job_async(module, name, *args):
+    """job() for a coroutine function: its module stays until it returns."""
+    before = _start()
+    try:
+        return await getattr(__import__("wifiprov." + module, None, None, (name,)), name)(*args)
+    finally:
+        _end(before)
 
 
-@on_demand
-def _printable(text):
-    from .text import printable
-
-    return printable(text)
-
-
-@on_demand
 def parse_json(raw, what):
     """strict_json.load (what: "the body", ...) as a job of its own: its
     code is dropped before the answer's is loaded."""
-    from .strict_json import load
-
-    return load(raw, what)
+    return job("strict_json", "load", raw, what)
 
 
 def settle():

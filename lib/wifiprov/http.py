@@ -12,7 +12,7 @@ import sys
 import asyncio
 from micropython import const
 
-from .core import HttpError, on_demand, on_demand_async
+from .core import HttpError, job, job_async
 from .listen import Listener, linger, make_room, refuse, timed
 from .http_conn import BUFFER, FORM_POST, PAGE_CONFIG, PAGE_INDEX, PAGE_JOIN, Connection
 
@@ -85,7 +85,7 @@ class HttpServer:
             self._listener.track(conn)
             buf = bytearray(BUFFER)
             try:
-                request = await timed(conn, read(conn, buf), _REQUEST_MS)
+                request = await timed(conn, job_async("http_read", "read", conn, buf), _REQUEST_MS)
             except asyncio.TimeoutError:
                 if self.tls and not conn.received:
                     return  # the TLS handshake never finished: no answer can be sent (docs/web.md)
@@ -136,18 +136,22 @@ class HttpServer:
         the short answers itself), then the form or a page; a config to
         apply goes to the service once those are dropped (validation needs
         the RAM), and the result is answered after."""
-        step = await answer(self, conn, buf, request)
+        step = await job_async("web", "answer", self, conn, buf, request)
         if isinstance(step, int):  # a page or the form: the next step's own job
             try:
-                step = await _STEPS[step](self, conn, buf, request)
+                if step == PAGE_CONFIG:  # the form for the active config: its fields, then the page
+                    step = (None, job("web_form", "values", self.service.config), None, 200)
+                else:
+                    module, name = _STEPS[step]
+                    step = await job_async(module, name, self, conn, buf, request)
             except HttpError as e:
-                step = await answer(self, conn, buf, e)
+                step = await job_async("web", "answer", self, conn, buf, e)
         if step is None:
             return
-        if step[0] is None:  # the form's own refusal: the form again, with what is wrong
-            return await shown_again(self, conn, buf, step[1], step[2], step[3])
+        if step[0] is None:  # the form again, filled in, with what is wrong when anything is
+            return await _form(self, conn, buf, step[1], step[2], step[3])
         document, form = step
-        await applied(self, conn, buf, self.service.apply(document), form)
+        await _applied(self, conn, buf, self.service.apply(document), form)
 
 
 def _more_waiting(tcp, buf):
@@ -160,96 +164,28 @@ def _more_waiting(tcp, buf):
         return False
 
 
-@on_demand_async
-async def read(conn, buf):
-    from .http_read import read
-
-    return await read(conn, buf)
+# After wifiprov.web routed a request (wifiprov.http_conn's PAGE_JOIN, ...):
+# the module each step loads, and its function (server, conn, buf, request).
+_STEPS = {PAGE_JOIN: ("web_join", "answer"), FORM_POST: ("web_form", "post"), PAGE_INDEX: ("web_page", "index")}
 
 
-@on_demand_async
-async def answer(server, conn, buf, request):
-    from .web import answer
-
-    return await answer(server, conn, buf, request)
-
-
-# wifiprov.web's next steps for the form and the pages: what it hands back
-# (wifiprov.http_conn's PAGE_JOIN, ...) picks one here.
-
-@on_demand_async
-async def post(server, conn, buf, request):
-    from .web_form import post
-
-    return await post(server, conn, buf, request)
-
-
-@on_demand_async
-async def shown_again(server, conn, buf, form, error, status):
+async def _form(server, conn, buf, form, error, status):
     """The form, filled in with `form` (web_form's field values), with what
     is wrong when `error` is given (in the page's words, made before the
     page's module loads)."""
     if error:
-        error = plain(error)
-    from .web_page import config
-
-    await config(server, conn, buf, status, form, error)
+        error = job("web_words", "plain", error)
+    await job_async("web_page", "config", server, conn, buf, status, form, error)
 
 
-@on_demand
-def plain(error):
-    from .web_words import plain
-
-    return plain(error)
-
-
-async def config(server, conn, buf, request):
-    """The form for the active config: its fields (web_form's, dropped
-    before web_page loads), then the page."""
-    await shown_again(server, conn, buf, fields(server.service.config), None, 200)
-
-
-@on_demand
-def fields(active):
-    from .web_form import values
-
-    return values(active)
-
-
-@on_demand_async
-async def joining(server, conn, buf, request):
-    """/join.htm: the network being tried (wifiprov.web_join); a failed
-    try comes back as the form's refusal, the form again with why."""
-    from .web_join import answer
-
-    return await answer(server, conn, buf, request)
-
-
-@on_demand_async
-async def index(server, conn, buf, request):
-    from .web_page import index
-
-    await index(server, conn, buf)
-
-
-_STEPS = {PAGE_JOIN: joining, FORM_POST: post, PAGE_CONFIG: config, PAGE_INDEX: index}
-
-
-@on_demand_async
-async def applied(server, conn, buf, result, form):
+async def _applied(server, conn, buf, result, form):
     """The answer to an applied config: the service's own for the API, the
     result page for the form (the join page when a network is tried first)."""
     if form is None:
         result = await server.service.settle(result)  # a network to join: its try's answer
-        from .web import send_json
-
-        return await send_json(conn, buf, result)
+        return await job_async("web", "send_json", conn, buf, result)
     if not result["ok"]:
-        return await shown_again(server, conn, buf, form, result["error"], 400)
+        return await _form(server, conn, buf, form, result["error"], 400)
     if result.get("trying"):
-        from .web_join import joining
-
-        return await joining(server, conn, buf)
-    from .web_page import applied
-
-    await applied(server, conn, buf, result, form)
+        return await job_async("web_join", "joining", server, conn, buf)
+    await job_async("web_page", "applied", server, conn, buf, result, form)

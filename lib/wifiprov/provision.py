@@ -3,7 +3,7 @@
 # service assigns the config and fires the events. Imported per request; the
 # modules it uses are imported one after the other, never two together: all
 # at once they would not fit a small heap.
-from .core import ConfigError, on_demand
+from .core import ConfigError, job
 
 
 def run(current, msg, ap_up, sta_up, path, actions, app_only=False):
@@ -23,8 +23,8 @@ def run(current, msg, ap_up, sta_up, path, actions, app_only=False):
             return current, {"ok": False, "error": "verify: must be 1 (join the network before saving it, the "
                                                    "default) or 0 (save it without trying)"}, None
     try:
-        new = structure(msg, current)
-        check_fields(new)
+        new = job("config", "structure", msg, current)
+        job("rules", "check_fields", new)
     except ConfigError as e:
         return current, {"ok": False, "error": str(e)}, None
     changed = new != current
@@ -34,7 +34,7 @@ def run(current, msg, ap_up, sta_up, path, actions, app_only=False):
                 "app settings applied; the app uses them now; not saved, so a reset returns to the saved ones")
         action = trying = None
     else:
-        text, action, trying = plan(new, current, ap_up, sta_up, verify, actions)
+        text, action, trying = job("outcome", "plan", new, current, ap_up, sta_up, verify, actions)
     # Everything the answer needs is made before the save: once the flash
     # holds the new config, a full heap must not make it a refusal.
     answer = {"ok": True, "changed": changed, "saved": False, "next": text}
@@ -43,7 +43,7 @@ def run(current, msg, ap_up, sta_up, path, actions, app_only=False):
         answer["trying"] = trying
     elif new["save_config"]:
         try:
-            answer["saved"] = save(path, new)
+            answer["saved"] = job("store", "save", path, new)
         except OSError as e:
             return current, {"ok": False, "error": "the configuration could not be saved to flash (%s); nothing changed" % e}, None
     return done
@@ -52,31 +52,3 @@ def run(current, msg, ap_up, sta_up, path, actions, app_only=False):
 def _wifi(config):
     """A config without the app's settings."""
     return {key: config[key] for key in config if key != "app"}
-
-
-@on_demand
-def structure(msg, current):
-    from .config import structure
-
-    return structure(msg, current)
-
-
-@on_demand
-def check_fields(new):
-    from .rules import check_fields
-
-    check_fields(new)
-
-
-@on_demand
-def plan(new, current, ap_up, sta_up, verify, actions):
-    from .outcome import plan
-
-    return plan(new, current, ap_up, sta_up, verify, actions)
-
-
-@on_demand
-def save(path, new):
-    from .store import save
-
-    return save(path, new)

@@ -6,6 +6,7 @@ import time
 import asyncio
 from micropython import const
 
+from .core import job_async, say
 from .settings import BUTTON_PIN
 
 HOLD_MS = const(3000)
@@ -53,11 +54,7 @@ async def watch_button(service):
             since = False  # one action per press
             print("button: held %d s; opening provisioning" % (HOLD_MS // 1000))
             try:
-                from .window import open_for_a_while
-
-                await open_for_a_while(service)
-                from .console import execute
-
-                await execute(service, b"wifiprov ap")  # its name, passphrase and QR code
+                await job_async("window", "open_for_a_while", service)
+                await job_async("cli", "execute", service, b"wifiprov ap", say)  # its name, passphrase and QR code
             except Exception as e:
                 sys.print_exception(e)

@@ -10,7 +10,7 @@ import time
 import asyncio
 from micropython import const
 
-from .core import call_back, on_demand, on_demand_async, say
+from .core import call_back, job, job_async, say, until
 from .settings import BIND, GRACE_MS, HTTP_PORT, PROV_WINDOW_S, STATUS_PAGE
 from .wifi import AUTO_CONNECT_FAIL, DHCP_DONE, SNTP_UP, UP
 
@@ -69,11 +69,11 @@ class Provisioning:
     async def enable(self):
         """Provisioning AP up, then its servers, then the READY line
         (wifiprov.portal, loaded for the call)."""
-        await _portal(self, True)
+        await job_async("portal", "open", self)
 
     async def disable(self):
         """Servers down, then the AP; the servers' code is dropped."""
-        await _portal(self, False)
+        await job_async("portal", "close", self)
 
     def status_page(self, up):
         """The read-only status page on the home network (settings.STATUS_PAGE,
@@ -101,16 +101,13 @@ class Provisioning:
 
     def save(self, config):
         """Write a config to the flash (OSError when it cannot)."""
-        return save(self.config_path, config)
+        return job("store", "save", self.config_path, config)
 
-    @on_demand
     def name_board(self):
         """The board's name on the network, from its AP's SSID
         (wifiprov-93f1): esp32 and rp2 announce it (DHCP, mDNS) from the
         station's next join on."""
-        from .text import host_name
-
-        self.hostname = host_name(self.config["AP"]["SSID"])
+        self.hostname = job("text", "host_name", self.config["AP"]["SSID"])
         if hasattr(self.wifi.net, "hostname"):
             self.wifi.net.hostname(self.hostname)
 
@@ -155,8 +152,8 @@ class Provisioning:
         if app_only and "mode" not in msg:
             msg = dict(msg, mode=current["mode"])  # the app's settings alone keep the mode
         try:
-            new, answer, action = _provision(current, msg, self.enabled, self.wifi.state == UP,
-                                             self.config_path, Provisioning, app_only)
+            new, answer, action = job("provision", "run", current, msg, self.enabled, self.wifi.state == UP,
+                                         self.config_path, Provisioning, app_only)
         except MemoryError:  # a full heap refuses the request, it does not end the caller
             return self.refuse("out of memory; try again")
         if not answer["ok"]:
@@ -246,7 +243,7 @@ class Provisioning:
         ends with an answer: a client waits for it."""
         back = self.wifi.target  # what the station was doing
         try:
-            await _trial(self, back)
+            await job_async("trial", "run", self, back)
         except MemoryError:
             pass  # nothing was saved; the answer below says so, as PROV_FAILURE does
         except Exception as e:  # a bug: nothing was saved either
@@ -272,11 +269,8 @@ class Provisioning:
         that no on-demand module stays in RAM while it waits."""
         self.finished.clear()
         while True:
-            try:
-                await asyncio.wait_for_ms(self.finished.wait(), ms)
+            if await until(self.finished, ms):
                 await asyncio.sleep_ms(GRACE_MS)  # the answer to `finish` leaves first
-            except asyncio.TimeoutError:
-                pass
             if not self.trying:
                 break
             # Another network is being tried: its end decides. Joined, its
@@ -331,7 +325,7 @@ class Provisioning:
         if self.trying:
             return self._refuse_busy()
         try:
-            erase(self.config_path)
+            job("store", "erase", self.config_path)
         except OSError as e:
             return {"ok": False, "error": "could not erase the config: %s" % e}
         self._busy = True
@@ -383,40 +377,5 @@ def event_data(config):
             "autoconnect": sec.get("auto", 0), "channel": sec["ch"]}
 
 
-@on_demand
-def _provision(current, msg, ap_up, sta_up, path, actions, app_only):
-    from .provision import run
-
-    return run(current, msg, ap_up, sta_up, path, actions, app_only)
-
-
 # A try that broke off (a full heap): made in advance, as there may be no room then.
 _BROKE = {"ok": False, "error": "the try could not finish (out of memory); nothing was saved; try again"}
-
-
-@on_demand_async
-async def _trial(service, back):
-    from .trial import run
-
-    await run(service, back)
-
-
-@on_demand
-def save(path, config):
-    from .store import save
-
-    return save(path, config)
-
-
-@on_demand_async
-async def _portal(service, up):
-    from .portal import close, open
-
-    await (open if up else close)(service)
-
-
-@on_demand
-def erase(path):
-    from .store import erase
-
-    erase(path)

@@ -2,9 +2,14 @@
 # first-boot defaults, and print the banner. Imported once, dropped after.
 import os
 import sys
+import machine
+import network
 from micropython import const
 
-from .core import __version__, on_demand
+from .core import __version__, job
+from .settings import FLASH_ROOT
+from .wifi import Wifi
+from .service import Provisioning
 
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
@@ -36,7 +41,7 @@ def defaults(uid_hex):
 
 def load(path, uid):
     """(the config to boot with, None or why it is not on the flash)."""
-    config, source = _load(path)
+    config, source = job("store", "load", path, print)
     if config is not None and "AP" in config:
         print("config: loaded %s" % source)
         if source == path:
@@ -49,27 +54,13 @@ def load(path, uid):
     else:  # a hand-written STA-only file: the fallback AP needs an AP section
         config["AP"] = defaults(uid)["AP"]
     try:
-        save(path, config)  # the passphrase must survive a reboot
+        job("store", "save", path, config)  # the passphrase must survive a reboot
     except OSError as e:
         # Boot goes on: provisioning works, and a later apply may save.
         problem = "could not save %s (%s)" % (path, e)
         print("config: %s; this configuration may be lost at the next reset" % problem)
         return config, problem
     return config, None
-
-
-@on_demand
-def _load(path):
-    from .store import load
-
-    return load(path, print)
-
-
-@on_demand
-def save(path, config):
-    from .store import save
-
-    save(path, config)
 
 
 def banner(uid):
@@ -131,3 +122,23 @@ def find_app():
     if main is None:
         print("app: app.py has no main(); define `async def main():` for wifiprov to run it")
     return main
+
+
+def boot(app):
+    """The boot work (this module is dropped after it): the banner, the
+    maker's app (`app`, else app.py's main(), imported first: the settings
+    it declares must be known before the config is read), the config from
+    flash or the first-boot defaults, the services made."""
+    if app is None:
+        app = find_app()
+    uid = "".join("%02x" % b for b in machine.unique_id())
+    path = FLASH_ROOT + "/wifiprov.json"
+    banner(uid)
+    config, save_error = load(path, uid)
+    wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
+    service = Provisioning(path, wifi, config, machine.reset)
+    service.name_board()  # before the station first joins: DHCP and mDNS carry the name
+    service.save_error = save_error
+    service.tls = certificate(FLASH_ROOT)
+    show_config(service)
+    return service, app

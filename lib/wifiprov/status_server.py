@@ -8,7 +8,7 @@ import socket
 import asyncio
 from micropython import const
 
-from .core import on_demand_async
+from .core import job_async
 
 _REQUEST_MS = const(5000)  # the whole request and answer; a slow client is dropped
 # Made in advance: when the heap is short, there is no room to build it.
@@ -64,7 +64,8 @@ class StatusServer:
             try:
                 client, _ = sock.accept()
                 client.setblocking(False)
-                await asyncio.wait_for_ms(serve(self.service, asyncio.StreamWriter(client)), _REQUEST_MS)
+                await asyncio.wait_for_ms(job_async("status_page", "serve", self.service, asyncio.StreamWriter(client)),
+                                         _REQUEST_MS)
             except asyncio.CancelledError:
                 raise
             except MemoryError:
@@ -77,10 +78,3 @@ class StatusServer:
             finally:
                 if client is not None:
                     client.close()
-
-
-@on_demand_async
-async def serve(service, stream):
-    from .status_page import serve
-
-    await serve(service, stream)

@@ -10,7 +10,7 @@ import time
 import asyncio
 from micropython import const
 
-from .core import on_demand_async
+from .core import job_async
 from .listen import Connection, Listener, make_room, refuse
 
 MAX_MESSAGE = const(1024)  # docs/tcp.md: a longer message is refused, never buffered whole
@@ -86,7 +86,7 @@ class TcpServer:
                 return
             me = Client()
             self._listener.track(me)
-            await serve(self.service, reader, writer, buf, me)
+            await job_async("tcp_conn", "serve", self.service, reader, writer, buf, me)
             self._listener.served()
         except (OSError, asyncio.TimeoutError):
             pass  # the client vanished or stopped reading: normal for TCP
@@ -107,10 +107,3 @@ class TcpServer:
                 await writer.wait_closed()  # without it the socket leaks
             except OSError:
                 pass
-
-
-@on_demand_async
-async def serve(service, reader, writer, buf, client):
-    from .tcp_conn import serve
-
-    await serve(service, reader, writer, buf, client)

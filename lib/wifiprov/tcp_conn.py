@@ -7,7 +7,7 @@ import time
 import asyncio
 from micropython import const
 
-from .core import on_demand
+from .core import job
 from .listen import linger, timed
 
 _PAUSE_MS = const(250)  # a pause this long ends a message: the phone app sends no newline
@@ -124,7 +124,7 @@ async def _answer(service, writer, message, refused, client):
         return refused + 1
     client.answering = True  # not dropped while answered; its progress is set when done
     try:
-        answer = handle(service, message)
+        answer = job("tcp_messages", "handle", service, message)  # per message
         if "ok" not in answer:  # a config to apply: done once the parser is dropped
             # A network to join is tried first: the answer waits for the
             # try (up to 20 s); the try goes on if the client leaves.
@@ -158,10 +158,3 @@ async def _send(client, writer, answer):
 async def _write(client, writer, data):
     writer.write(data)
     await timed(client, writer.drain(), _WRITE_MS)
-
-
-@on_demand
-def handle(service, message):
-    from .tcp_messages import handle as answer  # per message
-
-    return answer(service, message)

@@ -1,7 +1,7 @@
 # Text from the outside world (network messages, form fields, scanned SSIDs)
 # made safe to use: strict UTF-8, SSIDs as text or hex, control characters
 # shown. On demand: imported by the job that needs it and dropped with that
-# job (see wifiprov.on_demand).
+# job (see wifiprov.core.job).
 #
 # Text is looked at as bytes, never a character at a time: MicroPython
 # interns each one-character string that chr(), iterating a str or indexing

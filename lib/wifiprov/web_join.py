@@ -1,7 +1,7 @@
 # The pages of a network being tried before it is saved (docs/web.md):
 # "Connecting…" while the board tries it, then where the board went, and
 # Done. Loaded for one of these pages, beside wifiprov.web_page.
-from .core import HttpError, on_demand
+from .core import HttpError, job
 from .http_conn import TOKEN, token_ok
 from .settings import ATTEMPT_TIMEOUT_MS
 from .web_page import html, page
@@ -30,7 +30,7 @@ async def answer(server, writer, buf, request):
         return await finished(server, writer, buf, finish(service))
     attempt = service.attempt
     if attempt and attempt["state"] == "failed":
-        values = fields(service.config)
+        values = job("web_form", "values", service.config)  # dropped before the page loads
         # The network tried, not the stored one: its name and security; its password typed again.
         values["stassid"] = attempt["ssid"]
         values["staauth"] = str(attempt["auth"])
@@ -76,12 +76,3 @@ async def finished(server, writer, buf, result):
             "next": "The board's Wi-Fi is closing now." if closing else "Nothing more to do here.",
             "hint": "Your phone goes back to your usual network by itself."}
     await page(server, writer, buf, 200, "result.htm", fill)
-
-
-@on_demand
-def fields(active):
-    """The form's field values for the active config (wifiprov.web_form,
-    dropped before the form's page loads)."""
-    from .web_form import values
-
-    return values(active)

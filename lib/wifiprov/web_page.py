@@ -19,7 +19,7 @@ _TEXT_FIELDS = ("stassid", "stach", "apssid", "apch")
 _DEFAULTS = {"staauth": "4", "apauth": "4", "countrycode": "GEN", "saveconfig": "1", "staauto": "1", "ssidv": "1"}
 
 
-async def index(server, writer, buf):
+async def index(server, writer, buf, request=None):
     from .report import status
     from .text import micropython_version
 

@@ -6,7 +6,7 @@ import time
 import asyncio
 from micropython import const
 
-from .core import on_demand
+from .core import job, until
 from .settings import ATTEMPT_TIMEOUT_MS, BACKOFF_MS, NTP_HOST, RETRY_MAX_MS
 
 CONNECTED = "CONNECTED"
@@ -59,14 +59,11 @@ class Wifi:
 
     # ---- access point and scan (the work itself is in wifiprov.radio) ----
 
-    @on_demand
     def start_ap(self, section, country):
         """The AP up with an AP section of the config; OSError when the
         radio cannot (it is reported as radio trouble first)."""
-        from .radio import start_ap
-
         try:
-            start_ap(self.net, self.ap, section, country)
+            job("radio", "start_ap", self.net, self.ap, section, country)
         except OSError as e:
             self.radio_trouble(e)
             raise
@@ -100,7 +97,6 @@ class Wifi:
         except (ValueError, OSError):
             return None
 
-    @on_demand
     def scan(self, fresh_ms=0):
         """The networks in range. fresh_ms: a scan as recent as that is
         answered again instead of a new one (a scan blocks the radio and the
@@ -108,23 +104,14 @@ class Wifi:
         last = self._last_scan
         if last and time.ticks_diff(time.ticks_ms(), last[0]) < fresh_ms:
             return last[1]
-        from .radio import scan
-
         try:
-            found = scan(self.net, self.sta)
+            found = job("radio", "scan", self.net, self.sta)
         except OSError as e:
             self.radio_trouble(e)
             return []
         self._last_scan = (time.ticks_ms(), found)
         self.on_event(SCAN_DONE, {"count": len(found)})
         return found
-
-    @on_demand
-    def set_clock(self):
-        """The clock from NTP once the station is up: the UTC time, or None."""
-        from .radio import set_clock
-
-        return set_clock(NTP_HOST)
 
     def status(self):
         """The station and AP as they are; `reason` is a port status code
@@ -210,12 +197,10 @@ class Wifi:
 
     async def _pause(self, ms):
         """Sleep, but return early (True) when connect() or disconnect() ran."""
-        try:
-            await asyncio.wait_for_ms(self._wake.wait(), ms)
-        except asyncio.TimeoutError:
-            return False
-        self._wake.clear()
-        return True
+        if await until(self._wake, ms, _POLL_MS):
+            self._wake.clear()
+            return True
+        return False
 
     async def _join(self):
         target = self.target
@@ -252,14 +237,11 @@ class Wifi:
                 return  # new orders: the main loop looks again
             delay = min(delay * 2, RETRY_MAX_MS)
 
-    @on_demand
     def reason_text(self):
         """Why the station is not up, in words; None when it is."""
         if not isinstance(self.reason, int):
             return self.reason
-        from .report import reason
-
-        return reason(self.net, self.reason)
+        return job("report", "reason", self.net, self.reason)
 
     async def _attempt(self, target):
         """One try at joining: None when the link is up, else why not (the
@@ -317,6 +299,6 @@ class Wifi:
 
     async def _set_clock(self):
         await asyncio.sleep_ms(0)  # let the link-up events be handled first
-        utc = self.set_clock()
+        utc = job("radio", "set_clock", NTP_HOST)  # the UTC time, or None
         if utc:
             self.on_event(SNTP_UP, {"utc": utc})
