@@ -22,10 +22,30 @@ _HISTORY = const(5)
 _NO_ROOM = "ERROR: out of memory; the line was dropped; type it again"  # lines the up arrow brings back, as at MicroPython's >>>
 
 
+class _Reader:
+    """The console's bytes as asyncio waits for them: what
+    asyncio.StreamReader's read() does (the same wait on asyncio's I/O
+    queue), without loading asyncio.stream, a module of 1 KB that a board
+    that was never provisioned since boot would hold for nothing else."""
+
+    def __init__(self, stream):
+        self.s = stream
+
+    async def read(self, n):
+        while True:
+            yield asyncio.core._io_queue.queue_read(self.s)
+            got = self.s.read(n)
+            if got is not None:  # None: nothing there after all (a non-blocking stream)
+                return got
+
+
 async def read(service, stream, echo):
     """Read stream byte by byte (a board's console delivers keystrokes one at
-    a time, and a whole-line read would stall every other task)."""
-    reader = asyncio.StreamReader(stream)
+    a time, and a whole-line read would stall every other task). An asyncio
+    without that I/O queue (a later MicroPython may rename it) gets its own
+    StreamReader."""
+    queue = getattr(getattr(asyncio, "core", None), "_io_queue", None)
+    reader = _Reader(stream) if hasattr(queue, "queue_read") else asyncio.StreamReader(stream)
     # With Improv on, Ctrl-C (a byte 3) is read here, not raised wherever the
     # code is: every Improv frame holds a 3 (its type), which must not stop
     # wifiprov (docs/improv.md).
