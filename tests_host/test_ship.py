@@ -112,6 +112,74 @@ def test_every_firmware_module_compiles_with_mpy_cross(tmp_path):
     assert compiled == sources and len(sources) >= 10
 
 
+def _package_imports():
+    """{module: {(module it loads, function or None)}} for lib/wifiprov: its
+    relative imports, and the jobs it runs (core.job("store", "save", ...)
+    loads wifiprov.store), which are imports too, by name. A job named by
+    variables takes them from its module's table of steps, _STEPS (http's):
+    {step: (module, function)}."""
+    import ast
+
+    package = ROOT / "lib" / "wifiprov"
+    found = {}
+    for path in package.glob("*.py"):
+        uses = found.setdefault(path.stem, set())
+        tree = ast.parse(path.read_text())
+        steps = [n.value for n in tree.body if isinstance(n, ast.Assign)
+                 and isinstance(n.targets[0], ast.Name) and n.targets[0].id == "_STEPS"]
+        for table in steps:
+            uses.update((v.elts[0].value, v.elts[1].value) for v in table.values)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                uses.update((node.module, None) if node.module else (a.name, None) for a in node.names)
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in (
+                    "job", "job_async") and len(node.args) >= 2:
+                module, name = node.args[0], node.args[1]
+                if isinstance(module, ast.Constant) and isinstance(name, ast.Constant):
+                    uses.add((module.value, name.value))
+                else:
+                    assert steps, ("%s.py: a job names its module and function as constants, or takes them "
+                                   "from _STEPS (line %d)" % (path.stem, node.lineno))
+    return found
+
+
+def test_every_job_names_a_function_its_module_has():
+    import ast
+
+    package = ROOT / "lib" / "wifiprov"
+    jobs = 0
+    for user, uses in _package_imports().items():
+        for module, name in uses:
+            if name is None:
+                continue
+            jobs += 1
+            source = package / (module + ".py")
+            assert source.exists(), "%s.py runs a job of wifiprov.%s, which does not exist" % (user, module)
+            top = {n.name for n in ast.parse(source.read_text()).body
+                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            assert name in top, "%s.py runs %s.%s, which %s.py does not define" % (user, module, name, module)
+    assert jobs >= 30
+
+
+def test_imports_run_one_way_jobs_included():
+    """No import cycle, counting every import and every job's module (the
+    shared tools/cycles.py sees only import statements)."""
+    graph = {user: {m for m, _ in uses if m != user} for user, uses in _package_imports().items()}
+    state = {}
+
+    def visit(module, path):
+        state[module] = "open"
+        for used in sorted(graph.get(module, ())):
+            assert state.get(used) != "open", "import cycle: %s" % " -> ".join(path + [module, used])
+            if used not in state:
+                visit(used, path + [module])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [])
+
+
 def test_firmware_manifest_freezes_the_package_at_the_package_version():
     import re
 

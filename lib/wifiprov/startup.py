@@ -2,14 +2,9 @@
 # first-boot defaults, and print the banner. Imported once, dropped after.
 import os
 import sys
-import machine
-import network
 from micropython import const
 
 from .core import __version__, job
-from .settings import FLASH_ROOT
-from .wifi import Wifi
-from .service import Provisioning
 
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
@@ -129,6 +124,14 @@ def boot(app):
     maker's app (`app`, else app.py's main(), imported first: the settings
     it declares must be known before the config is read), the config from
     flash or the first-boot defaults, the services made."""
+    # Here, not at the top: tools/deploy.py checks a config with this
+    # module on a laptop, which has no network module.
+    import machine
+    import network
+    from .settings import FLASH_ROOT
+    from .wifi import Wifi
+    from .service import Provisioning
+
     if app is None:
         app = find_app()
     uid = "".join("%02x" % b for b in machine.unique_id())
