@@ -254,7 +254,7 @@ async def do_forget(service, args, out):
     if not sta:
         out("ERROR: no station network is configured; nothing to forget")
         return
-    result = service.apply({"mode": 1, "save_config": 1}, {k: v for k, v in service.config.items() if k != "STA"})
+    result = await service.submit({"mode": 1, "save_config": 1}, {k: v for k, v in service.config.items() if k != "STA"})
     if result["ok"]:
         result["next"] = 'forgot "%s"; %s' % (sta["SSID"], result["next"])
     answer(out, result)

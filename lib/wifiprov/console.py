@@ -207,6 +207,10 @@ def _shown(raw):
     return bytes(b if 32 <= b < 127 else 63 for b in raw).decode()
 
 
+def _trying(result):
+    say("... %s" % result["next"])
+
+
 async def _execute(service, raw, python):
     """One line: a wifiprov command (its first word as wifiprov.cli splits
     words; never Python), or Python."""
@@ -215,10 +219,7 @@ async def _execute(service, raw, python):
         if words and words[0] in (b"wifiprov", b"wifiprovhelp"):
             message = await job_async("cli", "execute", service, raw, say)
             if message:  # applied once cli is dropped: validation needs the room
-                result = service.apply(message)
-                if result.get("trying"):
-                    say("... %s" % result["next"])
-                answer(say, await service.settle(result))
+                answer(say, await service.submit(message, None, _trying))
         elif words or python[1] is not None:  # an empty line only ends a block
             job("repl", "line", raw, python)
     except MemoryError:

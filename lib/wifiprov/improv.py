@@ -135,8 +135,8 @@ async def _wifi_settings(service, args):
         except ValueError:
             auth = 6
     _send(_CURRENT_STATE, bytes((_PROVISIONING,)))
-    result = await service.settle(service.apply({"mode": 0, "save_config": 1, "STA": {
-        "SSID": ssid, "PWD": password, "auth": auth, "ch": 0, "auto": 1}}))
+    result = await service.submit({"mode": 0, "save_config": 1, "STA": {
+        "SSID": ssid, "PWD": password, "auth": auth, "ch": 0, "auto": 1}})
     if result["ok"]:
         _send(_CURRENT_STATE, bytes((_PROVISIONED,)))
         _result(1, (result.get("url") or _url(service),))
@@ -186,8 +186,8 @@ async def _device_name(service, args):
         # Its passphrase stays (a config that renames a network asks for its password anew).
         ap = service.config["AP"]
         # verify 0: the station's network is not the one changed, and must not be tried anew.
-        result = await service.settle(service.apply({"mode": service.config["mode"], "verify": 0,
-                                                     "AP": {"SSID": name, "PWD": ap["PWD"]}}))
+        result = await service.submit({"mode": service.config["mode"], "verify": 0,
+                                       "AP": {"SSID": name, "PWD": ap["PWD"]}})
         if not result["ok"]:
             print("improv: %s" % result["error"])
             return _error(_INVALID_RPC)

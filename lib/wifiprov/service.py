@@ -191,6 +191,15 @@ class Provisioning:
         if not app_only:  # a request about Wi-Fi, whatever it changed
             self.fire(PROV_COMPLETE, event_data(new))
 
+    async def submit(self, msg, base=None, interim=None):
+        """The hand-off of a transport that waits for the outcome: apply(msg,
+        base), then its final answer (settle). interim(answer) is told first
+        when a network is being tried (the console says so meanwhile)."""
+        answer = self.apply(msg, base)
+        if interim and answer.get("trying"):
+            interim(answer)
+        return await self.settle(answer)
+
     async def settle(self, answer):
         """A request's final answer: `answer` itself, or, when it started a
         join to be tried first, the answer of that try once it ended."""

@@ -129,7 +129,7 @@ async def _answer(service, writer, message, refused, client):
             # A network to join is tried first: the answer waits for the
             # try (up to 20 s); the try goes on if the client leaves.
             phone = "phone" in answer
-            answer = await service.settle(service.apply(answer["apply"]))
+            answer = await service.submit(answer["apply"])
             if phone and not answer["ok"]:  # the phone app's numbering: 2 is WPA/WPA2, 4 WPA3
                 answer["error"] = answer["error"].replace("auth 3 (", "auth 2 (").replace("auth 6 (", "auth 4 (")
         await _send(client, writer, answer)

@@ -12,7 +12,7 @@ _COMMANDS = ("scan", "status", "get")
 
 def handle(service, message):
     """One message (bytes, stripped) -> its answer (a dict), or {"apply":
-    message} for the caller to hand to service.apply() once this module is
+    message} for the caller to hand to service.submit() once this module is
     dropped (validation needs the RAM)."""
     if b"{" in message:  # a JSON object, and nothing else (docs/tcp.md)
         if message[0] != 0x7B:
