@@ -15,15 +15,15 @@ from .wifi import Wifi  # noqa: F401
 from .service import Provisioning  # noqa: F401
 
 
-async def keep(name, start):
-    """Run start() (a coroutine function) for as long as wifiprov runs. A
+async def keep(name, start, *args):
+    """Run start(*args) (a coroutine function) for as long as wifiprov runs. A
     long-lived task that ends by an exception (a bug, a full heap where none
     was foreseen) is said on the console and started again: a board nobody
     watches must not lose its station link, its console or its button for
     good. (Ctrl-C is no Exception: it still ends wifiprov.)"""
     while True:
         try:
-            return await start()
+            return await start(*args)
         except Exception as e:
             try:
                 print("wifiprov: the %s stopped (%r); starting it again" % (name, e))
@@ -70,8 +70,8 @@ async def main(app=None):
     running[0] = service  # for wifiprov's API
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     asyncio.create_task(keep("Wi-Fi supervisor", service.wifi.run))
-    asyncio.create_task(keep("console", lambda: read(service, stdin, CONSOLE_ECHO)))
-    asyncio.create_task(keep("button watch", lambda: watch_button(service)))
+    asyncio.create_task(keep("console", read, service, stdin, CONSOLE_ECHO))
+    asyncio.create_task(keep("button watch", watch_button, service))
     asyncio.create_task(beat())
     await service.start()
     if app:

@@ -64,7 +64,7 @@ async def _read_lines(service, reader, echo):
     skip = False  # after a broken frame: its rest, up to the line's end, is not text
     after_frame = False  # the newline a client sends after each frame is not an empty line
     guard = None  # ticks of the last byte since a dropped or bad frame (see _FRAME_GUARD_MS)
-    python = [{"__name__": "__console__"}, None]  # the namespace; a block being typed (bytes) or None
+    python = [None, None]  # the namespace (repl makes it at the first line); a block being typed (bytes) or None
     cursor = 0  # where in line the next byte goes: its end, unless the arrows moved it
     history = []  # the last lines run, oldest first
     recall = 0  # the history line shown (len(history): the line being typed)

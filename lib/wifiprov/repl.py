@@ -24,6 +24,8 @@ def line(raw, state):
     except UnicodeError:
         print("ERROR: the line is not valid UTF-8")
         return
+    if state[0] is None:  # made at the first line of Python: a board that never runs one never holds it
+        state[0] = {"__name__": "__console__"}
     run(source, state[0])
 
 
