@@ -118,8 +118,15 @@ async def send(writer, buf, pieces):
 
 
 async def _write(conn, data):
-    conn.write(data)
-    await timed(conn, conn.drain(), _WRITE_MS)
+    """A chunk of an answer. The socket (non-blocking) takes it at once as a
+    rule: only what it did not take is waited for, within the connection's
+    deadline. (asyncio's drain() yields to the scheduler even when nothing
+    is left to write: once per chunk, most of a page's time.)"""
+    conn.sent += len(data)
+    taken = conn.stream.s.write(data) or 0  # None: the socket takes nothing now
+    if taken < len(data):
+        conn.stream.write(bytes(data[taken:]))  # kept by the stream until drain() wrote it
+        await timed(conn, conn.drain(), _WRITE_MS)
 
 
 def head(status_line, content_type, extra=""):
