@@ -145,44 +145,45 @@ async def page(server, writer, buf, status, name, fill):
 def _render(name, fill, first=None):
     """The template's bytes, each {{key}} replaced by fill[key] (a str, or
     a list of str), each {{>file}} by that template, and each {{name=value}}
-    by " selected" when the form's field `name` has that value."""
+    by " selected" when the form's field `name` has that value. The text
+    between keys goes out as views of the template's bytes, not copies."""
     if first:
         yield first
-    for line in _lines(name):
-        while b"{{" in line:
-            before, _, rest = line.partition(b"{{")
-            key, _, line = rest.partition(b"}}")
-            yield before
-            key = key.decode()
+    for chunk in _chunks(name):
+        view = memoryview(chunk)
+        start = 0
+        while True:
+            at = chunk.find(b"{{", start)
+            if at < 0:
+                break
+            end = chunk.find(b"}}", at)
+            yield view[start:at]
+            start = end + 2
+            key = chunk[at + 2 : end].decode()
             if key.startswith(">"):
                 yield from _render(key[1:], fill)
-                continue
-            if "=" in key:
+            elif "=" in key:
                 name, _, value = key.partition("=")
                 if (fill["choices"].get(name) or _DEFAULTS.get(name)) == value:
                     yield " selected"
-                continue
-            value = fill[key]
-            if isinstance(value, str):
-                yield value
             else:
-                yield from value
-        yield line
+                value = fill[key]
+                if isinstance(value, str):
+                    yield value
+                else:
+                    yield from value
+        yield view[start:]
 
 
-def _lines(name):
-    """A template's lines: from the flash's files, or from a frozen
-    firmware's module (one line at a time off flash, as a file is read)."""
+def _chunks(name):
+    """A template's bytes in pieces that never cut a {{key}}: a file's lines
+    (a page is never whole in RAM), or a frozen firmware's page whole (it
+    stays in flash; tools/frozen_pages.py)."""
     if _FROZEN is None or WWW_DIR:
         with open(_WWW + name, "rb") as f:
             yield from f
         return
-    page = _FROZEN[name]
-    start = 0
-    while start < len(page):
-        end = page.find(b"\n", start) + 1 or len(page)
-        yield page[start:end]
-        start = end
+    yield _FROZEN[name]
 
 
 _ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))
