@@ -1,7 +1,8 @@
 # The pages (docs/web.md): Overview (index.htm), Network Configuration
 # (config.htm) and the result of an apply. Each is a template in www/,
-# streamed line by line through the connection's buffer with its {{keys}}
-# filled in, so a page is never whole in RAM. Everything filled in is
+# streamed through the connection's buffer with its {{keys}} filled in (read
+# line by line from a file; frozen, scanned in flash), so a page is never
+# whole in RAM. Everything filled in is
 # HTML-escaped here. Loaded per page.
 from .core import __version__, fields
 from .http_conn import TOKEN, head, random_token, send
