@@ -155,7 +155,8 @@ def test_app_settings_over_tcp_apply_without_a_restart_and_survive_one(board):
     sim.expect(r"^APP url=http://example\.invalid/ token=$")  # the defaults
     port = sim.ports["tcp"]
     answer = tcp(port, b'{"app": {"server_url": "http://broker.lan/r", "token": "s3cret"}}')
-    assert answer == {"ok": True, "changed": True, "saved": True, "next": "app settings saved; the app uses them now"}
+    assert answer == {"ok": True, "changed": True, "saved": True, "app_only": True,
+                      "next": "app settings saved; the app uses them now"}
     sim.expect(r'^APP event APP_SETTINGS \[\'server_url\', \'token\'\]$')
     # Refused, naming the key; nothing changes.
     before = (board.flash / "wifiprov.json").read_bytes()
@@ -192,7 +193,8 @@ def test_app_settings_from_the_api_and_the_console(board):
                                      data=b'{"app": {"server_url": "http://api.lan/"}}',
                                      headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(request, timeout=10) as r:
-        assert json.loads(r.read())["next"] == "app settings saved; the app uses them now"
+        answer = json.loads(r.read())
+    assert answer["next"] == "app settings saved; the app uses them now" and answer["app_only"] is True
     lines = sim.collect("wifiprov app", r"^token = ")
     assert 'server_url = "http://api.lan/"  (Server URL)' in lines
     assert "token = \"\"  (Access token; the default)" in lines[-1]
@@ -279,7 +281,7 @@ def test_the_same_app_settings_again_change_nothing_and_restart_nothing(board):
     # message's event line may come after its answer.
     sim.expect(r"^APP event APP_SETTINGS \['server_url'\]$")
     mark = len(sim.lines)
-    assert tcp(port, message) == {"ok": True, "changed": False, "saved": False,
+    assert tcp(port, message) == {"ok": True, "changed": False, "saved": False, "app_only": True,
                                   "next": "unchanged: the app settings are as they were"}
     sim.cmd("wifiprov status", r'^station: connected "HomeNet"$')
     after = "\n".join(sim.output_since(mark))

@@ -70,7 +70,8 @@ def run(current, msg, ap_up, sta_up, path, actions, app_only=False):
     except ConfigError as e:
         return current, {"ok": False, "error": str(e)}, None
     changed = new != current
-    if app_only or changed and _wifi(new) == _wifi(current):  # the app's settings: never a restart
+    settings_only = app_only or changed and _wifi(new) == _wifi(current)
+    if settings_only:  # the app's settings: never a restart
         text = ("unchanged: the app settings are as they were" if not changed else
                 "app settings saved; the app uses them now" if new["save_config"] else
                 "app settings applied; the app uses them now; not saved, so a reset returns to the saved ones")
@@ -80,6 +81,8 @@ def run(current, msg, ap_up, sta_up, path, actions, app_only=False):
     # Everything the answer needs is made before the save: once the flash
     # holds the new config, a full heap must not make it a refusal.
     answer = {"ok": True, "changed": changed, "saved": False, "next": text}
+    if settings_only:  # the Wi-Fi settings are as they were (the web page says so)
+        answer["app_only"] = True
     done = (new, answer, action)
     if trying:  # saved once the station has joined (wifiprov.trial)
         answer["trying"] = trying

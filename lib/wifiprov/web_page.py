@@ -93,7 +93,7 @@ async def applied(server, writer, buf, result, form):
     """What the form did (wifiprov.http shows a refusal, and the join page
     for a network tried first): what happens next."""
     active = server.service.config
-    if result["next"].startswith(("app settings", "unchanged: the app")):  # provision's words for the app's settings alone
+    if result.get("app_only"):
         fill = {"title": "Saved", "heading": "Saved" if result["saved"] else "Applied", "cls": "ok",
                 "next": html(result["next"]), "hint": "The board's Wi-Fi settings are as they were.",
                 "more": '<a class="btn" href="/">Overview</a>'}
