@@ -16,8 +16,12 @@ _REASONS = (
 )
 
 
-def status(service):
-    gc.collect()  # so the heap figures mean what is really in use
+def status(service, collect=True):
+    """The status answer. collect: first collect the garbage, so that the
+    heap figures mean what is really in use. The Overview page, which does
+    not show them, skips it (0.1 ms of its 0.8 on a 32-bit frozen build)."""
+    if collect:
+        gc.collect()
     wifi = service.wifi
     link = wifi.status()
     if isinstance(link["reason"], int):

@@ -24,7 +24,7 @@ async def index(server, writer, buf, request=None):
     from .report import status
     from .text import micropython_version
 
-    s = status(server.service)
+    s = status(server.service, False)  # (its heap figures are not shown)
     sta = s["sta"]
     state = sta["state"]
     if sta["ssid"]:
