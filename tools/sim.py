@@ -28,7 +28,13 @@ RESET_EXIT_CODE = 100  # firmware/unix/machine.py exits with it on reset()
 
 
 def say(text):
-    print("sim: " + text, flush=True)
+    try:
+        print("sim: " + text, flush=True)
+    except BrokenPipeError:
+        # Whoever read the output is gone (a harness that closed its end
+        # before stopping the launcher): nothing is lost by not saying it,
+        # and a traceback here would be the only thing it could still see.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def options(ap):
@@ -188,6 +194,11 @@ def _run(args, cmd, env, flash):
     # orphan holding the ports.
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _stop)
+    # Ctrl-C (SIGINT) is KeyboardInterrupt, handed on below, even when this
+    # process was started with it ignored: a shell does that to whatever it
+    # starts in the background (`make test &` in a script), and the
+    # launcher would then never stop on it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # The board's BOOT button (docs/simulator.md): SIGUSR1 holds it for
     # 3.5 s, a long press; SIGUSR2 presses it, or releases it when held.
     signal.signal(signal.SIGUSR1, _long_press)
