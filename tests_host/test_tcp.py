@@ -386,7 +386,12 @@ def test_heap_is_stable_over_1000_requests(ap_board, board):
                 assert answer is not None and "ok" in answer
                 sent += 1
             if sent in (10, 1000):
-                heap[sent] = settled_heap(sock, None if sent == 10 else heap[10] + 1024)
+                # At the end, waited for up to 25 s: longer than the 20 s after
+                # which the server closes a connection with nothing to say. Once,
+                # on a loaded machine, 1.5 KB more (a TCP client's size) was
+                # still held at 15 s; what held it is not established. A leak
+                # stays past any wait.
+                heap[sent] = settled_heap(sock, None if sent == 10 else heap[10] + 1024, 15 if sent == 10 else 25)
     assert heap[1000] - heap[10] <= 1024, heap
     print("heap alloc after 10 requests: %d, after 1000: %d" % (heap[10], heap[1000]))
     ap_board.cmd("wifiprov status", r"^heap: \d+ bytes used, \d+ free$")
