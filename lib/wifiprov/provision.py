@@ -3,49 +3,7 @@
 # service assigns the config and fires the events. Imported per request; the
 # modules it uses are imported one after the other, never two together: all
 # at once they would not fit a small heap.
-import asyncio
-
 from .core import ConfigError, job
-from .wifi import UP
-
-
-def apply(service, msg, base):
-    """The provisioning service's apply() (Provisioning.apply says what it
-    answers), loaded for the request: the decision, then the service's
-    state for a network to try, or the config made active."""
-    current = service.config if base is None else base
-    app_only = only_app(msg)
-    if app_only and "mode" not in msg:
-        msg = dict(msg, mode=current["mode"])  # the app's settings alone keep the mode
-    try:
-        new, answer, action = run(current, msg, service.enabled, service.wifi.state == UP, service.config_path,
-                                 type(service), app_only)
-    except MemoryError:  # a full heap refuses the request, it does not end the caller
-        return service.refuse("out of memory; try again")
-    if not answer["ok"]:
-        return service.refuse(answer["error"])
-    if answer.get("trying"):
-        sta = new["STA"]
-        try:  # all made before any is kept: a full heap must not leave half a try behind
-            attempt = {"ssid": sta["SSID"], "auth": sta["auth"], "state": "trying", "answer": None}
-            tried = asyncio.Event()
-            task = service.act(action)
-        except MemoryError:
-            return service.refuse("out of memory; try again")
-        service.trying, service.attempt, service.tried = (new, app_only), attempt, tried
-        service.busy = True
-        asyncio.create_task(task)
-        return answer
-    service.applied(new, app_only)
-    if action:
-        service.busy = True
-        asyncio.create_task(service.act(action))
-    return answer
-
-
-def only_app(msg):
-    """Does a message set nothing but the app's settings (docs/app.md)?"""
-    return isinstance(msg, dict) and "app" in msg and len(msg) == 1 + ("save_config" in msg)
 
 
 def run(current, msg, ap_up, sta_up, path, actions, app_only=False):

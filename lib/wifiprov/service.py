@@ -50,7 +50,7 @@ class Provisioning:
         self.servers = []  # while enabled: objects with .name, .port, async start(host), async stop()
         self._server_modules = ()  # their code, imported by enable(), dropped by disable()
         self.hostname = None  # the board's name on the network (network.hostname)
-        self.busy = False  # an apply's action is pending: refuse a second one
+        self._busy = False  # an apply's action is pending: refuse a second one
         self.trying = None  # (config, app_only) while its network is being tried before saving
         self.attempt = None  # the last such try: {"ssid", "state": trying|joined|failed, "answer"}
         self.tried = None  # an Event, set when that try ends
@@ -138,19 +138,43 @@ class Provisioning:
 
     def apply(self, msg, base=None):
         """Every transport's config message comes here: validate, persist,
-        fire the event, answer; act a moment later (wifiprov.provision,
-        imported for the request). Returns the answer: {"ok": True, ...} or
-        {"ok": False, "error": ...}. `base`: the config the message changes,
-        when not the active one (forget). A message that joins a network is
-        tried first (docs/config.md, verify before saving): the answer then
-        has "trying", nothing is saved yet, and settle(answer) waits for the
-        outcome."""
-        if self.busy:
+        fire the event, answer; act a moment later. Returns the answer:
+        {"ok": True, ...} or {"ok": False, "error": ...}. Validating and
+        saving are wifiprov.provision's, imported for the request. `base`:
+        the config the message changes, when not the active one (forget).
+        A message that joins a network is tried first (docs/config.md,
+        verify before saving): the answer then has "trying", nothing is
+        saved yet, and settle(answer) waits for the outcome."""
+        if self._busy:
             return self._refuse_busy()
+        current = self.config if base is None else base
+        app_only = only_app(msg)
+        if app_only and "mode" not in msg:
+            msg = dict(msg, mode=current["mode"])  # the app's settings alone keep the mode
         try:
-            return job("provision", "apply", self, msg, base)
-        except MemoryError:  # no room for the request's code: refused, nothing changed
+            new, answer, action = job("provision", "run", current, msg, self.enabled, self.wifi.state == UP,
+                                         self.config_path, Provisioning, app_only)
+        except MemoryError:  # a full heap refuses the request, it does not end the caller
             return self.refuse("out of memory; try again")
+        if not answer["ok"]:
+            return self.refuse(answer["error"])
+        if answer.get("trying"):
+            sta = new["STA"]
+            try:  # all made before any is kept: a full heap must not leave half a try behind
+                attempt = {"ssid": sta["SSID"], "auth": sta["auth"], "state": "trying", "answer": None}
+                tried = asyncio.Event()
+                task = self._act(action)
+            except MemoryError:
+                return self.refuse("out of memory; try again")
+            self.trying, self.attempt, self.tried = (new, app_only), attempt, tried
+            self._busy = True
+            asyncio.create_task(task)
+            return answer
+        self.applied(new, app_only)
+        if action:
+            self._busy = True
+            asyncio.create_task(self._act(action))
+        return answer
 
     def applied(self, new, app_only):
         """A config accepted (and saved when asked): it is the active one;
@@ -193,7 +217,7 @@ class Provisioning:
         except Exception as e:
             sys.print_exception(e)
 
-    async def act(self, action):
+    async def _act(self, action):
         """An apply's (or a reset's) action, one of the methods below (as
         Provisioning.restart, ...): new requests wait until it ran."""
         try:
@@ -202,7 +226,7 @@ class Provisioning:
         except Exception as e:
             sys.print_exception(e)
         finally:
-            self.busy = False
+            self._busy = False
 
     # ---- what an applied config does next (wifiprov.outcome chooses) ----
 
@@ -313,8 +337,8 @@ class Provisioning:
             job("store", "erase", self.config_path)
         except OSError as e:
             return {"ok": False, "error": "could not erase the config: %s" % e}
-        self.busy = True
-        asyncio.create_task(self.act(Provisioning.restart))
+        self._busy = True
+        asyncio.create_task(self._act(Provisioning.restart))
         return {"ok": True, "next": "config erased; restarting into first-boot provisioning"}
 
     # ---- reactions to the Wi-Fi service ----
@@ -348,6 +372,11 @@ class Provisioning:
         await self.disable()
         self.log("station: joined again; fallback AP closed")
         self.log(self.ready_line(True))
+
+
+def only_app(msg):
+    """Does a message set nothing but the app's settings (docs/app.md)?"""
+    return isinstance(msg, dict) and "app" in msg and len(msg) == 1 + ("save_config" in msg)
 
 
 def event_data(config):
