@@ -73,8 +73,15 @@ class Connection(Connection):  # (the base is listen's, looked up before this on
         return n
 
     def write(self, data):
+        """Write data straight to the (non-blocking) socket: True when it
+        took all of it, as a rule. What it did not take is kept by the
+        stream until drain() has written it."""
         self.sent += len(data)
-        self.stream.write(data)
+        taken = self.stream.s.write(data) or 0  # None: the socket takes nothing now
+        if taken == len(data):
+            return True
+        self.stream.write(bytes(data[taken:]))
+        return False
 
     def drain(self):
         return self.stream.drain()
@@ -118,14 +125,11 @@ async def send(writer, buf, pieces):
 
 
 async def _write(conn, data):
-    """A chunk of an answer. The socket (non-blocking) takes it at once as a
-    rule: only what it did not take is waited for, within the connection's
-    deadline. (asyncio's drain() yields to the scheduler even when nothing
-    is left to write: once per chunk, most of a page's time.)"""
-    conn.sent += len(data)
-    taken = conn.stream.s.write(data) or 0  # None: the socket takes nothing now
-    if taken < len(data):
-        conn.stream.write(bytes(data[taken:]))  # kept by the stream until drain() wrote it
+    """A chunk of an answer: only what the socket did not take at once is
+    waited for, within the connection's deadline. (asyncio's drain() yields
+    to the scheduler even when nothing is left to write: once per chunk,
+    most of a page's time.)"""
+    if not conn.write(data):
         await timed(conn, conn.drain(), _WRITE_MS)
 
 
