@@ -156,7 +156,7 @@ def job(module, name, *args):
     and a dict slot each, held for good)."""
     before = _start()
     try:
-        return getattr(__import__("wifiprov." + module, None, None, (name,)), name)(*args)
+        return _function(module, name)(*args)
     finally:
         _end(before)
 
@@ -165,9 +165,14 @@ async def job_async(module, name, *args):
     """job() for a coroutine function: its module stays until it returns."""
     before = _start()
     try:
-        return await getattr(__import__("wifiprov." + module, None, None, (name,)), name)(*args)
+        return await _function(module, name)(*args)
     finally:
         _end(before)
+
+
+def _function(module, name):
+    """wifiprov.<module>.<name>, the module imported when it is not loaded."""
+    return getattr(__import__("wifiprov." + module, None, None, (name,)), name)
 
 
 def parse_json(raw, what):
