@@ -139,11 +139,8 @@ class HttpServer:
         step = await job_async("web", "answer", self, conn, buf, request)
         if isinstance(step, int):  # a page or the form: the next step's own job
             try:
-                if step == PAGE_CONFIG:  # the form for the active config: its fields, then the page
-                    step = (None, job("web_form", "values", self.service.config), None, 200)
-                else:
-                    module, name = _STEPS[step]
-                    step = await job_async(module, name, self, conn, buf, request)
+                module, name = _STEPS[step]
+                step = await job_async(module, name, self, conn, buf, request)
             except HttpError as e:
                 step = await job_async("web", "answer", self, conn, buf, e)
         if step is None:
@@ -166,7 +163,8 @@ def _more_waiting(tcp, buf):
 
 # After wifiprov.web routed a request (wifiprov.http_conn's PAGE_JOIN, ...):
 # the module each step loads, and its function (server, conn, buf, request).
-_STEPS = {PAGE_JOIN: ("web_join", "answer"), FORM_POST: ("web_form", "post"), PAGE_INDEX: ("web_page", "index")}
+_STEPS = {PAGE_JOIN: ("web_join", "answer"), FORM_POST: ("web_form", "post"), PAGE_CONFIG: ("web_form", "form"),
+          PAGE_INDEX: ("web_page", "index")}
 
 
 async def _form(server, conn, buf, form, error, status):

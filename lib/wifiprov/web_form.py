@@ -49,6 +49,13 @@ async def post(server, writer, buf, request):
         return None, kept, str(e), 400
 
 
+async def form(server, writer, buf, request):
+    """GET /config.htm: the form for the active config, handed back as the
+    form's refusal is, with nothing wrong (wifiprov.http shows it once this
+    module is dropped)."""
+    return None, values(server.service.config), None, 200
+
+
 def values(config):
     """The form's fields (text) for a config. Passwords are never filled in;
     a hint says whether one is stored."""
