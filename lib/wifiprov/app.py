@@ -3,16 +3,23 @@
 # all in one asyncio loop. wifiprov.run() calls run().
 import sys
 import asyncio
+import machine
+import network
 
 from .core import job, running, settle
 from .settings import CONSOLE_ECHO, IMPROV
 from .interrupt import beat, interrupt_char, unwatch_loop, watch_loop
 from .console import read
 from .recovery import watch_button
-# Resident: imported before settle(), so the boot job (wifiprov.startup)
-# finds them loaded and they stay; the service and its Wi-Fi live for good.
-from .wifi import Wifi  # noqa: F401
-from .service import Provisioning  # noqa: F401
+from .wifi import Wifi
+from .service import Provisioning
+
+
+def services(path, config):
+    """The Wi-Fi and provisioning services, made by the boot job
+    (wifiprov.startup.boot) once the config is read."""
+    wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
+    return Provisioning(path, wifi, config, machine.reset)
 
 
 async def keep(name, start, *args):
@@ -66,7 +73,7 @@ def task_failed(loop, context):
 async def main(app=None):
     asyncio.get_event_loop().set_exception_handler(task_failed)
     settle()  # what app imported stays; what a job imports is dropped after it
-    service, app = job("startup", "boot", app)
+    service, app = job("startup", "boot", app, services)
     running[0] = service  # for wifiprov's API
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     asyncio.create_task(keep("Wi-Fi supervisor", service.wifi.run))

@@ -119,18 +119,16 @@ def find_app():
     return main
 
 
-def boot(app):
+def boot(app, services):
     """The boot work (this module is dropped after it): the banner, the
     maker's app (`app`, else app.py's main(), imported first: the settings
     it declares must be known before the config is read), the config from
-    flash or the first-boot defaults, the services made."""
-    # Here, not at the top: tools/deploy.py checks a config with this
-    # module on a laptop, which has no network module.
+    flash or the first-boot defaults, and the services, made by
+    services(path, config) (wifiprov.app's)."""
+    # Here, not at the top: tools/deploy.py imports this module on a laptop
+    # to check a config, and needs nothing of the board's.
     import machine
-    import network
     from .settings import FLASH_ROOT
-    from .wifi import Wifi
-    from .service import Provisioning
 
     if app is None:
         app = find_app()
@@ -138,8 +136,7 @@ def boot(app):
     path = FLASH_ROOT + "/wifiprov.json"
     banner(uid)
     config, save_error = load(path, uid)
-    wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
-    service = Provisioning(path, wifi, config, machine.reset)
+    service = services(path, config)
     service.name_board()  # before the station first joins: DHCP and mDNS carry the name
     service.save_error = save_error
     service.tls = certificate(FLASH_ROOT)
