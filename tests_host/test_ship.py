@@ -117,10 +117,22 @@ def _package_imports():
     relative imports, and the jobs it runs (core.job("store", "save", ...)
     loads wifiprov.store), which are imports too, by name. A job named by
     variables takes them from its module's table of steps, _STEPS (http's):
-    {step: (module, function)}."""
+    {step: (module, function)}, or is the service's act(action), which runs
+    an action pair: ("outcome", "restart"), named where the action is chosen
+    (wifiprov.outcome's RESTART = ..., or a pair handed to act() as it is)
+    and counted as that module's."""
     import ast
 
     package = ROOT / "lib" / "wifiprov"
+    modules = {p.stem for p in package.glob("*.py")}
+
+    def pair(node):
+        if (isinstance(node, ast.Tuple) and len(node.elts) == 2
+                and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts)
+                and node.elts[0].value in modules):
+            return node.elts[0].value, node.elts[1].value
+        return None
+
     found = {}
     for path in package.glob("*.py"):
         uses = found.setdefault(path.stem, set())
@@ -129,17 +141,29 @@ def _package_imports():
                  and isinstance(n.targets[0], ast.Name) and n.targets[0].id == "_STEPS"]
         for table in steps:
             uses.update((v.elts[0].value, v.elts[1].value) for v in table.values)
+        actions = [pair(n.value) for n in tree.body if isinstance(n, ast.Assign) and pair(n.value)]
+        uses.update(actions)
+        runner = set()  # the lines of the service's act(), which runs the action pairs
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "act":
+                runner.update(n.lineno for n in ast.walk(node) if hasattr(n, "lineno"))
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 1:
                 uses.update((node.module, None) if node.module else (a.name, None) for a in node.names)
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "act" and node.args:
+                assert pair(node.args[0]) or not isinstance(node.args[0], ast.Tuple), (
+                    "%s.py: act() runs a (module, function) pair of constants (line %d)" % (path.stem, node.lineno))
+                if pair(node.args[0]):
+                    uses.add(pair(node.args[0]))
             elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in (
                     "job", "job_async") and len(node.args) >= 2:
                 module, name = node.args[0], node.args[1]
                 if isinstance(module, ast.Constant) and isinstance(name, ast.Constant):
                     uses.add((module.value, name.value))
                 else:
-                    assert steps, ("%s.py: a job names its module and function as constants, or takes them "
-                                   "from _STEPS (line %d)" % (path.stem, node.lineno))
+                    assert steps or node.lineno in runner, (
+                        "%s.py: a job names its module and function as constants, or takes them from _STEPS or "
+                        "an action pair (line %d)" % (path.stem, node.lineno))
     return found
 
 

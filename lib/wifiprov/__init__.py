@@ -3,6 +3,8 @@
 # services, in the same asyncio loop. The work is wifiprov.app's; what the
 # API sets is kept in wifiprov.core, which the services read. Nothing in the
 # package imports this module back.
+import asyncio
+
 from . import core
 from .core import __version__  # noqa: F401
 
@@ -34,8 +36,8 @@ async def connected():
     (and the config is the new one)."""
     service = _running()
     wifi = service.wifi
-    while not wifi.linked.is_set() or service.trying:
-        await (service.tried if service.trying else wifi.linked).wait()
+    while wifi.ip is None or service.trying:  # flags, not Events (wifiprov.core.until says why)
+        await asyncio.sleep_ms(100)
     return {"ip": wifi.ip, "ssid": wifi.target["SSID"], "hostname": service.hostname}
 
 

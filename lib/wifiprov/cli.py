@@ -3,7 +3,7 @@
 # provisioning service (connect and disconnect straight to the Wi-Fi one). wifiprov.console reads the lines, imports this module
 # for one line and drops it after, so its text costs no RAM in between.
 _MODE_AP = 1
-from .core import AUTH_NAMES, MODE_NAMES, answer, fields
+from .core import AUTH_NAMES, MODE_NAMES, answer, fields, job
 from .text import printable
 
 def split(line):
@@ -243,7 +243,7 @@ async def do_reset(service, args, out):
         out("ERROR: wifiprov reset erases the whole config (your network, the AP passphrase, the app's settings) "
             "and restarts into first-boot provisioning; type: wifiprov reset yes (wifiprov forget drops only the network)")
         return
-    answer(out, service.factory_reset())
+    answer(out, job("provision", "factory_reset", service))
 
 
 async def do_forget(service, args, out):

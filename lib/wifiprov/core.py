@@ -45,14 +45,17 @@ def kind_of(value):
     return "a number with a fraction" if isinstance(value, float) else "a number"
 
 
-async def until(event, ms, step_ms=200):
-    """Wait for an asyncio Event, at most ms: True when it is set. It is
-    looked at every step_ms, where asyncio.wait_for would make a task for
-    each wait and keep asyncio's funcs module loaded for good (the Wi-Fi
-    supervisor waits so once a second for as long as the link is up)."""
+async def until(obj, flag, ms=-1, step_ms=200):
+    """Wait until obj.<flag> is true, at most ms (-1: no limit): True when
+    it is. The flag is looked at every step_ms. wifiprov's waits are flags,
+    not asyncio Events: an Event holds 128 bytes for as long as its owner
+    lives, and the first one loads asyncio's event module for good (0.7 KB
+    frozen); asyncio.wait_for would make a task for each wait and keep
+    asyncio's funcs module loaded too. A wait here ends up to step_ms late,
+    which no one of them minds (a join, a client's Done, a try's end)."""
     end = time.ticks_add(time.ticks_ms(), ms)
-    while not event.is_set():
-        left = time.ticks_diff(end, time.ticks_ms())
+    while not getattr(obj, flag):
+        left = time.ticks_diff(end, time.ticks_ms()) if ms >= 0 else step_ms
         if left <= 0:
             return False
         await asyncio.sleep_ms(min(left, step_ms))

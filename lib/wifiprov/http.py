@@ -148,7 +148,7 @@ class HttpServer:
         if step[0] is None:  # the form again, filled in, with what is wrong when anything is
             return await _form(self, conn, buf, step[1], step[2], step[3])
         document, form = step
-        await _applied(self, conn, buf, self.service.apply(document), form)
+        await _applied(self, conn, buf, job("provision", "apply", self.service, document), form)
 
 
 def _more_waiting(tcp, buf):

@@ -1,25 +1,31 @@
-# What an applied config does next (docs/config.md). Imported by
-# wifiprov.provision for an apply, after validation is dropped: the two are
-# never in RAM together.
+# What an applied config does next (docs/config.md): the plan, chosen for
+# an apply by wifiprov.provision after validation is dropped (the two are
+# never in RAM together), and the actions that carry it out, which the
+# service runs a moment later (Provisioning.act) as jobs of this module.
 from .settings import ATTEMPT_TIMEOUT_MS, GRACE_MS
 
+# The actions: (module, function of the service) for Provisioning.act.
+RESTART = ("outcome", "restart")
+TO_STA = ("outcome", "to_sta")
+TO_AP = ("outcome", "to_ap")
+STAY_IDLE = ("outcome", "stay_idle")
+TRY_JOIN = ("trial", "run")
 
-def plan(new, current, ap_up, sta_up, verify, actions):
+
+def plan(new, current, ap_up, sta_up, verify):
     """What an applied config (`new`, replacing `current`) does next
-    (docs/config.md): the words for the user, the service's method that
-    does it (one of `actions`', the service's class: its restart, ...) or
+    (docs/config.md): the words for the user, the action that does it or
     None, and, when the network is to be joined before the config is saved
-    (verify), its SSID. The service hands its class in: this module is its
-    child, and imports nothing of it."""
-    text, action = _next(new, current, ap_up, sta_up, actions)
-    if verify and action in (actions.restart, actions.to_sta):
+    (verify), its SSID."""
+    text, action = _next(new, current, ap_up, sta_up)
+    if verify and action in (RESTART, TO_STA):
         ssid = new["STA"]["SSID"]
         return ('trying "%s" first (up to %d s): the settings are saved only once the board has joined it'
-                % (ssid, ATTEMPT_TIMEOUT_MS // 1000)), actions.try_join, ssid
+                % (ssid, ATTEMPT_TIMEOUT_MS // 1000)), TRY_JOIN, ssid
     return text, action, None
 
 
-def _next(new, current, ap_up, sta_up, actions):
+def _next(new, current, ap_up, sta_up):
     changed = new != current
     same_mode = new["mode"] == current["mode"]
     if new["mode"] == 1:  # AP
@@ -36,21 +42,47 @@ def _next(new, current, ap_up, sta_up, actions):
                 return ('%s; the access point keeps running; Mode is AP, so the board does not join "%s"'
                         % (how, sta["SSID"])), None
             return how + "; the access point keeps running", None
-        return 'access point restarting as "%s" on channel %d' % (ap["SSID"], ap["ch"]), actions.to_ap
+        return 'access point restarting as "%s" on channel %d' % (ap["SSID"], ap["ch"]), TO_AP
     same_sta = same_mode and new.get("STA") == current.get("STA")
     ssid = new["STA"]["SSID"]
     if ap_up:  # AP mode, or the fallback AP
         if new["save_config"]:
-            return 'saved; restarting in %.1f s to join "%s"' % (GRACE_MS / 1000, ssid), actions.restart
+            return 'saved; restarting in %.1f s to join "%s"' % (GRACE_MS / 1000, ssid), RESTART
         return ('joining "%s" now, without a restart; not saved, so a reset returns to the saved settings'
-                % ssid), actions.to_sta
+                % ssid), TO_STA
     if same_sta and sta_up:  # the joined station stays as it is
         if not changed:
             return 'unchanged: already connected to "%s"' % ssid, None
         return '%s; the station stays on "%s"; the access point uses the new settings when it next opens' % (
             "saved" if new["save_config"] else "applied until the next reset", ssid), None
     if not new["STA"]["auto"]:
-        return 'auto-connect is off: type "wifiprov connect" to join "%s"' % ssid, actions.stay_idle
+        return 'auto-connect is off: type "wifiprov connect" to join "%s"' % ssid, STAY_IDLE
     if not changed and sta_up:
         return 'unchanged: already connected to "%s"' % ssid, None
-    return 'joining "%s"' % ssid, actions.to_sta
+    return 'joining "%s"' % ssid, TO_STA
+
+
+async def restart(service):
+    """A reset: the saved config boots."""
+    service.log("restarting to apply the new configuration")
+    service.reset()
+
+
+async def to_sta(service):
+    """The station joins (the AP closes first if it is up)."""
+    if service.enabled:
+        await service.disable()
+    service.wifi.connect(service.config["STA"])
+
+
+async def stay_idle(service):
+    """The station disconnects and waits for `wifiprov connect`."""
+    service.wifi.disconnect()
+
+
+async def to_ap(service):
+    """The provisioning AP restarts with its new settings."""
+    service.wifi.disconnect()
+    if service.enabled:
+        await service.disable()
+    await service.enable()

@@ -1,9 +1,12 @@
 # The provisioning service: the one place that decides. Every transport hands
-# it a parsed request; it validates (config), persists (store), fires events,
-# and tells the Wi-Fi service what to do. It also turns the provisioning AP
-# and its servers on and off (wifiprov.portal does the work; docs/config.md;
-# seed SYS_WINCS_PROV_*), and has a network tried before its config is saved
-# (wifiprov.trial).
+# it a parsed request (submit); it validates (config), persists (store),
+# fires events, and tells the Wi-Fi service what to do. It also turns the
+# provisioning AP and its servers on and off (wifiprov.portal does the work;
+# docs/config.md; seed SYS_WINCS_PROV_*), and has a network tried before its
+# config is saved (wifiprov.trial). This module stays loaded: it holds the
+# state and what runs all the time. The work of a request is in modules
+# loaded for it: the apply (wifiprov.provision), what comes next
+# (wifiprov.outcome), the try (wifiprov.trial).
 import json
 import sys
 import time
@@ -34,7 +37,7 @@ def describe(event, data):
 
 class Provisioning:
     """enable() / disable() as in the seed's SYS_WINCS_PROV_SrvCtrl (the
-    application's callbacks are wifiprov.set_callback's); apply(message)
+    application's callbacks are wifiprov.set_callback's); submit(message)
     for every transport."""
 
     def __init__(self, config_path, wifi, config, reset, log=say):
@@ -50,11 +53,12 @@ class Provisioning:
         self.servers = []  # while enabled: objects with .name, .port, async start(host), async stop()
         self._server_modules = ()  # their code, imported by enable(), dropped by disable()
         self.hostname = None  # the board's name on the network (network.hostname)
-        self._busy = False  # an apply's action is pending: refuse a second one
+        self.busy = False  # an apply's action is pending: refuse a second one
         self.trying = None  # (config, app_only) while its network is being tried before saving
-        self.attempt = None  # the last such try: {"ssid", "state": trying|joined|failed, "answer"}
-        self.tried = None  # an Event, set when that try ends
-        self.finished = asyncio.Event()  # the client said `finish` (or pressed Done): the AP may close
+        # The last such try: {"ssid", "auth", "state": trying|joined|failed,
+        # "answer"}; its answer is None until it ends.
+        self.attempt = None
+        self.finished = False  # the client said `finish` (or pressed Done): the AP may close
         self.window = None  # while wifiprov.window counts down on the open AP: when it (re)started, in ticks
         self.status_server = None  # the read-only status page's (wifiprov.status_server), once it ran
         # When the board booted, by the clock (time.time()): the status
@@ -99,10 +103,6 @@ class Provisioning:
         except OSError as e:
             self.log("status page: not started (%r)" % e)
 
-    def save(self, config):
-        """Write a config to the flash (OSError when it cannot)."""
-        return job("store", "save", self.config_path, config)
-
     def name_board(self):
         """The board's name on the network, from its AP's SSID
         (wifiprov-93f1): esp32 and rp2 announce it (DHCP, mDNS) from the
@@ -136,46 +136,6 @@ class Provisioning:
 
     # ---- requests from the transports ----
 
-    def apply(self, msg, base=None):
-        """Every transport's config message comes here: validate, persist,
-        fire the event, answer; act a moment later. Returns the answer:
-        {"ok": True, ...} or {"ok": False, "error": ...}. Validating and
-        saving are wifiprov.provision's, imported for the request. `base`:
-        the config the message changes, when not the active one (forget).
-        A message that joins a network is tried first (docs/config.md,
-        verify before saving): the answer then has "trying", nothing is
-        saved yet, and settle(answer) waits for the outcome."""
-        if self._busy:
-            return self._refuse_busy()
-        current = self.config if base is None else base
-        app_only = only_app(msg)
-        if app_only and "mode" not in msg:
-            msg = dict(msg, mode=current["mode"])  # the app's settings alone keep the mode
-        try:
-            new, answer, action = job("provision", "run", current, msg, self.enabled, self.wifi.state == UP,
-                                         self.config_path, Provisioning, app_only)
-        except MemoryError:  # a full heap refuses the request, it does not end the caller
-            return self.refuse("out of memory; try again")
-        if not answer["ok"]:
-            return self.refuse(answer["error"])
-        if answer.get("trying"):
-            sta = new["STA"]
-            try:  # all made before any is kept: a full heap must not leave half a try behind
-                attempt = {"ssid": sta["SSID"], "auth": sta["auth"], "state": "trying", "answer": None}
-                tried = asyncio.Event()
-                task = self._act(action)
-            except MemoryError:
-                return self.refuse("out of memory; try again")
-            self.trying, self.attempt, self.tried = (new, app_only), attempt, tried
-            self._busy = True
-            asyncio.create_task(task)
-            return answer
-        self.applied(new, app_only)
-        if action:
-            self._busy = True
-            asyncio.create_task(self._act(action))
-        return answer
-
     def applied(self, new, app_only):
         """A config accepted (and saved when asked): it is the active one;
         the events say so."""
@@ -192,10 +152,11 @@ class Provisioning:
             self.fire(PROV_COMPLETE, event_data(new))
 
     async def submit(self, msg, base=None, interim=None):
-        """The hand-off of a transport that waits for the outcome: apply(msg,
-        base), then its final answer (settle). interim(answer) is told first
+        """The hand-off of a transport that waits for the outcome: the apply
+        (wifiprov.provision.apply(service, msg, base), a job), then its final
+        answer (settle). interim(answer) is told first
         when a network is being tried (the console says so meanwhile)."""
-        answer = self.apply(msg, base)
+        answer = job("provision", "apply", self, msg, base)
         if interim and answer.get("trying"):
             interim(answer)
         return await self.settle(answer)
@@ -205,8 +166,8 @@ class Provisioning:
         join to be tried first, the answer of that try once it ended."""
         if not answer.get("trying"):
             return answer
-        attempt, tried = self.attempt, self.tried  # this try's, whatever starts after it
-        await tried.wait()
+        attempt = self.attempt  # this try's, whatever starts after it
+        await ended(attempt)
         return attempt["answer"]
 
     async def _later(self, action, delay_ms=GRACE_MS):
@@ -217,68 +178,27 @@ class Provisioning:
         except Exception as e:
             sys.print_exception(e)
 
-    async def _act(self, action):
-        """An apply's (or a reset's) action, one of the methods below (as
-        Provisioning.restart, ...): new requests wait until it ran."""
+    async def act(self, action):
+        """An apply's (or a reset's) action, a moment after its answer: one
+        of wifiprov.outcome's (module, function) pairs, run as a job with
+        the service. New requests wait until it ran (busy)."""
         try:
             await asyncio.sleep_ms(GRACE_MS)
-            await action(self)
+            await job_async(action[0], action[1], self)
         except Exception as e:
             sys.print_exception(e)
         finally:
-            self._busy = False
+            self.busy = False
 
     # ---- what an applied config does next (wifiprov.outcome chooses) ----
-
-    async def restart(self):
-        """A reset: the saved config boots."""
-        self.log("restarting to apply the new configuration")
-        self.reset()
-
-    async def to_sta(self):
-        """The station joins (the AP closes first if it is up)."""
-        if self.enabled:
-            await self.disable()
-        self.wifi.connect(self.config["STA"])
-
-    async def stay_idle(self):
-        """The station disconnects and waits for `wifiprov connect`."""
-        self.wifi.disconnect()
-
-    async def try_join(self):
-        """The station tries the network of the config being applied, the
-        AP left up; the config is saved and active only if it joins
-        (wifiprov.trial, loaded for the try). Whatever goes wrong, the try
-        ends with an answer: a client waits for it."""
-        back = self.wifi.target  # what the station was doing
-        try:
-            await job_async("trial", "run", self, back)
-        except MemoryError:
-            pass  # nothing was saved; the answer below says so, as PROV_FAILURE does
-        except Exception as e:  # a bug: nothing was saved either
-            sys.print_exception(e)
-        finally:
-            if self.attempt["answer"] is None:  # the try broke off before its answer
-                self.trying = None
-                if back is not None:
-                    self.wifi.connect(back)
-                else:
-                    self.wifi.disconnect()
-                self.attempt["state"] = "failed"
-                self.attempt["answer"] = _BROKE
-                try:
-                    self.fire(PROV_FAILURE, {"reason": _BROKE["error"]})
-                except Exception:
-                    pass
-            self.tried.set()  # the try's answer is there: settle() returns it
 
     async def close_after(self, ms):
         """After a network was joined: the AP closes once the client is done
         (`finish`, Done) or after `ms`. A task of the service's own, so
         that no on-demand module stays in RAM while it waits."""
-        self.finished.clear()
+        self.finished = False
         while True:
-            if await until(self.finished, ms):
+            if await until(self, "finished", ms):
                 await asyncio.sleep_ms(GRACE_MS)  # the answer to `finish` leaves first
             if not self.trying:
                 break
@@ -286,10 +206,10 @@ class Provisioning:
             # own close_after takes over; not joined, the station is back on
             # this one, and the AP gets a grace again (the phone reads why).
             attempt = self.attempt
-            await self.tried.wait()
+            await ended(attempt)
             if attempt["state"] != "failed":
                 return
-            self.finished.clear()
+            self.finished = False
         if not self.enabled or self.config["mode"] != 0:
             return  # closed already, or a new request came meanwhile
         if self.window is not None:  # BOOT held meanwhile: the window it opened decides
@@ -304,13 +224,6 @@ class Provisioning:
             self.fallback = True
             await self._open_fallback()
 
-    async def to_ap(self):
-        """The provisioning AP restarts with its new settings."""
-        self.wifi.disconnect()
-        if self.enabled:
-            await self.disable()
-        await self.enable()
-
     def refuse(self, reason):
         """Answer a request that cannot be applied, with PROV_FAILURE."""
         self.fire(PROV_FAILURE, {"reason": reason})
@@ -322,24 +235,6 @@ class Provisioning:
         except MemoryError:  # the event's console line is lost, not the request it reports
             pass
         call_back(0, event, data)
-
-    def _refuse_busy(self):
-        return self.refuse('busy: the board is trying to join "%s"; wait for that answer' % self.attempt["ssid"]
-                           if self.trying else
-                           "busy: the previous configuration is still being applied; try again in a few seconds")
-
-    def factory_reset(self):
-        """Erase the config and restart into first-boot provisioning. Not
-        while a network is tried: the try would save it after the erase."""
-        if self.trying:
-            return self._refuse_busy()
-        try:
-            job("store", "erase", self.config_path)
-        except OSError as e:
-            return {"ok": False, "error": "could not erase the config: %s" % e}
-        self._busy = True
-        asyncio.create_task(self._act(Provisioning.restart))
-        return {"ok": True, "next": "config erased; restarting into first-boot provisioning"}
 
     # ---- reactions to the Wi-Fi service ----
 
@@ -374,9 +269,11 @@ class Provisioning:
         self.log(self.ready_line(True))
 
 
-def only_app(msg):
-    """Does a message set nothing but the app's settings (docs/app.md)?"""
-    return isinstance(msg, dict) and "app" in msg and len(msg) == 1 + ("save_config" in msg)
+async def ended(attempt):
+    """Wait until a try of a network has its answer (its end)."""
+    while attempt["answer"] is None:
+        await asyncio.sleep_ms(100)
+
 
 
 def event_data(config):
@@ -385,6 +282,3 @@ def event_data(config):
     return {"mode": config["mode"], "ssid": sec["SSID"], "passphrase": sec["PWD"], "security": sec["auth"],
             "autoconnect": sec.get("auto", 0), "channel": sec["ch"]}
 
-
-# A try that broke off (a full heap): made in advance, as there may be no room then.
-_BROKE = {"ok": False, "error": "the try could not finish (out of memory); nothing was saved; try again"}

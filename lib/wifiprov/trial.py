@@ -1,29 +1,56 @@
 # Verify before saving (docs/config.md): the station tries the network of a
 # config being applied while the AP stays up; only a station with an address
-# makes the config saved and active. Loaded by the provisioning service for
-# one try (Provisioning.try_join), dropped after.
+# makes the config saved and active. The action of such an apply (the
+# service runs it as a job of this module, wifiprov.outcome.TRY_JOIN),
+# dropped after.
+import sys
 import asyncio
 
+from .core import job, until
 from .settings import AP_GRACE_MS, ATTEMPT_TIMEOUT_MS
 from .wifi import UP
 
-# After a join, the AP stays this long (or until the client sends `finish` or
-# presses Done), so that the phone reads where the board went before its
-# network goes away.
+# A try that broke off (a full heap): made in advance, as there may be no room then.
+_BROKE = {"ok": False, "error": "the try could not finish (out of memory); nothing was saved; try again"}
 
 
-async def run(service, back):
-    """back: the STA section the station had (or None): it goes back to it
-    when the try fails."""
+async def run(service):
+    """The station tries the network of the config being applied
+    (service.trying), the AP left up; the config is saved and active only
+    if it joins. Whatever goes wrong, the try ends with an answer
+    (service.attempt["answer"]): a client waits for it."""
+    back = service.wifi.target  # what the station was doing: it goes back to it when the try fails
+    attempt = service.attempt
+    try:
+        await _try(service, back, attempt)
+    except MemoryError:
+        pass  # nothing was saved; the answer below says so, as PROV_FAILURE does
+    except Exception as e:  # a bug: nothing was saved either
+        sys.print_exception(e)
+    finally:
+        if attempt["answer"] is None:  # the try broke off before its answer
+            service.trying = None
+            if back is not None:
+                service.wifi.connect(back)
+            else:
+                service.wifi.disconnect()
+            attempt["state"] = "failed"
+            try:
+                service.refuse(_BROKE["error"])  # PROV_FAILURE
+            except Exception:
+                pass
+            attempt["answer"] = _BROKE  # last: settle() returns it as soon as it is there
+
+
+async def _try(service, back, attempt):
     new, app_only = service.trying
     wifi = service.wifi
     sta = new["STA"]
-    attempt = service.attempt
     service.log('station: trying "%s" before saving it (up to %d s)%s' % (
         sta["SSID"], ATTEMPT_TIMEOUT_MS // 1000, "; the access point stays up" if service.enabled else ""))
     try:
         wifi.connect(sta, once=True)
-        await wifi.settled.wait()
+        await until(wifi, "settled")
         if wifi.state == UP and wifi.target is sta:  # not another network a command asked for meanwhile
             answer = _joined(service, new, app_only)
             attempt["state"] = "joined"
@@ -50,7 +77,7 @@ def _joined(service, new, app_only):
     saved = problem = None
     if new["save_config"]:
         try:
-            saved = service.save(new)
+            saved = job("store", "save", service.config_path, new)
         except (OSError, MemoryError) as e:
             problem = "could not save the configuration (%r)" % e
     service.applied(new, app_only)
@@ -94,6 +121,6 @@ def finish(service):
     """The client is done (TCP `finish`, the page's Done): after a network
     was joined, the AP closes now instead of after its grace."""
     if service.enabled and service.attempt and service.attempt["state"] == "joined":
-        service.finished.set()
+        service.finished = True
         return {"ok": True, "next": "finish: the access point closes now"}
     return {"ok": True, "next": "finish: nothing more to do"}

@@ -41,13 +41,13 @@ class Wifi:
         self.reason = None
         self.attempts = 0  # failed attempts since the link was last up
         self.ip = None
-        self._wake = asyncio.Event()
-        self.linked = asyncio.Event()  # set while the station has an address
+        self._woken = False  # connect() or disconnect() ran: the supervisor looks again
         # A join tried once (connect(..., once=True), the provisioning
-        # service's check before saving): `settled` is set when it ends,
-        # joined (state UP) or not (the reason is kept).
+        # service's check before saving): `settled` is true once it ends,
+        # joined (state UP) or not (the reason is kept). The station has an
+        # address (the link is up) while `ip` is not None.
         self.once = False
-        self.settled = asyncio.Event()
+        self.settled = False
         self._last_scan = None  # (ticks, networks) of the last scan
         # Why the radio does not work (it did not start, or refuses what
         # it is asked), or None: shown by `wifiprov status`.
@@ -145,13 +145,12 @@ class Wifi:
         stop there instead of retrying."""
         self.target = sta_cfg
         self.once = once
-        self.settled.clear()
+        self.settled = False
         self.attempts = 0
         self.reason = None
         self.state = CONNECTING
         self.ip = None
-        self.linked.clear()
-        self._wake.set()
+        self._woken = True
 
     def disconnect(self):
         """Leave the network and stop trying until the next connect()."""
@@ -161,14 +160,13 @@ class Wifi:
         self.reason = None
         self.attempts = 0
         self.ip = None
-        self.linked.clear()
-        self.settled.set()
+        self.settled = True
         if self.sta.active():
             try:
                 self.sta.disconnect()
             except OSError:
                 pass
-        self._wake.set()
+        self._woken = True
         if was_up:
             self.on_event(DISCONNECTED, {"reason": "disconnect requested"})
 
@@ -177,8 +175,8 @@ class Wifi:
         while True:
             try:
                 if self.target is None:
-                    await self._wake.wait()
-                    self._wake.clear()
+                    await until(self, "_woken")
+                    self._woken = False
                 elif self.state == UP:
                     await self._watch_link()
                 else:
@@ -197,14 +195,14 @@ class Wifi:
 
     async def _pause(self, ms):
         """Sleep, but return early (True) when connect() or disconnect() ran."""
-        if await until(self._wake, ms, _POLL_MS):
-            self._wake.clear()
+        if await until(self, "_woken", ms, _POLL_MS):
+            self._woken = False
             return True
         return False
 
     async def _join(self):
         target = self.target
-        self._wake.clear()
+        self._woken = False
         delay = BACKOFF_MS
         if not self.sta.active():
             self.sta.active(True)
@@ -225,7 +223,7 @@ class Wifi:
             if self.once:  # a join being tried: no retry; the station is left idle
                 self.state = FAILED
                 self.target = None
-                self.settled.set()
+                self.settled = True
                 return
             if self.attempts == ATTEMPTS:
                 self.state = FAILED
@@ -278,8 +276,7 @@ class Wifi:
         self.attempts = 0
         self.ip = self._address(self.sta)
         self.once = False  # joined: from now on the link is kept as any other
-        self.linked.set()
-        self.settled.set()
+        self.settled = True
         self.on_event(CONNECTED, {"ssid": target["SSID"]})
         self.on_event(DHCP_DONE, {"ip": self.ip})
         asyncio.create_task(self._set_clock())
@@ -293,7 +290,6 @@ class Wifi:
                 self.state = CONNECTING
                 self.reason = "link lost"
                 self.ip = None
-                self.linked.clear()
                 self.on_event(DISCONNECTED, {"ssid": target["SSID"], "reason": "link lost"})
                 return
 

@@ -8,6 +8,7 @@ sys.path.append(sys.argv[1])  # firmware/unix: the board's machine and network m
 import asyncio
 import network
 
+from wifiprov.core import until
 from wifiprov.wifi import Wifi
 
 real = network.WLAN(network.STA_IF)
@@ -36,7 +37,7 @@ async def main():
     wifi.connect({"SSID": "HomeNet", "PWD": "correct-horse-42", "auth": 4, "ch": 0, "auto": 1})
     task = asyncio.create_task(wifi.run())
     try:
-        await asyncio.wait_for_ms(wifi.linked.wait(), 20000)
+        await asyncio.wait_for_ms(until(wifi, "ip"), 20000)
         print("joined")
     except asyncio.TimeoutError:
         print("not joined")
