@@ -6,10 +6,9 @@ import asyncio
 import machine
 import network
 
-from .core import job, running, settle
+from .core import job, job_async, readable, running, settle
 from .settings import CONSOLE_ECHO, IMPROV
 from .interrupt import beat, interrupt_char, unwatch_loop, watch_loop
-from .console import read
 from .recovery import watch_button
 from .wifi import Wifi
 from .service import Provisioning
@@ -37,6 +36,22 @@ async def keep(name, start, *args):
             except MemoryError:
                 pass
             await asyncio.sleep_ms(1000)
+
+
+async def watch_console(service, stream, echo):
+    """The console: its next byte is waited for here, and what came is read
+    by a job (wifiprov.console.feed), so that the console's code is in RAM
+    only while someone types. With Improv on, Ctrl-C (a byte 3) is read by
+    the console, not raised wherever the code is: every Improv frame holds
+    a 3 (its type), which must not stop wifiprov (docs/improv.md)."""
+    kept = job("console", "state")
+    if IMPROV:
+        interrupt_char(-1)
+    try:
+        while await job_async("console", "feed", service, kept, stream, echo):
+            await readable(stream)
+    finally:
+        interrupt_char(3)
 
 
 async def guard(main):
@@ -77,7 +92,7 @@ async def main(app=None):
     running[0] = service  # for wifiprov's API
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     asyncio.create_task(keep("Wi-Fi supervisor", service.wifi.run))
-    asyncio.create_task(keep("console", read, service, stdin, CONSOLE_ECHO))
+    asyncio.create_task(keep("console", watch_console, service, stdin, CONSOLE_ECHO))
     asyncio.create_task(keep("button watch", watch_button, service))
     asyncio.create_task(beat())
     await service.start()

@@ -1,14 +1,20 @@
 # The console reader: collects lines typed on the UART/USB console while the
 # other tasks run, and hands each one to the commands in wifiprov.cli, or,
-# when it is not a wifiprov command, to Python (wifiprov.repl).
+# when it is not a wifiprov command, to Python (wifiprov.repl). Only the
+# wait for the console's next byte stays resident (wifiprov.app's
+# watch_console): this module is loaded when bytes come, takes every byte
+# waiting (feed), and is dropped when they stop. What a line being typed
+# needs across feeds is kept in a list (the state below), not in an object
+# of a class of this module: an instance holds its class, and the class the
+# module's code, which must go when the job ends.
 import gc
 import sys
 import time
+import select
 import asyncio
 from micropython import const
 
-from .core import answer, job, job_async, say
-from .interrupt import interrupt_char
+from .core import answer, job, job_async, readable, say
 from .settings import CONSOLE_PROMPT, IMPROV
 
 # A longer line is refused and skipped to its end rather than buffered: the
@@ -18,179 +24,186 @@ _MAX_LINE = const(320)
 # type, a length, a checksum: the frame is not where it seemed), not
 # Ctrl-C, until the console has been quiet this long.
 _FRAME_GUARD_MS = const(1000)
-_HISTORY = const(5)
-_NO_ROOM = "ERROR: out of memory; the line was dropped; type it again"  # lines the up arrow brings back, as at MicroPython's >>>
+_HISTORY = const(5)  # lines the up arrow brings back, as at MicroPython's >>>
+_NO_ROOM = "ERROR: out of memory; the line was dropped; type it again"
 
 
 class _Reader:
-    """The console's bytes as asyncio waits for them: what
-    asyncio.StreamReader's read() does (the same wait on asyncio's I/O
-    queue), without loading asyncio.stream, a module of 1 KB that a board
-    that was never provisioned since boot would hold for nothing else."""
+    """The console's bytes as asyncio waits for them, for an Improv frame's
+    reader: what asyncio.StreamReader's read() does, without loading
+    asyncio.stream (1 KB)."""
 
     def __init__(self, stream):
         self.s = stream
 
     async def read(self, n):
         while True:
-            yield asyncio.core._io_queue.queue_read(self.s)
+            await readable(self.s)
             got = self.s.read(n)
             if got is not None:  # None: nothing there after all (a non-blocking stream)
                 return got
 
 
-async def read(service, stream, echo):
-    """Read stream byte by byte (a board's console delivers keystrokes one at
-    a time, and a whole-line read would stall every other task). An asyncio
-    without that I/O queue (a later MicroPython may rename it) gets its own
-    StreamReader."""
-    queue = getattr(getattr(asyncio, "core", None), "_io_queue", None)
-    reader = _Reader(stream) if hasattr(queue, "queue_read") else asyncio.StreamReader(stream)
-    # With Improv on, Ctrl-C (a byte 3) is read here, not raised wherever the
-    # code is: every Improv frame holds a 3 (its type), which must not stop
-    # wifiprov (docs/improv.md).
-    if IMPROV:
-        interrupt_char(-1)
+def state():
+    """What the console keeps between feeds: the line being typed (a
+    bytearray), the bytes of it echoed (the rest may start a frame), the
+    line too long, the rest of a broken frame to skip (up to the line's
+    end, it is not text), the newline after a frame (a client sends one
+    after each: it is not an empty line), the ticks of the last byte since a
+    dropped or bad frame (see _FRAME_GUARD_MS) or None, Python's [namespace
+    (repl makes it at the first line), a block being typed (bytes) or None],
+    the cursor (where in the line the next byte goes: its end, unless the
+    arrows moved it), the history (the last lines run, oldest first), the
+    history line shown (len(history): the line being typed), and where in
+    a terminal's key sequence (ESC [ ... final) it is: 1 after ESC, 2 after
+    ESC [."""
+    return [bytearray(), 0, False, False, False, None, [None, None], 0, [], 0, 0]
+
+
+async def feed(service, kept, stream, echo):
+    """Read every byte waiting on the console, one at a time (a board's
+    console delivers keystrokes one at a time): the line they make is run
+    at its end. `kept`: state()'s list, updated. False when the console is
+    gone (on the host: stdin closed)."""
+    line, shown, overflow, skip, after_frame, guard, python, cursor, history, recall, escape = kept
+    waiting = select.poll()
+    waiting.register(stream, select.POLLIN)
     try:
-        await _read_lines(service, reader, echo)
-    finally:
-        interrupt_char(3)
-
-
-async def _read_lines(service, reader, echo):
-    line = bytearray()
-    shown = 0  # bytes of line echoed; the rest may start a frame
-    overflow = False
-    skip = False  # after a broken frame: its rest, up to the line's end, is not text
-    after_frame = False  # the newline a client sends after each frame is not an empty line
-    guard = None  # ticks of the last byte since a dropped or bad frame (see _FRAME_GUARD_MS)
-    python = [None, None]  # the namespace (repl makes it at the first line); a block being typed (bytes) or None
-    cursor = 0  # where in line the next byte goes: its end, unless the arrows moved it
-    history = []  # the last lines run, oldest first
-    recall = 0  # the history line shown (len(history): the line being typed)
-    escape = 0  # inside a terminal's key sequence (ESC [ ... final): 1 after ESC, 2 after ESC [
-    while True:
-        try:
-            c = await reader.read(1)
-        except asyncio.CancelledError:
-            raise
-        except Exception as e:  # a console glitch must not end the console
-            sys.print_exception(e)
-            await asyncio.sleep_ms(100)
-            continue
-        if not c:
-            return  # the console is gone (on the host: stdin closed)
-        try:
-            if isinstance(c, str):
-                c = c.encode()
-            b = c[0]
-            if guard is not None:
-                now = time.ticks_ms()
-                if time.ticks_diff(now, guard) < _FRAME_GUARD_MS:
-                    guard = now
-                    if b == 3:
-                        continue  # a frame's byte, not Ctrl-C
-                else:  # quiet for a while: what comes now is new, typed text
-                    guard = None
-                    skip = False
-            if skip:
-                skip = b != 10 and b != 13
-                continue
-            if after_frame:
-                after_frame = False
-                if b == 10 or b == 13:
+        while waiting.poll(0):
+            try:
+                c = stream.read(1)
+            except Exception as e:  # a console glitch must not end the console
+                sys.print_exception(e)
+                await asyncio.sleep_ms(100)
+                return True
+            if c is None:  # nothing there after all (a non-blocking stream)
+                return True
+            if not c:
+                return False
+            try:
+                if isinstance(c, str):
+                    c = c.encode()
+                b = c[0]
+                if guard is not None:
+                    now = time.ticks_ms()
+                    if time.ticks_diff(now, guard) < _FRAME_GUARD_MS:
+                        guard = now
+                        if b == 3:
+                            continue  # a frame's byte, not Ctrl-C
+                    else:  # quiet for a while: what comes now is new, typed text
+                        guard = None
+                        skip = False
+                if skip:
+                    skip = b != 10 and b != 13
                     continue
-            if b == 3:  # Ctrl-C outside a frame: as MicroPython's own would (wifiprov.app stops)
-                raise KeyboardInterrupt
-            if escape and b < 0x20 and b != 27:
-                escape = 0  # a control byte (Enter) ends a sequence cut short, and counts as itself
-            if escape or b == 27:  # an arrow key: ESC [ A..D (ESC O A..D in a terminal's other mode)
-                if b == 27:
-                    escape = 1
-                elif escape == 1:
-                    escape = 2 if b in b"[O" else 0
-                elif 0x40 <= b <= 0x7E:  # the sequence's last byte
-                    escape = 0
-                    if echo:  # what was held back (a possible frame's start) is shown first
-                        sys.stdout.write(_shown(line[shown:]))
-                    shown = len(line)
-                    if b in b"AB" and (history or b == 66):
-                        recall = max(0, min(len(history), recall + (-1 if b == 65 else 1)))
-                        old = cursor
-                        line = bytearray(history[recall] if recall < len(history) else b"")
-                        cursor = shown = len(line)
-                        if echo:
-                            sys.stdout.write("\b" * old + _shown(line) + "\x1b[K")
-                    elif b == 67 and cursor < len(line):  # right
-                        cursor += 1
-                        if echo:
-                            sys.stdout.write("\x1b[C")
-                    elif b == 68 and cursor:  # left
-                        cursor -= 1
-                        if echo:
-                            sys.stdout.write("\b")
-                continue
-            if b == 10 or b == 13:  # a board's terminal sends CR, a host pipe LF
-                if echo:
-                    sys.stdout.write(_shown(line[shown:]) + "\r\n")
-                if overflow:
-                    print("ERROR: line longer than %d bytes; ignored" % _MAX_LINE)
-                else:
-                    if line.strip() and (not history or history[-1] != line):
-                        history.append(bytes(line))
-                        if len(history) > _HISTORY:
-                            history.pop(0)
-                    recall = len(history)
-                    await _execute(service, bytes(line), python)
-                line = bytearray()
-                shown = cursor = 0
-                overflow = False
-                if CONSOLE_PROMPT:
-                    sys.stdout.write("... " if python[1] else ">>> ")
-            elif b == 8 or b == 127:  # backspace, delete: the byte before the cursor
-                if cursor:
-                    tail = line[cursor:]
-                    line = line[: cursor - 1] + tail
-                    cursor -= 1
-                    if shown > cursor:  # it was on the screen
-                        shown = len(line) if tail else cursor
-                        if echo:
-                            sys.stdout.write("\b" + _shown(tail) + " " + "\b" * (len(tail) + 1))
-            elif len(line) >= _MAX_LINE:
-                overflow = True
-            elif cursor < len(line):  # typed inside the line (the arrows moved the cursor): inserted there
-                tail = line[cursor:]
-                line = line[:cursor] + c + tail
-                cursor += 1
-                shown = len(line)
-                if echo:
-                    sys.stdout.write(_shown(line[cursor - 1 :]) + "\b" * len(tail))
-            else:
-                line.append(b)
-                cursor += 1
-                if IMPROV and line[-6:] == b"IMPROV":
-                    # An Improv frame, never text: what came before it on the line is dropped.
-                    whole = await improv(service, reader)
-                    if whole is not True:  # dropped (None: it stopped coming) or bad (False)
-                        guard = time.ticks_ms()
-                        skip = whole is False  # a bad one's rest of line is no typed text
-                    after_frame = True
+                if after_frame:
+                    after_frame = False
+                    if b == 10 or b == 13:
+                        continue
+                if b == 3:  # Ctrl-C outside a frame: as MicroPython's own would (wifiprov.app stops)
+                    raise KeyboardInterrupt
+                if escape and b < 0x20 and b != 27:
+                    escape = 0  # a control byte (Enter) ends a sequence cut short, and counts as itself
+                if escape or b == 27:  # an arrow key: ESC [ A..D (ESC O A..D in a terminal's other mode)
+                    if b == 27:
+                        escape = 1
+                    elif escape == 1:
+                        escape = 2 if b in b"[O" else 0
+                    elif 0x40 <= b <= 0x7E:  # the sequence's last byte
+                        escape = 0
+                        if echo:  # what was held back (a possible frame's start) is shown first
+                            sys.stdout.write(_shown(line[shown:]))
+                        shown = len(line)
+                        if b in b"AB" and (history or b == 66):
+                            recall = max(0, min(len(history), recall + (-1 if b == 65 else 1)))
+                            old = cursor
+                            line = bytearray(history[recall] if recall < len(history) else b"")
+                            cursor = shown = len(line)
+                            if echo:
+                                sys.stdout.write("\b" * old + _shown(line) + "\x1b[K")
+                        elif b == 67 and cursor < len(line):  # right
+                            cursor += 1
+                            if echo:
+                                sys.stdout.write("\x1b[C")
+                        elif b == 68 and cursor:  # left
+                            cursor -= 1
+                            if echo:
+                                sys.stdout.write("\b")
+                    continue
+                if b == 10 or b == 13:  # a board's terminal sends CR, a host pipe LF
+                    if echo:
+                        sys.stdout.write(_shown(line[shown:]) + "\r\n")
+                    if overflow:
+                        print("ERROR: line longer than %d bytes; ignored" % _MAX_LINE)
+                    else:
+                        if line.strip() and (not history or history[-1] != line):
+                            history.append(bytes(line))
+                            if len(history) > _HISTORY:
+                                history.pop(0)
+                        recall = len(history)
+                        await _execute(service, bytes(line), python)
                     line = bytearray()
                     shown = cursor = 0
-                    continue
-                if echo:
-                    held = _frame_start(line) if IMPROV else 0
-                    if len(line) - held > shown:
-                        sys.stdout.write(_shown(line[shown : len(line) - held]))
-                        shown = len(line) - held
-        except MemoryError:
-            # The heap is full (clients of the servers hold it): the line
-            # typed so far is dropped and said so; the console, its Python
-            # namespace and its history carry on.
-            line[:] = b""  # emptied in place: a new one would need the heap
-            shown = cursor = escape = 0
-            gc.collect()
-            print(_NO_ROOM)
+                    overflow = False
+                    if CONSOLE_PROMPT:
+                        sys.stdout.write("... " if python[1] else ">>> ")
+                elif b == 8 or b == 127:  # backspace, delete: the byte before the cursor
+                    if cursor:
+                        tail = line[cursor:]
+                        line = line[: cursor - 1] + tail
+                        cursor -= 1
+                        if shown > cursor:  # it was on the screen
+                            shown = len(line) if tail else cursor
+                            if echo:
+                                sys.stdout.write("\b" + _shown(tail) + " " + "\b" * (len(tail) + 1))
+                elif len(line) >= _MAX_LINE:
+                    overflow = True
+                elif cursor < len(line):  # typed inside the line (the arrows moved the cursor): inserted there
+                    tail = line[cursor:]
+                    line = line[:cursor] + c + tail
+                    cursor += 1
+                    shown = len(line)
+                    if echo:
+                        sys.stdout.write(_shown(line[cursor - 1 :]) + "\b" * len(tail))
+                else:
+                    line.append(b)
+                    cursor += 1
+                    if IMPROV and line[-6:] == b"IMPROV":
+                        # An Improv frame, never text: what came before it on the line is dropped.
+                        whole = await improv(service, _Reader(stream))
+                        if whole is not True:  # dropped (None: it stopped coming) or bad (False)
+                            guard = time.ticks_ms()
+                            skip = whole is False  # a bad one's rest of line is no typed text
+                        after_frame = True
+                        line = bytearray()
+                        shown = cursor = 0
+                        continue
+                    if echo:
+                        held = _frame_start(line) if IMPROV else 0
+                        if len(line) - held > shown:
+                            sys.stdout.write(_shown(line[shown : len(line) - held]))
+                            shown = len(line) - held
+            except MemoryError:
+                # The heap is full (clients of the servers hold it): the line
+                # typed so far is dropped and said so; the console, its Python
+                # namespace and its history carry on.
+                line[:] = b""  # emptied in place: a new one would need the heap
+                shown = cursor = escape = 0
+                gc.collect()
+                print(_NO_ROOM)
+    finally:  # one at a time: a tuple of them would need the heap, which may be full
+        kept[0] = line
+        kept[1] = shown
+        kept[2] = overflow
+        kept[3] = skip
+        kept[4] = after_frame
+        kept[5] = guard
+        kept[6] = python
+        kept[7] = cursor
+        kept[8] = history
+        kept[9] = recall
+        kept[10] = escape
+    return True
 
 
 def _frame_start(line):

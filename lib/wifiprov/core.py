@@ -62,6 +62,14 @@ async def until(obj, flag, ms=-1, step_ms=200):
     return True
 
 
+def readable(stream):
+    """Wait until a socket or the console has bytes to read (await
+    readable(sock)). MicroPython's asyncio has no API for a listening
+    socket, a datagram socket or a wait without a read: this waits as its
+    streams do, on its I/O queue."""
+    yield asyncio.core._io_queue.queue_read(stream)
+
+
 def say(text):
     """Print one console line. The outside text a line may carry (an SSID
     from a message or a scan, a hostname, an app's value) may hold control
@@ -186,8 +194,12 @@ def parse_json(raw, what):
 
 def settle():
     """Called once, before any job: the modules imported now (the resident
-    ones app imports) stay for good."""
+    ones app imports) stay for good, except wifiprov.settings: each module
+    copied the settings it reads when it was imported (from .settings
+    import ...), so the module itself is loaded again only by a job that
+    imports it, and held with the servers while provisioning is open."""
     _kept.update(loaded())
+    release(["wifiprov.settings"])
 
 
 def hold(before):

@@ -8,6 +8,8 @@ import socket
 import asyncio
 from micropython import const
 
+from .core import readable
+
 _MAX_PACKET = const(512)  # a DNS query over UDP is at most this long (RFC 1035); a longer one is dropped
 _MAX_NAME = const(255)  # a name's length on the wire, its length bytes and final zero included (RFC 1035)
 _TTL_S = const(10)  # short: once the board joins the home network, phones must ask again
@@ -98,10 +100,10 @@ class DnsServer:
                 sys.print_exception(e)
 
 
-def _receive(sock):
+async def _receive(sock):
     # MicroPython's asyncio has no datagram API: wait until the socket is
-    # readable the way its streams do, then take one packet.
-    yield asyncio.core._io_queue.queue_read(sock)
+    # readable, then take one packet.
+    await readable(sock)
     # One byte more than a query may have: a datagram that fills it is too
     # long (recvfrom cuts a datagram at the size asked for), and is dropped.
     return sock.recvfrom(_MAX_PACKET + 1)

@@ -24,17 +24,13 @@ import socket
 import asyncio
 from micropython import const
 
+from .core import readable
+
 _PAUSE_MS = const(50)  # after a failure: the tasks that hold the heap get to finish first
 # "serving again" once no client was refused for this long: under a burst,
 # refusals and answers alternate, and the console would hear of each.
 _QUIET_MS = const(5000)
 _WATCH_MS = const(100)  # deadlines are looked at this often
-
-
-def _readable(sock):
-    # asyncio has no API to wait for a listening socket: wait as its
-    # streams do.
-    yield asyncio.core._io_queue.queue_read(sock)
 
 
 class Connection:
@@ -101,7 +97,7 @@ class Listener:
     async def _accept(self, sock):
         while self._sock is sock:  # until close()
             try:
-                await _readable(sock)
+                await readable(sock)
                 self._take(sock)
                 continue
             except MemoryError:

@@ -8,19 +8,13 @@ import socket
 import asyncio
 from micropython import const
 
-from .core import job_async
+from .core import job_async, readable
 
 _REQUEST_MS = const(5000)  # the whole request and answer; a slow client is dropped
 # Made in advance: when the heap is short, there is no room to build it.
 _NO_MEMORY = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
               b"Content-Type: text/plain\r\nContent-Length: 54\r\n\r\n"
               b"out of memory: the board could not answer; try again.\n")
-
-
-def _readable(sock):
-    # asyncio has no API to wait for a listening socket: wait as its
-    # streams do (as wifiprov.listen does).
-    yield asyncio.core._io_queue.queue_read(sock)
 
 
 class StatusServer:
@@ -59,7 +53,7 @@ class StatusServer:
 
     async def _accept(self, sock):
         while self._sock is sock:
-            await _readable(sock)
+            await readable(sock)
             client = None
             try:
                 client, _ = sock.accept()
