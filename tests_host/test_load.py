@@ -111,7 +111,6 @@ def test_a_server_that_finds_no_heap_for_its_task_leaves_its_port_free():
     assert run.stdout.splitlines() == [
         "listener MemoryError; port free",
         "status server MemoryError; port free",
-        "status server stopped: True",
         "dns MemoryError; port free",
         "dns holds no socket: True",
         "deadline: kept",

@@ -60,7 +60,7 @@ class Provisioning:
         self.attempt = None
         self.finished = False  # the client said `finish` (or pressed Done): the AP may close
         self.window = None  # while wifiprov.window counts down on the open AP: when it (re)started, in ticks
-        self.status_server = None  # the read-only status page's (wifiprov.status_server), once it ran
+        self.status_server = None  # while the read-only status page listens: (its socket, its task)
         # When the board booted, by the clock (time.time()): the status
         # page's uptime. Ticks wrap after days; the clock does not, but it
         # jumps when NTP first sets it, so it is moved along then.
@@ -85,23 +85,22 @@ class Provisioning:
         provisioning is closed (the provisioning servers take its port)."""
         if not STATUS_PAGE:
             return
+        listening = self.status_server
         if not up:
-            if self.status_server:
-                self.status_server.stop()
+            if listening:  # stopped at once: the port is free for the provisioning servers
+                self.status_server = None
+                listening[1].cancel()
+                listening[0].close()
             return
-        if self.enabled or not self.wifi.ip:
+        if self.enabled or not self.wifi.ip or listening:
             return
-        if self.status_server is None:
-            from .status_server import StatusServer
-
-            self.status_server = StatusServer(self)
         try:
-            if self.status_server.start(BIND or "0.0.0.0", HTTP_PORT):
-                port = HTTP_PORT
-                self.log("status page: http://%s.local%s/ shows how the board is doing"
-                         % (self.hostname, "" if port == 80 else ":%d" % port))
+            self.status_server = job("status_server", "start", self, BIND or "0.0.0.0", HTTP_PORT)
         except OSError as e:
             self.log("status page: not started (%r)" % e)
+            return
+        self.log("status page: http://%s.local%s/ shows how the board is doing"
+                 % (self.hostname, "" if HTTP_PORT == 80 else ":%d" % HTTP_PORT))
 
     def name_board(self):
         """The board's name on the network, from its AP's SSID

@@ -17,58 +17,41 @@ _NO_MEMORY = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-A
               b"out of memory: the board could not answer; try again.\n")
 
 
-class StatusServer:
-    def __init__(self, service):
-        self.service = service
-        self.port = None
-        self._sock = None
-        self._task = None
+def start(service, host, port):
+    """Listen on host:port: (the socket, its accept task), which the
+    service keeps, and stops by cancelling the one and closing the other
+    (Provisioning.status_page)."""
+    address = socket.getaddrinfo(host, port)[0]
+    sock = socket.socket(address[0], socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address[-1])
+        sock.listen(2)
+        sock.setblocking(False)
+        return sock, asyncio.create_task(_accept(service, sock))
+    except Exception:  # a full heap for the task too: the port must not stay bound with no one on it
+        sock.close()
+        raise
 
-    def start(self, host, port):
-        """Listen (True), or False when it already does."""
-        if self._sock:
-            return False
-        address = socket.getaddrinfo(host, port)[0]
-        sock = socket.socket(address[0], socket.SOCK_STREAM)
+
+async def _accept(service, sock):
+    while True:
+        await readable(sock)
+        client = None
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(address[-1])
-            sock.listen(2)
-            sock.setblocking(False)
-            self._sock = sock
-            self._task = asyncio.create_task(self._accept(sock))
-        except Exception:  # a full heap for the task too: the port must not stay bound with no one on it
-            self._sock = None
-            sock.close()
+            client, _ = sock.accept()
+            client.setblocking(False)
+            await asyncio.wait_for_ms(job_async("status_page", "serve", service, asyncio.StreamWriter(client)),
+                                     _REQUEST_MS)
+        except asyncio.CancelledError:
             raise
-        self.port = port
-        return True
-
-    def stop(self):
-        """Stop at once: the port is free for the provisioning servers."""
-        if self._sock:
-            self._task.cancel()
-            self._sock.close()
-            self._sock = self._task = self.port = None
-
-    async def _accept(self, sock):
-        while self._sock is sock:
-            await readable(sock)
-            client = None
+        except MemoryError:
             try:
-                client, _ = sock.accept()
-                client.setblocking(False)
-                await asyncio.wait_for_ms(job_async("status_page", "serve", self.service, asyncio.StreamWriter(client)),
-                                         _REQUEST_MS)
-            except asyncio.CancelledError:
-                raise
-            except MemoryError:
-                try:
-                    client.send(_NO_MEMORY)
-                except Exception:
-                    pass
-            except Exception:  # a client gone or too slow: that request only
+                client.send(_NO_MEMORY)
+            except Exception:
                 pass
-            finally:
-                if client is not None:
-                    client.close()
+        except Exception:  # a client gone or too slow: that request only
+            pass
+        finally:
+            if client is not None:
+                client.close()
