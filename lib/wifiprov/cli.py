@@ -126,7 +126,7 @@ async def do_join(service, args, out):
     else:
         from .radio import security_of
 
-        sta = {"SSID": ssid, "PWD": password, "auth": security_of(ssid, password, service.wifi.scan)}
+        sta = {"SSID": ssid, "PWD": password, "auth": security_of(ssid, password, service.wifi)}
     return {"mode": 0, "STA": sta}  # the console applies it once this module is dropped
 
 
@@ -268,7 +268,7 @@ async def do_ap(service, args, out):
     ap = service.config["AP"]
     secured = ap["auth"] != 1
     # With one radio the open AP is on the station's channel, whatever it was set to.
-    now = service.wifi.ap_channel() if service.enabled else None
+    now = job("radio", "ap_channel", service.wifi) if service.enabled else None
     channel = "channel %d" % ap["ch"] if now in (None, ap["ch"]) else \
         "channel %d (set to %d; the AP follows the station's)" % (now, ap["ch"])
     out("AP: \"%s\", %s, %s%s" % (printable(ap["SSID"]), "passphrase: " + ap["PWD"] if secured else

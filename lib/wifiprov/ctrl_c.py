@@ -4,6 +4,8 @@
 # that joins it. Loaded only then.
 import asyncio
 
+from .core import job
+
 
 def stop(service):
     """The provisioning AP down at once, then its servers' sockets closed by
@@ -17,7 +19,7 @@ def stop(service):
     if service is not None:
         try:
             service.status_page(False)
-            service.wifi.stop_ap()
+            job("radio", "stop_ap", service.wifi)
             if service.enabled:
                 asyncio.new_event_loop()  # a cancelled server task joins the new loop to close its socket
                 asyncio.run(asyncio.wait_for_ms(service.disable(), 1000))

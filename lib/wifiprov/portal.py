@@ -7,7 +7,7 @@ import gc
 import sys
 import asyncio
 
-from .core import hold, loaded, release
+from .core import hold, job, loaded, release
 from .settings import BIND, DNS_PORT, HTTP_PORT, HTTPS_PORT, TCP_PORT
 
 
@@ -18,12 +18,12 @@ async def open(service):
     if not service.enabled:
         service.status_page(False)  # its port is the provisioning HTTP server's
         try:
-            service.wifi.start_ap(service.config["AP"], service.config["countrycode"])
+            job("radio", "start_ap", service.wifi, service.config["AP"], service.config["countrycode"])
         except OSError:
             service.log("provisioning: no access point, so no provisioning over Wi-Fi; the console still "
                         "provisions (wifiprov help)")
             return
-        host = BIND or service.wifi.ap_address()
+        host = BIND or job("radio", "ap_address", service.wifi)
         before = loaded()
         from .tcp import TcpServer
         from .http import HttpServer
@@ -65,7 +65,7 @@ async def close(service):
     service.servers = []
     release(service._server_modules)
     service._server_modules = ()
-    service.wifi.stop_ap()
+    job("radio", "stop_ap", service.wifi)
     was = service.enabled
     service.enabled = False
     service.fallback = False

@@ -1,8 +1,9 @@
 # Access point, scan, clock: the radio work done rarely (at enable, on a
 # scan, when a join succeeds), kept out of the resident Wi-Fi supervisor. Imported for one job,
 # dropped after. Port differences live here (esp32 vs rp2/cyw43).
-from micropython import const
 import sys
+import time
+from micropython import const
 
 # Our auth numbers -> the port's security constants, best first. esp32 has
 # all of them; rp2 (cyw43) has no WPA2-only, so 4 falls back to WPA/WPA2.
@@ -33,8 +34,67 @@ def _constant(net, wlan, names):
     return None
 
 
-def start_ap(net, ap, section, country):
-    """Bring the AP up, or restart it, with an AP section of the config."""
+def start_ap(wifi, section, country):
+    """The AP up (or restarted) with an AP section of the config; OSError
+    when the radio cannot (it is reported as radio trouble first)."""
+    try:
+        _start_ap(wifi, section, country)
+    except OSError as e:
+        wifi.radio_trouble(e)
+        raise
+
+
+def stop_ap(wifi):
+    """The AP down. The last scan goes with it: it was kept for the page's
+    Connect, and kept on it would hold RAM the app could use."""
+    wifi.last_scan = None
+    if wifi.ap.active():
+        wifi.ap.active(False)
+
+
+def ap_address(wifi):
+    return wifi.address(wifi.ap)
+
+
+def ap_channel(wifi):
+    """The channel the AP is on now: with one radio (esp32, rp2), the
+    station's once it has joined, whatever the AP was set to."""
+    try:
+        return wifi.ap.config("channel")
+    except (ValueError, OSError):
+        return None
+
+
+def ap_clients(wifi):
+    """How many phones are on the AP."""
+    if not wifi.ap.active():
+        return 0
+    try:
+        return len(wifi.ap.status("stations"))
+    except (ValueError, OSError):
+        return 0
+
+
+def scan(wifi, fresh_ms=0):
+    """The networks in range (_scan's list), SCAN_DONE told. fresh_ms: a
+    scan as recent as that is answered again instead of a new one (a scan
+    blocks the radio and the event loop for about 2 s on esp32; ESP Web
+    Tools asks every 3 s)."""
+    last = wifi.last_scan
+    if last and time.ticks_diff(time.ticks_ms(), last[0]) < fresh_ms:
+        return last[1]
+    try:
+        found = _scan(wifi.net, wifi.sta)
+    except OSError as e:
+        wifi.radio_trouble(e)
+        return []
+    wifi.last_scan = (time.ticks_ms(), found)
+    wifi.on_event("SCAN_DONE", {"count": len(found)})  # the event's name, as wifiprov.wifi lists them
+    return found
+
+
+def _start_ap(wifi, section, country):
+    net, ap = wifi.net, wifi.ap
     if hasattr(net, "country"):
         try:
             net.country(_COUNTRY.get(country, "XX"))  # XX: worldwide
@@ -56,16 +116,9 @@ def start_ap(net, ap, section, country):
         _config(ap, options)
     # A radio that did not start (rp2: "Failed to start CYW43") still says
     # active, but its AP never gets an address: nothing would reach it.
-    if _ap_address(ap) == "0.0.0.0":
+    if wifi.address(ap) == "0.0.0.0":
         ap.active(False)
         raise OSError("the access point got no address")
-
-
-def _ap_address(ap):
-    try:
-        return ap.ipconfig("addr4")[0]
-    except (AttributeError, ValueError, OSError, TypeError):
-        return ap.ifconfig()[0]
 
 
 def _config(ap, options):
@@ -88,7 +141,7 @@ def cyw43_auth(bits):
     return 2 if bits & _CYW43_PRIVACY else 1
 
 
-def scan(net, sta):
+def _scan(net, sta):
     """Nearby networks, strongest first, one entry per SSID:
     [(ssid bytes, channel, rssi, auth number or 0 when unknown)]."""
     if not sta.active():
@@ -132,17 +185,17 @@ def set_clock(host):
 SCAN_FRESH_MS = const(600000)
 
 
-def security_of(ssid, password, scan):
+def security_of(ssid, password, wifi):
     """The security to join a typed network with, as Connect and `wifiprov
     join` do (docs/web.md): without a password, open; with one, what the
-    scan (Wifi.scan, which answers a recent one again) saw for that name,
+    scan (scan(), which answers a recent one again) saw for that name,
     else WPA2/WPA3. Only a network the scan saw open stays open with a
     password, which validation then refuses as needless."""
     if not password:
         return 1
     ssid = ssid.encode()
     auth = 5  # WPA2/WPA3: a name the scan did not see (a hidden network)
-    for net in scan(SCAN_FRESH_MS):
+    for net in scan(wifi, SCAN_FRESH_MS):
         if net[0] == ssid and net[3] in (1, 3, 4, 5, 6):
             auth = net[3]
     return auth

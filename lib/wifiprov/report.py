@@ -3,7 +3,7 @@
 # banner, `wifiprov get`). Imported for one answer, dropped after.
 import gc
 
-from .core import AUTH_NAMES, MODE_NAMES
+from .core import AUTH_NAMES, MODE_NAMES, job
 
 # Failure statuses -> the reason a user reads.
 _REASONS = (
@@ -23,7 +23,7 @@ def status(service, collect=True):
     if collect:
         gc.collect()
     wifi = service.wifi
-    link = wifi.status()
+    link = _link(wifi)
     if isinstance(link["reason"], int):
         link["reason"] = reason(wifi.net, link["reason"])
     ap = service.config["AP"]
@@ -39,7 +39,7 @@ def status(service, collect=True):
         "fallback": service.fallback,
         "sta": {k: link[k] for k in ("state", "reason", "attempts", "ip", "ssid")},
         # The channel the AP is on: the station's, once it has joined (one radio).
-        "ap": {"up": link["ap"], "ssid": ap["SSID"], "channel": link["ap"] and wifi.ap_channel() or ap["ch"],
+        "ap": {"up": link["ap"], "ssid": ap["SSID"], "channel": link["ap"] and job("radio", "ap_channel", wifi) or ap["ch"],
                "clients": link["ap_clients"]},
         "attempt": tried and {"ssid": tried["ssid"], "state": tried["state"]},
         "radio": link["radio"],  # None, or why the radio does not work
@@ -64,14 +64,22 @@ def config(service):
     return {"ok": True, "config": out}
 
 
+def _link(wifi):
+    """The station and AP as they are; `reason` is a port status code
+    (reason() turns it into words) or text."""
+    return {"state": wifi.state, "reason": wifi.reason, "attempts": wifi.attempts, "ip": wifi.ip,
+            "ssid": wifi.target["SSID"] if wifi.target else None,
+            "ap": wifi.ap.active(), "ap_clients": job("radio", "ap_clients", wifi), "radio": wifi.radio_error}
+
+
 def scan(service, fresh_ms=0):
-    return {"ok": True, "networks": service.wifi.scan(fresh_ms)}
+    return {"ok": True, "networks": job("radio", "scan", service.wifi, fresh_ms)}
 
 
 def networks(service, fresh_ms=0):
     """A scan as JSON-ready data (TCP and HTTP answers): valid JSON for any
     SSID bytes, as the text (None when not UTF-8) and as hex. fresh_ms:
-    see Wifi.scan."""
+    see wifiprov.radio.scan."""
     from .text import hex_of, ssid_text  # here: status and config answers need no text module
 
     found = []

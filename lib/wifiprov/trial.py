@@ -86,7 +86,7 @@ def _joined(service, new, app_only):
         service.log("config: %s; it is active until the next reset" % problem)
     url = "http://%s.local/" % service.hostname
     service.log('station: joined "%s" as %s; the board is at %s' % (new["STA"]["SSID"], wifi.ip, url))
-    channel = wifi.ap_channel()
+    channel = job("radio", "ap_channel", wifi)
     if service.enabled and channel and channel != new["AP"]["ch"]:
         # esp32 and rp2 have one radio: the AP follows the station's channel.
         service.log("provisioning: the access point is on channel %d now, the network's (one radio serves both)"

@@ -43,7 +43,7 @@ async def post(server, writer, buf, request):
     # so that one wrong field is all the user retypes.
     kept = _kept(form, True)
     try:
-        return document(form, server.service.config, server.service.wifi.scan), kept
+        return document(form, server.service.config, server.service.wifi), kept
     except ValueError as e:
         server.service.refuse(str(e))
         return None, kept, str(e), 400
@@ -115,7 +115,7 @@ def _unquote(raw, what):
         raise ValueError("%s: not valid UTF-8" % what)
 
 
-def document(form, active, scan):
+def document(form, active, wifi):
     """The form's fields -> a config document for service.apply. An empty
     field keeps the stored value: so a password left empty keeps the stored
     one (while SSID and security stay the same). The section of the mode
@@ -123,7 +123,7 @@ def document(form, active, scan):
     means station mode; with no password typed for a network other than
     the stored one, it is an open network. A password typed while the
     security still says open (a name typed by hand, after an open network)
-    means a secured one: the security the page's scan (scan: Wifi.scan,
+    means a secured one: the security the page's scan (wifiprov.radio.scan,
     which answers a recent one again; wifiprov.radio.security_of) saw for that name, else WPA2/WPA3. Only a network the scan saw open
     stays open, and the password is then refused as needless."""
     if "join" in form:
@@ -133,7 +133,7 @@ def document(form, active, scan):
             if form.get("staauth", "1") == "1":
                 from .radio import security_of
 
-                form["staauth"] = str(security_of(form.get("stassid", ""), form["stapwd"], scan))
+                form["staauth"] = str(security_of(form.get("stassid", ""), form["stapwd"], wifi))
         elif form.get("stassid") != stored.get("SSID"):
             form["staauth"] = "1"
     values = {}

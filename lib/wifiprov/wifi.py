@@ -13,7 +13,6 @@ CONNECTED = "CONNECTED"
 DISCONNECTED = "DISCONNECTED"
 DHCP_DONE = "DHCP_DONE"
 SNTP_UP = "SNTP_UP"
-SCAN_DONE = "SCAN_DONE"
 AUTO_CONNECT_FAIL = "AUTO_CONNECT_FAIL"
 
 # Station states shown by `wifiprov status`.
@@ -48,7 +47,7 @@ class Wifi:
         # address (the link is up) while `ip` is not None.
         self.once = False
         self.settled = False
-        self._last_scan = None  # (ticks, networks) of the last scan
+        self.last_scan = None  # (ticks, networks) of the last scan (wifiprov.radio.scan)
         # Why the radio does not work (it did not start, or refuses what
         # it is asked), or None: shown by `wifiprov status`.
         self.radio_error = None
@@ -57,16 +56,7 @@ class Wifi:
         if sys.platform == "rp2":  # CYW43_LINK_NOIP: joined, the address (DHCP) still to come
             self._connecting += (2,)
 
-    # ---- access point and scan (the work itself is in wifiprov.radio) ----
-
-    def start_ap(self, section, country):
-        """The AP up with an AP section of the config; OSError when the
-        radio cannot (it is reported as radio trouble first)."""
-        try:
-            job("radio", "start_ap", self.net, self.ap, section, country)
-        except OSError as e:
-            self.radio_trouble(e)
-            raise
+    # ---- the radio's trouble (the access point and the scan are wifiprov.radio's) ----
 
     def radio_trouble(self, error):
         """The radio failed at what it was asked: said once on the console,
@@ -79,57 +69,9 @@ class Wifi:
             print("wifi: %s: no Wi-Fi for now; the console and the REPL keep working. "
                   "Power the board off and on; if this stays, its radio has failed" % self.radio_error)
 
-    def stop_ap(self):
-        """The AP down. The last scan goes with it: it was kept for the
-        page's Connect, and kept on it would hold RAM the app could use."""
-        self._last_scan = None
-        if self.ap.active():
-            self.ap.active(False)
-
-    def ap_address(self):
-        return self._address(self.ap)
-
-    def ap_channel(self):
-        """The channel the AP is on now: with one radio (esp32, rp2), the
-        station's once it has joined, whatever the AP was set to."""
-        try:
-            return self.ap.config("channel")
-        except (ValueError, OSError):
-            return None
-
-    def scan(self, fresh_ms=0):
-        """The networks in range. fresh_ms: a scan as recent as that is
-        answered again instead of a new one (a scan blocks the radio and the
-        event loop for about 2 s on esp32; ESP Web Tools asks every 3 s)."""
-        last = self._last_scan
-        if last and time.ticks_diff(time.ticks_ms(), last[0]) < fresh_ms:
-            return last[1]
-        try:
-            found = job("radio", "scan", self.net, self.sta)
-        except OSError as e:
-            self.radio_trouble(e)
-            return []
-        self._last_scan = (time.ticks_ms(), found)
-        self.on_event(SCAN_DONE, {"count": len(found)})
-        return found
-
-    def status(self):
-        """The station and AP as they are; `reason` is a port status code
-        (report.reason turns it into words) or text."""
-        return {"state": self.state, "reason": self.reason, "attempts": self.attempts, "ip": self.ip,
-                "ssid": self.target["SSID"] if self.target else None,
-                "ap": self.ap.active(), "ap_clients": self.ap_clients(), "radio": self.radio_error}
-
-    def ap_clients(self):
-        if not self.ap.active():
-            return 0
-        try:
-            return len(self.ap.status("stations"))
-        except (ValueError, OSError):
-            return 0
-
     @staticmethod
-    def _address(wlan):
+    def address(wlan):
+        """An interface's IPv4 address (ipconfig where the port has it)."""
         if hasattr(wlan, "ipconfig"):
             try:
                 return wlan.ipconfig("addr4")[0]
@@ -274,7 +216,7 @@ class Wifi:
         self.state = UP
         self.reason = None
         self.attempts = 0
-        self.ip = self._address(self.sta)
+        self.ip = self.address(self.sta)
         self.once = False  # joined: from now on the link is kept as any other
         self.settled = True
         self.on_event(CONNECTED, {"ssid": target["SSID"]})

@@ -7,6 +7,7 @@ import time
 import asyncio
 from micropython import const
 
+from .core import job
 from .settings import PROV_WINDOW_S
 
 _POLL_MS = const(1000)  # the AP's clients are counted this often
@@ -30,7 +31,7 @@ async def _window(service):
     try:
         while service.enabled and service.config["mode"] == 0:
             await asyncio.sleep_ms(min(_POLL_MS, limit))
-            if service.wifi.ap_clients() or service.trying:
+            if job("radio", "ap_clients", service.wifi) or service.trying:
                 service.window = time.ticks_ms()
             elif time.ticks_diff(time.ticks_ms(), service.window) >= limit:
                 window = PROV_WINDOW_S
