@@ -4,7 +4,8 @@
 # declaration or a request, dropped after.
 from micropython import const
 
-from .core import ConfigError, declared, fields, kind_of
+from .checks import kind_of
+from .core import ConfigError, declared, fields
 
 # Bounds that keep the config file under store.MAX_FILE_BYTES whatever the
 # values: JSON may double a value's bytes (\" and \\).

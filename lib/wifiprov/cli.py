@@ -3,7 +3,8 @@
 # provisioning service (connect and disconnect straight to the Wi-Fi one). wifiprov.console reads the lines, imports this module
 # for one line and drops it after, so its text costs no RAM in between.
 _MODE_AP = 1
-from .core import AUTH_NAMES, MODE_NAMES, answer, fields, job
+from .checks import AUTH_NAMES, MODE_NAMES
+from .core import answer, fields, job
 from .text import printable
 
 def split(line):

@@ -4,7 +4,8 @@
 # flash wifiprov.store's, what an applied config does next wifiprov.outcome's.
 from micropython import const
 
-from .core import MODE_NAMES, ConfigError, check_int as _int
+from .checks import MODE_NAMES, check_int as _int
+from .core import ConfigError
 from .text import shown_key
 
 _MODE_AP = const(1)

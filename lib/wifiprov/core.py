@@ -9,40 +9,12 @@ __version__ = "0.1.0"
 import time
 import asyncio
 
-# Names of the config's numbers, for messages (config) and listings (cli).
-AUTH_NAMES = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: "WPA3"}
-MODE_NAMES = ("STA", "AP")
-
-
 class ConfigError(ValueError):
     """A user's mistake in a config document; the text names field and rule."""
 
 
 class HttpError(Exception):
     """A request the web server will not read further: args (status, text)."""
-
-
-def check_int(value, name, lo, hi, what):
-    """value as an integer in lo..hi, or ConfigError naming the field. Here,
-    not in config or rules, because both validation phases need it."""
-    # bool is an int in Python; a JSON true is not a number here.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError("%s: must be an integer %s, not %s" % (name, what, kind_of(value)))
-    if not lo <= value <= hi:
-        raise ConfigError("%s: must be %s" % (name, what))
-    return value
-
-
-def kind_of(value):
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if value is None:
-        return "null"
-    if isinstance(value, (list, dict)):
-        return "a list or object"
-    return "a number with a fraction" if isinstance(value, float) else "a number"
 
 
 async def until(obj, flag, ms=-1, step_ms=200):
@@ -184,12 +156,6 @@ async def job_async(module, name, *args):
 def _function(module, name):
     """wifiprov.<module>.<name>, the module imported when it is not loaded."""
     return getattr(__import__("wifiprov." + module, None, None, (name,)), name)
-
-
-def parse_json(raw, what):
-    """strict_json.load (what: "the body", ...) as a job of its own: its
-    code is dropped before the answer's is loaded."""
-    return job("strict_json", "load", raw, what)
 
 
 def settle():

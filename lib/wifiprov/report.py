@@ -3,7 +3,8 @@
 # banner, `wifiprov get`). Imported for one answer, dropped after.
 import gc
 
-from .core import AUTH_NAMES, MODE_NAMES, job
+from .checks import AUTH_NAMES, MODE_NAMES
+from .core import job
 
 # Failure statuses -> the reason a user reads.
 _REASONS = (

@@ -2,7 +2,8 @@
 # wifiprov.config.validate): channels per country, flags, auth, SSID and
 # password. Loaded for a job, dropped after.
 from micropython import const
-from .core import AUTH_NAMES, ConfigError, check_int as _int, kind_of as _kind
+from .checks import AUTH_NAMES, check_int as _int, kind_of as _kind
+from .core import ConfigError
 from .text import printable_ascii, unicode_text
 
 # The country codes and their highest 2.4 GHz channel: the seed's set, in

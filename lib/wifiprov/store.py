@@ -6,7 +6,7 @@ import os
 from binascii import crc32
 from micropython import const
 
-from .core import parse_json
+from .core import job
 
 # Bookkeeping keys only the stored file carries.
 _FORMAT_VERSION = const(1)
@@ -41,7 +41,7 @@ def _checked(raw):
     """The document of a stored file whose JSON, checksum and version are
     right, or StoreError."""
     try:
-        doc = parse_json(raw, "the file")  # strict: a damaged file is not half-read
+        doc = job("strict_json", "load", raw, "the file")  # strict: a damaged file is not half-read
     except (ValueError, MemoryError):  # UnicodeError is a ValueError
         raise StoreError("not valid JSON")
     if not isinstance(doc, dict):

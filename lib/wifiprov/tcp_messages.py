@@ -2,7 +2,7 @@
 # config document, the phone app's apply,<ssid>,<auth>,<password>,NULL,
 # finish, and the {"cmd": ...} extensions. wifiprov.tcp frames the messages
 # and imports this module for each one.
-from .core import parse_json
+from .core import job
 
 _USAGE = "send a JSON config document, apply,<ssid>,<auth>,<password>,NULL, or finish"
 # The phone app's auth field -> the config's auth (docs/tcp.md): 2 is WPA/WPA2, 4 WPA3.
@@ -18,7 +18,7 @@ def handle(service, message):
         if message[0] != 0x7B:
             return service.refuse('the message is not valid JSON: text comes before its "{"')
         try:
-            doc = parse_json(message, "the message")  # dropped before the answer loads report
+            doc = job("strict_json", "load", message, "the message")  # dropped before the answer loads report
         except ValueError as e:
             return service.refuse(str(e))
         if isinstance(doc, dict) and "cmd" in doc:

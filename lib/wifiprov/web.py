@@ -5,7 +5,7 @@
 # and a page together would not fit a small heap. Imported per request.
 import json
 
-from .core import HttpError, parse_json
+from .core import HttpError, job
 from .http_conn import FORM_POST, PAGE_CONFIG, PAGE_INDEX, PAGE_JOIN, head as _head, send
 from .text import show_bytes
 
@@ -74,7 +74,7 @@ async def _api_config(server, writer, buf, request):
                                                               "application/json"), 415)
     service = server.service
     try:
-        doc = parse_json(request.body, "the body")
+        doc = job("strict_json", "load", request.body, "the body")
     except ValueError as e:
         return await send_json(writer, buf, service.refuse(str(e)))
     return doc, None
