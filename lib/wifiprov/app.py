@@ -91,7 +91,7 @@ async def main(app=None):
     service, app = job("startup", "boot", app, services)
     running[0] = service  # for wifiprov's API
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
-    asyncio.create_task(keep("Wi-Fi supervisor", service.wifi.run))
+    asyncio.create_task(service.wifi.run())  # it outlives any exception by itself: no keep() frame around it
     asyncio.create_task(keep("console", watch_console, service, stdin, CONSOLE_ECHO))
     asyncio.create_task(keep("button watch", watch_button, service))
     asyncio.create_task(beat())

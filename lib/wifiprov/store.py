@@ -29,11 +29,27 @@ def _dump(obj):
     return json.dumps(obj)
 
 
+def _crc(obj, crc=0):
+    """crc32 of _dump(obj), fed piece by piece: at boot the file's text is
+    never built again only to be checked (it took a few KB at the boot's
+    peak, with the file and its document in RAM beside it)."""
+    if not isinstance(obj, dict):
+        return crc32(json.dumps(obj).encode(), crc)
+    crc = crc32(b"{", crc)
+    sep = b""
+    for k in sorted(obj):
+        crc = crc32(sep, crc)
+        crc = crc32(json.dumps(k).encode(), crc)
+        crc = _crc(obj[k], crc32(b": ", crc))
+        sep = b", "
+    return crc32(b"}", crc)
+
+
 def serialize(config):
     """The bytes of the stored file: the document plus version and checksum."""
     doc = dict(config)
     doc["version"] = _FORMAT_VERSION
-    doc["crc"] = "%08x" % crc32(_dump(doc).encode())
+    doc["crc"] = "%08x" % _crc(doc)
     return (_dump(doc) + "\n").encode()
 
 
@@ -48,7 +64,7 @@ def _checked(raw):
         raise StoreError("not a JSON object")
     crc = doc.pop("crc", None)
     # A hand-written file may leave out the bookkeeping; a written one must match.
-    if crc is not None and crc != "%08x" % crc32(_dump(doc).encode()):
+    if crc is not None and crc != "%08x" % _crc(doc):
         raise StoreError("checksum mismatch (file damaged)")
     version = doc.pop("version", _FORMAT_VERSION)
     if version != _FORMAT_VERSION:
