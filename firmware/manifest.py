@@ -24,5 +24,7 @@ metadata(description="Wi-Fi provisioning for MicroPython boards", version="0.1.0
 package("wifiprov", base_path="../lib")
 # The web pages as bytes constants, read from flash (wifiprov.web_page).
 module("wifiprov_pages.py", base_path="../build/frozen")
+# The package's module names, interned in flash (tools/frozen_pages.py); never imported.
+module("wifiprov_names.py", base_path="../build/frozen")
 module("boot.py", base_path="..")
 module("main.py", base_path="..")

@@ -338,7 +338,7 @@ def test_the_frozen_pico_w_image_keeps_every_module_of_the_stock_one(tmp_path):
     assert {"requests/__init__", "mip/__init__", "webrepl", "ntptime", "ssl", "aioble/__init__"} <= theirs
     assert theirs <= ours, sorted(theirs - ours)
     package = {"wifiprov/" + p.stem for p in (ROOT / "lib" / "wifiprov").glob("*.py")}
-    assert package | {"wifiprov_pages", "main", "boot"} <= ours, sorted(package - ours)
+    assert package | {"wifiprov_pages", "wifiprov_names", "main", "boot"} <= ours, sorted(package - ours)
 
 
 def test_the_frozen_pico_image_boots_to_ready_with_only_the_radio_stand_in_on_its_flash(tmp_path):

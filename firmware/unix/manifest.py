@@ -6,6 +6,8 @@
 include("$(PORT_DIR)/variants/standard/manifest.py")
 package("wifiprov", base_path="../../lib")
 module("wifiprov_pages.py", base_path="../../build/frozen")
+# The package's module names, interned in flash (tools/frozen_pages.py); never imported.
+module("wifiprov_names.py", base_path="../../build/frozen")
 module("network.py")
 module("_simradio.py")
 module("machine.py")
