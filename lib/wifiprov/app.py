@@ -21,34 +21,33 @@ def services(path, config):
     return Provisioning(path, wifi, config, machine.reset)
 
 
-async def keep(name, start, *args):
-    """Run start(*args) (a coroutine function) for as long as wifiprov runs. A
-    long-lived task that ends by an exception (a bug, a full heap where none
-    was foreseen) is said on the console and started again: a board nobody
-    watches must not lose its station link, its console or its button for
-    good. (Ctrl-C is no Exception: it still ends wifiprov.)"""
-    while True:
-        try:
-            return await start(*args)
-        except Exception as e:
-            try:
-                print("wifiprov: the %s stopped (%r); starting it again" % (name, e))
-            except MemoryError:
-                pass
-            await asyncio.sleep_ms(1000)
-
-
 async def watch_console(service, stream, echo):
     """The console: its next byte is waited for here, and what came is read
     by a job (wifiprov.console.feed), so that the console's code is in RAM
     only while someone types. With Improv on, Ctrl-C (a byte 3) is read by
     the console, not raised wherever the code is: every Improv frame holds
-    a 3 (its type), which must not stop wifiprov (docs/improv.md)."""
-    kept = job("console", "state")
+    a 3 (its type), which must not stop wifiprov (docs/improv.md). The
+    console outlives whatever goes wrong in reading it (a board nobody
+    watches must not lose its console for good): a full heap is waited out,
+    and a bug is said, and the console starts again with an empty line.
+    (Ctrl-C is no Exception: it still ends wifiprov.)"""
+    kept = []  # what the console keeps between feeds (console.state), made at the first byte
     if IMPROV:
         interrupt_char(-1)
     try:
-        while await job_async("console", "feed", service, kept, stream, echo):
+        while True:
+            try:
+                if not await job_async("console", "feed", service, kept, stream, echo):
+                    return  # the console is gone (on the host: stdin closed)
+            except MemoryError:  # the bytes wait in the console's buffer meanwhile
+                await asyncio.sleep_ms(1000)
+            except Exception as e:
+                try:
+                    print("wifiprov: the console stopped (%r); starting it again" % (e,))
+                except MemoryError:
+                    pass
+                kept = []
+                await asyncio.sleep_ms(1000)
             await readable(stream)
     finally:
         interrupt_char(3)
@@ -91,9 +90,12 @@ async def main(app=None):
     service, app = job("startup", "boot", app, services)
     running[0] = service  # for wifiprov's API
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
-    asyncio.create_task(service.wifi.run())  # it outlives any exception by itself: no keep() frame around it
-    asyncio.create_task(keep("console", watch_console, service, stdin, CONSOLE_ECHO))
-    asyncio.create_task(keep("button watch", watch_button, service))
+    # Each long-lived task outlives any exception by itself (a board nobody
+    # watches must not lose its station link, its console or its button for
+    # good), rather than under a supervisor: a frame of one per task held RAM.
+    asyncio.create_task(service.wifi.run())
+    asyncio.create_task(watch_console(service, stdin, CONSOLE_ECHO))
+    asyncio.create_task(watch_button(service))
     asyncio.create_task(beat())
     await service.start()
     if app:

@@ -63,8 +63,10 @@ def state():
 async def feed(service, kept, stream, echo):
     """Read every byte waiting on the console, one at a time (a board's
     console delivers keystrokes one at a time): the line they make is run
-    at its end. `kept`: state()'s list, updated. False when the console is
+    at its end. `kept`: state()'s list, updated (made when it is empty). False when the console is
     gone (on the host: stdin closed)."""
+    if not kept:  # the first byte since the console started
+        kept.extend(state())
     line, shown, overflow, skip, after_frame, guard, python, cursor, history, recall, escape = kept
     waiting = select.poll()
     waiting.register(stream, select.POLLIN)

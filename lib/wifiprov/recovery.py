@@ -44,7 +44,13 @@ async def watch_button(service):
     since = None  # when the current press began; False once it has acted
     while True:
         await asyncio.sleep_ms(_POLL_MS)
-        if not held():
+        try:
+            pressed = held()
+        except Exception as e:  # a pin read that fails now and then must not end the watch
+            print("button: %r; watching it again in a second" % (e,))
+            await asyncio.sleep_ms(1000)
+            continue
+        if not pressed:
             since = None
             continue
         now = time.ticks_ms()

@@ -1,31 +1,65 @@
-# Runs under MicroPython: wifiprov.app.keep, the supervisor of the long-lived
-# tasks (the Wi-Fi supervisor, the console, the button watch), given a task
-# that dies twice and then ends, and one that is interrupted (Ctrl-C).
+# Runs under MicroPython: the long-lived tasks outlive what goes wrong in
+# them, each by itself (wifiprov.app.watch_console, wifiprov.recovery's
+# button watch; the Wi-Fi supervisor has its own test): a bug is said and
+# the task goes on, a full heap is waited out, and Ctrl-C still ends it.
 import sys
 
 sys.path.append(sys.argv[1])  # firmware/unix: the board's machine and network modules
 import asyncio
-from wifiprov.app import keep
+import wifiprov.app as app
+import wifiprov.recovery as recovery
 
-runs = []
+stream = sys.stdin.buffer  # at its end (no input): always readable
+feeds = []
 
 
-async def dies_twice():
-    runs.append(1)
-    if len(runs) == 1:
-        raise OSError(5)
-    if len(runs) == 2:
+async def feed_badly(module, name, *args):
+    """In place of the console's job: a bug, a full heap, then the console
+    is gone (the job's False)."""
+    feeds.append(args[1][:])  # what the console kept, as it was handed over
+    if len(feeds) == 1:
+        args[1].append("half a line")
         raise ValueError("a bug")
-    return "ended"
+    if len(feeds) == 2:
+        raise MemoryError
+    return False
 
 
-async def interrupted():
+app.job_async = feed_badly
+asyncio.run(app.watch_console(None, stream, False))
+print("console: %d feeds, each handed an empty state: %s" % (len(feeds), all(f == [] for f in feeds)))
+
+
+async def interrupted(module, name, *args):
     raise KeyboardInterrupt
 
 
-print("result:", asyncio.run(keep("test task", dies_twice)), "after", len(runs), "runs")
+app.job_async = interrupted
 try:
-    asyncio.run(keep("test task", interrupted))
+    asyncio.run(app.watch_console(None, stream, False))
     print("Ctrl-C was swallowed")
 except KeyboardInterrupt:
     print("Ctrl-C ends it")
+
+reads = []
+
+
+def flaky():
+    reads.append(1)
+    if len(reads) == 1:
+        raise OSError(5)
+    return False
+
+
+recovery._button = lambda: flaky
+
+
+async def watch_a_while():
+    task = asyncio.create_task(recovery.watch_button(None))
+    while len(reads) < 3:
+        await asyncio.sleep_ms(50)
+    task.cancel()
+
+
+asyncio.run(watch_a_while())
+print("button: watched again after its pin failed")
