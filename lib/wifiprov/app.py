@@ -97,7 +97,7 @@ async def main(app=None):
     asyncio.create_task(watch_console(service, stdin, CONSOLE_ECHO))
     asyncio.create_task(watch_button(service))
     asyncio.create_task(beat())
-    await service.start()
+    await job_async("startup", "start", service)
     if app:
         asyncio.create_task(guard(app))
     while True:  # the tasks above run for ever; this only keeps the loop alive

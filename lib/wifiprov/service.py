@@ -11,7 +11,6 @@ import json
 import sys
 import time
 import asyncio
-from micropython import const
 
 from .core import call_back, job, job_async, say, until
 from .settings import BIND, GRACE_MS, HTTP_PORT, PROV_WINDOW_S, STATUS_PAGE
@@ -21,7 +20,6 @@ PROV_COMPLETE = "PROV_COMPLETE"
 PROV_FAILURE = "PROV_FAILURE"
 APP_SETTINGS = "APP_SETTINGS"  # the app's own settings changed (docs/app.md)
 
-_MODE_AP = const(1)
 
 
 def describe(event, data):
@@ -119,19 +117,6 @@ class Provisioning:
                 "%s=%s" % (name, ports.get(name, "-")) for name in ("tcp", "http", "https", "dns")
             )
         return "READY mode=sta ip=%s" % self.wifi.ip
-
-    async def start(self):
-        """The boot flow (docs/config.md), once the config is loaded."""
-        c = self.config
-        if c["mode"] == _MODE_AP:
-            await self.enable()
-            return
-        sta = c["STA"]
-        if sta["auto"]:
-            self.log('station: joining "%s"' % sta["SSID"])
-            self.wifi.connect(sta)
-        else:
-            self.log('station: auto-connect is off; type "wifiprov connect" to join "%s"' % sta["SSID"])
 
     # ---- requests from the transports ----
 

@@ -142,3 +142,17 @@ def boot(app, services):
     service.tls = certificate(FLASH_ROOT)
     show_config(service)
     return service, app
+
+
+async def start(service):
+    """The boot flow (docs/config.md), once the config is loaded and the
+    services run: the provisioning AP in AP mode, else the station joins
+    (unless auto-connect is off)."""
+    sta = service.config.get("STA")
+    if service.config["mode"] == 1:  # AP
+        await service.enable()
+    elif sta["auto"]:
+        service.log('station: joining "%s"' % sta["SSID"])
+        service.wifi.connect(sta)
+    else:
+        service.log('station: auto-connect is off; type "wifiprov connect" to join "%s"' % sta["SSID"])
