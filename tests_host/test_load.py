@@ -29,13 +29,17 @@ def test_requests_meet_no_stale_code_while_the_servers_reload(board):
     # Closing provisioning drops the servers' code; opening it loads it
     # anew. A request that meets both must not meet two versions of a class
     # (isinstance() failed on a reloaded HttpError: AttributeError in web.answer).
-    # The heap is 16K above the tests' own: at 128K, three clients that never
+    # The heap is 32K above the tests' own: at 128K, three clients that never
     # pause, with the servers reloaded under them, left the heap in pieces
     # (20 KB free, no piece big enough for a request's code), and the server
     # refused every request for a minute after the clients stopped (CI, and
-    # 3 runs in 10 here); at 144K none of 8 runs met a full heap. That cliff
-    # is issue 23's heap diet; what this test checks is the code's version.
-    sim = board.start(heap="144K")
+    # 3 runs in 10 here); at 144K none of 8 runs met a full heap, until the
+    # console became a job per burst of bytes (its code loaded and dropped
+    # around each command): then 1 full make test in 2 met it, though 38 runs
+    # of this test alone did not. That cliff is issue 23's heap diet (the
+    # placement of the servers' held code among what outlives a command);
+    # what this test checks is the code's version.
+    sim = board.start(heap="160K")
     sim.expect(r"^READY mode=ap ")
     port = sim.ports["http"]
     stop = threading.Event()
