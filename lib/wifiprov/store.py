@@ -21,28 +21,30 @@ class StoreError(ValueError):
     """A stored file that cannot be used; the text says why."""
 
 
-def _dump(obj):
-    # Sorted keys: MicroPython dicts have no insertion order, and the checksum
-    # needs one canonical text for the same document.
+def _pieces(obj):
+    """The canonical text of obj, in pieces (bytes): sorted keys, since
+    MicroPython dicts have no insertion order and the checksum needs one
+    text for the same document. The file is their join; the checksum is fed
+    them one by one, so that checking a file read at boot never builds its
+    text again (a few KB at the boot's peak, beside the file and its
+    document)."""
     if isinstance(obj, dict):
-        return "{" + ", ".join(json.dumps(k) + ": " + _dump(obj[k]) for k in sorted(obj)) + "}"
-    return json.dumps(obj)
+        yield b"{"
+        sep = b""
+        for k in sorted(obj):
+            yield sep + json.dumps(k).encode() + b": "
+            yield from _pieces(obj[k])
+            sep = b", "
+        yield b"}"
+    else:
+        yield json.dumps(obj).encode()
 
 
-def _crc(obj, crc=0):
-    """crc32 of _dump(obj), fed piece by piece: at boot the file's text is
-    never built again only to be checked (it took a few KB at the boot's
-    peak, with the file and its document in RAM beside it)."""
-    if not isinstance(obj, dict):
-        return crc32(json.dumps(obj).encode(), crc)
-    crc = crc32(b"{", crc)
-    sep = b""
-    for k in sorted(obj):
-        crc = crc32(sep, crc)
-        crc = crc32(json.dumps(k).encode(), crc)
-        crc = _crc(obj[k], crc32(b": ", crc))
-        sep = b", "
-    return crc32(b"}", crc)
+def _crc(obj):
+    crc = 0
+    for piece in _pieces(obj):
+        crc = crc32(piece, crc)
+    return crc
 
 
 def serialize(config):
@@ -50,7 +52,7 @@ def serialize(config):
     doc = dict(config)
     doc["version"] = _FORMAT_VERSION
     doc["crc"] = "%08x" % _crc(doc)
-    return (_dump(doc) + "\n").encode()
+    return b"".join(_pieces(doc)) + b"\n"
 
 
 def _checked(raw):
