@@ -75,6 +75,11 @@ def ap_clients(wifi):
         return 0
 
 
+def ap_now(wifi):
+    """(phones on the AP, its channel now), for the status answer."""
+    return ap_clients(wifi), ap_channel(wifi)
+
+
 def scan(wifi, fresh_ms=0):
     """The networks in range (_scan's list), SCAN_DONE told. fresh_ms: a
     scan as recent as that is answered again instead of a new one (a scan

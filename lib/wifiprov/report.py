@@ -24,9 +24,11 @@ def status(service, collect=True):
     if collect:
         gc.collect()
     wifi = service.wifi
-    link = _link(wifi)
-    if isinstance(link["reason"], int):
-        link["reason"] = reason(wifi.net, link["reason"])
+    why = wifi.reason  # a port status code, or text
+    if isinstance(why, int):
+        why = reason(wifi.net, why)
+    up = wifi.ap.active()
+    clients, channel = job("radio", "ap_now", wifi) if up else (0, None)  # one job for both
     ap = service.config["AP"]
     tried = service.attempt  # a network tried before saving (docs/config.md)
     return {
@@ -38,12 +40,12 @@ def status(service, collect=True):
         "save_error": service.save_error,
         "provisioning": service.enabled,
         "fallback": service.fallback,
-        "sta": {k: link[k] for k in ("state", "reason", "attempts", "ip", "ssid")},
+        "sta": {"state": wifi.state, "reason": why, "attempts": wifi.attempts, "ip": wifi.ip,
+                "ssid": wifi.target["SSID"] if wifi.target else None},
         # The channel the AP is on: the station's, once it has joined (one radio).
-        "ap": {"up": link["ap"], "ssid": ap["SSID"], "channel": link["ap"] and job("radio", "ap_channel", wifi) or ap["ch"],
-               "clients": link["ap_clients"]},
+        "ap": {"up": up, "ssid": ap["SSID"], "channel": channel or ap["ch"], "clients": clients},
         "attempt": tried and {"ssid": tried["ssid"], "state": tried["state"]},
-        "radio": link["radio"],  # None, or why the radio does not work
+        "radio": wifi.radio_error,  # None, or why the radio does not work
         "servers": {s.name: s.port for s in service.servers} if service.enabled else {},
         "heap": {"alloc": gc.mem_alloc(), "free": gc.mem_free()},
     }
@@ -63,14 +65,6 @@ def config(service):
             value["PWD"] = "********" if value["PWD"] else ""
         out[key] = value
     return {"ok": True, "config": out}
-
-
-def _link(wifi):
-    """The station and AP as they are; `reason` is a port status code
-    (reason() turns it into words) or text."""
-    return {"state": wifi.state, "reason": wifi.reason, "attempts": wifi.attempts, "ip": wifi.ip,
-            "ssid": wifi.target["SSID"] if wifi.target else None,
-            "ap": wifi.ap.active(), "ap_clients": job("radio", "ap_clients", wifi), "radio": wifi.radio_error}
 
 
 def scan(service, fresh_ms=0):

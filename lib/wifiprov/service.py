@@ -21,7 +21,6 @@ PROV_FAILURE = "PROV_FAILURE"
 APP_SETTINGS = "APP_SETTINGS"  # the app's own settings changed (docs/app.md)
 
 
-
 def describe(event, data):
     """One console line for an event; passwords never appear in it."""
     parts = ["EVENT", event]
@@ -257,7 +256,6 @@ async def ended(attempt):
     """Wait until a try of a network has its answer (its end)."""
     while attempt["answer"] is None:
         await asyncio.sleep_ms(100)
-
 
 
 def event_data(config):
