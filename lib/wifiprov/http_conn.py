@@ -6,6 +6,7 @@ import time
 from micropython import const
 
 from .listen import Connection, timed
+from .settings import WWW_DIR  # noqa: F401 (for the pages: a page does not load the settings per request)
 
 # Per connection: holds a header line, then the body, then the answer's
 # chunks, so a request never costs more than this and its socket. A header

@@ -3,7 +3,7 @@
 # Done. Loaded for one of these pages, beside wifiprov.web_page.
 from .core import HttpError, job
 from .http_conn import TOKEN, token_ok
-from .settings import ATTEMPT_TIMEOUT_MS
+from .wifi import ATTEMPT_TIMEOUT_MS  # (the resident Wi-Fi module's copy: no settings loaded per poll)
 from .web_page import html, page
 
 

@@ -5,8 +5,7 @@
 # whole in RAM. Everything filled in is
 # HTML-escaped here. Loaded per page.
 from .core import __version__, fields
-from .http_conn import TOKEN, head, random_token, send
-from .settings import WWW_DIR
+from .http_conn import TOKEN, WWW_DIR, head, random_token, send
 
 _WWW = WWW_DIR or __file__.rsplit("/", 1)[0] + "/www/"
 try:
