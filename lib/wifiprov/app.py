@@ -8,8 +8,7 @@ import network
 
 from .core import job, job_async, readable, running, settle
 from .settings import CONSOLE_ECHO, IMPROV
-from .interrupt import beat, interrupt_char, unwatch_loop, watch_loop
-from .recovery import watch_button
+from .recovery import beat, interrupt_char, unwatch_loop, watch_button, watch_loop
 from .wifi import Wifi
 from .service import Provisioning
 

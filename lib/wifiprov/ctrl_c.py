@@ -13,7 +13,7 @@ def stop(service):
     those to the reset). In a new event loop: the old one's tasks stay
     stopped, and the console's must not read the bytes meant for
     MicroPython's REPL (mpremote's raw-REPL request follows its Ctrl-C)."""
-    from .interrupt import interrupt_char
+    from .recovery import interrupt_char
 
     interrupt_char(3)  # MicroPython's own REPL comes next: Ctrl-C is an interrupt again
     if service is not None:

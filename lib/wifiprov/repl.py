@@ -45,7 +45,7 @@ def run(source, namespace):
         # Its traceback would show only this module; the text says it all.
         print("%s: %s" % (type(e).__name__, e))
         return
-    from .interrupt import interrupt_char
+    from .recovery import interrupt_char
     from .settings import IMPROV
 
     interrupt_char(3)  # while the user's code runs, Ctrl-C interrupts it, as at >>>
