@@ -4,8 +4,8 @@
 # for one line and drops it after, so its text costs no RAM in between.
 _MODE_AP = 1
 from .checks import AUTH_NAMES, MODE_NAMES
-from .core import answer, fields, job
-from .text import printable
+from .core import fields, job
+from .text import answer, printable
 
 def split(line):
     """The tokens (text) of a line (UTF-8 bytes), split on space, tab and

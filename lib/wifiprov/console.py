@@ -14,7 +14,7 @@ import select
 import asyncio
 from micropython import const
 
-from .core import answer, job, job_async, readable, say
+from .core import job, job_async, readable, say
 from .settings import CONSOLE_PROMPT, IMPROV
 
 # A longer line is refused and skipped to its end rather than buffered: the
@@ -234,7 +234,7 @@ async def _execute(service, raw, python):
         if words and words[0] in (b"wifiprov", b"wifiprovhelp"):
             message = await job_async("cli", "execute", service, raw, say)
             if message:  # applied once cli is dropped: validation needs the room
-                answer(say, await service.submit(message, None, _trying))
+                job("text", "answer", say, await service.submit(message, None, _trying))
         elif words or python[1] is not None:  # an empty line only ends a block
             job("repl", "line", raw, python)
     except MemoryError:

@@ -70,11 +70,9 @@ _leftover = False  # a job ended and its modules could not be dropped (a full he
 # would only cost time (a web request runs about ten jobs), and the
 # allocator collects by itself when it needs the room. Frozen into the
 # firmware, a module has no file.
-_COLLECT = True
 try:
-    import os
-
-    os.stat(__file__)
+    __import__("os").stat(__file__)  # (no `os` among the resident names)
+    _COLLECT = True
 except OSError:
     _COLLECT = False
 
@@ -139,7 +137,7 @@ def job(module, name, *args):
     and a dict slot each, held for good)."""
     before = _start()
     try:
-        return _function(module, name)(*args)
+        return getattr(__import__("wifiprov." + module, None, None, (name,)), name)(*args)
     finally:
         _end(before)
 
@@ -148,14 +146,9 @@ async def job_async(module, name, *args):
     """job() for a coroutine function: its module stays until it returns."""
     before = _start()
     try:
-        return await _function(module, name)(*args)
+        return await getattr(__import__("wifiprov." + module, None, None, (name,)), name)(*args)
     finally:
         _end(before)
-
-
-def _function(module, name):
-    """wifiprov.<module>.<name>, the module imported when it is not loaded."""
-    return getattr(__import__("wifiprov." + module, None, None, (name,)), name)
 
 
 def settle():
@@ -226,11 +219,3 @@ def call_back(which, event, data):
 
             print("app: the %s callback raised; wifiprov carries on:" % event)
             sys.print_exception(e)
-
-
-def answer(out, result):
-    """Print a service answer as one line: OK: what happens next, or ERROR."""
-    if result["ok"]:
-        out("OK: %s" % result.get("next", "done"))
-    else:
-        out("ERROR: %s" % result["error"])

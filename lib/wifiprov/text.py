@@ -1,7 +1,8 @@
 # Text from the outside world (network messages, form fields, scanned SSIDs)
 # made safe to use: strict UTF-8, SSIDs as text or hex, control characters
-# shown. On demand: imported by the job that needs it and dropped with that
-# job (see wifiprov.core.job).
+# shown; and a service's answer as the console's one line. On demand:
+# imported by the job that needs it and dropped with that job (see
+# wifiprov.core.job).
 #
 # Text is looked at as bytes, never a character at a time: MicroPython
 # interns each one-character string that chr(), iterating a str or indexing
@@ -147,3 +148,11 @@ def shown_key(key):
     ASCII, else quoted with \\xNN escapes (it may hold control characters, or
     a lone surrogate that would make the answer invalid UTF-8)."""
     return key if printable_ascii(key) else show_bytes(key)
+
+
+def answer(out, result):
+    """Print a service answer as one line: OK: what happens next, or ERROR."""
+    if result["ok"]:
+        out("OK: %s" % result.get("next", "done"))
+    else:
+        out("ERROR: %s" % result["error"])
