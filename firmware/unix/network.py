@@ -89,6 +89,11 @@ class WLAN:
     SEC_WPA3 = 6
     SEC_WPA2_WPA3 = 7
 
+    def __new__(cls, i=STA_IF):
+        # As on esp32 and rp2, WLAN(STA_IF) is the same object each time,
+        # made before any program runs: a board's costs its heap nothing.
+        return _wlans[i]
+
     def __init__(self, i=STA_IF):
         self._n = i
         self._s = _if[i]
@@ -175,3 +180,9 @@ class WLAN:
         if key != "addr4":
             raise ValueError("unknown config param")
         return self.ifconfig()[:2]
+
+
+_wlans = []
+for _i in (STA_IF, AP_IF):
+    _wlans.append(object.__new__(WLAN))
+    _wlans[_i].__init__(_i)
