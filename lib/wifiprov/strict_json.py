@@ -3,7 +3,7 @@
 # MicroPython takes broken text. Loaded for one document, dropped after.
 from micropython import const
 
-from .text import strict_utf8
+from .text import check_utf8
 
 # A config document is two levels deep (app settings too); a deeper one is
 # not ours, and json.loads would spend the heap on every level of it.
@@ -20,7 +20,7 @@ def load(raw, what):
     still hold what JSON escapes allow (\\ud800, \\u0000): validation
     checks each field's text (wifiprov.rules)."""
     try:
-        text = strict_utf8(raw)
+        check_utf8(raw)  # (json reads the bytes: no decoded copy beside them at the boot's peak)
     except UnicodeError:
         raise ValueError("%s is not valid UTF-8" % what)
     at = _json_error(raw)
@@ -30,9 +30,12 @@ def load(raw, what):
         raise ValueError("%s is not valid JSON (syntax error at byte %d)" % (what, at))
     import json
 
+    # A MemoryError is not the document's fault, and is not made one: a
+    # stored file read on a full heap would be taken for a damaged one and
+    # replaced (wifiprov.startup.load).
     try:
-        return json.loads(text)
-    except (ValueError, MemoryError) as e:
+        return json.loads(raw)
+    except ValueError as e:
         raise ValueError("%s is not valid JSON (%s)" % (what, e.args[0] if e.args else "syntax error"))
 
 

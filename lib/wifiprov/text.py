@@ -20,8 +20,16 @@ def printable_ascii(text):
 
 def strict_utf8(raw):
     """Decode bytes as UTF-8, refusing what MicroPython's decode() lets
-    through: overlong forms (b"\\xc0\\xaf" would be "/"), surrogates, and
-    code points above U+10FFFF. Raises UnicodeError."""
+    through (check_utf8). Raises UnicodeError."""
+    check_utf8(raw)
+    return bytes(raw).decode()
+
+
+def check_utf8(raw):
+    """Raise UnicodeError unless the bytes are UTF-8 as the standard has it:
+    no overlong forms (b"\\xc0\\xaf" would be "/"), surrogates, or code
+    points above U+10FFFF, all of which MicroPython's decode() lets through.
+    Nothing is decoded: a caller that only checks makes no copy."""
     i = 0
     n = len(raw)
     while i < n:
@@ -47,7 +55,6 @@ def strict_utf8(raw):
             if not 0x80 <= raw[k] <= 0xBF:
                 raise UnicodeError()
         i += size
-    return bytes(raw).decode()
 
 
 def ssid_text(raw):
@@ -108,7 +115,7 @@ def unicode_text(s):
     """Is s text that can be stored and shown: valid Unicode (json.loads
     turns a \\ud800 escape into a lone surrogate) with no NUL?"""
     try:
-        strict_utf8(s.encode())
+        check_utf8(s.encode())
     except UnicodeError:
         return False
     return "\x00" not in s
