@@ -32,3 +32,20 @@ def test_a_save_never_writes_a_file_the_next_boot_would_not_load(tmp_path):
         "['wifiprov.json']",
     ], run.stdout
     assert b"wifiprov-1A2B" in (flash / "wifiprov.json").read_bytes()
+
+
+def test_a_heap_too_full_to_read_the_config_at_boot_keeps_the_file(tmp_path):
+    # Was: the MemoryError of the file's parse read as "not valid JSON", the
+    # backup as well, and the boot replaced the saved network with
+    # first-boot defaults: credentials lost to an app.py that used the heap.
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    run = run_micropython(HERE / "full_heap_boot.py", str(flash))
+    assert run.returncode == 0, run.stderr + run.stdout
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("config: not enough memory to read %s/wifiprov.json at boot; it is kept as it is; "
+                               "this boot uses first-boot defaults, not saved" % flash), run.stdout
+    assert lines[1] == "booted on: 1 wifiprov-1A2B False", run.stdout
+    assert lines[2].startswith("problem: not enough memory to read "), run.stdout
+    assert lines[3] == "file kept: True True", run.stdout
+    assert lines[4:] == ["config: loaded %s/wifiprov.json" % flash, "with room: HomeNet None"], run.stdout

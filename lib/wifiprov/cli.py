@@ -154,9 +154,7 @@ async def do_app(service, args, out):
 
 
 async def do_get(service, args, out):
-    from .report import config, format_config
-
-    for line in format_config(config(service)["config"]):
+    for line in job("report", "config_lines", service):
         out(line)
 
 

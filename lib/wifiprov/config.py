@@ -6,7 +6,6 @@ from micropython import const
 
 from .checks import MODE_NAMES, check_int as _int
 from .core import ConfigError
-from .text import shown_key
 
 _MODE_AP = const(1)
 
@@ -20,6 +19,8 @@ _AP_DEFAULTS = {"ch": 1, "ssidv": 1, "auth": 4, "SSID": "", "PWD": ""}
 def _unknown_keys(doc, allowed, prefix):
     for key in doc:
         if key not in allowed:
+            from .text import shown_key  # (only for the error: a stored file's check at boot needs no text)
+
             raise ConfigError("%s%s: unknown key (allowed: %s)" % (prefix, shown_key(key), ", ".join(allowed)))
 
 
@@ -44,8 +45,9 @@ def validate(msg, current, stored=False):
     The rules run in two phases: the document's structure (here), then the
     fields (wifiprov.rules: countrycode, then the chosen mode's section, then
     the other). The
-    provisioning service runs the two one after the other, never both in
-    RAM at once; this function runs both, for the store and for tests."""
+    provisioning service and the store run the two one after the other,
+    never both in RAM at once; this function runs both, for tools/deploy.py
+    on a laptop and for tests."""
     from .rules import check_fields
 
     new = structure(msg, current, stored)

@@ -103,6 +103,12 @@ def show_ssid(ssid):
     return '"%s"' % printable(ssid)
 
 
+def config_lines(service):
+    """The active config, passwords masked, as the console's lines
+    (`wifiprov get`, and the boot's "config: ..." lines)."""
+    return format_config(config(service)["config"])
+
+
 def format_config(config):
     lines = ["mode=%d (%s) save_config=%d countrycode=%s" % (
         config["mode"], MODE_NAMES[config["mode"]], config["save_config"], config["countrycode"])]

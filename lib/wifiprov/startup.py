@@ -4,7 +4,7 @@ import os
 import sys
 from micropython import const
 
-from .core import __version__, job
+from .core import __version__, job, release
 
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
@@ -36,7 +36,15 @@ def defaults(uid_hex):
 
 def load(path, uid):
     """(the config to boot with, None or why it is not on the flash)."""
-    config, source = job("store", "load", path, print)
+    try:
+        config, source = job("store", "load", path, print)
+    except MemoryError:
+        # The heap is too full to read the file (an app.py that took most of
+        # it at its import): it is kept as it is, for a boot with more room,
+        # and this one runs on first-boot defaults that are never saved.
+        problem = "not enough memory to read %s at boot; it is kept as it is" % path
+        print("config: %s; this boot uses first-boot defaults, not saved" % problem)
+        return defaults(uid), problem
     if config is not None and "AP" in config:
         print("config: loaded %s" % source)
         if source == path:
@@ -59,10 +67,10 @@ def load(path, uid):
 
 
 def banner(uid):
-    from .text import micropython_version
-
+    # (text as a job of its own: imported here, it would stay through the
+    # config's load, the boot's peak)
     print("wifiprov %s | MicroPython %s | board: %s | id: %s" % (
-        __version__, micropython_version(), getattr(sys.implementation, "_machine", sys.platform), uid))
+        __version__, job("text", "micropython_version"), getattr(sys.implementation, "_machine", sys.platform), uid))
 
 
 def certificate(root):
@@ -93,10 +101,9 @@ def _sha256(f):
 
 
 def show_config(service):
-    from .report import config as masked_config
-    from .report import format_config
-
-    for line in format_config(masked_config(service)["config"]):
+    # (report as a job of its own: imported here, it and text would stay
+    # to the end of the boot, beside the services just made)
+    for line in job("report", "config_lines", service):
         print("config: " + line)
 
 
@@ -142,6 +149,8 @@ def boot(app, services):
     # to check a config, and needs nothing of the board's.
     import machine
     from .settings import FLASH_ROOT
+
+    release(["wifiprov.settings"])  # read: it need not stay through the config's load, the boot's peak
 
     if app is None:
         app = find_app()

@@ -60,7 +60,7 @@ def _checked(raw):
     right, or StoreError."""
     try:
         doc = job("strict_json", "load", raw, "the file")  # strict: a damaged file is not half-read
-    except (ValueError, MemoryError):  # UnicodeError is a ValueError
+    except ValueError:  # UnicodeError is one; a MemoryError is no judgement of the file, and goes up
         raise StoreError("not valid JSON")
     if not isinstance(doc, dict):
         raise StoreError("not a JSON object")
@@ -85,16 +85,20 @@ def _raw(path):
     if size > MAX_FILE_BYTES:
         raise StoreError("%d bytes, more than the %d allowed" % (size, MAX_FILE_BYTES))
     with open(path, "rb") as f:
-        return f.read()
+        return f.read(size)  # one buffer of its size: read() grows one a step at a time, copying
 
 
 def _read(path):
     raw = _raw(path)
     if raw is None:
         return None
-    from .config import validate
-
-    return validate(_checked(raw), {}, True)  # the rules of any message
+    doc = _checked(raw)
+    raw = None  # the file's bytes are free before the rules load: the boot's peak is here
+    # The rules of any message (wifiprov.config.validate), in its two
+    # phases, as the service runs them: never both modules in RAM at once.
+    doc = job("config", "structure", doc, {}, True)
+    job("rules", "check_fields", doc)
+    return doc
 
 
 def load(path, report):
@@ -102,7 +106,9 @@ def load(path, report):
     and backup copy, or (None, None). report(text) hears of each bad file
     and of each file operation that failed: nothing here may stop a boot
     (flash full, a directory where the file should be, a read error), or
-    the board would never reach provisioning again."""
+    the board would never reach provisioning again. A MemoryError is raised:
+    a file that could not be read for want of heap is no bad file, and must
+    not be replaced."""
     for source in (path, path + ".tmp", path + ".bak"):
         try:
             config = _read(source)
@@ -179,7 +185,7 @@ def _same(path, data):
         if os.stat(path)[6] != len(data):
             return False
         with open(path, "rb") as f:
-            return f.read() == data
+            return f.read(len(data)) == data  # (the sizes matched)
     except OSError:
         return False
 

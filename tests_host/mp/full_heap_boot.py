@@ -1,0 +1,44 @@
+# Runs under MicroPython: the boot's load of a good config file on a heap
+# too full to read it (an app.py that took most of it at its import). The
+# file must stay as it is, byte for byte; the boot goes on with first-boot
+# defaults it never saves, and says why. Then, with room again, the same
+# file loads. Prints one line per step.
+import gc
+import os
+import sys
+
+from wifiprov import startup, store
+
+root = sys.argv[1]
+path = root + "/wifiprov.json"
+good = {"mode": 0, "save_config": 1, "countrycode": "GEN",
+        "STA": {"ch": 0, "auto": 1, "auth": 4, "SSID": "HomeNet", "PWD": "correct horse"},
+        "AP": {"ch": 1, "ssidv": 1, "auth": 4, "SSID": "wifiprov-1A2B", "PWD": "k7f3m9q2x8vd"}}
+store.save(path, good)
+with open(path, "rb") as f:
+    before = f.read()
+names = sorted(os.listdir(root))
+
+# Fill the heap, then free about 1 KB: room for the message, none for the
+# modules and the document the load needs.
+gc.collect()
+filler = []
+try:
+    while True:
+        filler.append(bytearray(240))
+except MemoryError:
+    pass
+freed = 0
+while freed < 4:  # (a slice would need the heap it does not have)
+    filler.pop()
+    freed += 1
+gc.collect()
+config, problem = startup.load(path, "e6614104a1a2b")
+filler = None
+gc.collect()
+print("booted on:", config["mode"], config["AP"]["SSID"], "STA" in config)
+print("problem:", problem)
+with open(path, "rb") as f:
+    print("file kept:", f.read() == before, sorted(os.listdir(root)) == names)
+config, problem = startup.load(path, "e6614104a1a2b")
+print("with room:", config["STA"]["SSID"], problem)
