@@ -1,9 +1,10 @@
 # JSON from outside (TCP messages, POST /api/config, the config file) read
-# strictly: the syntax is checked byte by byte before json.loads, which in
-# MicroPython takes broken text. Loaded for one document, dropped after.
+# strictly: the UTF-8 and the syntax are checked byte by byte before
+# json.loads, which in MicroPython takes broken text. Loaded for one
+# document, dropped after. A leaf: the config file's check at boot loads
+# nothing else (wifiprov.text takes its UTF-8 check from here).
 from micropython import const
 
-from .text import check_utf8
 
 # A config document is two levels deep (app settings too); a deeper one is
 # not ours, and json.loads would spend the heap on every level of it.
@@ -37,6 +38,38 @@ def load(raw, what):
         return json.loads(raw)
     except ValueError as e:
         raise ValueError("%s is not valid JSON (%s)" % (what, e.args[0] if e.args else "syntax error"))
+
+
+def check_utf8(raw):
+    """Raise UnicodeError unless the bytes are UTF-8 as the standard has it:
+    no overlong forms (b"\\xc0\\xaf" would be "/"), surrogates, or code
+    points above U+10FFFF, all of which MicroPython's decode() lets through.
+    Nothing is decoded: a caller that only checks makes no copy."""
+    i = 0
+    n = len(raw)
+    while i < n:
+        b = raw[i]
+        if b < 0x80:
+            i += 1
+            continue
+        if 0xC2 <= b <= 0xDF:
+            size, lo, hi = 2, 0x80, 0xBF
+        elif 0xE0 <= b <= 0xEF:
+            size = 3
+            lo = 0xA0 if b == 0xE0 else 0x80
+            hi = 0x9F if b == 0xED else 0xBF
+        elif 0xF0 <= b <= 0xF4:
+            size = 4
+            lo = 0x90 if b == 0xF0 else 0x80
+            hi = 0x8F if b == 0xF4 else 0xBF
+        else:
+            raise UnicodeError()
+        if i + size > n or not lo <= raw[i + 1] <= hi:
+            raise UnicodeError()
+        for k in range(i + 2, i + size):
+            if not 0x80 <= raw[k] <= 0xBF:
+                raise UnicodeError()
+        i += size
 
 
 # What the JSON checker expects next.

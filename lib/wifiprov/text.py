@@ -20,41 +20,12 @@ def printable_ascii(text):
 
 def strict_utf8(raw):
     """Decode bytes as UTF-8, refusing what MicroPython's decode() lets
-    through (check_utf8). Raises UnicodeError."""
+    through (wifiprov.strict_json.check_utf8). Raises UnicodeError."""
+    from .strict_json import check_utf8
+
     check_utf8(raw)
     return bytes(raw).decode()
 
-
-def check_utf8(raw):
-    """Raise UnicodeError unless the bytes are UTF-8 as the standard has it:
-    no overlong forms (b"\\xc0\\xaf" would be "/"), surrogates, or code
-    points above U+10FFFF, all of which MicroPython's decode() lets through.
-    Nothing is decoded: a caller that only checks makes no copy."""
-    i = 0
-    n = len(raw)
-    while i < n:
-        b = raw[i]
-        if b < 0x80:
-            i += 1
-            continue
-        if 0xC2 <= b <= 0xDF:
-            size, lo, hi = 2, 0x80, 0xBF
-        elif 0xE0 <= b <= 0xEF:
-            size = 3
-            lo = 0xA0 if b == 0xE0 else 0x80
-            hi = 0x9F if b == 0xED else 0xBF
-        elif 0xF0 <= b <= 0xF4:
-            size = 4
-            lo = 0x90 if b == 0xF0 else 0x80
-            hi = 0x8F if b == 0xF4 else 0xBF
-        else:
-            raise UnicodeError()
-        if i + size > n or not lo <= raw[i + 1] <= hi:
-            raise UnicodeError()
-        for k in range(i + 2, i + size):
-            if not 0x80 <= raw[k] <= 0xBF:
-                raise UnicodeError()
-        i += size
 
 
 def ssid_text(raw):
@@ -114,6 +85,8 @@ def show_bytes(raw):
 def unicode_text(s):
     """Is s text that can be stored and shown: valid Unicode (json.loads
     turns a \\ud800 escape into a lone surrogate) with no NUL?"""
+    from .strict_json import check_utf8
+
     try:
         check_utf8(s.encode())
     except UnicodeError:
