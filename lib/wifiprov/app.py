@@ -95,12 +95,14 @@ async def main(app=None):
     asyncio.create_task(service.wifi.run())
     asyncio.create_task(watch_console(service, stdin, CONSOLE_ECHO))
     asyncio.create_task(watch_button(service))
-    asyncio.create_task(beat())
     await job_async("startup", "start", service)
     if app:
         asyncio.create_task(guard(app))
-    while True:  # the tasks above run for ever; this only keeps the loop alive
-        await asyncio.sleep(3600)
+    # The tasks above run for ever; this keeps the loop alive, and is the
+    # loop's beat for the blocked-loop watch (no task of its own: its frame
+    # would be held for good).
+    while True:
+        await asyncio.sleep_ms(1000 if beat() else 3600000)
 
 
 def run(app=None):

@@ -101,11 +101,11 @@ def unwatch_loop():
         _watch[1] = None
 
 
-async def beat():
-    """The loop's beat, which the watch looks for."""
-    while _watch[1] is not None:
-        _watch[0] = time.ticks_ms()
-        await asyncio.sleep_ms(1000)
+def beat():
+    """The loop's beat, which the watch looks for (the main task beats once
+    a second): True while the watch is armed."""
+    _watch[0] = time.ticks_ms()
+    return _watch[1] is not None
 
 
 def _starved(timer):
