@@ -72,3 +72,10 @@ async def close(service):
     if was:
         service.log("provisioning: AP and servers are down")
     service.status_page(True)
+
+
+async def close_fallback(service):
+    """The station joined again while the fallback AP was open: it closes."""
+    await close(service)
+    service.log("station: joined again; fallback AP closed")
+    service.log(service.ready_line(True))

@@ -153,11 +153,13 @@ class Provisioning:
         await ended(attempt)
         return attempt["answer"]
 
-    async def _later(self, action, delay_ms=GRACE_MS):
-        """Run an action as its own task; its failure is printed, not lost."""
+    async def _react(self, action):
+        """One of the service's reactions to the link, a (module, function)
+        pair run as a job with the service, in a task of its own (the
+        Wi-Fi supervisor that reported the event goes on): its failure is
+        printed, not lost."""
         try:
-            await asyncio.sleep_ms(delay_ms)
-            await action()
+            await job_async(action[0], action[1], self)
         except Exception as e:
             sys.print_exception(e)
 
@@ -205,7 +207,7 @@ class Provisioning:
                                                                            self.wifi.ip))
         else:  # the link went down meanwhile: the AP stays as a fallback does
             self.fallback = True
-            await self._open_fallback()
+            await job_async("window", "open_for_a_while", self)
 
     def refuse(self, reason):
         """Answer a request that cannot be applied, with PROV_FAILURE."""
@@ -227,7 +229,7 @@ class Provisioning:
             # docs/config.md: open the provisioning AP, keep retrying in the background.
             self.log("station: could not join; opening the provisioning AP and retrying in the background")
             self.fallback = True
-            asyncio.create_task(self._later(self._open_fallback, 0))
+            asyncio.create_task(self._react(("window", "open_for_a_while")))
         elif event == SNTP_UP and self._booted_ticks is not None:
             self.booted = time.time() - time.ticks_diff(time.ticks_ms(), self._booted_ticks) // 1000
             self._booted_ticks = None  # later link-ups only correct a clock that is already right
@@ -235,21 +237,11 @@ class Provisioning:
             pass  # the join being tried: wifiprov.trial says what comes of it
         elif event == DHCP_DONE:
             if self.fallback:
-                asyncio.create_task(self._later(self._close_fallback, 0))
+                asyncio.create_task(self._react(("portal", "close_fallback")))
             else:
                 self.log(self.ready_line(True))
                 self.status_page(True)
         call_back(1, event, data)
-
-    async def _open_fallback(self):
-        from .window import open_for_a_while
-
-        await open_for_a_while(self)
-
-    async def _close_fallback(self):
-        await self.disable()
-        self.log("station: joined again; fallback AP closed")
-        self.log(self.ready_line(True))
 
 
 async def ended(attempt):
