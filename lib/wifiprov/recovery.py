@@ -13,7 +13,7 @@ from micropython import const
 from .core import job_async, say
 from .settings import BUTTON_PIN, LOOP_WATCH_TIMER
 
-HOLD_MS = const(3000)
+_HOLD_MS = const(3000)
 _POLL_MS = const(100)  # the button is looked at this often
 # The starved-loop watch (settings.IMPROV): once wifiprov's loop has not
 # beaten for this long, Ctrl-C is an interrupt again, for good (until the
@@ -22,33 +22,28 @@ _STARVED_MS = const(5000)
 _watch = [0, None]  # ticks of the loop's last beat; the timer, while armed
 
 
-def _button():
-    """A function that is true while the button is held, or None when
-    the board has none: rp2's BOOTSEL, else the pin BUTTON_PIN
-    (the chip's BOOT pin by default, low while held)."""
-    if sys.platform == "rp2":
-        import rp2
-
-        return rp2.bootsel_button
-    number = BUTTON_PIN
-    if number is None:
-        return None
-    if number < 0:  # esp32-C3 and -C6 strap on GPIO9; the others on GPIO0
-        chip = getattr(sys.implementation, "_machine", "")
-        number = 9 if "C3" in chip or "C6" in chip else 0
-    from machine import Pin
-
-    pin = Pin(number, Pin.IN, Pin.PULL_UP)
-    return lambda: not pin.value()
-
-
 async def watch_button(service):
+    """Watch the button: rp2's BOOTSEL, else the pin BUTTON_PIN (the
+    chip's BOOT pin by default, low while held). A board without one has
+    no watch."""
     try:
-        held = _button()
+        if sys.platform == "rp2":
+            import rp2
+
+            held = rp2.bootsel_button
+        elif BUTTON_PIN is None:
+            return
+        else:
+            number = BUTTON_PIN
+            if number < 0:  # esp32-C3 and -C6 strap on GPIO9; the others on GPIO0
+                chip = getattr(sys.implementation, "_machine", "")
+                number = 9 if "C3" in chip or "C6" in chip else 0
+            from machine import Pin
+
+            pin = Pin(number, Pin.IN, Pin.PULL_UP)
+            held = lambda: not pin.value()  # noqa: E731
     except Exception as e:  # a board without the pin: no button, the rest runs
         print("button: not watched (%r)" % e)
-        return
-    if held is None:
         return
     since = None  # when the current press began; False once it has acted
     while True:
@@ -65,9 +60,9 @@ async def watch_button(service):
         now = time.ticks_ms()
         if since is None:
             since = now
-        elif since is not False and time.ticks_diff(now, since) >= HOLD_MS:
+        elif since is not False and time.ticks_diff(now, since) >= _HOLD_MS:
             since = False  # one action per press
-            print("button: held %d s; opening provisioning" % (HOLD_MS // 1000))
+            print("button: held %d s; opening provisioning" % (_HOLD_MS // 1000))
             try:
                 await job_async("window", "open_for_a_while", service)
                 await job_async("cli", "execute", service, b"wifiprov ap", say)  # its name, passphrase and QR code
