@@ -6,7 +6,7 @@ import time
 from micropython import const
 
 from .listen import Connection, timed
-from .settings import WWW_DIR  # noqa: F401 (for the pages: a page does not load the settings per request)
+from .settings import WWW_DIR
 
 # Per connection: holds a header line, then the body, then the answer's
 # chunks, so a request never costs more than this and its socket. A header
@@ -14,6 +14,20 @@ from .settings import WWW_DIR  # noqa: F401 (for the pages: a page does not load
 # hostile client sends one.
 BUFFER = const(1024)
 _WRITE_MS = const(5000)  # the client must take each chunk of an answer within this
+
+# Where the pages come from (wifiprov.web_page), found once per opening of
+# provisioning rather than per page (each search of the flash for a module
+# that is not there costs a board more than the page): a folder the board's
+# settings name (WWW_DIR), else the pages frozen into the firmware
+# (tools/frozen_pages.py; PAGES: name -> bytes), else the www/ folder beside
+# the package.
+PAGES = None
+if not WWW_DIR:
+    try:
+        from wifiprov_pages import PAGES  # noqa: F401,F811 (beside the package, as wifiprov_board is)
+    except ImportError:
+        pass
+WWW = WWW_DIR or __file__.rsplit("/", 1)[0] + "/www/"
 
 # The next steps wifiprov.web hands back to the server for a request that
 # needs a page or the form (wifiprov.http runs them, each as a job of its own).

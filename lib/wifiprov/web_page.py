@@ -5,14 +5,8 @@
 # whole in RAM. Everything filled in is
 # HTML-escaped here. Loaded per page.
 from .core import __version__, fields
-from .http_conn import TOKEN, WWW_DIR, head, random_token, send
+from .http_conn import PAGES, TOKEN, WWW, head, random_token, send
 
-_WWW = WWW_DIR or __file__.rsplit("/", 1)[0] + "/www/"
-try:
-    # A frozen firmware's pages, kept in flash (tools/frozen_pages.py).
-    from wifiprov_pages import PAGES as _FROZEN  # beside the package, as wifiprov_board is
-except ImportError:
-    _FROZEN = None
 _STATUS = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden"}
 _TEXT_FIELDS = ("stassid", "stach", "apssid", "apch")
 # What a select shows when the form has no value for it.
@@ -179,11 +173,11 @@ def _chunks(name):
     """A template's bytes in pieces that never cut a {{key}}: a file's lines
     (a page is never whole in RAM), or a frozen firmware's page whole (it
     stays in flash; tools/frozen_pages.py)."""
-    if _FROZEN is None or WWW_DIR:
-        with open(_WWW + name, "rb") as f:
+    if PAGES is None:
+        with open(WWW + name, "rb") as f:
             yield from f
         return
-    yield _FROZEN[name]
+    yield PAGES[name]
 
 
 _ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))
