@@ -4,7 +4,7 @@
 from micropython import const
 from .checks import AUTH_NAMES, check_int as _int, kind_of as _kind
 from .core import ConfigError
-from .text import printable_ascii, unicode_text
+from .strict_json import printable_ascii, unicode_text
 
 # The country codes and their highest 2.4 GHz channel: the seed's set, in
 # the order of its web form's index 0..4, plus JPN. The custom regulatory

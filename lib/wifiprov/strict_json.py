@@ -1,8 +1,10 @@
-# JSON from outside (TCP messages, POST /api/config, the config file) read
-# strictly: the UTF-8 and the syntax are checked byte by byte before
-# json.loads, which in MicroPython takes broken text. Loaded for one
-# document, dropped after. A leaf: the config file's check at boot loads
-# nothing else (wifiprov.text takes its UTF-8 check from here).
+# What text from outside must be before it is used: JSON (TCP messages,
+# POST /api/config, the config file) read strictly, its UTF-8 and syntax
+# checked byte by byte before json.loads, which in MicroPython takes broken
+# text; and the checks of a field's text (wifiprov.rules: Unicode without
+# NUL, printable ASCII). Loaded for a job, dropped after. A leaf, and small:
+# the config file's check at boot loads nothing else (wifiprov.text takes
+# its checks from here).
 from micropython import const
 
 
@@ -70,6 +72,24 @@ def check_utf8(raw):
             if not 0x80 <= raw[k] <= 0xBF:
                 raise UnicodeError()
         i += size
+
+
+def printable_ascii(text):
+    """Is every character of text printable ASCII (space to ~)?"""
+    for b in text.encode():
+        if not 0x20 <= b <= 0x7E:
+            return False
+    return True
+
+
+def unicode_text(s):
+    """Is s text that can be stored and shown: valid Unicode (json.loads
+    turns a \\ud800 escape into a lone surrogate) with no NUL?"""
+    try:
+        check_utf8(s.encode())
+    except UnicodeError:
+        return False
+    return "\x00" not in s
 
 
 # What the JSON checker expects next.

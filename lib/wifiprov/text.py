@@ -10,14 +10,6 @@
 # grow the heap for good.
 
 
-def printable_ascii(text):
-    """Is every character of text printable ASCII (space to ~)?"""
-    for b in text.encode():
-        if not 0x20 <= b <= 0x7E:
-            return False
-    return True
-
-
 def strict_utf8(raw):
     """Decode bytes as UTF-8, refusing what MicroPython's decode() lets
     through (wifiprov.strict_json.check_utf8). Raises UnicodeError."""
@@ -82,18 +74,6 @@ def show_bytes(raw):
     return out.decode()
 
 
-def unicode_text(s):
-    """Is s text that can be stored and shown: valid Unicode (json.loads
-    turns a \\ud800 escape into a lone surrogate) with no NUL?"""
-    from .strict_json import check_utf8
-
-    try:
-        check_utf8(s.encode())
-    except UnicodeError:
-        return False
-    return "\x00" not in s
-
-
 def host_name(ssid):
     """The board's host name from its AP's SSID (docs/config.md): lower
     case, every run of other characters one hyphen, none at the ends, at
@@ -127,6 +107,8 @@ def shown_key(key):
     """A key from the sender, safe to put in an answer: as it is when plain
     ASCII, else quoted with \\xNN escapes (it may hold control characters, or
     a lone surrogate that would make the answer invalid UTF-8)."""
+    from .strict_json import printable_ascii
+
     return key if printable_ascii(key) else show_bytes(key)
 
 
