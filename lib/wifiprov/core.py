@@ -93,7 +93,7 @@ def _start():
         import gc
 
         gc.collect()
-    before = set(loaded())  # looked up once per module when the job ends
+    before = loaded()  # looked up once per module when the job ends (a list: a set would cost its hashing per job)
     _jobs += 1
     return before
 

@@ -7,7 +7,6 @@ import json
 
 from .core import HttpError, job
 from .http_conn import FORM_POST, PAGE_CONFIG, PAGE_INDEX, PAGE_JOIN, head as _head, send
-from .text import show_bytes
 
 _REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
             405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required",
@@ -33,17 +32,17 @@ async def answer(server, writer, buf, request):
     host = headers.get(b"host")
     if host is not None and not _host_name(host):
         return await error(server, writer, buf, 400, "the Host header is not a host name: %s"
-                           % show_bytes(host))
+                           % job("text", "show_bytes", host))
     if not _own_host(server, host) or path in _PROBES:
         return await _redirect(server, writer, buf)
     allowed = _ROUTES.get(path)
     if allowed is None:
         return await error(server, writer, buf, 404, "no page %s here; the portal is at /"
-                           % show_bytes(path))
+                           % job("text", "show_bytes", path))
     method = request.method
     if method not in allowed.split(b", "):
         return await error(server, writer, buf, 405, "use %s for %s"
-                           % (allowed.decode(), show_bytes(path)), allowed)
+                           % (allowed.decode(), job("text", "show_bytes", path)), allowed)
     if method == b"POST" and not _same_origin(headers):
         return await error(server, writer, buf, 403, "cross-origin request refused")
     service = server.service
