@@ -64,4 +64,4 @@ async def _short(conn, buf, status, text):
     extra = "Content-Length: %d\r\n" % len(body)
     if status[:3] == "405":
         extra += "Allow: GET\r\n"
-    await send(conn, buf, (head(status, "text/plain; charset=utf-8", extra), body))
+    await send(conn, buf, head(status, "text/plain; charset=utf-8", extra) + (body,))

@@ -82,14 +82,14 @@ async def _api_config(server, writer, buf, request):
 # ---- short answers ----
 
 def head(status, content_type, extra=""):
-    return _head("%d %s" % (status, _REASONS[status]), content_type, extra)
+    return _head("%d %s" % (status, _REASONS[status]), content_type, extra)  # (pieces: see http_conn.head)
 
 
 async def send_json(writer, buf, answer, status=None):
     if status is None:
         status = 200 if answer["ok"] else 400
     body = json.dumps(answer) + "\n"
-    await send(writer, buf, (head(status, "application/json", "Content-Length: %d\r\n" % len(body)), body))
+    await send(writer, buf, head(status, "application/json", "Content-Length: %d\r\n" % len(body)) + (body,))
 
 
 async def error(server, writer, buf, status, text, allow=None):
@@ -101,15 +101,15 @@ async def error(server, writer, buf, status, text, allow=None):
     extra = "Content-Length: %d\r\n" % len(body)
     if allow:
         extra += "Allow: %s\r\n" % allow.decode()
-    await send(writer, buf, (head(status, "text/plain; charset=utf-8", extra), body))
+    await send(writer, buf, head(status, "text/plain; charset=utf-8", extra) + (body,))
 
 
 async def _redirect(server, writer, buf):
     scheme, default = ("https", 443) if server.tls else ("http", 80)
     url = "%s://%s%s/config.htm" % (scheme, server.host, "" if server.port == default else ":%d" % server.port)
     body = "the provisioning page is at %s\n" % url
-    await send(writer, buf, (head(302, "text/plain", "Location: %s\r\nContent-Length: %d\r\n"
-                                  % (url, len(body))), body))
+    await send(writer, buf, head(302, "text/plain", "Location: %s\r\nContent-Length: %d\r\n"
+                                 % (url, len(body))) + (body,))
 
 
 # ---- helpers ----

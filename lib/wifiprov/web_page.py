@@ -8,6 +8,10 @@ from .core import __version__, fields
 from .http_conn import PAGES, TOKEN, WWW, head, random_token, send
 
 _STATUS = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden"}
+# A page's security policy, around its nonce: the only script that runs is
+# the page's own, even if an SSID ever got past the escaping.
+_CSP = b"Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-"
+_CSP_END = b"'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n"
 _TEXT_FIELDS = ("stassid", "stach", "apssid", "apch")
 # What a select shows when the form has no value for it.
 _DEFAULTS = {"staauth": "4", "apauth": "4", "countrycode": "GEN", "saveconfig": "1", "staauto": "1", "ssidv": "1"}
@@ -130,19 +134,17 @@ async def page(server, writer, buf, status, name, fill):
         fill["nav"] = '<nav><a href="/">Overview</a><a href="/config.htm">Network Configuration</a></nav>'
     fill["version"] = __version__
     fill["device"] = html(server.service.config["AP"]["SSID"])
-    first = head(_STATUS[status], "text/html; charset=utf-8",
-                 "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-%s'; "
-                 "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n" % nonce)
+    first = head(_STATUS[status], "text/html; charset=utf-8", _CSP, nonce, _CSP_END)
     await send(writer, buf, _render(name, fill, first))
 
 
-def _render(name, fill, first=None):
-    """The template's bytes, each {{key}} replaced by fill[key] (a str, or
-    a list of str), each {{>file}} by that template, and each {{name=value}}
-    by " selected" when the form's field `name` has that value. The text
-    between keys goes out as views of the template's bytes, not copies."""
-    if first:
-        yield first
+def _render(name, fill, first=()):
+    """The pieces of `first` (the head), then the template's bytes, each
+    {{key}} replaced by fill[key] (a str, or a list of str), each {{>file}}
+    by that template, and each {{name=value}} by " selected" when the
+    form's field `name` has that value. The text between keys goes out as
+    views of the template's bytes, not copies."""
+    yield from first
     for chunk in _chunks(name):
         view = memoryview(chunk)
         start = 0
