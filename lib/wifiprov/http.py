@@ -44,6 +44,11 @@ class HttpServer:
         self._open = self._listener.connections  # a Connection per client
         self._context = None  # the TLS context while HTTPS listens
         self._cap = _MAX_TLS_CONNECTIONS if tls else _MAX_CONNECTIONS
+        # A connection's buffer, made when the server starts and lent to
+        # each connection in turn (a second one at the same time makes its
+        # own): 1 KB in one piece is what a heap cut up by a join could no
+        # longer find, and the connection was refused.
+        self._spare = None
 
     async def start(self, host):
         if self.port is not None:
@@ -59,6 +64,7 @@ class HttpServer:
         # failed handshake MicroPython's TLS socket forgets its TCP socket
         # without closing it, and only a reference of ours can close it.
         self._context = context
+        self._spare = bytearray(BUFFER)
         self._listener.open(host, self.configured_port, self._cap)
         self.host = host
         self.port = self.configured_port
@@ -67,9 +73,10 @@ class HttpServer:
         if self.port is not None:
             self._listener.close()
             self.port = None
+            self._spare = None
 
     async def _client(self, stream, _):
-        conn = None
+        conn = buf = None
         tcp = stream.s  # the TCP socket; for HTTPS, under the TLS one
         try:
             if self.port is None:
@@ -83,7 +90,7 @@ class HttpServer:
                 return
             conn = Connection(stream)
             self._listener.track(conn)
-            buf = bytearray(BUFFER)
+            buf, self._spare = self._spare or bytearray(BUFFER), None
             try:
                 request = await timed(conn, job_async("http_read", "read", conn, buf), _REQUEST_MS)
             except asyncio.TimeoutError:
@@ -129,6 +136,8 @@ class HttpServer:
             except OSError:
                 pass
             tcp.close()  # a no-op when the line above closed it
+            if buf is not None and self.port is not None:
+                self._spare = buf  # for the next connection
 
     async def _answer(self, conn, buf, request):
         """A request's steps, each a job of its own, so that no two of the
