@@ -6,6 +6,7 @@ import sys
 
 sys.path.append(sys.argv[1])  # firmware/unix: the board's machine and network modules
 import asyncio
+import machine
 import wifiprov.app as app
 import wifiprov.recovery as recovery
 
@@ -44,14 +45,23 @@ except KeyboardInterrupt:
 reads = []
 
 
-def flaky():
-    reads.append(1)
-    if len(reads) == 1:
-        raise OSError(5)
-    return False
+class FlakyPin:
+    """The BOOT pin, whose first read fails (the simulator's machine.Pin
+    stands aside for it)."""
+    IN = PULL_UP = 0
+
+    def __init__(self, *args):
+        pass
+
+    def value(self):
+        reads.append(1)
+        if len(reads) == 1:
+            raise OSError(5)
+        return 1  # not held
 
 
-recovery._button = lambda: flaky
+machine.Pin = FlakyPin
+recovery.BUTTON_PIN = 0
 
 
 async def watch_a_while():
