@@ -1,5 +1,5 @@
 """The config document's validation rules, one table run under the
-MicroPython unix port through the firmware's own config.validate (not a
+MicroPython unix port through the firmware's own validation.validate (not a
 copy): every rule's error text, word for word, and what is accepted."""
 import json
 

@@ -72,12 +72,12 @@ def note(text):
 # -- 1. the config, checked by the firmware's own rules ----------------------
 
 # Runs under the MicroPython unix port with lib/ on the path: the same
-# validation, merge and file format as the board's (wifiprov.config,
+# validation, merge and file format as the board's (wifiprov.validation,
 # wifiprov.store). A section the document leaves out keeps the board's
 # (its AP passphrase, its network), as a provisioning message does.
 _CHECK_CONFIG = """
 import json, sys
-from wifiprov import config, startup, store
+from wifiprov import startup, store, validation
 from wifiprov.core import ConfigError
 current = None
 if %(current)r:
@@ -92,7 +92,7 @@ except ValueError as e:
     print("not valid JSON (%%s)" %% e)
     sys.exit(2)
 try:
-    new = config.validate(doc, current)
+    new = validation.validate(doc, current)
 except ConfigError as e:
     print(e)
     sys.exit(2)

@@ -1,5 +1,5 @@
-# The config document's rules: the one validation function every transport
-# uses (its field rules are in wifiprov.rules). Imported for a job (boot, an
+# The config document's structure: phase one of the rules every transport
+# uses (wifiprov.validation runs both; the field rules are wifiprov.rules'). Imported for a job (boot, an
 # apply) and dropped after: see wifiprov.core.job. First-boot defaults are wifiprov.startup's, the file on
 # flash wifiprov.store's, what an applied config does next wifiprov.outcome's.
 from micropython import const
@@ -35,24 +35,6 @@ def _merge_section(name, keys, base, given):
     if "PWD" not in given and (sec["SSID"] != base["SSID"] or sec["auth"] != base["auth"]):
         sec["PWD"] = ""
     return sec
-
-
-def validate(msg, current, stored=False):
-    """Check a provisioning message against the active config and return the
-    complete new config. The first failing rule raises ConfigError, whose
-    text names the field and the rule. `current` is never modified.
-
-    The rules run in two phases: the document's structure (here), then the
-    fields (wifiprov.rules: countrycode, then the chosen mode's section, then
-    the other). The
-    provisioning service and the store run the two one after the other,
-    never both in RAM at once; this function runs both, for tools/deploy.py
-    on a laptop and for tests."""
-    from .rules import check_fields
-
-    new = structure(msg, current, stored)
-    check_fields(new)
-    return new
 
 
 def structure(msg, current, stored=False):

@@ -64,8 +64,7 @@ def _run(service, current, msg, app_only):
             return current, {"ok": False, "error": "verify: must be 1 (join the network before saving it, the "
                                                    "default) or 0 (save it without trying)"}, None
     try:
-        new = job("config", "structure", msg, current)
-        job("rules", "check_fields", new)
+        new = job("validation", "validate", msg, current)
     except ConfigError as e:
         return current, {"ok": False, "error": str(e)}, None
     changed = new != current

@@ -1,5 +1,5 @@
 # The config document's field rules (phase two of validation, see
-# wifiprov.config.validate): channels per country, flags, auth, SSID and
+# wifiprov.validation): channels per country, flags, auth, SSID and
 # password. Loaded for a job, dropped after.
 from micropython import const
 from .checks import AUTH_NAMES, check_int as _int, kind_of as _kind

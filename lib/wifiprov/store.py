@@ -94,11 +94,7 @@ def _read(path):
         return None
     doc = _checked(raw)
     raw = None  # the file's bytes are free before the rules load: the boot's peak is here
-    # The rules of any message (wifiprov.config.validate), in its two
-    # phases, as the service runs them: never both modules in RAM at once.
-    doc = job("config", "structure", doc, {}, True)
-    job("rules", "check_fields", doc)
-    return doc
+    return job("validation", "validate", doc, {}, True)  # the rules of any message
 
 
 def load(path, report):
