@@ -84,10 +84,9 @@ class Provisioning:
             return
         listening = self.status_server
         if not up:
-            if listening:  # stopped at once: the port is free for the provisioning servers
+            if listening:
                 self.status_server = None
-                listening[1].cancel()
-                listening[0].close()
+                job("status_server", "stop", listening)
             return
         if self.enabled or not self.wifi.ip or listening:
             return
@@ -154,10 +153,10 @@ class Provisioning:
         return attempt["answer"]
 
     async def _react(self, action):
-        """One of the service's reactions to the link, a (module, function)
-        pair run as a job with the service, in a task of its own (the
-        Wi-Fi supervisor that reported the event goes on): its failure is
-        printed, not lost."""
+        """A (module, function) pair run as a job with the service: an
+        apply's action (act), or a reaction to the link in a task of its
+        own (the Wi-Fi supervisor that reported the event goes on). Its
+        failure is printed, not lost."""
         try:
             await job_async(action[0], action[1], self)
         except Exception as e:
@@ -166,12 +165,11 @@ class Provisioning:
     async def act(self, action):
         """An apply's (or a reset's) action, a moment after its answer: one
         of wifiprov.outcome's (module, function) pairs, run as a job with
-        the service. New requests wait until it ran (busy)."""
+        the service (as _react runs one). New requests wait until it ran
+        (busy)."""
         try:
             await asyncio.sleep_ms(GRACE_MS)
-            await job_async(action[0], action[1], self)
-        except Exception as e:
-            sys.print_exception(e)
+            await self._react(action)
         finally:
             self.busy = False
 
