@@ -18,12 +18,12 @@ async def open(service):
     if not service.enabled:
         service.status_page(False)  # its port is the provisioning HTTP server's
         try:
-            job("radio", "start_ap", service.wifi, service.config["AP"], service.config["countrycode"])
+            address = job("radio", "start_ap", service.wifi, service.config["AP"], service.config["countrycode"])
         except OSError:
             service.log("provisioning: no access point, so no provisioning over Wi-Fi; the console still "
                         "provisions (wifiprov help)")
             return
-        host = BIND or job("radio", "ap_address", service.wifi)
+        host = BIND or address
         before = loaded()
         from .tcp import TcpServer
         from .http import HttpServer

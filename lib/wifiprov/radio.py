@@ -35,10 +35,11 @@ def _constant(net, wlan, names):
 
 
 def start_ap(wifi, section, country):
-    """The AP up (or restarted) with an AP section of the config; OSError
-    when the radio cannot (it is reported as radio trouble first)."""
+    """The AP up (or restarted) with an AP section of the config: its
+    address. OSError when the radio cannot (it is reported as radio
+    trouble first)."""
     try:
-        _start_ap(wifi, section, country)
+        return _start_ap(wifi, section, country)
     except OSError as e:
         wifi.radio_trouble(e)
         raise
@@ -50,10 +51,6 @@ def stop_ap(wifi):
     wifi.last_scan = None
     if wifi.ap.active():
         wifi.ap.active(False)
-
-
-def ap_address(wifi):
-    return wifi.address(wifi.ap)
 
 
 def ap_channel(wifi):
@@ -121,9 +118,11 @@ def _start_ap(wifi, section, country):
         _config(ap, options)
     # A radio that did not start (rp2: "Failed to start CYW43") still says
     # active, but its AP never gets an address: nothing would reach it.
-    if wifi.address(ap) == "0.0.0.0":
+    address = wifi.address(ap)
+    if address == "0.0.0.0":
         ap.active(False)
         raise OSError("the access point got no address")
+    return address
 
 
 def _config(ap, options):
