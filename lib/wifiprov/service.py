@@ -84,9 +84,10 @@ class Provisioning:
             return
         listening = self.status_server
         if not up:
-            if listening:
+            if listening:  # stopped at once: the port is free for the provisioning servers
                 self.status_server = None
-                job("status_server", "stop", listening)
+                listening[1].cancel()  # (status_server.start's pair)
+                listening[0].close()
             return
         if self.enabled or not self.wifi.ip or listening:
             return
