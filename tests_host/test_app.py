@@ -65,11 +65,20 @@ def test_a_crashing_app_and_callback_leave_the_services_running(board):
 
         wifiprov.set_callback(bad_callback)
 
+        async def sensor():
+            raise KeyError("task bug")
+
         async def main():
+            import asyncio
+            asyncio.create_task(sensor())  # a task of its own that no one awaits
+            await asyncio.sleep_ms(100)
             raise ValueError("app bug")
     """)
     sim = board.start()
     sim.expect(r"^READY mode=ap")
+    # asyncio's own report of a task no one awaited; the loop goes on
+    sim.expect(r"^Task exception wasn't retrieved$")
+    sim.expect(r"^KeyError: task bug$")
     sim.expect(r"^app: app\.py.s main\(\) raised; wifiprov keeps running, the app is not restarted:$")
     sim.expect(r"^ValueError: app bug$")
     assert tcp_status(sim.ports["tcp"])["provisioning"] is True

@@ -79,7 +79,8 @@ def task_failed(loop, context):
     of KB held for good."""
     error = context.get("exception")
     if not isinstance(error, (MemoryError, OSError)):
-        loop.default_exception_handler(context)
+        # MicroPython's loop is a class whose handlers take it as an argument
+        loop.default_exception_handler(loop, context)
     context["exception"] = context["future"] = None
 
 
