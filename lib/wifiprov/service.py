@@ -12,7 +12,7 @@ import sys
 import time
 import asyncio
 
-from .core import call_back, job, job_async, say, until
+from .core import call_back, job, job_async, readable, say, until
 from .settings import BIND, GRACE_MS, HTTP_PORT, PROV_WINDOW_S, STATUS_PAGE
 from .wifi import AUTO_CONNECT_FAIL, DHCP_DONE, SNTP_UP, UP
 
@@ -30,6 +30,36 @@ def describe(event, data):
         value = data[key]
         parts.append("%s=%s" % (key, json.dumps(value) if isinstance(value, (str, list)) else value))
     return " ".join(parts)
+
+
+async def serve_status(service, sock):
+    """The status page's accept loop, on the listening socket that
+    wifiprov.status_server.start opened. It is here, in a module that stays
+    loaded anyway, and not in one of the page's own: that module and its
+    table would be held for as long as the page listens (0.2 KB). One
+    request at a time, 5 s for the whole of it (a slow client is dropped);
+    the others wait in the socket's backlog."""
+    while True:
+        await readable(sock)
+        client = None
+        try:
+            client, _ = sock.accept()
+            client.setblocking(False)
+            await asyncio.wait_for_ms(job_async("status_page", "serve", service, asyncio.StreamWriter(client)), 5000)
+        except asyncio.CancelledError:
+            raise
+        except MemoryError:
+            try:  # a constant: when the heap is short, there is no room to build an answer
+                client.send(b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
+                            b"Content-Type: text/plain\r\nContent-Length: 54\r\n\r\n"
+                            b"out of memory: the board could not answer; try again.\n")
+            except Exception:
+                pass
+        except Exception:  # a client gone or too slow: that request only
+            pass
+        finally:
+            if client is not None:
+                client.close()
 
 
 class Provisioning:
