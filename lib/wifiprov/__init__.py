@@ -36,7 +36,9 @@ async def connected():
     (and the config is the new one)."""
     service = _running()
     wifi = service.wifi
-    while wifi.ip is None or service.trying:  # flags, not Events (wifiprov.core.until says why)
+    from .service import trying
+
+    while wifi.ip is None or trying(service):  # flags, not Events (wifiprov.core.until says why)
         await asyncio.sleep_ms(100)
     return {"ip": wifi.ip, "ssid": wifi.target["SSID"], "hostname": service.hostname}
 

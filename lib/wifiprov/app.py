@@ -3,7 +3,6 @@
 # all in one asyncio loop. wifiprov.run() calls run().
 import sys
 import asyncio
-import machine
 import network
 
 from .core import job, job_async, readable, running, settle
@@ -17,7 +16,7 @@ def services(path, config):
     """The Wi-Fi and provisioning services, made by the boot job
     (wifiprov.startup.boot) once the config is read."""
     wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
-    return Provisioning(path, wifi, config, machine.reset)
+    return Provisioning(path, wifi, config)
 
 
 async def watch_console(service, stream, echo):

@@ -5,6 +5,7 @@
 _MODE_AP = 1
 from .checks import AUTH_NAMES, MODE_NAMES
 from .core import fields, job
+from .service import trying
 from .text import answer, printable
 
 def split(line):
@@ -203,7 +204,7 @@ async def do_status(service, args, out):
 
 def _trying(service, out):
     """A network is being tried before it is saved: the station is busy."""
-    if service.trying:
+    if trying(service):
         out('ERROR: busy: the board is trying to join "%s"; wait for that answer' % service.attempt["ssid"])
         return True
     return False

@@ -10,6 +10,7 @@ import asyncio
 from micropython import const
 
 from .core import __version__
+from .service import trying
 from .wifi import UP
 
 _HEADER = b"IMPROV"
@@ -103,7 +104,7 @@ async def _read(reader, n, deadline):
 
 def _state(service):
     """The current state; when provisioned, also the device's URL."""
-    if service.trying:
+    if trying(service):
         _send(_CURRENT_STATE, bytes((_PROVISIONING,)))
     elif service.config["mode"] == 0 and service.wifi.state == UP:
         _send(_CURRENT_STATE, bytes((_PROVISIONED,)))

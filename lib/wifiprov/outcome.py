@@ -2,6 +2,7 @@
 # an apply by wifiprov.provision after validation is dropped (the two are
 # never in RAM together), and the actions that carry it out, which the
 # service runs a moment later (Provisioning.act) as jobs of this module.
+from .core import say
 from .settings import ATTEMPT_TIMEOUT_MS, GRACE_MS
 
 # The actions: (module, function of the service) for Provisioning.act.
@@ -64,8 +65,10 @@ def _next(new, current, ap_up, sta_up):
 
 async def restart(service):
     """A reset: the saved config boots."""
-    service.log("restarting to apply the new configuration")
-    service.reset()
+    import machine
+
+    say("restarting to apply the new configuration")
+    machine.reset()
 
 
 async def to_sta(service):

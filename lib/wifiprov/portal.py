@@ -7,7 +7,7 @@ import gc
 import sys
 import asyncio
 
-from .core import hold, job, loaded, release
+from .core import hold, job, loaded, release, say
 from .settings import BIND, DNS_PORT, HTTP_PORT, HTTPS_PORT, TCP_PORT
 
 
@@ -20,7 +20,7 @@ async def open(service):
         try:
             address = job("radio", "start_ap", service.wifi, service.config["AP"], service.config["countrycode"])
         except OSError:
-            service.log("provisioning: no access point, so no provisioning over Wi-Fi; the console still "
+            say("provisioning: no access point, so no provisioning over Wi-Fi; the console still "
                         "provisions (wifiprov help)")
             return
         host = BIND or address
@@ -44,15 +44,15 @@ async def open(service):
                     await asyncio.sleep_ms(100)
                     await server.start(host)
             except Exception as e:  # one broken server must not stop the others
-                service.log("%s server did not start: %r" % (server.name, e))
+                say("%s server did not start: %r" % (server.name, e))
         service.enabled = True
         ap = service.config["AP"]
-        service.log('provisioning: AP "%s" is up at %s' % (ap["SSID"], host))
+        say('provisioning: AP "%s" is up at %s' % (ap["SSID"], host))
         # Each time it opens (first boot, fallback, `wifiprov enable`): the
         # console is trusted (whoever holds it can read the flash), and
         # this is how the user learns the key to join.
-        service.log("AP passphrase: %s" % (ap["PWD"] or "(open network)"))
-    service.log(service.ready_line())
+        say("AP passphrase: %s" % (ap["PWD"] or "(open network)"))
+    say(service.ready_line())
 
 
 async def close(service):
@@ -70,12 +70,12 @@ async def close(service):
     service.enabled = False
     service.fallback = False
     if was:
-        service.log("provisioning: AP and servers are down")
+        say("provisioning: AP and servers are down")
     service.status_page(True)
 
 
 async def close_fallback(service):
     """The station joined again while the fallback AP was open: it closes."""
     await close(service)
-    service.log("station: joined again; fallback AP closed")
-    service.log(service.ready_line(True))
+    say("station: joined again; fallback AP closed")
+    say(service.ready_line(True))

@@ -8,6 +8,7 @@
 import asyncio
 
 from .core import ConfigError, job
+from .service import trying
 from .wifi import UP
 
 
@@ -34,11 +35,12 @@ def apply(service, msg, base=None):
     if answer.get("trying"):
         sta = new["STA"]
         try:  # all made before any is kept: a full heap must not leave half a try behind
-            attempt = {"ssid": sta["SSID"], "auth": sta["auth"], "state": "trying", "answer": None}
+            attempt = {"ssid": sta["SSID"], "auth": sta["auth"], "state": "trying", "answer": None,
+                       "config": new, "app_only": app_only}
             task = service.act(action)
         except MemoryError:
             return service.refuse("out of memory; try again")
-        service.trying, service.attempt = (new, app_only), attempt
+        service.attempt = attempt
         service.busy = True
         asyncio.create_task(task)
         return answer
@@ -105,14 +107,14 @@ def only_app(msg):
 
 def _refuse_busy(service):
     return service.refuse('busy: the board is trying to join "%s"; wait for that answer' % service.attempt["ssid"]
-                          if service.trying else
+                          if trying(service) else
                           "busy: the previous configuration is still being applied; try again in a few seconds")
 
 
 def factory_reset(service):
     """Erase the config and restart into first-boot provisioning. Not
     while a network is tried: the try would save it after the erase."""
-    if service.trying:
+    if trying(service):
         return _refuse_busy(service)
     try:
         job("store", "erase", service.config_path)

@@ -7,7 +7,6 @@
 # state and what runs all the time. The work of a request is in modules
 # loaded for it: the apply (wifiprov.provision), what comes next
 # (wifiprov.outcome), the try (wifiprov.trial).
-import json
 import sys
 import time
 import asyncio
@@ -21,8 +20,16 @@ PROV_FAILURE = "PROV_FAILURE"
 APP_SETTINGS = "APP_SETTINGS"  # the app's own settings changed (docs/app.md)
 
 
+def trying(service):
+    """The join attempt, while its network is being tried; else None."""
+    attempt = service.attempt
+    return attempt if attempt and attempt["state"] == "trying" else None
+
+
 def describe(event, data):
     """One console line for an event; passwords never appear in it."""
+    import json  # found in sys.modules (startup.register_builtins): a name less in this module's table
+
     parts = ["EVENT", event]
     for key in sorted(data):
         if key == "passphrase":
@@ -67,13 +74,11 @@ class Provisioning:
     application's callbacks are wifiprov.set_callback's); submit(message)
     for every transport."""
 
-    def __init__(self, config_path, wifi, config, reset, log=say):
+    def __init__(self, config_path, wifi, config):
         self.config_path = config_path
         self.wifi = wifi
         self.config = config  # the active config; save_config=0 keeps it in RAM only
         self.save_error = None  # why the active config is not on the flash, when saving it failed
-        self.reset = reset  # machine.reset, handed in
-        self.log = log
         self.enabled = False  # the provisioning AP and its servers are up
         self.fallback = False  # ... because the station could not join
         self.tls = None  # (certificate, key) paths for HTTPS, or None
@@ -81,9 +86,10 @@ class Provisioning:
         self._server_modules = ()  # their code, imported by enable(), dropped by disable()
         self.hostname = None  # the board's name on the network (network.hostname)
         self.busy = False  # an apply's action is pending: refuse a second one
-        self.trying = None  # (config, app_only) while its network is being tried before saving
-        # The last such try: {"ssid", "auth", "state": trying|joined|failed,
-        # "answer"}; its answer is None until it ends.
+        # The join attempt: a config whose network is tried before it is
+        # saved (wifiprov.trial), the last one. {"ssid", "auth", "state":
+        # trying|joined|failed, "answer"}; its answer is None until it ends;
+        # while it is tried, also "config" and "app_only" (what to apply).
         self.attempt = None
         self.finished = False  # the client said `finish` (or pressed Done): the AP may close
         self.window = None  # while wifiprov.window counts down on the open AP: when it (re)started, in ticks
@@ -124,9 +130,9 @@ class Provisioning:
         try:
             self.status_server = job("status_server", "start", self, BIND or "0.0.0.0", HTTP_PORT)
         except OSError as e:
-            self.log("status page: not started (%r)" % e)
+            say("status page: not started (%r)" % e)
             return
-        self.log("status page: http://%s.local%s/ shows how the board is doing"
+        say("status page: http://%s.local%s/ shows how the board is doing"
                  % (self.hostname, "" if HTTP_PORT == 80 else ":%d" % HTTP_PORT))
 
     def name_board(self):
@@ -214,7 +220,7 @@ class Provisioning:
         while True:
             if await until(self, "finished", ms):
                 await asyncio.sleep_ms(GRACE_MS)  # the answer to `finish` leaves first
-            if not self.trying:
+            if not trying(self):
                 break
             # Another network is being tried: its end decides. Joined, its
             # own close_after takes over; not joined, the station is back on
@@ -227,12 +233,12 @@ class Provisioning:
         if not self.enabled or self.config["mode"] != 0:
             return  # closed already, or a new request came meanwhile
         if self.window is not None:  # BOOT held meanwhile: the window it opened decides
-            self.log("provisioning: the BOOT button opened it again, so it stays open until no one has joined "
+            say("provisioning: the BOOT button opened it again, so it stays open until no one has joined "
                      "it for %d s" % PROV_WINDOW_S)
             return
         if self.wifi.state == UP:
             await self.disable()
-            self.log('provisioning: closed; the board stays on "%s" at %s' % (self.config["STA"]["SSID"],
+            say('provisioning: closed; the board stays on "%s" at %s' % (self.config["STA"]["SSID"],
                                                                            self.wifi.ip))
         else:  # the link went down meanwhile: the AP stays as a fallback does
             self.fallback = True
@@ -245,7 +251,7 @@ class Provisioning:
 
     def fire(self, event, data):
         try:
-            self.log(describe(event, data))
+            say(describe(event, data))
         except MemoryError:  # the event's console line is lost, not the request it reports
             pass
         call_back(0, event, data)
@@ -253,22 +259,22 @@ class Provisioning:
     # ---- reactions to the Wi-Fi service ----
 
     def on_wifi_event(self, event, data):
-        self.log(describe(event, data))
+        say(describe(event, data))
         if event == AUTO_CONNECT_FAIL and not self.enabled:
             # docs/config.md: open the provisioning AP, keep retrying in the background.
-            self.log("station: could not join; opening the provisioning AP and retrying in the background")
+            say("station: could not join; opening the provisioning AP and retrying in the background")
             self.fallback = True
             asyncio.create_task(self._react(("window", "open_for_a_while")))
         elif event == SNTP_UP and self._booted_ticks is not None:
             self.booted = time.time() - time.ticks_diff(time.ticks_ms(), self._booted_ticks) // 1000
             self._booted_ticks = None  # later link-ups only correct a clock that is already right
-        elif event == DHCP_DONE and self.trying:
+        elif event == DHCP_DONE and trying(self):
             pass  # the join being tried: wifiprov.trial says what comes of it
         elif event == DHCP_DONE:
             if self.fallback:
                 asyncio.create_task(self._react(("portal", "close_fallback")))
             else:
-                self.log(self.ready_line(True))
+                say(self.ready_line(True))
                 self.status_page(True)
         call_back(1, event, data)
 

@@ -4,7 +4,7 @@ import os
 import sys
 from micropython import const
 
-from .core import __version__, job, release
+from .core import __version__, job, release, say
 
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
@@ -175,7 +175,7 @@ async def start(service):
     if service.config["mode"] == 1:  # AP
         await service.enable()
     elif sta["auto"]:
-        service.log('station: joining "%s"' % sta["SSID"])
+        say('station: joining "%s"' % sta["SSID"])
         service.wifi.connect(sta)
     else:
-        service.log('station: auto-connect is off; type "wifiprov connect" to join "%s"' % sta["SSID"])
+        say('station: auto-connect is off; type "wifiprov connect" to join "%s"' % sta["SSID"])

@@ -6,7 +6,7 @@
 import sys
 import asyncio
 
-from .core import job, until
+from .core import job, say, until
 from .settings import AP_GRACE_MS, ATTEMPT_TIMEOUT_MS
 from .wifi import UP
 
@@ -16,7 +16,7 @@ _BROKE = {"ok": False, "error": "the try could not finish (out of memory); nothi
 
 async def run(service):
     """The station tries the network of the config being applied
-    (service.trying), the AP left up; the config is saved and active only
+    (service.attempt), the AP left up; the config is saved and active only
     if it joins. Whatever goes wrong, the try ends with an answer
     (service.attempt["answer"]): a client waits for it."""
     back = service.wifi.target  # what the station was doing: it goes back to it when the try fails
@@ -29,12 +29,11 @@ async def run(service):
         sys.print_exception(e)
     finally:
         if attempt["answer"] is None:  # the try broke off before its answer
-            service.trying = None
+            attempt["state"] = "failed"
             if back is not None:
                 service.wifi.connect(back)
             else:
                 service.wifi.disconnect()
-            attempt["state"] = "failed"
             try:
                 service.refuse(_BROKE["error"])  # PROV_FAILURE
             except Exception:
@@ -43,30 +42,27 @@ async def run(service):
 
 
 async def _try(service, back, attempt):
-    new, app_only = service.trying
+    new, app_only = attempt.pop("config"), attempt.pop("app_only")  # held by the try only
     wifi = service.wifi
     sta = new["STA"]
-    service.log('station: trying "%s" before saving it (up to %d s)%s' % (
+    say('station: trying "%s" before saving it (up to %d s)%s' % (
         sta["SSID"], ATTEMPT_TIMEOUT_MS // 1000, "; the access point stays up" if service.enabled else ""))
-    try:
-        wifi.connect(sta, once=True)
-        await until(wifi, "settled")
-        if wifi.state == UP and wifi.target is sta:  # not another network a command asked for meanwhile
-            answer = _joined(service, new, app_only)
-            attempt["state"] = "joined"
-        else:
-            reason = _plain(wifi.reason_text() or "the try was cancelled")
-            if wifi.target is None:  # the try's own attempt failed: the station goes back
-                if back is not None:
-                    wifi.connect(back)
-                else:
-                    wifi.disconnect()
-            answer = service.refuse('could not join "%s": %s. Nothing was saved%s' % (
-                sta["SSID"], reason, "; the access point stays up" if service.enabled else ""))
-            answer["reason"] = reason
-            attempt["state"] = "failed"
-    finally:
-        service.trying = None
+    wifi.connect(sta, once=True)
+    await until(wifi, "settled")
+    if wifi.state == UP and wifi.target is sta:  # not another network a command asked for meanwhile
+        answer = _joined(service, new, app_only)
+        attempt["state"] = "joined"
+    else:
+        reason = _plain(wifi.reason_text() or "the try was cancelled")
+        if wifi.target is None:  # the try's own attempt failed: the station goes back
+            if back is not None:
+                wifi.connect(back)
+            else:
+                wifi.disconnect()
+        answer = service.refuse('could not join "%s": %s. Nothing was saved%s' % (
+            sta["SSID"], reason, "; the access point stays up" if service.enabled else ""))
+        answer["reason"] = reason
+        attempt["state"] = "failed"
     attempt["answer"] = answer
 
 
@@ -83,15 +79,15 @@ def _joined(service, new, app_only):
     service.applied(new, app_only)
     if problem:  # joined, and active until the next reset
         service.save_error = problem
-        service.log("config: %s; it is active until the next reset" % problem)
+        say("config: %s; it is active until the next reset" % problem)
     url = "http://%s.local/" % service.hostname
-    service.log('station: joined "%s" as %s; the board is at %s' % (new["STA"]["SSID"], wifi.ip, url))
+    say('station: joined "%s" as %s; the board is at %s' % (new["STA"]["SSID"], wifi.ip, url))
     channel = job("radio", "ap_channel", wifi)
     if service.enabled and channel and channel != new["AP"]["ch"]:
         # esp32 and rp2 have one radio: the AP follows the station's channel.
-        service.log("provisioning: the access point is on channel %d now, the network's (one radio serves both)"
+        say("provisioning: the access point is on channel %d now, the network's (one radio serves both)"
                     % channel)
-    service.log(service.ready_line(True))
+    say(service.ready_line(True))
     if problem:
         how = "NOT saved (%s): a reset loses it" % problem
     elif new["save_config"]:

@@ -7,7 +7,8 @@ import time
 import asyncio
 from micropython import const
 
-from .core import job
+from .core import job, say
+from .service import trying
 from .settings import PROV_WINDOW_S
 
 _POLL_MS = const(1000)  # the AP's clients are counted this often
@@ -31,11 +32,11 @@ async def _window(service):
     try:
         while service.enabled and service.config["mode"] == 0:
             await asyncio.sleep_ms(min(_POLL_MS, limit))
-            if job("radio", "ap_clients", service.wifi) or service.trying:
+            if job("radio", "ap_clients", service.wifi) or trying(service):
                 service.window = time.ticks_ms()
             elif time.ticks_diff(time.ticks_ms(), service.window) >= limit:
                 window = PROV_WINDOW_S
-                service.log("provisioning: no one joined the access point for %s; closing it. The station keeps "
+                say("provisioning: no one joined the access point for %s; closing it. The station keeps "
                             "trying; hold BOOT for 3 s to open it again"
                             % ("%d min" % (window // 60) if window % 60 == 0 else "%d s" % window))
                 await service.disable()
