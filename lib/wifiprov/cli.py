@@ -4,8 +4,7 @@
 # for one line and drops it after, so its text costs no RAM in between.
 _MODE_AP = 1
 from .checks import AUTH_NAMES, MODE_NAMES
-from .core import fields, job
-from .service import trying
+from .core import fields, job, trying
 from .text import answer, printable
 
 def split(line):

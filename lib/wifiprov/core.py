@@ -6,7 +6,6 @@
 # would fail). The version is kept here only; tools read it from this line.
 __version__ = "0.1.0"
 
-import time
 import asyncio
 
 class ConfigError(ValueError):
@@ -25,6 +24,8 @@ async def until(obj, flag, ms=-1, step_ms=200):
     frozen); asyncio.wait_for would make a task for each wait and keep
     asyncio's funcs module loaded too. A wait here ends up to step_ms late,
     which no one of them minds (a join, a client's Done, a try's end)."""
+    import time  # in sys.modules: one lookup per wait, and a name less in this module's table
+
     end = time.ticks_add(time.ticks_ms(), ms)
     while not getattr(obj, flag):
         left = time.ticks_diff(end, time.ticks_ms()) if ms >= 0 else step_ms
@@ -205,6 +206,13 @@ def declared(key):
         if f[0] == key:
             return f
     return None
+
+
+def trying(service):
+    """The provisioning service's join attempt (service.attempt), while its
+    network is being tried before the config is saved; else None."""
+    attempt = service.attempt
+    return attempt if attempt and attempt["state"] == "trying" else None
 
 
 def call_back(which, event, data):

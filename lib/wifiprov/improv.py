@@ -9,8 +9,7 @@ import time
 import asyncio
 from micropython import const
 
-from .core import __version__
-from .service import trying
+from .core import __version__, trying
 from .wifi import UP
 
 _HEADER = b"IMPROV"

@@ -7,8 +7,7 @@
 # all at once they would not fit a small heap.
 import asyncio
 
-from .core import ConfigError, job
-from .service import trying
+from .core import ConfigError, job, trying
 from .wifi import UP
 
 

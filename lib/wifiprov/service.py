@@ -11,19 +11,13 @@ import sys
 import time
 import asyncio
 
-from .core import call_back, job, job_async, readable, say, until
+from .core import call_back, job, job_async, readable, say, trying, until
 from .settings import BIND, GRACE_MS, HTTP_PORT, PROV_WINDOW_S, STATUS_PAGE
 from .wifi import AUTO_CONNECT_FAIL, DHCP_DONE, SNTP_UP, UP
 
 PROV_COMPLETE = "PROV_COMPLETE"
 PROV_FAILURE = "PROV_FAILURE"
 APP_SETTINGS = "APP_SETTINGS"  # the app's own settings changed (docs/app.md)
-
-
-def trying(service):
-    """The join attempt, while its network is being tried; else None."""
-    attempt = service.attempt
-    return attempt if attempt and attempt["state"] == "trying" else None
 
 
 def describe(event, data):
@@ -128,7 +122,7 @@ class Provisioning:
         if self.enabled or not self.wifi.ip or listening:
             return
         try:
-            self.status_server = job("status_server", "start", self, BIND or "0.0.0.0", HTTP_PORT)
+            self.status_server = job("status_server", "start", self, BIND or "0.0.0.0", HTTP_PORT, serve_status)
         except OSError as e:
             say("status page: not started (%r)" % e)
             return

@@ -2,18 +2,18 @@
 # board has joined and provisioning is closed, the address the "Connected"
 # page gave (http://wifiprov-93f1.local/) answers with what the board is
 # doing. This module only opens the listening socket, for a job: the accept
-# loop that then waits on it is the service's (wifiprov.service.serve_status),
-# a module that stays loaded anyway, so that no module of the page's is held
+# loop that then waits on it is the service's (wifiprov.service.serve_status,
+# handed in: a job's module never imports its caller), a module that stays
+# loaded anyway, so that no module of the page's is held
 # while it listens. A request loads wifiprov.status_page (and the HTTP
 # reader it uses) and drops it after.
 import socket
 import asyncio
 
-from .service import serve_status
 
-
-def start(service, host, port):
-    """Listen on host:port: (the socket, its accept task), which the
+def start(service, host, port, serve):
+    """Listen on host:port, and run serve(service, sock) on it as a task:
+    (the socket, its task), which the
     service keeps, and stops by cancelling the one and closing the other
     (Provisioning.status_page)."""
     address = socket.getaddrinfo(host, port)[0]
@@ -23,7 +23,7 @@ def start(service, host, port):
         sock.bind(address[-1])
         sock.listen(2)
         sock.setblocking(False)
-        return sock, asyncio.create_task(serve_status(service, sock))
+        return sock, asyncio.create_task(serve(service, sock))
     except Exception:  # a full heap for the task too: the port must not stay bound with no one on it
         sock.close()
         raise

@@ -7,8 +7,7 @@ import time
 import asyncio
 from micropython import const
 
-from .core import job, say
-from .service import trying
+from .core import job, say, trying
 from .settings import PROV_WINDOW_S
 
 _POLL_MS = const(1000)  # the AP's clients are counted this often
