@@ -34,6 +34,8 @@ def test_app_runs_after_the_services_and_sees_the_join(board):
 
         async def main():
             print("APP started")
+            # the API's names are found when asked for (wifiprov.api, loaded per lookup)
+            print("APP api", hasattr(wifiprov, "value"), hasattr(wifiprov, "no_such_call"))
             info = await wifiprov.connected()
             print("APP connected ip=%(ip)s ssid=%(ssid)s hostname=%(hostname)s" % info)
             s = wifiprov.status()
@@ -42,6 +44,7 @@ def test_app_runs_after_the_services_and_sees_the_join(board):
     sim = board.start()
     sim.expect(r"^READY mode=ap")
     sim.expect(r"^APP started$")  # offline: main() runs without waiting for a network
+    sim.expect(r"^APP api True False$")
     # The network is tried first: the app hears of the link, and connected()
     # returns once the try is over and the config is the new one.
     sim.cmd(PROVISION, r"^APP wifi CONNECTED$")
