@@ -3,20 +3,14 @@
 # all in one asyncio loop. wifiprov.run() calls run().
 import sys
 import asyncio
-import network
 
 from .core import job, job_async, readable, running, settle
 from .settings import CONSOLE_ECHO, IMPROV
 from .recovery import beat, interrupt_char, unwatch_loop, watch_button, watch_loop
-from .wifi import Wifi
-from .service import Provisioning
-
-
-def services(path, config):
-    """The Wi-Fi and provisioning services, made by the boot job
-    (wifiprov.startup.boot) once the config is read."""
-    wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
-    return Provisioning(path, wifi, config)
+# Imported here, before settle(), so that their modules stay loaded; the
+# boot job (wifiprov.startup.boot) makes the services once the config is read.
+from .wifi import Wifi  # noqa: F401
+from .service import Provisioning  # noqa: F401
 
 
 async def watch_console(service, stream, echo):
@@ -86,7 +80,7 @@ def task_failed(loop, context):
 async def main(app=None):
     asyncio.get_event_loop().set_exception_handler(task_failed)
     settle()  # what app imported stays; what a job imports is dropped after it
-    service, app = job("startup", "boot", app, services)
+    service, app = job("startup", "boot", app)
     running[0] = service  # for wifiprov's API
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     # Each long-lived task outlives any exception by itself (a board nobody

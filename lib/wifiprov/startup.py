@@ -139,16 +139,19 @@ def register_builtins(names=("json", "os", "time")):
         sys.modules[name] = __import__(name)
 
 
-def boot(app, services):
+def boot(app):
     """The boot work (this module is dropped after it): the banner, the
     maker's app (`app`, else app.py's main(), imported first: the settings
     it declares must be known before the config is read), the config from
-    flash or the first-boot defaults, and the services, made by
-    services(path, config) (wifiprov.app's)."""
+    flash or the first-boot defaults, and the Wi-Fi and provisioning
+    services (their modules stay loaded: wifiprov.app imported them)."""
     # Here, not at the top: tools/deploy.py imports this module on a laptop
     # to check a config, and needs nothing of the board's.
     import machine
+    import network
     from .settings import FLASH_ROOT
+    from .service import Provisioning
+    from .wifi import Wifi
 
     release(["wifiprov.settings"])  # read: it need not stay through the config's load, the boot's peak
 
@@ -159,7 +162,7 @@ def boot(app, services):
     path = FLASH_ROOT + "/wifiprov.json"
     banner(uid)
     config, save_error = load(path, uid)
-    service = services(path, config)
+    service = Provisioning(path, Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF)), config)
     service.name_board()  # before the station first joins: DHCP and mDNS carry the name
     service.save_error = save_error
     service.tls = certificate(FLASH_ROOT)
