@@ -65,11 +65,13 @@ async def feed(service, kept, stream, echo):
     console delivers keystrokes one at a time): the line they make is run
     at its end. `kept`: state()'s list, updated (made when it is empty). False when the console is
     gone (on the host: stdin closed)."""
+    waiting = select.poll()
+    waiting.register(stream, select.POLLIN)
+    if not waiting.poll(0):
+        return True  # nothing came (the console's first look, at boot): no state is made for it
     if not kept:  # the first byte since the console started
         kept.extend(state())
     line, shown, overflow, skip, after_frame, guard, python, cursor, history, recall, escape = kept
-    waiting = select.poll()
-    waiting.register(stream, select.POLLIN)
     try:
         while waiting.poll(0):
             try:
