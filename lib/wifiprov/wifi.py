@@ -119,8 +119,14 @@ class Wifi:
                 if self.target is None:
                     await until(self, "_woken")
                     self._woken = False
-                elif self.state == UP:
-                    await self._watch_link()
+                elif self.state == UP:  # the link is looked at once a second, here: a frame less held while it lasts
+                    if await until(self, "_woken", _LINK_CHECK_MS, _POLL_MS):
+                        self._woken = False
+                    elif not self.sta.isconnected():
+                        self.state = CONNECTING
+                        self.reason = "link lost"
+                        self.ip = None
+                        self.on_event(DISCONNECTED, {"ssid": self.target["SSID"], "reason": "link lost"})
                 else:
                     await self._join()
             except asyncio.CancelledError:
@@ -222,18 +228,6 @@ class Wifi:
         self.on_event(CONNECTED, {"ssid": target["SSID"]})
         self.on_event(DHCP_DONE, {"ip": self.ip})
         asyncio.create_task(self._set_clock())
-
-    async def _watch_link(self):
-        target = self.target
-        while self.target is target and self.state == UP:
-            if await self._pause(_LINK_CHECK_MS):
-                continue
-            if not self.sta.isconnected():
-                self.state = CONNECTING
-                self.reason = "link lost"
-                self.ip = None
-                self.on_event(DISCONNECTED, {"ssid": target["SSID"], "reason": "link lost"})
-                return
 
     async def _set_clock(self):
         await asyncio.sleep_ms(0)  # let the link-up events be handled first
