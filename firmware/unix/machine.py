@@ -37,6 +37,13 @@ class Pin:
     IN = 1
     PULL_UP = 2
 
+    def __new__(cls, n, mode=-1, pull=-1):
+        # As on esp32 and rp2, whose pins are static objects that cost the
+        # heap nothing, Pin(0) is the same object each time, made at import.
+        if n == 0 and _pins:
+            return _pins[0]
+        return object.__new__(cls)
+
     def __init__(self, n, mode=-1, pull=-1):
         self._n = n
 
@@ -44,6 +51,10 @@ class Pin:
         import network
 
         return 0 if self._n == 0 and network.button_held() else 1
+
+
+_pins = []
+_pins.append(Pin(0))
 
 
 class Timer:

@@ -6,7 +6,7 @@ import asyncio
 
 from .core import job, job_async, readable, running, settle
 from .settings import CONSOLE_ECHO, IMPROV
-from .recovery import beat, interrupt_char, unwatch_loop, watch_button, watch_loop
+from .recovery import interrupt_char, unwatch_loop, watch_button, watch_loop
 # Imported here, before settle(), so that their modules stay loaded; the
 # boot job (wifiprov.startup.boot) makes the services once the config is read.
 from .wifi import Wifi  # noqa: F401
@@ -88,15 +88,12 @@ async def main(app=None):
     # good), rather than under a supervisor: a frame of one per task held RAM.
     asyncio.create_task(service.wifi.run())
     asyncio.create_task(watch_console(service, stdin, CONSOLE_ECHO))
-    asyncio.create_task(watch_button(service))
     await job_async("startup", "start", service)
     if app:
         asyncio.create_task(guard(app))
-    # The tasks above run for ever; this keeps the loop alive, and is the
-    # loop's beat for the blocked-loop watch (no task of its own: its frame
-    # would be held for good).
-    while True:
-        await asyncio.sleep_ms(1000 if beat() else 3600000)
+    # The tasks above run for ever; this keeps the loop alive: the button's
+    # watch and the loop's beat for the blocked-loop watch.
+    await watch_button(service)
 
 
 def run(app=None):

@@ -23,33 +23,36 @@ _watch = [0, None]  # ticks of the loop's last beat; the timer, while armed
 
 
 async def watch_button(service):
-    """Watch the button: rp2's BOOTSEL, else the pin BUTTON_PIN (the
-    chip's BOOT pin by default, low while held). A board without one has
-    no watch."""
+    """The main task's work once everything has started, for ever: watch
+    the button (rp2's BOOTSEL, else the pin BUTTON_PIN: the chip's BOOT pin
+    by default, low while held), and beat for the blocked-loop watch. In
+    the main task, not one of its own: a task and its frame less, held for
+    good. A board without a button only beats."""
+    level = held = None  # the read, and what it reads while the button is not held
     try:
         if sys.platform == "rp2":
             import rp2
 
-            held = rp2.bootsel_button
-        elif BUTTON_PIN is None:
-            return
-        else:
+            level, held = 0, rp2.bootsel_button
+        elif BUTTON_PIN is not None:
             number = BUTTON_PIN
             if number < 0:  # esp32-C3 and -C6 strap on GPIO9; the others on GPIO0
                 chip = getattr(sys.implementation, "_machine", "")
                 number = 9 if "C3" in chip or "C6" in chip else 0
             from machine import Pin
 
-            pin = Pin(number, Pin.IN, Pin.PULL_UP)
-            held = lambda: not pin.value()  # noqa: E731
+            level, held = 1, Pin(number, Pin.IN, Pin.PULL_UP).value  # (a bound method: no closure held)
     except Exception as e:  # a board without the pin: no button, the rest runs
         print("button: not watched (%r)" % e)
-        return
     since = None  # when the current press began; False once it has acted
     while True:
+        _watch[0] = time.ticks_ms()  # the loop's beat, which the blocked-loop watch looks for
+        if held is None:  # the beat alone: once a second while that watch is armed
+            await asyncio.sleep_ms(3600000 if _watch[1] is None else 1000)
+            continue
         await asyncio.sleep_ms(_POLL_MS)
         try:
-            pressed = held()
+            pressed = held() != level
         except Exception as e:  # a pin read that fails now and then must not end the watch
             print("button: %r; watching it again in a second" % (e,))
             await asyncio.sleep_ms(1000)
@@ -94,13 +97,6 @@ def unwatch_loop():
     if _watch[1] is not None:
         _watch[1].deinit()
         _watch[1] = None
-
-
-def beat():
-    """The loop's beat, which the watch looks for (the main task beats once
-    a second): True while the watch is armed."""
-    _watch[0] = time.ticks_ms()
-    return _watch[1] is not None
 
 
 def _starved(timer):
