@@ -7,10 +7,6 @@ import asyncio
 from .core import job, job_async, readable, running, settle
 from .settings import CONSOLE_ECHO, IMPROV
 from .recovery import interrupt_char, unwatch_loop, watch_button, watch_loop
-# Imported here, before settle(), so that their modules stay loaded; the
-# boot job (wifiprov.startup.boot) makes the services once the config is read.
-from .wifi import Wifi  # noqa: F401
-from .service import Provisioning  # noqa: F401
 
 
 async def watch_console(service, stream, echo):

@@ -4,7 +4,7 @@ import os
 import sys
 from micropython import const
 
-from .core import __version__, job, release, say
+from .core import __version__, hold, job, loaded, release, say
 
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
@@ -144,14 +144,12 @@ def boot(app):
     maker's app (`app`, else app.py's main(), imported first: the settings
     it declares must be known before the config is read), the config from
     flash or the first-boot defaults, and the Wi-Fi and provisioning
-    services (their modules stay loaded: wifiprov.app imported them)."""
+    services, whose modules are imported once the config is read (the
+    boot's peak is its check) and stay loaded."""
     # Here, not at the top: tools/deploy.py imports this module on a laptop
     # to check a config, and needs nothing of the board's.
     import machine
-    import network
     from .settings import FLASH_ROOT
-    from .service import Provisioning
-    from .wifi import Wifi
 
     release(["wifiprov.settings"])  # read: it need not stay through the config's load, the boot's peak
 
@@ -162,6 +160,13 @@ def boot(app):
     path = FLASH_ROOT + "/wifiprov.json"
     banner(uid)
     config, save_error = load(path, uid)
+    before = loaded()
+    import network
+    from .service import Provisioning
+    from .wifi import Wifi
+
+    hold(before)  # the services' code stays, for good
+    release(["wifiprov.settings"])  # but the settings: each module copied what it reads of them
     service = Provisioning(path, Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF)), config)
     service.name_board()  # before the station first joins: DHCP and mDNS carry the name
     service.save_error = save_error
