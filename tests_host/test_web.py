@@ -19,7 +19,7 @@ import dns.query
 import dns.rdatatype
 import pytest
 
-from conftest import HOME_PASSWORD, ROOT, slowloris
+from conftest import HOME_PASSWORD, ROOT, run_micropython, slowloris
 
 TOKEN_RE = re.compile(r'name="token" value="([0-9a-f]{16})"')
 
@@ -415,3 +415,17 @@ def test_an_answer_reaches_a_client_that_sent_more_than_the_request(ap_board, bo
         assert answer.startswith(start) and answer.endswith("\n"), (what, answer)
     assert (board.flash / "wifiprov.json").read_bytes() == before
     assert request(ap_board, "GET", "/api/status")[0] == 200
+
+
+def test_a_frozen_firmwares_pages_render_as_their_files(tmp_path):
+    """tools/frozen_pages.py stores each page split at its {{keys}} (a
+    request then scans nothing); under MicroPython, every page renders from
+    those pieces byte for byte as from its file."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import frozen_pages
+
+    frozen_pages.main([str(tmp_path)])
+    run = run_micropython(ROOT / "tests_host" / "mp" / "pages_cases.py", str(ROOT / "firmware" / "unix"), str(tmp_path),
+                          heap="1M")  # (the pages module is compiled from source here, not frozen)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.search(r"^pages: [5-9] frozen pages render as their files$", run.stdout, re.M), run.stdout

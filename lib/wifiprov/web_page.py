@@ -139,47 +139,57 @@ async def page(server, writer, buf, status, name, fill):
 
 
 def _render(name, fill, first=()):
-    """The pieces of `first` (the head), then the template's bytes, each
-    {{key}} replaced by fill[key] (a str, or a list of str), each {{>file}}
-    by that template, and each {{name=value}} by " selected" when the
-    form's field `name` has that value. The text between keys goes out as
-    views of the template's bytes, not copies."""
+    """The pieces of `first` (the head), then the template's, each {{key}}
+    replaced by fill[key] (a str, or a list of str), each {{>file}} by that
+    template, and each {{name=value}} by " selected" when the form's field
+    `name` has that value. The text between keys goes out as it is stored
+    (in flash, frozen) or as views of a file's lines, not copies."""
     yield from first
-    for chunk in _chunks(name):
-        view = memoryview(chunk)
-        start = 0
-        while True:
-            at = chunk.find(b"{{", start)
-            if at < 0:
-                break
-            end = chunk.find(b"}}", at)
-            yield view[start:at]
-            start = end + 2
-            key = chunk[at + 2 : end].decode()
-            if key.startswith(">"):
-                yield from _render(key[1:], fill)
-            elif "=" in key:
-                name, _, value = key.partition("=")
-                if (fill["choices"].get(name) or _DEFAULTS.get(name)) == value:
-                    yield " selected"
+    for text, key in _parts(name):
+        yield text
+        if key is None:
+            continue
+        if isinstance(key, tuple):  # (name, value): an option of a select
+            if (fill["choices"].get(key[0]) or _DEFAULTS.get(key[0])) == key[1]:
+                yield " selected"
+        elif key.startswith(">"):
+            yield from _render(key[1:], fill)
+        else:
+            value = fill[key]
+            if isinstance(value, str):
+                yield value
             else:
-                value = fill[key]
-                if isinstance(value, str):
-                    yield value
-                else:
-                    yield from value
-        yield view[start:]
+                yield from value
 
 
-def _chunks(name):
-    """A template's bytes in pieces that never cut a {{key}}: a file's lines
-    (a page is never whole in RAM), or a frozen firmware's page whole (it
-    stays in flash; tools/frozen_pages.py)."""
-    if PAGES is None:
-        with open(WWW + name, "rb") as f:
-            yield from f
-        return
-    yield PAGES[name]
+def _parts(name):
+    """A template as (text, key) pairs: the text up to a {{key}}, and the
+    key (None after the last text; a tuple for {{name=value}}). A frozen
+    firmware's pages are stored split so, in flash, by tools/frozen_pages.py
+    (the same rule: its split() and this must agree), so a request scans
+    nothing; a file is split line by line (a page is never whole in RAM)."""
+    if PAGES is not None:
+        return PAGES[name]
+    return _file_parts(WWW + name)
+
+
+def _file_parts(path):
+    with open(path, "rb") as f:
+        for line in f:
+            view = memoryview(line)
+            start = 0
+            while True:
+                at = line.find(b"{{", start)
+                if at < 0:
+                    break
+                end = line.find(b"}}", at)
+                key = line[at + 2 : end].decode()
+                if "=" in key and not key.startswith(">"):
+                    name, _, value = key.partition("=")
+                    key = (name, value)
+                yield view[start:at], key
+                start = end + 2
+            yield view[start:], None
 
 
 _ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))

@@ -1,0 +1,39 @@
+# Runs under MicroPython: a frozen firmware's pages (tools/frozen_pages.py
+# splits them on the host, where their {{keys}} are) render byte for byte as
+# wifiprov.web_page renders the page files, every key and option included.
+import sys
+
+sys.path.append(sys.argv[1])  # firmware/unix: the board module the settings read
+import wifiprov.web_page as web_page
+
+sys.path.append(sys.argv[2])  # the folder tools/frozen_pages.py wrote
+from wifiprov_pages import PAGES
+
+
+class Every(dict):
+    """A page's fill with a value for any key: the key, marked."""
+
+    def __getitem__(self, key):
+        if key == "choices":
+            return {"staauth": "3", "countrycode": "JPN", "apch": "6"}  # some options chosen, others by default
+        return "[%s]" % key
+
+
+def rendered(name, pages):
+    web_page.PAGES = pages
+    out = []
+    for piece in web_page._render(name, Every(), (b"head|",)):
+        out.append(piece.encode() if isinstance(piece, str) else bytes(piece))
+    return b"".join(out)
+
+
+for name in sorted(PAGES):
+    frozen, files = rendered(name, PAGES), rendered(name, None)
+    if frozen != files:
+        print("%s: the frozen page differs from its file at byte %d" % (
+            name, [a == b for a, b in zip(frozen, files)].index(False) if len(frozen) == len(files) else -1))
+        sys.exit(1)
+    if b"{{" in frozen or b"[" not in frozen:
+        print("%s: keys left unfilled, or none filled" % name)
+        sys.exit(1)
+print("pages: %d frozen pages render as their files" % len(PAGES))
