@@ -172,7 +172,7 @@ def _more_waiting(tcp, buf):
 
 # After wifiprov.web routed a request (wifiprov.http_conn's PAGE_JOIN, ...):
 # the module each step loads, and its function (server, conn, buf, request).
-_STEPS = {PAGE_JOIN: ("web_join", "answer"), FORM_POST: ("web_form", "post"), PAGE_CONFIG: ("web_form", "form"),
+_STEPS = {PAGE_JOIN: ("web_join", "answer"), FORM_POST: ("web_form", "post"), PAGE_CONFIG: ("web_page", "form"),
           PAGE_INDEX: ("web_page", "index")}
 
 

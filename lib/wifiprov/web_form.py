@@ -4,7 +4,6 @@
 # token of this provisioning session) made into a config document. Loaded per request.
 from .core import HttpError, declared, fields  # the app's declared settings: form fields app_<key>
 from .http_conn import token_ok
-from .text import show_bytes, strict_utf8
 
 _NUMBERS = ("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "apch", "ssidv")
 # form field -> config key, per section
@@ -49,16 +48,10 @@ async def post(server, writer, buf, request):
         return None, kept, str(e), 400
 
 
-async def form(server, writer, buf, request):
-    """GET /config.htm: the form for the active config, handed back as the
-    form's refusal is, with nothing wrong (wifiprov.http shows it once this
-    module is dropped)."""
-    return None, values(server.service.config), None, 200
-
-
 def values(config):
-    """The form's fields (text) for a config. Passwords are never filled in;
-    a hint says whether one is stored."""
+    """The form's fields (text) for a config (GET /config.htm:
+    wifiprov.web_page.form). Passwords are never filled in; a hint says
+    whether one is stored."""
     values = {"devmode": str(config["mode"]), "saveconfig": str(config["save_config"]),
               "countrycode": config["countrycode"]}
     for name, section_fields in (("STA", _STA_FIELDS), ("AP", _AP_FIELDS)):
@@ -78,21 +71,23 @@ def parse(body):
     """application/x-www-form-urlencoded -> {name: text}; ValueError names
     what is wrong. `+` is a space, %XX a byte; the bytes must be UTF-8.
     Fields the form does not have (the submit button's) are skipped."""
+    from .text import strict_utf8  # (here: the form page's GET needs no text module)
+
     form = {}
     if not body:
         return form
     for pair in body.split(b"&"):
         name, _, value = pair.partition(b"=")
-        name = _unquote(name, "a field name")
+        name = _unquote(name, "a field name", strict_utf8)
         if name not in FIELDS and name not in _FLAGS and name != "token" and not (name[:4] == "app_" and declared(name[4:])):
             continue
         if name in form:
             raise ValueError("field %s: given twice" % name)
-        form[name] = _unquote(value, "field " + name)
+        form[name] = _unquote(value, "field " + name, strict_utf8)
     return form
 
 
-def _unquote(raw, what):
+def _unquote(raw, what, strict_utf8):
     out = bytearray()
     i = 0
     n = len(raw)
@@ -103,6 +98,8 @@ def _unquote(raw, what):
         elif c == 0x25:  # %
             digits = raw[i + 1 : i + 3]
             if len(digits) != 2 or not all(h in b"0123456789abcdefABCDEF" for h in digits):
+                from .text import show_bytes
+
                 raise ValueError("%s: bad percent-encoding %s (use %%XX with two hex digits)"
                                  % (what, show_bytes(raw[i : i + 3])))
             c = int(digits, 16)
@@ -142,6 +139,8 @@ def document(form, active, wifi):
             continue
         if name in _NUMBERS:
             if not value.isdigit() or len(value) > 3:
+                from .text import show_bytes
+
                 raise ValueError("%s: must be a number, not %s" % (name, show_bytes(value)))
             value = int(value)
         values[name] = value

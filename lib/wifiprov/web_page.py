@@ -41,6 +41,13 @@ async def index(server, writer, buf, request=None):
     await page(server, writer, buf, 200, "index.htm", fill)
 
 
+async def form(server, writer, buf, request):
+    """GET /config.htm: the form, filled with the active config."""
+    from .web_form import values
+
+    await config(server, writer, buf, 200, values(server.service.config), None)
+
+
 async def config(server, writer, buf, status, values, error):
     """The form, filled with `values` (web_form's fields: of the active
     config, or as sent with an error). error: None, or (the field it is
@@ -202,11 +209,13 @@ def html(value):
     for c, entity in _ENTITIES:
         if c in s:
             s = s.replace(c, entity)
-    for b in s.encode():
-        # A byte that may start a control character (C0, DEL, C1 is C2 80..9F):
-        # only then is wifiprov.text loaded, which a page rarely needs.
-        if b < 0x20 or b == 0x7F or b == 0xC2:
-            from .text import printable
+    data = s.encode()
+    # A byte that may start a control character (C0, DEL, C1 is C2 80..9F):
+    # only then is wifiprov.text loaded, which a page rarely needs. (min()
+    # and `in` look at the bytes in C: a loop here was most of a page's
+    # filling in.)
+    if data and (min(data) < 0x20 or 0x7F in data or 0xC2 in data):
+        from .text import printable
 
-            return printable(s)
+        return printable(s)
     return s
