@@ -4,9 +4,9 @@
     python tools/frozen_pages.py [OUT]   (default build/frozen)
 
 writes OUT/wifiprov_pages.py: PAGES, the web pages (lib/wifiprov/www/), each
-split where its {{keys}} are: a tuple of (text, key) pairs, the same pairs
-wifiprov.web_page splits a page's file into (split() here and its
-_file_parts must agree). A frozen firmware has no files beside its modules;
+split where its {{keys}} are: a tuple of (text, key) pairs, by the rule
+wifiprov.web_page splits a page's file with (lib/wifiprov/template.py,
+loaded from here). A frozen firmware has no files beside its modules;
 frozen, these constants stay in flash, and wifiprov.web_page streams them
 from there when no WWW_DIR is set, with nothing to scan per request.
 
@@ -19,6 +19,7 @@ joined board has loaded).
 
 `make firmware` runs this, and firmware/manifest.py freezes both.
 """
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -26,28 +27,22 @@ ROOT = Path(__file__).resolve().parent.parent
 WWW = ROOT / "lib" / "wifiprov" / "www"
 
 
+def _template():
+    """lib/wifiprov/template.py, the firmware's own rule, loaded by itself
+    (the package's __init__ is the board's, not this machine's)."""
+    spec = importlib.util.spec_from_file_location("template", WWW.parent / "template.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def split(page):
-    """A template's bytes as (text, key) pairs: the text up to a {{key}},
-    the key (a str; (name, value) for {{name=value}}; None after the last
-    text). Line by line, as the board reads a file: a key never spans lines."""
-    pairs = []
-    for line in page.splitlines(keepends=True):
-        start = 0
-        while True:
-            at = line.find(b"{{", start)
-            if at < 0:
-                break
-            end = line.find(b"}}", at)
-            key = line[at + 2:end].decode()
-            if "=" in key and not key.startswith(">"):
-                name, _, value = key.partition("=")
-                key = (name, value)
-            pairs.append((line[start:at], key))
-            start = end + 2
-        pairs.append((line[start:], None))
-    # Text that runs on from line to line is one piece: fewer pieces to send.
+    """A template's bytes as (text, key) pairs (wifiprov.template.parts,
+    line by line as the board reads a file), text that runs on from line to
+    line joined: fewer pieces to send."""
     merged = []
-    for text, key in pairs:
+    for text, key in _template().parts(page.splitlines(keepends=True)):
+        text = bytes(text)
         if merged and merged[-1][1] is None:
             text = merged.pop()[0] + text
         merged.append((text, key))

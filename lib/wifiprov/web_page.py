@@ -171,32 +171,20 @@ def _render(name, fill, first=()):
 
 def _parts(name):
     """A template as (text, key) pairs: the text up to a {{key}}, and the
-    key (None after the last text; a tuple for {{name=value}}). A frozen
-    firmware's pages are stored split so, in flash, by tools/frozen_pages.py
-    (the same rule: its split() and this must agree), so a request scans
-    nothing; a file is split line by line (a page is never whole in RAM)."""
+    key (None after the last text; a tuple for {{name=value}}): the rule
+    of wifiprov.template. A frozen firmware's pages are stored split so, in
+    flash, by tools/frozen_pages.py, so a request scans nothing; a file is
+    split line by line (a page is never whole in RAM)."""
     if PAGES is not None:
         return PAGES[name]
     return _file_parts(WWW + name)
 
 
 def _file_parts(path):
+    from .template import parts
+
     with open(path, "rb") as f:
-        for line in f:
-            view = memoryview(line)
-            start = 0
-            while True:
-                at = line.find(b"{{", start)
-                if at < 0:
-                    break
-                end = line.find(b"}}", at)
-                key = line[at + 2 : end].decode()
-                if "=" in key and not key.startswith(">"):
-                    name, _, value = key.partition("=")
-                    key = (name, value)
-                yield view[start:at], key
-                start = end + 2
-            yield view[start:], None
+        yield from parts(f)
 
 
 _ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))
