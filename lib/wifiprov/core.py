@@ -16,9 +16,10 @@ class HttpError(Exception):
     """A request the web server will not read further: args (status, text)."""
 
 
-async def until(obj, flag, ms=-1, step_ms=200):
+async def until(obj, flag, ms=-1, step_ms=200, clear=False):
     """Wait until obj.<flag> is true, at most ms (-1: no limit): True when
-    it is. The flag is looked at every step_ms. wifiprov's waits are flags,
+    it is, and then set back to False when `clear` (a wake-up that this
+    wait consumes). The flag is looked at every step_ms. wifiprov's waits are flags,
     not asyncio Events: an Event holds 128 bytes for as long as its owner
     lives, and the first one loads asyncio's event module for good (0.7 KB
     frozen); asyncio.wait_for would make a task for each wait and keep
@@ -32,6 +33,8 @@ async def until(obj, flag, ms=-1, step_ms=200):
         if left <= 0:
             return False
         await asyncio.sleep_ms(min(left, step_ms))
+    if clear:
+        setattr(obj, flag, False)
     return True
 
 

@@ -40,7 +40,9 @@ class Wifi:
         self.reason = None
         self.attempts = 0  # failed attempts since the link was last up
         self.ip = None
-        self._woken = False  # connect() or disconnect() ran: the supervisor looks again
+        # connect() or disconnect() ran: the supervisor looks again. Its
+        # waits end early on it and set it back (until(..., clear=True)).
+        self._woken = False
         # A join tried once (connect(..., once=True), the provisioning
         # service's check before saving): `settled` is true once it ends,
         # joined (state UP) or not (the reason is kept). The station has an
@@ -117,12 +119,9 @@ class Wifi:
         while True:
             try:
                 if self.target is None:
-                    await until(self, "_woken")
-                    self._woken = False
+                    await until(self, "_woken", clear=True)
                 elif self.state == UP:  # the link is looked at once a second, here: a frame less held while it lasts
-                    if await until(self, "_woken", _LINK_CHECK_MS, _POLL_MS):
-                        self._woken = False
-                    elif not self.sta.isconnected():
+                    if not await until(self, "_woken", _LINK_CHECK_MS, _POLL_MS, True) and not self.sta.isconnected():
                         self.state = CONNECTING
                         self.reason = "link lost"
                         self.ip = None
@@ -140,13 +139,6 @@ class Wifi:
             except Exception as e:  # the supervisor must survive anything
                 sys.print_exception(e)
                 await asyncio.sleep_ms(1000)
-
-    async def _pause(self, ms):
-        """Sleep, but return early (True) when connect() or disconnect() ran."""
-        if await until(self, "_woken", ms, _POLL_MS):
-            self._woken = False
-            return True
-        return False
 
     async def _join(self):
         target = self.target
@@ -179,7 +171,7 @@ class Wifi:
                                                   "attempts": ATTEMPTS})
             elif self.attempts > ATTEMPTS:
                 self.state = FAILED
-            if await self._pause(delay):
+            if await until(self, "_woken", delay, _POLL_MS, True):
                 return  # new orders: the main loop looks again
             delay = min(delay * 2, RETRY_MAX_MS)
 
@@ -207,7 +199,7 @@ class Wifi:
             return self.radio_error
         started = time.ticks_ms()
         while time.ticks_diff(time.ticks_ms(), started) < ATTEMPT_TIMEOUT_MS:
-            if await self._pause(_POLL_MS) and self.target is not target:
+            if await until(self, "_woken", _POLL_MS, _POLL_MS, True) and self.target is not target:
                 return "cancelled"
             code = sta.status()
             if code == self._got_ip:
