@@ -4,7 +4,7 @@ import os
 import sys
 from micropython import const
 
-from .core import __version__, hold, job, loaded, release, say
+from .core import __version__, job, loaded, release, say, settle
 
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
@@ -165,8 +165,7 @@ def boot(app):
     from .service import Provisioning
     from .wifi import Wifi
 
-    hold(before)  # the services' code stays, for good
-    release(["wifiprov.settings"])  # but the settings: each module copied what it reads of them
+    settle(before)  # the services' code stays, for good
     service = Provisioning(path, Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF)), config)
     service.name_board()  # before the station first joins: DHCP and mDNS carry the name
     service.save_error = save_error
