@@ -21,7 +21,7 @@ async def open(service):
             address = job("radio", "start_ap", service.wifi, service.config["AP"], service.config["countrycode"])
         except OSError:
             say("provisioning: no access point, so no provisioning over Wi-Fi; the console still "
-                        "provisions (wifiprov help)")
+                "provisions (wifiprov help)")
             return
         host = BIND or address
         before = loaded()

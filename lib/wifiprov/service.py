@@ -127,7 +127,7 @@ class Provisioning:
             say("status page: not started (%r)" % e)
             return
         say("status page: http://%s.local%s/ shows how the board is doing"
-                 % (self.hostname, "" if HTTP_PORT == 80 else ":%d" % HTTP_PORT))
+            % (self.hostname, "" if HTTP_PORT == 80 else ":%d" % HTTP_PORT))
 
     def name_board(self):
         """The board's name on the network, from its AP's SSID
@@ -228,12 +228,11 @@ class Provisioning:
             return  # closed already, or a new request came meanwhile
         if self.window is not None:  # BOOT held meanwhile: the window it opened decides
             say("provisioning: the BOOT button opened it again, so it stays open until no one has joined "
-                     "it for %d s" % PROV_WINDOW_S)
+                "it for %d s" % PROV_WINDOW_S)
             return
         if self.wifi.state == UP:
             await self.disable()
-            say('provisioning: closed; the board stays on "%s" at %s' % (self.config["STA"]["SSID"],
-                                                                           self.wifi.ip))
+            say('provisioning: closed; the board stays on "%s" at %s' % (self.config["STA"]["SSID"], self.wifi.ip))
         else:  # the link went down meanwhile: the AP stays as a fallback does
             self.fallback = True
             await job_async("window", "open_for_a_while", self)

@@ -86,7 +86,7 @@ def _joined(service, new, app_only):
     if service.enabled and channel and channel != new["AP"]["ch"]:
         # esp32 and rp2 have one radio: the AP follows the station's channel.
         say("provisioning: the access point is on channel %d now, the network's (one radio serves both)"
-                    % channel)
+            % channel)
     say(service.ready_line(True))
     if problem:
         how = "NOT saved (%s): a reset loses it" % problem

@@ -71,23 +71,23 @@ def parse(body):
     """application/x-www-form-urlencoded -> {name: text}; ValueError names
     what is wrong. `+` is a space, %XX a byte; the bytes must be UTF-8.
     Fields the form does not have (the submit button's) are skipped."""
-    from .text import strict_utf8  # (here: the form page's GET needs no text module)
-
     form = {}
     if not body:
         return form
     for pair in body.split(b"&"):
         name, _, value = pair.partition(b"=")
-        name = _unquote(name, "a field name", strict_utf8)
+        name = _unquote(name, "a field name")
         if name not in FIELDS and name not in _FLAGS and name != "token" and not (name[:4] == "app_" and declared(name[4:])):
             continue
         if name in form:
             raise ValueError("field %s: given twice" % name)
-        form[name] = _unquote(value, "field " + name, strict_utf8)
+        form[name] = _unquote(value, "field " + name)
     return form
 
 
-def _unquote(raw, what, strict_utf8):
+def _unquote(raw, what):
+    from .text import strict_utf8  # (here, not at the top: the form page's GET needs no text module)
+
     out = bytearray()
     i = 0
     n = len(raw)

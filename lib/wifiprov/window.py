@@ -36,8 +36,8 @@ async def _window(service):
             elif time.ticks_diff(time.ticks_ms(), service.window) >= limit:
                 window = PROV_WINDOW_S
                 say("provisioning: no one joined the access point for %s; closing it. The station keeps "
-                            "trying; hold BOOT for 3 s to open it again"
-                            % ("%d min" % (window // 60) if window % 60 == 0 else "%d s" % window))
+                    "trying; hold BOOT for 3 s to open it again"
+                    % ("%d min" % (window // 60) if window % 60 == 0 else "%d s" % window))
                 await service.disable()
     finally:
         service.window = None
