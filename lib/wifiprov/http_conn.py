@@ -154,12 +154,28 @@ async def _drained(conn):
 # The header lines every answer carries: one request per connection, and
 # no cache (pages show state).
 _EVERY_HEAD = b"\r\nConnection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+# Every status the web servers answer with (the provisioning pages and the
+# status page): a tuple of constants, in flash when frozen, where a dict
+# would be built at each import.
+_REASONS = ((200, "OK"), (302, "Found"), (400, "Bad Request"), (403, "Forbidden"), (404, "Not Found"),
+            (405, "Method Not Allowed"), (408, "Request Timeout"), (411, "Length Required"),
+            (413, "Content Too Large"), (414, "URI Too Long"), (415, "Unsupported Media Type"),
+            (431, "Request Header Fields Too Large"), (501, "Not Implemented"))
 
 
-def head(status_line, content_type, *extra):
-    """The head of an answer, as pieces for send(), each header line of
-    `extra` ending in CRLF: no text of the head's whole size is built (a
-    page's, with its security policy, is 0.3 KB, and a board close to full
-    found no room for it while a network was being joined). The fixed
-    pieces are bytes constants, which a frozen firmware keeps in flash."""
-    return (b"HTTP/1.1 ", status_line, b"\r\nContent-Type: ", content_type, _EVERY_HEAD) + extra + (b"\r\n",)
+def reason(status):
+    """A status line's words: "404 Not Found" for 404."""
+    for code, text in _REASONS:
+        if code == status:
+            return "%d %s" % (code, text)
+    return "%d Error" % status
+
+
+def head(status, content_type, *extra):
+    """The head of an answer with that status (a number), as pieces for
+    send(), each header line of `extra` ending in CRLF: no text of the
+    head's whole size is built (a page's, with its security policy, is 0.3
+    KB, and a board close to full found no room for it while a network was
+    being joined). The fixed pieces are bytes constants, which a frozen
+    firmware keeps in flash."""
+    return (b"HTTP/1.1 ", reason(status), b"\r\nContent-Type: ", content_type, _EVERY_HEAD) + extra + (b"\r\n",)

@@ -6,15 +6,9 @@
 import time
 
 from .core import HttpError, status_line
-from .http_conn import BUFFER, Connection, head, send
+from .http_conn import BUFFER, Connection, head, reason, send
 from .http_read import read
 from .web_page import html, page
-
-# The statuses this page answers with (wifiprov.web has them all, and is
-# not loaded for this page): a refused request is a 400 here.
-_STATUS = {404: "404 Not Found", 405: "405 Method Not Allowed", 408: "408 Request Timeout",
-           413: "413 Content Too Large"}
-
 
 class _Server:
     """What the page templates ask of a server: its service."""
@@ -59,9 +53,8 @@ def _fill(service):
 
 
 async def _short(conn, buf, status, text):
-    status = _STATUS.get(status, "400 Bad Request")
-    body = "%s: %s\n" % (status, text)
+    body = "%s: %s\n" % (reason(status), text)
     extra = "Content-Length: %d\r\n" % len(body)
-    if status[:3] == "405":
+    if status == 405:
         extra += "Allow: GET\r\n"
     await send(conn, buf, head(status, "text/plain; charset=utf-8", extra) + (body,))

@@ -6,19 +6,14 @@
 import json
 
 from .core import HttpError, job
-from .http_conn import FORM_POST, PAGE_CONFIG, PAGE_INDEX, PAGE_JOIN, head as _head, send
+from .http_conn import FORM_POST, PAGE_CONFIG, PAGE_INDEX, PAGE_JOIN, head, reason, send
 
-# Tables as tuples, not dicts: a tuple of constants is one constant (in
-# flash, frozen), where a dict would be built at each import, for each request.
-_REASONS = ((200, "OK"), (302, "Found"), (400, "Bad Request"), (403, "Forbidden"), (404, "Not Found"),
-            (405, "Method Not Allowed"), (408, "Request Timeout"), (411, "Length Required"),
-            (413, "Content Too Large"), (414, "URI Too Long"), (415, "Unsupported Media Type"),
-            (431, "Request Header Fields Too Large"), (501, "Not Implemented"))
 # The connectivity checks of Android, Apple, Windows and Firefox. Answered
 # with a redirect to the portal, the phone opens it by itself.
 _PROBES = (b"/generate_204", b"/gen_204", b"/hotspot-detect.html", b"/library/test/success.html",
            b"/connecttest.txt", b"/ncsi.txt", b"/redirect", b"/canonical.html", b"/success.txt")
-# (path, the methods it takes)
+# (path, the methods it takes): a tuple of constants, in flash when frozen,
+# where a dict would be built at each import, for each request.
 _ROUTES = ((b"/config.htm", b"GET, POST"), (b"/", b"GET"), (b"/index.htm", b"GET"), (b"/api/status", b"GET"),
            (b"/api/scan", b"GET"), (b"/api/config", b"POST"), (b"/join.htm", b"GET, POST"))
 
@@ -37,8 +32,10 @@ async def answer(server, writer, buf, request):
                            % job("text", "show_bytes", host))
     if not _own_host(server, host) or path in _PROBES:
         return await _redirect(server, writer, buf)
-    allowed = _look_up(_ROUTES, path)
-    if allowed is None:
+    for route, allowed in _ROUTES:
+        if route == path:
+            break
+    else:
         return await error(server, writer, buf, 404, "no page %s here; the portal is at /"
                            % job("text", "show_bytes", path))
     method = request.method
@@ -83,17 +80,6 @@ async def _api_config(server, writer, buf, request):
 
 # ---- short answers ----
 
-def _look_up(pairs, key):
-    for k, value in pairs:
-        if k == key:
-            return value
-    return None
-
-
-def head(status, content_type, extra=""):
-    return _head("%d %s" % (status, _look_up(_REASONS, status)), content_type, extra)  # (pieces: see http_conn.head)
-
-
 async def send_json(writer, buf, answer, status=None):
     if status is None:
         status = 200 if answer["ok"] else 400
@@ -106,7 +92,7 @@ async def error(server, writer, buf, status, text, allow=None):
     change the config: its refusal fires PROV_FAILURE."""
     if writer.method == b"POST":
         server.service.refuse("HTTP %d: %s" % (status, text))
-    body = "%d %s: %s\n" % (status, _look_up(_REASONS, status), text)
+    body = "%s: %s\n" % (reason(status), text)
     extra = "Content-Length: %d\r\n" % len(body)
     if allow:
         extra += "Allow: %s\r\n" % allow.decode()

@@ -7,7 +7,6 @@
 from .core import __version__, fields
 from .http_conn import PAGES, TOKEN, WWW, head, random_token, send
 
-_STATUS = {200: "200 OK", 400: "400 Bad Request", 403: "403 Forbidden"}
 # A page's security policy, around its nonce: the only script that runs is
 # the page's own, even if an SSID ever got past the escaping.
 _CSP = b"Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-"
@@ -141,7 +140,7 @@ async def page(server, writer, buf, status, name, fill):
         fill["nav"] = '<nav><a href="/">Overview</a><a href="/config.htm">Network Configuration</a></nav>'
     fill["version"] = __version__
     fill["device"] = html(server.service.config["AP"]["SSID"])
-    first = head(_STATUS[status], "text/html; charset=utf-8", _CSP, nonce, _CSP_END)
+    first = head(status, "text/html; charset=utf-8", _CSP, nonce, _CSP_END)
     await send(writer, buf, _render(name, fill, first))
 
 
