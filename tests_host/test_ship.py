@@ -78,8 +78,9 @@ def test_rp2_scan_security_bits_become_auth_numbers(tmp_path):
 
 
 def test_a_frozen_layout_serves_the_pages_from_the_pages_module(tmp_path, world):
-    # A frozen firmware has no www/ beside its modules: the pages are bytes
-    # in wifiprov_pages (tools/frozen_pages.py, frozen by firmware/manifest.py).
+    # A frozen firmware has no www/ beside its modules: the pages are in
+    # wifiprov_pages, split at their keys (tools/frozen_pages.py, frozen by
+    # firmware/manifest.py).
     lib = tmp_path / "lib"
     shutil.copytree(mpy.build() / "wifiprov", lib / "wifiprov", ignore=shutil.ignore_patterns("www"))
     subprocess.run([sys.executable, str(ROOT / "tools" / "frozen_pages.py"), str(tmp_path / "gen")], check=True,
@@ -190,6 +191,24 @@ def test_every_job_names_a_function_its_module_has():
                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
             assert name in top, "%s.py runs %s.%s, which %s.py does not define" % (user, module, name, module)
     assert jobs >= 30
+
+
+def test_the_packages_lookup_names_every_function_of_the_api_and_no_other():
+    """wifiprov.__getattr__ finds the API's names in wifiprov.api by a list
+    of its own (a lookup must not load api.py for every submodule import):
+    the list and api.py's public functions are the same names."""
+    import ast
+
+    package = ROOT / "lib" / "wifiprov"
+    api = {n.name for n in ast.parse((package / "api.py").read_text()).body
+           if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and not n.name.startswith("_")} - {"named"}
+    lookup = next(n for n in ast.parse((package / "__init__.py").read_text()).body
+                  if isinstance(n, ast.FunctionDef) and n.name == "__getattr__")
+    listed = {e.value for node in ast.walk(lookup) if isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.In)
+              for e in node.comparators[0].elts}
+    assert listed == api, (sorted(listed - api), sorted(api - listed))
+    docs = (ROOT / "docs" / "app.md").read_text()
+    assert all("wifiprov.%s(" % name in docs for name in api), [n for n in api if "wifiprov.%s(" % n not in docs]
 
 
 def test_imports_run_one_way_jobs_included():
