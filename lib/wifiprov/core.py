@@ -162,8 +162,10 @@ def settle(before=()):
     each module copied the settings it reads when it was imported (from
     .settings import ...), so the module itself is loaded again only by a
     job that imports it, and held with the servers while provisioning is
-    open."""
-    hold(before)
+    open. (Not hold(): at the boot's first moment, what is loaded is kept
+    as loaded() lists it, with no second list made from it: the heap is
+    cut up least there.)"""
+    _kept.update(_since(before) if before else loaded())
     release(["wifiprov.settings"])
 
 
