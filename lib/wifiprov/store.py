@@ -48,11 +48,25 @@ def _crc(obj):
 
 
 def serialize(config):
-    """The bytes of the stored file: the document plus version and checksum."""
+    """The bytes of the stored file: the document plus version and checksum.
+    The buffer is sized by a first pass and filled by a second, each piece
+    garbage once copied: joining a list of the pieces held them all,
+    interleaved with their temporaries, and the join then found no room
+    for its few hundred bytes in a heap with 4 KB free (a save failed at
+    the end of a provisioning that had joined its network)."""
     doc = dict(config)
     doc["version"] = _FORMAT_VERSION
     doc["crc"] = "%08x" % _crc(doc)
-    return b"".join(_pieces(doc)) + b"\n"
+    size = 1  # the final newline
+    for piece in _pieces(doc):
+        size += len(piece)
+    data = bytearray(size)
+    at = 0
+    for piece in _pieces(doc):
+        data[at:at + len(piece)] = piece
+        at += len(piece)
+    data[at] = 10  # "\n"
+    return data
 
 
 def _checked(raw):
