@@ -75,15 +75,12 @@ class TcpServer:
         try:
             if self.port is None:
                 return  # accepted just before the server stopped: it is only closed
-            buf = None
-            if make_room(self._open, _MAX_CLIENTS):
-                try:
-                    buf = bytearray(MAX_MESSAGE)  # held only while connected
-                except MemoryError:
-                    pass
-            if buf is None:
-                refuse(writer, _BUSY)  # no slot (or no RAM): say so and hang up at once
+            if not make_room(self._open, _MAX_CLIENTS):
+                refuse(writer, _BUSY)  # no slot: say so and hang up at once
                 return
+            # Held only while connected. No room for it is said as such (below),
+            # not as "busy": the client is alone, and a retry may find room.
+            buf = bytearray(MAX_MESSAGE)
             me = Client()
             self._listener.track(me)
             await job_async("tcp_conn", "serve", self.service, reader, writer, buf, me)
