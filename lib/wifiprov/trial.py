@@ -7,8 +7,7 @@ import sys
 import asyncio
 
 from .core import job, say, until
-from .settings import AP_GRACE_MS, ATTEMPT_TIMEOUT_MS
-from .wifi import UP
+from .wifi import ATTEMPT_TIMEOUT_MS, UP  # (the resident Wi-Fi module's copy: no settings loaded by a try)
 
 # A try that broke off (a full heap): made in advance, as there may be no room then.
 _BROKE = {"ok": False, "error": "the try could not finish (out of memory); nothing was saved; try again"}
@@ -96,6 +95,8 @@ def _joined(service, new, app_only):
         how = "not saved, as asked: a reset returns to the saved settings"
     closing = ""
     if service.enabled:
+        from .settings import AP_GRACE_MS  # (loaded once the file is saved, not beside the save)
+
         closing = "; the access point closes in %d s" % (AP_GRACE_MS // 1000)
         asyncio.create_task(service.close_after(AP_GRACE_MS))
     return {"ok": True, "changed": True, "saved": bool(saved), "ip": wifi.ip, "url": url,
