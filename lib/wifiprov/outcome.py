@@ -3,7 +3,7 @@
 # never in RAM together), and the actions that carry it out, which the
 # service runs a moment later (Provisioning.act) as jobs of this module.
 from .core import say
-from .settings import ATTEMPT_TIMEOUT_MS, GRACE_MS
+from .wifi import ATTEMPT_TIMEOUT_MS  # (the resident Wi-Fi module's copy: a try's plan loads no settings)
 
 # The actions: (module, function of the service) for Provisioning.act.
 RESTART = ("outcome", "restart")
@@ -23,6 +23,10 @@ def plan(new, current, ap_up, sta_up, verify):
         ssid = new["STA"]["SSID"]
         return ('trying "%s" first (up to %d s): the settings are saved only once the board has joined it'
                 % (ssid, ATTEMPT_TIMEOUT_MS // 1000)), TRY_JOIN, ssid
+    if text is None:  # a restart's words, made only when they are said
+        from .settings import GRACE_MS
+
+        text = 'saved; restarting in %.1f s to join "%s"' % (GRACE_MS / 1000, new["STA"]["SSID"])
     return text, action, None
 
 
@@ -48,7 +52,7 @@ def _next(new, current, ap_up, sta_up):
     ssid = new["STA"]["SSID"]
     if ap_up:  # AP mode, or the fallback AP
         if new["save_config"]:
-            return 'saved; restarting in %.1f s to join "%s"' % (GRACE_MS / 1000, ssid), RESTART
+            return None, RESTART  # (its words need the settings: plan() makes them when they are said)
         return ('joining "%s" now, without a restart; not saved, so a reset returns to the saved settings'
                 % ssid), TO_STA
     if same_sta and sta_up:  # the joined station stays as it is
