@@ -13,7 +13,7 @@ import asyncio
 from micropython import const
 
 from .core import HttpError, job, job_async
-from .listen import Listener, linger, make_room, refuse, timed
+from .listen import Listener, give_back, lend, linger, make_room, refuse, timed
 from .http_conn import BUFFER, FORM_POST, PAGE_CONFIG, PAGE_INDEX, PAGE_JOIN, Connection
 
 # Connections at once. A browser opens two or three; lwIP on a Pico W has
@@ -44,11 +44,6 @@ class HttpServer:
         self._open = self._listener.connections  # a Connection per client
         self._context = None  # the TLS context while HTTPS listens
         self._cap = _MAX_TLS_CONNECTIONS if tls else _MAX_CONNECTIONS
-        # A connection's buffer, made when the server starts and lent to
-        # each connection in turn (a second one at the same time makes its
-        # own): 1 KB in one piece is what a heap cut up by a join could no
-        # longer find, and the connection was refused.
-        self._spare = None
 
     async def start(self, host):
         if self.port is not None:
@@ -64,8 +59,7 @@ class HttpServer:
         # failed handshake MicroPython's TLS socket forgets its TCP socket
         # without closing it, and only a reference of ours can close it.
         self._context = context
-        self._spare = bytearray(BUFFER)
-        self._listener.open(host, self.configured_port, self._cap)
+        self._listener.open(host, self.configured_port, self._cap, BUFFER)
         self.host = host
         self.port = self.configured_port
 
@@ -73,7 +67,6 @@ class HttpServer:
         if self.port is not None:
             self._listener.close()
             self.port = None
-            self._spare = None
 
     async def _client(self, stream, _):
         conn = buf = None
@@ -90,7 +83,7 @@ class HttpServer:
                 return
             conn = Connection(stream)
             self._listener.track(conn)
-            buf, self._spare = self._spare or bytearray(BUFFER), None
+            buf = lend(BUFFER)
             try:
                 request = await timed(conn, job_async("http_read", "read", conn, buf), _REQUEST_MS)
             except asyncio.TimeoutError:
@@ -136,8 +129,8 @@ class HttpServer:
             except OSError:
                 pass
             tcp.close()  # a no-op when the line above closed it
-            if buf is not None and self.port is not None:
-                self._spare = buf  # for the next connection
+            if buf is not None:
+                give_back(buf)  # for the next connection
 
     async def _answer(self, conn, buf, request):
         """A request's steps, each a job of its own, so that no two of the

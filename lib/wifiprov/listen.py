@@ -32,6 +32,14 @@ _PAUSE_MS = const(50)  # after a failure: the tasks that hold the heap get to fi
 _QUIET_MS = const(5000)
 _WATCH_MS = const(100)  # deadlines are looked at this often
 
+# A connection's buffer, made when the first server opens, while the heap is
+# whole, and lent to each connection in turn, of either server (a second
+# one at the same time makes its own). 1 KB in one piece is what a heap cut
+# up by a provisioning's jobs could no longer find: a TCP client was refused
+# right after a page had been served, with 4 KB free.
+_spare = None
+_listening = 0  # listeners open: the spare goes with the last one
+
 
 class Connection:
     """What the watch needs of a connection: its task, its deadline (ticks,
@@ -62,7 +70,10 @@ class Listener:
         self._pausing = None  # the socket whose accept loop sleeps after a failure
         self._watching = None  # the watch's task, while there are connections
 
-    def open(self, host, port, backlog):
+    def open(self, host, port, backlog, buffer):
+        """Listen on host:port; buffer: the size of the server's connection
+        buffers (the spare is made at this size if there is none yet)."""
+        global _spare, _listening
         address = socket.getaddrinfo(host, port)[0]
         sock = socket.socket(address[0], socket.SOCK_STREAM)
         try:
@@ -72,6 +83,9 @@ class Listener:
             sock.setblocking(False)
             self._sock = sock
             self._accepting = asyncio.create_task(self._accept(sock))
+            if _spare is None:
+                _spare = bytearray(buffer)
+            _listening += 1
         except Exception:  # a full heap for the task too: the port must not stay bound with no one on it
             self._sock = None
             sock.close()
@@ -80,7 +94,11 @@ class Listener:
     def close(self):
         """Stop accepting (the socket is closed at once: the port is free)
         and end every connection."""
+        global _spare, _listening
         if self._sock:
+            _listening -= 1
+            if not _listening:
+                _spare = None
             # A task asleep on the clock (the watch; the accept loop in its
             # pause) is told, not cancelled: asyncio's cancel() takes a
             # sleeping task out of the current loop's queue, and after
@@ -173,6 +191,25 @@ class Listener:
         if self.starved and time.ticks_diff(time.ticks_ms(), self._refused) >= _QUIET_MS:
             self.starved = False
             print(self.label, "serving again")
+
+
+def lend(size):
+    """A connection's buffer of size bytes: the spare when it is free and of
+    that size, else a new one (MemoryError when the heap has no room)."""
+    global _spare
+    buf = _spare
+    if buf is not None and len(buf) == size:
+        _spare = None
+        return buf
+    return bytearray(size)
+
+
+def give_back(buf):
+    """A connection is over: its buffer is the next one's, while a server
+    listens."""
+    global _spare
+    if _spare is None and _listening:
+        _spare = buf
 
 
 async def timed(conn, aw, ms):

@@ -11,7 +11,7 @@ import asyncio
 from micropython import const
 
 from .core import job_async
-from .listen import Connection, Listener, make_room, refuse
+from .listen import Connection, Listener, give_back, lend, make_room, refuse
 
 MAX_MESSAGE = const(1024)  # docs/tcp.md: a longer message is refused, never buffered whole
 _MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 TCP PCBs for everything
@@ -62,7 +62,7 @@ class TcpServer:
 
     async def start(self, host):
         if self.port is None:
-            self._listener.open(host, self.configured_port, _MAX_CLIENTS)
+            self._listener.open(host, self.configured_port, _MAX_CLIENTS, MAX_MESSAGE)
             self.port = self.configured_port
 
     async def stop(self):
@@ -71,7 +71,7 @@ class TcpServer:
             self.port = None
 
     async def _client(self, reader, writer):
-        me = None
+        me = buf = None
         try:
             if self.port is None:
                 return  # accepted just before the server stopped: it is only closed
@@ -80,7 +80,7 @@ class TcpServer:
                 return
             # Held only while connected. No room for it is said as such (below),
             # not as "busy": the client is alone, and a retry may find room.
-            buf = bytearray(MAX_MESSAGE)
+            buf = lend(MAX_MESSAGE)
             me = Client()
             self._listener.track(me)
             await job_async("tcp_conn", "serve", self.service, reader, writer, buf, me)
@@ -98,6 +98,8 @@ class TcpServer:
         except Exception as e:
             sys.print_exception(e)
         finally:
+            if buf is not None:
+                give_back(buf)
             if me in self._open:
                 self._open.remove(me)
             try:
