@@ -119,6 +119,11 @@ def test_a_server_that_finds_no_heap_for_its_task_leaves_its_port_free():
         "status server MemoryError; port free",
         "dns MemoryError; port free",
         "dns holds no socket: True",
+        "no spare after a failed open: True",
+        "lent: the spare first, then a new one: True True 1024",
+        "given back: the first returned is the spare: True",
+        "kept while a server listens: True",
+        "gone with the last server: True",
         "deadline: kept",
         "closed",
     ], run.stdout + run.stderr

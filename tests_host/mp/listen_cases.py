@@ -52,11 +52,35 @@ async def never_served(service, sock):  # the accept loop's place: its task gets
 
 
 listener = Listener("test:", None, None)
-attempt("listener", lambda: listener.open("127.0.0.1", port, 2))
+attempt("listener", lambda: listener.open("127.0.0.1", port, 2, 1024))
 attempt("status server", lambda: status_server.start(None, "127.0.0.1", port, never_served))
 dns = DnsServer(port)
 attempt("dns", lambda: asyncio.run(dns.start("127.0.0.1")))
 print("dns holds no socket:", dns._sock is None)
+import wifiprov.listen as listen
+
+print("no spare after a failed open:", listen._spare is None)
+
+
+# One connection buffer for the servers, made by the first to open, lent to
+# one connection at a time (of either server), gone with the last server.
+async def lend_and_give_back():
+    web, tcp = Listener("web:", None, None), Listener("tcp:", None, None)
+    web.open("127.0.0.1", 0, 2, 1024)  # (any free port)
+    tcp.open("127.0.0.1", 0, 2, 1024)
+    spare = listen._spare
+    first, second = listen.lend(1024), listen.lend(1024)
+    print("lent: the spare first, then a new one:", first is spare, second is not spare, len(second))
+    listen.give_back(second)
+    listen.give_back(first)
+    print("given back: the first returned is the spare:", listen._spare is second)
+    web.close()
+    print("kept while a server listens:", listen._spare is second)
+    tcp.close()
+    print("gone with the last server:", listen._spare is None)
+
+
+asyncio.run(lend_and_give_back())
 
 
 # A connection whose handler takes a while before it is known to its
@@ -86,7 +110,7 @@ async def slow_handler(reader, writer):
 
 async def connect_once():
     late.handler = slow_handler
-    late.open("127.0.0.1", port, 2)
+    late.open("127.0.0.1", port, 2, 1024)
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         await asyncio.wait_for_ms(reader.read(1), 5000)
