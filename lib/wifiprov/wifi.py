@@ -9,19 +9,21 @@ from micropython import const
 from .core import job, until
 from .settings import ATTEMPT_TIMEOUT_MS, BACKOFF_MS, NTP_HOST, RETRY_MAX_MS
 
-CONNECTED = "CONNECTED"
-DISCONNECTED = "DISCONNECTED"
+# Names no other module imports are constants (const), not globals: a
+# resident module's every global is a slot of its table, held for good.
+_CONNECTED = const("CONNECTED")
+_DISCONNECTED = const("DISCONNECTED")
 DHCP_DONE = "DHCP_DONE"
 SNTP_UP = "SNTP_UP"
 AUTO_CONNECT_FAIL = "AUTO_CONNECT_FAIL"
 
 # Station states shown by `wifiprov status`.
-IDLE = "idle"
-CONNECTING = "connecting"
+_IDLE = const("idle")
+_CONNECTING = const("connecting")
 UP = "connected"
-FAILED = "failed"
+_FAILED = const("failed")
 
-ATTEMPTS = const(5)  # docs/config.md: after 5 failed attempts, AUTO_CONNECT_FAIL
+_ATTEMPTS = const(5)  # docs/config.md: after 5 failed attempts, AUTO_CONNECT_FAIL
 _POLL_MS = const(200)  # status() is looked at this often while joining (a yield, not a spin)
 _LINK_CHECK_MS = const(1000)  # a live link is checked for a drop this often
 
@@ -36,7 +38,7 @@ class Wifi:
         self.ap = ap
         self.on_event = on_event
         self.target = None  # the STA section to keep connected, or None
-        self.state = IDLE
+        self.state = _IDLE
         self.reason = None
         self.attempts = 0  # failed attempts since the link was last up
         self.ip = None
@@ -92,7 +94,7 @@ class Wifi:
         self.settled = False
         self.attempts = 0
         self.reason = None
-        self.state = CONNECTING
+        self.state = _CONNECTING
         self.ip = None
         self._woken = True
 
@@ -100,7 +102,7 @@ class Wifi:
         """Leave the network and stop trying until the next connect()."""
         self.target = None
         was_up = self.state == UP
-        self.state = IDLE
+        self.state = _IDLE
         self.reason = None
         self.attempts = 0
         self.ip = None
@@ -112,7 +114,7 @@ class Wifi:
                 pass
         self._woken = True
         if was_up:
-            self.on_event(DISCONNECTED, {"reason": "disconnect requested"})
+            self.on_event(_DISCONNECTED, {"reason": "disconnect requested"})
 
     async def run(self):
         """The supervisor task: joins, watches the link, retries for ever."""
@@ -122,10 +124,10 @@ class Wifi:
                     await until(self, "_woken", clear=True)
                 elif self.state == UP:  # the link is looked at once a second, here: a frame less held while it lasts
                     if not await until(self, "_woken", _LINK_CHECK_MS, _POLL_MS, True) and not self.sta.isconnected():
-                        self.state = CONNECTING
+                        self.state = _CONNECTING
                         self.reason = "link lost"
                         self.ip = None
-                        self.on_event(DISCONNECTED, {"ssid": self.target["SSID"], "reason": "link lost"})
+                        self.on_event(_DISCONNECTED, {"ssid": self.target["SSID"], "reason": "link lost"})
                 else:
                     await self._join()
             except asyncio.CancelledError:
@@ -151,7 +153,7 @@ class Wifi:
         except (ValueError, TypeError, OSError):
             pass
         while self.target is target:
-            self.state = CONNECTING
+            self.state = _CONNECTING
             reason = await self._attempt(target)
             if self.target is not target:
                 return
@@ -161,16 +163,16 @@ class Wifi:
             self.attempts += 1
             self.reason = reason
             if self.once:  # a join being tried: no retry; the station is left idle
-                self.state = FAILED
+                self.state = _FAILED
                 self.target = None
                 self.settled = True
                 return
-            if self.attempts == ATTEMPTS:
-                self.state = FAILED
+            if self.attempts == _ATTEMPTS:
+                self.state = _FAILED
                 self.on_event(AUTO_CONNECT_FAIL, {"ssid": target["SSID"], "reason": self.reason_text(),
-                                                  "attempts": ATTEMPTS})
-            elif self.attempts > ATTEMPTS:
-                self.state = FAILED
+                                                  "attempts": _ATTEMPTS})
+            elif self.attempts > _ATTEMPTS:
+                self.state = _FAILED
             if await until(self, "_woken", delay, _POLL_MS, True):
                 return  # new orders: the main loop looks again
             delay = min(delay * 2, RETRY_MAX_MS)
@@ -217,7 +219,7 @@ class Wifi:
         self.ip = self.address(self.sta)
         self.once = False  # joined: from now on the link is kept as any other
         self.settled = True
-        self.on_event(CONNECTED, {"ssid": target["SSID"]})
+        self.on_event(_CONNECTED, {"ssid": target["SSID"]})
         self.on_event(DHCP_DONE, {"ip": self.ip})
         asyncio.create_task(self._set_clock())
 
