@@ -62,3 +62,25 @@ def test_a_save_fits_in_the_room_a_long_provisioning_leaves(tmp_path):
     run = run_micropython(HERE / "tight_save.py", str(flash), "5120")
     assert run.returncode == 0, run.stderr + run.stdout
     assert run.stdout.splitlines() == ["saved", "True"], run.stdout
+
+
+def test_a_full_heap_after_the_save_leaves_the_join_standing(tmp_path):
+    # Was: the radio's module, loaded after the save for the AP's channel,
+    # met a full heap (the frozen whole flow on a 24 KB heap, every run), and
+    # the try was reported as "out of memory; nothing was saved": the station
+    # went back to the old network with the new config already on the flash.
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    run = run_micropython(HERE / "trial_cases.py", str(ROOT / "firmware" / "unix"), str(flash))
+    assert run.returncode == 0, run.stderr + run.stdout
+    lines = [line for line in run.stdout.splitlines() if line.startswith(("full heap", "  "))]
+    assert lines == [
+        "full heap in the radio: joined True True http://wifiprov-89ab.local/",
+        "  active config is the new one: True",
+        "  station stays on it: True connected",
+        "  saved: HomeNet",
+        "full heap in the report: joined True True None",
+        "  active config is the new one: True",
+        "  station stays on it: True connected",
+        "  saved: HomeNet",
+    ], run.stdout + run.stderr

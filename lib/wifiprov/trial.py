@@ -7,10 +7,18 @@ import sys
 import asyncio
 
 from .core import job, say, until
-from .wifi import ATTEMPT_TIMEOUT_MS, UP  # (the resident Wi-Fi module's copy: no settings loaded by a try)
+from .settings import AP_GRACE_MS, ATTEMPT_TIMEOUT_MS
+from .wifi import UP
 
-# A try that broke off (a full heap): made in advance, as there may be no room then.
+# Made in advance, as there may be no room then. A try that broke off (a
+# full heap) before the station joined:
 _BROKE = {"ok": False, "error": "the try could not finish (out of memory); nothing was saved; try again"}
+# And after it joined, the config active (saved, if asked): only the report
+# of where the board went broke off. The join stands: a full heap must not
+# turn it into a failure and take the station back to the old network, with
+# the new config already on the flash.
+_JOINED = {"ok": True, "changed": True, "next": "joined; the board ran out of memory for the details "
+                                                 "(its console says where it is)"}
 
 
 async def run(service):
@@ -27,7 +35,9 @@ async def run(service):
     except Exception as e:  # a bug: nothing was saved either
         sys.print_exception(e)
     finally:
-        if attempt["answer"] is None:  # the try broke off before its answer
+        if attempt["answer"] is None and attempt["state"] == "joined":
+            attempt["answer"] = _JOINED
+        elif attempt["answer"] is None:  # the try broke off before the station joined
             attempt["state"] = "failed"
             if back is not None:
                 service.wifi.connect(back)
@@ -49,8 +59,7 @@ async def _try(service, back, attempt):
     wifi.connect(sta, once=True)
     await until(wifi, "settled")
     if wifi.state == UP and wifi.target is sta:  # not another network a command asked for meanwhile
-        answer = _joined(service, new, app_only)
-        attempt["state"] = "joined"
+        answer = _joined(service, new, app_only, attempt)
     else:
         reason = _plain(wifi.reason_text() or "the try was cancelled")
         if wifi.target is None:  # the try's own attempt failed: the station goes back
@@ -65,9 +74,9 @@ async def _try(service, back, attempt):
     attempt["answer"] = answer
 
 
-def _joined(service, new, app_only):
-    """The station has an address: save, make the config active, say where
-    the board is, and close the AP after its grace."""
+def _joined(service, new, app_only, attempt):
+    """The station has an address: save, make the config active, close the
+    AP after its grace, and say where the board is."""
     wifi = service.wifi
     saved = problem = None
     if new["save_config"]:
@@ -76,12 +85,18 @@ def _joined(service, new, app_only):
         except (OSError, MemoryError) as e:
             problem = "could not save the configuration (%r)" % e
     service.applied(new, app_only)
+    attempt["state"] = "joined"  # from here on, the join stands whatever happens (run())
+    if service.enabled:
+        asyncio.create_task(service.close_after(AP_GRACE_MS))
     if problem:  # joined, and active until the next reset
         service.save_error = problem
         say("config: %s; it is active until the next reset" % problem)
     url = "http://%s.local/" % service.hostname
     say('station: joined "%s" as %s; the board is at %s' % (new["STA"]["SSID"], wifi.ip, url))
-    channel = job("radio", "ap_channel", wifi)
+    try:
+        channel = job("radio", "ap_channel", wifi)
+    except MemoryError:
+        channel = None  # (the line below is news, not a step of the join)
     if service.enabled and channel and channel != new["AP"]["ch"]:
         # esp32 and rp2 have one radio: the AP follows the station's channel.
         say("provisioning: the access point is on channel %d now, the network's (one radio serves both)"
@@ -95,10 +110,7 @@ def _joined(service, new, app_only):
         how = "not saved, as asked: a reset returns to the saved settings"
     closing = ""
     if service.enabled:
-        from .settings import AP_GRACE_MS  # (loaded once the file is saved, not beside the save)
-
         closing = "; the access point closes in %d s" % (AP_GRACE_MS // 1000)
-        asyncio.create_task(service.close_after(AP_GRACE_MS))
     return {"ok": True, "changed": True, "saved": bool(saved), "ip": wifi.ip, "url": url,
             "next": 'joined "%s" as %s (%s); %s%s' % (new["STA"]["SSID"], wifi.ip, url, how, closing)}
 

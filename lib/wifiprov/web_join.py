@@ -57,7 +57,9 @@ async def joining(server, writer, buf):
                 "hint": "Nothing is saved until the board has joined it."}
         return await page(server, writer, buf, 200, "result.htm", fill)
     answer = attempt["answer"]
-    url, ip = html(answer["url"]), html(answer["ip"])
+    # A join whose report broke off for want of heap has neither (wifiprov.trial).
+    ip = html(answer.get("ip") or server.service.wifi.ip)
+    url = html(answer.get("url") or "http://%s/" % ip)
     fill = {"title": "Connected", "heading": "Connected", "cls": "ok",
             "next": 'The board joined "%s". Its address is %s.' % (ssid, ip),
             "hint": 'Put your phone back on your usual network ("%s"), then open the board at:' % ssid,
