@@ -10,14 +10,17 @@
 import sys
 import time
 import asyncio
+from micropython import const
 
 from .core import call_back, job, job_async, readable, say, trying, until
-from .settings import BIND, GRACE_MS, HTTP_PORT, PROV_WINDOW_S, STATUS_PAGE
+from .settings import AP_GRACE_MS, BIND, GRACE_MS, HTTP_PORT, PROV_WINDOW_S, STATUS_PAGE
 from .wifi import AUTO_CONNECT_FAIL, DHCP_DONE, SNTP_UP, UP
 
-PROV_COMPLETE = "PROV_COMPLETE"
-PROV_FAILURE = "PROV_FAILURE"
-APP_SETTINGS = "APP_SETTINGS"  # the app's own settings changed (docs/app.md)
+# Constants, not globals: no other module imports them, and a global is a
+# slot of this resident module's table, held for good.
+_PROV_COMPLETE = const("PROV_COMPLETE")
+_PROV_FAILURE = const("PROV_FAILURE")
+_APP_SETTINGS = const("APP_SETTINGS")  # the app's own settings changed (docs/app.md)
 
 
 def describe(event, data):
@@ -160,9 +163,9 @@ class Provisioning:
         was, now = old.get("app") or {}, new.get("app") or {}
         keys = sorted(key for key in now if was.get(key) != now[key])  # the app settings it changed
         if keys:
-            self.fire(APP_SETTINGS, {"changed": keys})
+            self.fire(_APP_SETTINGS, {"changed": keys})
         if not app_only:  # a request about Wi-Fi, whatever it changed
-            self.fire(PROV_COMPLETE, event_data(new))
+            self.fire(_PROV_COMPLETE, event_data(new))
 
     async def submit(self, msg, base=None, interim=None):
         """The hand-off of a transport that waits for the outcome: the apply
@@ -206,13 +209,13 @@ class Provisioning:
 
     # ---- what an applied config does next (wifiprov.outcome chooses) ----
 
-    async def close_after(self, ms):
+    async def close_after(self):
         """After a network was joined: the AP closes once the client is done
-        (`finish`, Done) or after `ms`. A task of the service's own, so
+        (`finish`, Done) or after AP_GRACE_MS. A task of the service's own, so
         that no on-demand module stays in RAM while it waits."""
         self.finished = False
         while True:
-            if await until(self, "finished", ms):
+            if await until(self, "finished", AP_GRACE_MS):
                 await asyncio.sleep_ms(GRACE_MS)  # the answer to `finish` leaves first
             if not trying(self):
                 break
@@ -239,7 +242,7 @@ class Provisioning:
 
     def refuse(self, reason):
         """Answer a request that cannot be applied, with PROV_FAILURE."""
-        self.fire(PROV_FAILURE, {"reason": reason})
+        self.fire(_PROV_FAILURE, {"reason": reason})
         return {"ok": False, "error": reason}
 
     def fire(self, event, data):

@@ -7,8 +7,7 @@ import sys
 import asyncio
 
 from .core import job, say, until
-from .settings import AP_GRACE_MS, ATTEMPT_TIMEOUT_MS
-from .wifi import UP
+from .wifi import ATTEMPT_TIMEOUT_MS, UP  # (the resident Wi-Fi module's copy: a try loads no settings)
 
 # Made in advance, as there may be no room then. A try that broke off (a
 # full heap) before the station joined:
@@ -87,7 +86,7 @@ def _joined(service, new, app_only, attempt):
     service.applied(new, app_only)
     attempt["state"] = "joined"  # from here on, the join stands whatever happens (run())
     if service.enabled:
-        asyncio.create_task(service.close_after(AP_GRACE_MS))
+        asyncio.create_task(service.close_after())
     if problem:  # joined, and active until the next reset
         service.save_error = problem
         say("config: %s; it is active until the next reset" % problem)
@@ -110,6 +109,8 @@ def _joined(service, new, app_only, attempt):
         how = "not saved, as asked: a reset returns to the saved settings"
     closing = ""
     if service.enabled:
+        from .settings import AP_GRACE_MS  # (for these words only: the try and its save did without the settings)
+
         closing = "; the access point closes in %d s" % (AP_GRACE_MS // 1000)
     return {"ok": True, "changed": True, "saved": bool(saved), "ip": wifi.ip, "url": url,
             "next": 'joined "%s" as %s (%s); %s%s' % (new["STA"]["SSID"], wifi.ip, url, how, closing)}
