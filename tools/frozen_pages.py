@@ -5,9 +5,9 @@
 
 writes OUT/wifiprov_pages.py: PAGES, the web pages (lib/wifiprov/www/), each
 split where its {{keys}} are: a tuple of (text, key) pairs, by the rule
-wifiprov.web_page splits a page's file with (lib/wifiprov/template.py,
+wifiprov.web_render splits a page's file with (lib/wifiprov/template.py,
 loaded from here). A frozen firmware has no files beside its modules;
-frozen, these constants stay in flash, and wifiprov.web_page streams them
+frozen, these constants stay in flash, and wifiprov.web_render streams them
 from there when no WWW_DIR is set, with nothing to scan per request.
 
 And OUT/wifiprov_names.py: the package's module names as they are imported

@@ -15,7 +15,7 @@ from .settings import WWW_DIR
 BUFFER = const(1024)
 _WRITE_MS = const(5000)  # the client must take each chunk of an answer within this
 
-# Where the pages come from (wifiprov.web_page), found once per opening of
+# Where the pages come from (wifiprov.web_render), found once per opening of
 # provisioning rather than per page (each search of the flash for a module
 # that is not there costs a board more than the page): a folder the board's
 # settings name (WWW_DIR), else the pages frozen into the firmware

@@ -8,7 +8,7 @@ import time
 from .core import HttpError, status_line
 from .http_conn import BUFFER, Connection, head, reason, send
 from .http_read import read
-from .web_page import html, page
+from .web_render import html, page
 
 class _Server:
     """What the page templates ask of a server: its service."""

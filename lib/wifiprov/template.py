@@ -1,4 +1,4 @@
-# The pages' {{key}} rule (docs/web.md), in one place: wifiprov.web_page
+# The pages' {{key}} rule (docs/web.md), in one place: wifiprov.web_render
 # splits a page's file with it, line by line, and tools/frozen_pages.py (on
 # the build machine, under CPython) the pages a frozen firmware keeps in
 # flash already split. Plain Python that imports nothing, for both.

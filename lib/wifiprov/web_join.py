@@ -1,10 +1,10 @@
 # The pages of a network being tried before it is saved (docs/web.md):
 # "Connecting…" while the board tries it, then where the board went, and
-# Done. Loaded for one of these pages, beside wifiprov.web_page.
+# Done. Loaded for one of these pages, beside wifiprov.web_render.
 from .core import HttpError, job
 from .http_conn import TOKEN, token_ok
 from .wifi import ATTEMPT_TIMEOUT_MS  # (the resident Wi-Fi module's copy: no settings loaded per poll)
-from .web_page import html, page
+from .web_render import html, page
 
 
 async def answer(server, writer, buf, request):

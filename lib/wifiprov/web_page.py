@@ -1,16 +1,11 @@
 # The pages (docs/web.md): Overview (index.htm), Network Configuration
-# (config.htm) and the result of an apply. Each is a template in www/,
-# streamed through the connection's buffer with its {{keys}} filled in (read
-# line by line from a file; frozen, scanned in flash), so a page is never
-# whole in RAM. Everything filled in is
-# HTML-escaped here. Loaded per page.
-from .core import __version__, fields
-from .http_conn import PAGES, TOKEN, WWW, head, random_token, send
+# (config.htm) and the result of an apply, each filled in here, everything
+# filled in HTML-escaped, and rendered by wifiprov.web_render. Loaded per
+# page.
+from .core import fields
+from .http_conn import TOKEN, random_token
+from .web_render import html, page
 
-# A page's security policy, around its nonce: the only script that runs is
-# the page's own, even if an SSID ever got past the escaping.
-_CSP = b"Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-"
-_CSP_END = b"'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n"
 _TEXT_FIELDS = ("stassid", "stach", "apssid", "apch")
 # What a select shows when the form has no value for it.
 _DEFAULTS = {"staauth": "4", "apauth": "4", "countrycode": "GEN", "saveconfig": "1", "staauto": "1", "ssidv": "1"}
@@ -70,7 +65,8 @@ async def config(server, writer, buf, status, values, error):
     for name in ("stapwd", "appwd"):  # only what the same page just sent: never a stored one
         fill[name] = ' value="%s"' % html(values[name]) if values.get(name) else ""
     fill["app"] = _app_inputs(values)
-    fill["choices"] = values  # the selects: {{name=value}} in the page marks the chosen option
+    fill["choices"] = values  # the selects: {{name=value}} in the page marks the chosen option,
+    fill["defaults"] = _DEFAULTS  # or by default this one
     await page(server, writer, buf, status, "config.htm", fill)
 
 
@@ -127,82 +123,3 @@ async def applied(server, writer, buf, result, form):
     fill = {"title": "Configuration applied", "heading": "Configuration applied", "cls": "ok",
             "next": html(result["next"]), "hint": html(hint), "more": '<a class="btn" href="/">Overview</a>'}
     await page(server, writer, buf, 200, "result.htm", fill)
-
-
-async def page(server, writer, buf, status, name, fill):
-    # A fresh nonce per page: the only script that runs is ours, even if an
-    # SSID ever got past the escaping.
-    nonce = fill.get("nonce") or random_token()
-    fill["nonce"] = nonce
-    if "refresh" not in fill:
-        fill["refresh"] = ""
-    if "nav" not in fill:  # the provisioning pages'; the status page has none
-        fill["nav"] = '<nav><a href="/">Overview</a><a href="/config.htm">Network Configuration</a></nav>'
-    fill["version"] = __version__
-    fill["device"] = html(server.service.config["AP"]["SSID"])
-    first = head(status, "text/html; charset=utf-8", _CSP, nonce, _CSP_END)
-    await send(writer, buf, _render(name, fill, first))
-
-
-def _render(name, fill, first=()):
-    """The pieces of `first` (the head), then the template's, each {{key}}
-    replaced by fill[key] (a str, or a list of str), each {{>file}} by that
-    template, and each {{name=value}} by " selected" when the form's field
-    `name` has that value. The text between keys goes out as it is stored
-    (in flash, frozen) or as views of a file's lines, not copies."""
-    yield from first
-    for text, key in _parts(name):
-        yield text
-        if key is None:
-            continue
-        if isinstance(key, tuple):  # (name, value): an option of a select
-            if (fill["choices"].get(key[0]) or _DEFAULTS.get(key[0])) == key[1]:
-                yield " selected"
-        elif key.startswith(">"):
-            yield from _render(key[1:], fill)
-        else:
-            value = fill[key]
-            if isinstance(value, str):
-                yield value
-            else:
-                yield from value
-
-
-def _parts(name):
-    """A template as (text, key) pairs: the text up to a {{key}}, and the
-    key (None after the last text; a tuple for {{name=value}}): the rule
-    of wifiprov.template. A frozen firmware's pages are stored split so, in
-    flash, by tools/frozen_pages.py, so a request scans nothing; a file is
-    split line by line (a page is never whole in RAM)."""
-    if PAGES is not None:
-        return PAGES[name]
-    return _file_parts(WWW + name)
-
-
-def _file_parts(path):
-    from .template import parts
-
-    with open(path, "rb") as f:
-        yield from parts(f)
-
-
-_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))
-
-
-def html(value):
-    """Text safe inside an element or a quoted attribute, its control
-    characters shown (a scanned SSID may hold any byte)."""
-    s = str(value)
-    for c, entity in _ENTITIES:
-        if c in s:
-            s = s.replace(c, entity)
-    data = s.encode()
-    # A byte that may start a control character (C0, DEL, C1 is C2 80..9F):
-    # only then is wifiprov.text loaded, which a page rarely needs. (min()
-    # and `in` look at the bytes in C: a loop here was most of a page's
-    # filling in.)
-    if data and (min(data) < 0x20 or 0x7F in data or 0xC2 in data):
-        from .text import printable
-
-        return printable(s)
-    return s

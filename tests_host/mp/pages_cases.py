@@ -1,10 +1,10 @@
 # Runs under MicroPython: a frozen firmware's pages (tools/frozen_pages.py
 # splits them on the host, where their {{keys}} are) render byte for byte as
-# wifiprov.web_page renders the page files, every key and option included.
+# wifiprov.web_render renders the page files, every key and option included.
 import sys
 
 sys.path.append(sys.argv[1])  # firmware/unix: the board module the settings read
-import wifiprov.web_page as web_page
+import wifiprov.web_render as web_render
 
 sys.path.append(sys.argv[2])  # the folder tools/frozen_pages.py wrote
 from wifiprov_pages import PAGES
@@ -16,13 +16,15 @@ class Every(dict):
     def __getitem__(self, key):
         if key == "choices":
             return {"staauth": "3", "countrycode": "JPN", "apch": "6"}  # some options chosen, others by default
+        if key == "defaults":
+            return {"apauth": "4", "saveconfig": "1"}
         return "[%s]" % key
 
 
 def rendered(name, pages):
-    web_page.PAGES = pages
+    web_render.PAGES = pages
     out = []
-    for piece in web_page._render(name, Every(), (b"head|",)):
+    for piece in web_render._render(name, Every(), (b"head|",)):
         out.append(piece.encode() if isinstance(piece, str) else bytes(piece))
     return b"".join(out)
 
