@@ -84,3 +84,6 @@ def test_a_full_heap_after_the_save_leaves_the_join_standing(tmp_path):
         "  station stays on it: True connected",
         "  saved: HomeNet",
     ], run.stdout + run.stderr
+    # The line tools wait for, once per join, also when the report broke off.
+    assert [line for line in run.stdout.splitlines() if line.startswith("READY")] == [
+        "READY mode=sta ip=127.0.0.1"] * 2, run.stdout

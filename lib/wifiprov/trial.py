@@ -36,6 +36,10 @@ async def run(service):
     finally:
         if attempt["answer"] is None and attempt["state"] == "joined":
             attempt["answer"] = _JOINED
+            try:
+                say(service.ready_line(True))  # the line tools wait for: the board is on the network
+            except MemoryError:
+                pass
         elif attempt["answer"] is None:  # the try broke off before the station joined
             attempt["state"] = "failed"
             if back is not None:
@@ -100,7 +104,6 @@ def _joined(service, new, app_only, attempt):
         # esp32 and rp2 have one radio: the AP follows the station's channel.
         say("provisioning: the access point is on channel %d now, the network's (one radio serves both)"
             % channel)
-    say(service.ready_line(True))
     if problem:
         how = "NOT saved (%s): a reset loses it" % problem
     elif new["save_config"]:
@@ -112,8 +115,10 @@ def _joined(service, new, app_only, attempt):
         from .settings import AP_GRACE_MS  # (for these words only: the try and its save did without the settings)
 
         closing = "; the access point closes in %d s" % (AP_GRACE_MS // 1000)
-    return {"ok": True, "changed": True, "saved": bool(saved), "ip": wifi.ip, "url": url,
-            "next": 'joined "%s" as %s (%s); %s%s' % (new["STA"]["SSID"], wifi.ip, url, how, closing)}
+    answer = {"ok": True, "changed": True, "saved": bool(saved), "ip": wifi.ip, "url": url,
+              "next": 'joined "%s" as %s (%s); %s%s' % (new["STA"]["SSID"], wifi.ip, url, how, closing)}
+    say(service.ready_line(True))  # last: run() says it when anything before broke off
+    return answer
 
 
 def _plain(reason):
