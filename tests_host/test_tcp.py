@@ -414,3 +414,16 @@ def test_the_ap_closes_after_a_second_try_that_fails_inside_the_first_ones_grace
         assert read_answer(s)["reason"].startswith("no address within 4 s")
     sim.expect(r'^provisioning: closed; the board stays on "HomeNet" at 127\.0\.0\.1$', timeout=30)
     sim.cmd("wifiprov status", r"^access point: down$")
+
+
+def test_an_applied_config_whose_answer_finds_no_heap_is_still_said_applied():
+    # Was: the answer of a joined and saved network met a full heap in its
+    # JSON (the frozen whole flow at 25 KB), and the client was told "out of
+    # memory: the board could not handle this message; try again".
+    from conftest import ROOT, run_micropython
+
+    run = run_micropython(ROOT / "tests_host" / "mp" / "tcp_answer_cases.py")
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == '0 {"ok": true, "next": "applied; the board ran out of memory for the rest of this answer"}', lines
+    assert lines[1].startswith('1 {"ok": false, "error": "out of memory'), lines

@@ -17,6 +17,10 @@ _WRITE_MS = const(5000)  # an answer must be taken by the client within this
 # Refused messages in a row that close a connection: a client trickling bytes
 # of text (each pause ending a message) must not hold a slot for ever.
 _MAX_REFUSED = const(3)
+# A config was applied (a network joined, saved), and the heap had no room
+# for its answer's words: made in advance, so the client is not told to try
+# again what is done already.
+_APPLIED = b'{"ok": true, "next": "applied; the board ran out of memory for the rest of this answer"}\n'
 
 
 async def serve(service, reader, writer, buf, client):
@@ -123,6 +127,7 @@ async def _answer(service, writer, message, refused, client):
     if not message:
         return refused + 1
     client.answering = True  # not dropped while answered; its progress is set when done
+    applied = False
     try:
         answer = job("tcp_messages", "handle", service, message)  # per message
         if "ok" not in answer:  # a config to apply: done once the parser is dropped
@@ -130,12 +135,16 @@ async def _answer(service, writer, message, refused, client):
             # try (up to 20 s); the try goes on if the client leaves.
             phone = "phone" in answer
             answer = await service.submit(answer["apply"])
+            applied = answer["ok"]
             if phone and not answer["ok"]:  # the phone app's numbering: 2 is WPA/WPA2, 4 WPA3
                 answer["error"] = answer["error"].replace("auth 3 (", "auth 2 (").replace("auth 6 (", "auth 4 (")
         await _send(client, writer, answer)
     except MemoryError:
         # No room to build an answer: the one made in advance says so.
         gc.collect()
+        if applied:
+            await _write(client, writer, _APPLIED)
+            return 0
         await _write(client, writer, client.NO_MEMORY)
         return refused + 1
     finally:
