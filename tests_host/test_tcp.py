@@ -419,11 +419,16 @@ def test_the_ap_closes_after_a_second_try_that_fails_inside_the_first_ones_grace
 def test_an_applied_config_whose_answer_finds_no_heap_is_still_said_applied():
     # Was: the answer of a joined and saved network met a full heap in its
     # JSON (the frozen whole flow at 25 KB), and the client was told "out of
-    # memory: the board could not handle this message; try again".
+    # memory: the board could not handle this message; try again" (and the
+    # HTTP API client a 503 saying the same).
     from conftest import ROOT, run_micropython
 
-    run = run_micropython(ROOT / "tests_host" / "mp" / "tcp_answer_cases.py")
+    run = run_micropython(ROOT / "tests_host" / "mp" / "answer_cases.py")
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
-    assert lines[0] == '0 {"ok": true, "next": "applied; the board ran out of memory for the rest of this answer"}', lines
+    applied = '{"ok": true, "next": "applied; the board ran out of memory for the rest of this answer"}'
+    assert lines[0] == "0 " + applied, lines
     assert lines[1].startswith('1 {"ok": false, "error": "out of memory'), lines
+    # POST /api/config likewise (wifiprov.http), a whole HTTP answer made in advance.
+    assert lines[2] == "http: HTTP/1.1 200 OK " + applied, lines
+    assert lines[3] == "http: MemoryError (the server's out-of-memory answer)", lines

@@ -183,7 +183,17 @@ async def _applied(server, conn, buf, result, form):
     result page for the form (the join page when a network is tried first)."""
     if form is None:
         result = await server.service.settle(result)  # a network to join: its try's answer
-        return await job_async("web", "send_json", conn, buf, result)
+        try:
+            return await job_async("web", "send_json", conn, buf, result)
+        except MemoryError:
+            if not result["ok"] or conn.sent:
+                raise  # (wifiprov.http's out-of-memory answer, or the close)
+            # Applied (joined, saved): not "try again" for what is done. Made in advance.
+            gc.collect()
+            refuse(conn.stream, b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                                b"Content-Length: 89\r\n\r\n"
+                                b'{"ok": true, "next": "applied; the board ran out of memory for the rest of this answer"}\n')
+            return
     if not result["ok"]:
         return await _form(server, conn, buf, form, result["error"], 400)
     if result.get("trying"):

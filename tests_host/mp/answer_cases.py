@@ -1,0 +1,85 @@
+# Runs under MicroPython: a config sent over TCP or to POST /api/config was
+# applied (its network joined and saved), and the heap has no room for the
+# answer's words. The client must hear that it was applied, not "out of
+# memory ... try again" for what is done already; a message that was not
+# applied still gets the out-of-memory line.
+import asyncio
+
+from wifiprov import http, tcp_conn, web
+from wifiprov.http_conn import Connection
+from wifiprov.tcp import Client
+
+
+class Writer:
+    """The connection's stream: what was written."""
+
+    def __init__(self):
+        self.out = []
+
+    def write(self, data):
+        self.out.append(bytes(data))
+        return True
+
+    @property
+    def s(self):  # the socket under the stream, for an answer made in advance
+        return self
+
+    def send(self, data):
+        self.out.append(bytes(data))
+
+    async def drain(self):
+        pass
+
+
+class Service:
+    """The provisioning service's hand-off, as the real one answers a joined try."""
+
+    def refuse(self, reason):
+        return {"ok": False, "error": reason}
+
+    async def submit(self, doc):
+        return {"ok": True, "changed": True, "saved": True, "next": 'joined "HomeNet" as 192.168.1.23'}
+
+    async def settle(self, answer):
+        return answer
+
+
+class FullHeapJson:
+    """json for tcp_conn, with no room left to write an answer."""
+
+    @staticmethod
+    def dumps(obj):
+        raise MemoryError("memory allocation failed, allocating 339 bytes")
+
+
+tcp_conn.json = FullHeapJson
+
+
+async def send_json(writer, buf, answer, status=None):
+    raise MemoryError("memory allocation failed, allocating 339 bytes")
+
+
+web.send_json = send_json  # (web stays loaded: a job drops only what it imported)
+
+
+class Server:
+    service = Service()
+
+
+async def main():
+    client = Client()
+    for message in (b'{"mode": 0, "STA": {"SSID": "HomeNet", "auth": 4, "PWD": "correct-horse-42"}}',
+                    b'{"cmd": "no-such-command"}'):
+        writer = Writer()
+        refused = await tcp_conn._answer(Service(), writer, message, 0, client)
+        print(refused, b"".join(writer.out).decode().strip())
+    for result in ({"ok": True, "next": 'joined "HomeNet"'}, {"ok": False, "error": "no such network"}):
+        writer = Writer()
+        try:
+            await http._applied(Server(), Connection(writer), bytearray(64), result, None)
+            print("http:", b"".join(writer.out).decode().split("\r\n")[0], b"".join(writer.out).decode().split("\r\n\r\n")[1].strip())
+        except MemoryError:
+            print("http: MemoryError (the server's out-of-memory answer)")
+
+
+asyncio.run(main())
