@@ -118,6 +118,21 @@ def test_pages_and_api_answer_with_the_state_and_no_password(ap_board, board):
     assert status == 200 and names == ["HomeNet", "Cafe Guest"]
 
 
+def test_json_answers_count_their_length_in_bytes_for_ssids_beyond_ascii(world, board):
+    # Was: Content-Length counted the JSON's characters, not its bytes. With
+    # two SSIDs of "é" (two bytes each) a client cut the answer two bytes
+    # short, and the page's list of networks (GET /api/scan) was no JSON.
+    world.add({"ssid": "Café Olé", "auth": 4, "channel": 3, "rssi": -60})
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    for path in ("/api/scan", "/api/status"):
+        status, headers, body = request(sim, "GET", path)
+        assert status == 200 and int(headers["content-length"]) == len(body.encode()), (path, headers, body)
+        doc = json.loads(body)
+        if path == "/api/scan":
+            assert "Café Olé" in [n["ssid"] for n in doc["networks"]]
+
+
 def test_api_config_provisions_and_the_board_joins(ap_board, board):
     doc = {"mode": 0, "STA": {"SSID": "HomeNet", "auth": 4, "PWD": HOME_PASSWORD}}
     status, _, body = request(ap_board, "POST", "/api/config", json.dumps(doc),

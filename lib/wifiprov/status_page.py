@@ -53,7 +53,7 @@ def _fill(service):
 
 
 async def _short(conn, buf, status, text):
-    body = "%s: %s\n" % (reason(status), text)
+    body = ("%s: %s\n" % (reason(status), text)).encode()  # (its length in bytes)
     extra = "Content-Length: %d\r\n" % len(body)
     if status == 405:
         extra += "Allow: GET\r\n"

@@ -83,8 +83,10 @@ async def _api_config(server, writer, buf, request):
 async def send_json(writer, buf, answer, status=None):
     if status is None:
         status = 200 if answer["ok"] else 400
-    body = json.dumps(answer) + "\n"
-    await send(writer, buf, head(status, "application/json", "Content-Length: %d\r\n" % len(body)) + (body,))
+    # Bytes: Content-Length counts bytes, and an SSID's text holds any
+    # character. The newline goes as a piece of its own, not a copy of the body.
+    body = json.dumps(answer).encode()
+    await send(writer, buf, head(status, "application/json", "Content-Length: %d\r\n" % (len(body) + 1)) + (body, b"\n"))
 
 
 async def error(server, writer, buf, status, text, allow=None):
@@ -92,7 +94,7 @@ async def error(server, writer, buf, status, text, allow=None):
     change the config: its refusal fires PROV_FAILURE."""
     if writer.method == b"POST":
         server.service.refuse("HTTP %d: %s" % (status, text))
-    body = "%s: %s\n" % (reason(status), text)
+    body = ("%s: %s\n" % (reason(status), text)).encode()  # (its length in bytes: the text may quote an SSID)
     extra = "Content-Length: %d\r\n" % len(body)
     if allow:
         extra += "Allow: %s\r\n" % allow.decode()
