@@ -30,12 +30,13 @@ async def run(service):
     try:
         await _try(service, back, attempt)
     except MemoryError:
-        pass  # nothing was saved; the answer below says so, as PROV_FAILURE does
-    except Exception as e:  # a bug: nothing was saved either
+        pass  # before the join, nothing was saved (the answer below says so); after it, the join stands
+    except Exception as e:  # a bug: likewise
         sys.print_exception(e)
     finally:
-        if attempt["answer"] is None and attempt["state"] == "joined":
-            attempt["answer"] = _JOINED
+        if attempt["state"] == "joined":
+            if attempt["answer"] is None:  # only the report broke off
+                attempt["answer"] = _JOINED
             try:
                 say(service.ready_line(True))  # the line tools wait for: the board is on the network
             except MemoryError:
@@ -115,10 +116,8 @@ def _joined(service, new, app_only, attempt):
         from .settings import AP_GRACE_MS  # (for these words only: the try and its save did without the settings)
 
         closing = "; the access point closes in %d s" % (AP_GRACE_MS // 1000)
-    answer = {"ok": True, "changed": True, "saved": bool(saved), "ip": wifi.ip, "url": url,
-              "next": 'joined "%s" as %s (%s); %s%s' % (new["STA"]["SSID"], wifi.ip, url, how, closing)}
-    say(service.ready_line(True))  # last: run() says it when anything before broke off
-    return answer
+    return {"ok": True, "changed": True, "saved": bool(saved), "ip": wifi.ip, "url": url,
+            "next": 'joined "%s" as %s (%s); %s%s' % (new["STA"]["SSID"], wifi.ip, url, how, closing)}
 
 
 def _plain(reason):
