@@ -40,6 +40,11 @@ _WATCH_MS = const(100)  # deadlines are looked at this often
 _spare = None
 _listening = 0  # listeners open: the spare goes with the last one
 
+# The answer to a config that was applied (its network joined, saved) when
+# the heap had no room left for the answer's own words, on either server:
+# made in advance, so the client is not told to try again what is done.
+APPLIED = b'{"ok": true, "next": "applied; the board ran out of memory for the rest of this answer"}\n'
+
 
 class Connection:
     """What the watch needs of a connection: its task, its deadline (ticks,

@@ -8,7 +8,7 @@ import asyncio
 from micropython import const
 
 from .core import job
-from .listen import linger, timed
+from .listen import APPLIED, linger, timed
 
 _PAUSE_MS = const(250)  # a pause this long ends a message: the phone app sends no newline
 _MESSAGE_MS = const(10000)  # a message must be whole this long after its first byte (slow clients)
@@ -17,10 +17,6 @@ _WRITE_MS = const(5000)  # an answer must be taken by the client within this
 # Refused messages in a row that close a connection: a client trickling bytes
 # of text (each pause ending a message) must not hold a slot for ever.
 _MAX_REFUSED = const(3)
-# A config was applied (a network joined, saved), and the heap had no room
-# for its answer's words: made in advance, so the client is not told to try
-# again what is done already.
-_APPLIED = b'{"ok": true, "next": "applied; the board ran out of memory for the rest of this answer"}\n'
 
 
 async def serve(service, reader, writer, buf, client):
@@ -143,7 +139,7 @@ async def _answer(service, writer, message, refused, client):
         # No room to build an answer: the one made in advance says so.
         gc.collect()
         if applied:
-            await _write(client, writer, _APPLIED)
+            await _write(client, writer, APPLIED)
             return 0
         await _write(client, writer, client.NO_MEMORY)
         return refused + 1
