@@ -20,7 +20,9 @@ _SCAN_SECURITY = (("SEC_OPEN", 1), ("SEC_WEP", 2), ("SEC_WPA", 3), ("SEC_WPA2", 
 # rp2's scan gives security as cyw43's bits instead: 1 privacy (any
 # encryption), 2 a WPA element, 4 an RSN element (WPA2 or WPA3: a scan
 # cannot tell them apart, and WPA3 networks show as WPA2).
-_CYW43_PRIVACY, _CYW43_WPA, _CYW43_RSN = 1, 2, 4
+_CYW43_PRIVACY = const(1)
+_CYW43_WPA = const(2)
+_CYW43_RSN = const(4)
 # Country codes of the config -> ISO codes for network.country().
 _COUNTRY = {"USA": "US", "EMEA": "EU", "JPN": "JP"}
 _MAX_SCAN = const(24)  # networks kept from one scan: each costs RAM in every answer
@@ -186,7 +188,7 @@ def set_clock(host):
 
 # How recent a scan may be for a typed network's security (the page's own
 # scan, a minute or more before Connect), else a new one.
-SCAN_FRESH_MS = const(600000)
+_SCAN_FRESH_MS = const(600000)
 
 
 def security_of(ssid, password, wifi):
@@ -199,7 +201,7 @@ def security_of(ssid, password, wifi):
         return 1
     ssid = ssid.encode()
     auth = 5  # WPA2/WPA3: a name the scan did not see (a hidden network)
-    for net in scan(wifi, SCAN_FRESH_MS):
+    for net in scan(wifi, _SCAN_FRESH_MS):
         if net[0] == ssid and net[3] in (1, 3, 4, 5, 6):
             auth = net[3]
     return auth
