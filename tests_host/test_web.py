@@ -133,6 +133,24 @@ def test_json_answers_count_their_length_in_bytes_for_ssids_beyond_ascii(world, 
             assert "Café Olé" in [n["ssid"] for n in doc["networks"]]
 
 
+def test_the_scan_answer_lists_every_network_or_none(world, board):
+    # GET /api/scan writes each network's JSON as a piece of its own: the
+    # answer is whole JSON with no network, and with more than fill the
+    # connection's buffer.
+    world.write([])
+    sim = board.start()
+    sim.expect(r"^READY mode=ap ")
+    status, headers, body = request(sim, "GET", "/api/scan")
+    assert status == 200 and json.loads(body) == {"ok": True, "networks": []}, body
+    many = [{"ssid": "Street %02d \u00e9" % i, "auth": 4, "channel": 1 + i % 11, "rssi": -40 - i} for i in range(20)]
+    world.write(many)  # the page's scans are new ones, never a recent one answered again
+    status, headers, body = request(sim, "GET", "/api/scan")
+    assert status == 200 and int(headers["content-length"]) == len(body.encode()) > 1024, (headers, body)
+    found = json.loads(body)["networks"]
+    assert sorted(n["ssid"] for n in found) == sorted(n["ssid"] for n in many)
+    assert all(n["ssid_hex"] == n["ssid"].encode().hex() and n["auth"] == 4 for n in found)
+
+
 def test_api_config_provisions_and_the_board_joins(ap_board, board):
     doc = {"mode": 0, "STA": {"SSID": "HomeNet", "auth": 4, "PWD": HOME_PASSWORD}}
     status, _, body = request(ap_board, "POST", "/api/config", json.dumps(doc),

@@ -72,16 +72,19 @@ def scan(service, fresh_ms=0):
 
 
 def networks(service, fresh_ms=0):
-    """A scan as JSON-ready data (TCP and HTTP answers): valid JSON for any
-    SSID bytes, as the text (None when not UTF-8) and as hex. fresh_ms:
-    see wifiprov.radio.scan."""
+    """A scan as JSON-ready data (TCP and Improv answers). fresh_ms: see
+    wifiprov.radio.scan."""
+    return {"ok": True, "networks": list(each_network(service, fresh_ms))}
+
+
+def each_network(service, fresh_ms=0):
+    """A scan's networks, one JSON-ready dict at a time (GET /api/scan
+    writes each as it comes): valid JSON for any SSID bytes, as the text
+    (None when not UTF-8) and as hex."""
     from .text import hex_of, ssid_text  # here: status and config answers need no text module
 
-    found = []
     for ssid, channel, rssi, auth in scan(service, fresh_ms)["networks"]:
-        found.append({"ssid": ssid_text(ssid), "ssid_hex": hex_of(ssid), "rssi": rssi, "channel": channel,
-                      "auth": auth})
-    return {"ok": True, "networks": found}
+        yield {"ssid": ssid_text(ssid), "ssid_hex": hex_of(ssid), "rssi": rssi, "channel": channel, "auth": auth}
 
 
 def reason(net, code):
