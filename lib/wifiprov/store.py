@@ -15,6 +15,7 @@ _FORMAT_VERSION = const(1)
 # its size before it is read into RAM.
 MAX_FILE_BYTES = const(4096)
 _S_IFDIR = const(0x4000)  # os.stat()'s mode bit of a directory
+_CHUNK = const(64)  # bytes read at a time when a file is compared with what was written
 
 
 class StoreError(ValueError):
@@ -191,11 +192,22 @@ def _exists(path):
 
 
 def _same(path, data):
+    """Does the file hold data? Read in small chunks: the file whole took a
+    block of its size, which the heap of a save (the servers up, a page
+    being polled) did not always have."""
     try:
         if os.stat(path)[6] != len(data):
             return False
+        chunk = memoryview(bytearray(_CHUNK))
+        view = memoryview(data)
+        at = 0
         with open(path, "rb") as f:
-            return f.read(len(data)) == data  # (the sizes matched)
+            while at < len(data):
+                n = f.readinto(chunk)
+                if not n or chunk[:n] != view[at : at + n]:
+                    return False
+                at += n
+        return True
     except OSError:
         return False
 
