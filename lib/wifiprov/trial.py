@@ -63,7 +63,8 @@ async def _try(service, back, attempt):
     wifi.connect(sta, once=True)
     await until(wifi, "settled")
     if wifi.state == UP and wifi.target is sta:  # not another network a command asked for meanwhile
-        answer = _joined(service, new, app_only, attempt)
+        saved, problem = await _save(service, new) if new["save_config"] else (None, None)
+        answer = _joined(service, new, app_only, attempt, saved, problem)
     else:
         reason = _plain(wifi.reason_text() or "the try was cancelled")
         if wifi.target is None:  # the try's own attempt failed: the station goes back
@@ -78,16 +79,29 @@ async def _try(service, back, attempt):
     attempt["answer"] = answer
 
 
-def _joined(service, new, app_only, attempt):
-    """The station has an address: save, make the config active, close the
-    AP after its grace, and say where the board is."""
-    wifi = service.wifi
-    saved = problem = None
-    if new["save_config"]:
+async def _save(service, new):
+    """Save the config of a joined network: (saved, None), or (None, the
+    problem). A full heap gets a pause and another try: the page the phone
+    polls meanwhile holds its share of the heap for a moment only, and a
+    save given up loses the network at the next reset."""
+    tries = 3  # (numbers, not constants: one more global would take this module's table a size up)
+    while True:
+        tries -= 1
         try:
-            saved = job("store", "save", service.config_path, new)
-        except (OSError, MemoryError) as e:
-            problem = "could not save the configuration (%r)" % e
+            return job("store", "save", service.config_path, new), None
+        except MemoryError as e:
+            if not tries:
+                return None, "could not save the configuration (%r)" % e
+        except OSError as e:
+            return None, "could not save the configuration (%r)" % e
+        await asyncio.sleep_ms(100)
+
+
+def _joined(service, new, app_only, attempt, saved, problem):
+    """The station has an address and the config was saved (or not, for
+    the problem given): make it active, close the AP after its grace, and
+    say where the board is."""
+    wifi = service.wifi
     service.applied(new, app_only)
     attempt["state"] = "joined"  # from here on, the join stands whatever happens (run())
     if service.enabled:
