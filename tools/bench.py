@@ -294,13 +294,21 @@ def latency(work, requests):
     return tcp, web, boots, first_boot_ms
 
 
-def held_after_join(work, template, extra=()):
+def held_after_join(work, template, extra=(), names=None):
     """In use once joined with the provisioning AP closed, net of an empty
-    program and the shims (bytes)."""
+    program and the shims (bytes). names (a dict): gets "bytes", what the
+    interned names take then (their pools and text)."""
     flash = Path(tempfile.mkdtemp(dir=work)) / "flash"
     shutil.copytree(template, flash)
-    return (probed(probe("held", work, flash, extra=extra), "held")[0]
-            - probed(probe("empty", work, flash, extra=extra), "empty")[0])
+    lines = probe("held", work, flash, extra=extra)
+    if names is not None:
+        names["bytes"] = qstr_bytes(lines)
+    return probed(lines, "held")[0] - probed(probe("empty", work, flash, extra=extra), "empty")[0]
+
+
+def qstr_bytes(lines):
+    """What the interned names took when heapprobe last printed them."""
+    return [int(m.group(1)) for m in (re.search(r"n_total_bytes=(\d+)", line) for line in lines) if m][-1]
 
 
 def heap_rows(work, template, extra, tag):
@@ -317,7 +325,22 @@ def heap_rows(work, template, extra, tag):
         say("  the smallest heap for %s" % what)
         rows[key % tag] = smallest_heap(work, run, extra)[0]
     say("  what stays held after joining")
-    rows["held_after_join%s_bytes" % tag] = held_after_join(work, template, extra)
+    names = {}
+    rows["held_after_join%s_bytes" % tag] = held_after_join(work, template, extra, names)
+    if "--frozen" not in extra:
+        # As .mpy, code and names are in the heap: the least a joined board
+        # can hold is the floor's code, with every name the boot interned
+        # (names are never freed); the floor's own are in its figure.
+        say("  the code a joined board cannot do without, and what stays loaded")
+        flash = Path(tempfile.mkdtemp(dir=work)) / "flash"  # (nothing boots from it)
+        empty = probed(probe("empty", work, flash, extra=extra), "empty")[0]
+        for mode in ("floor", "resident"):
+            lines = probe(mode, work, flash, extra=extra)
+            rows["%s%s_bytes" % (mode, tag)] = probed(lines, mode)[0] - empty
+            if mode == "floor":
+                rows["floor_with_boot_names%s_bytes" % tag] = (rows["floor%s_bytes" % tag]
+                                                               + names["bytes"] - qstr_bytes(lines))
+        rows["names_after_boot%s_bytes" % tag] = names["bytes"]
     return rows
 
 
@@ -545,7 +568,12 @@ def main(argv=None):
         for name, key in (("smallest heap for the whole flow", "min_heap_full%s_kb"),
                           ("smallest heap for the web-only transaction", "min_heap_web%s_kb"),
                           ("smallest heap for boot and join", "min_heap_boot_join%s_kb"),
-                          ("held after joining (net of an empty program)", "held_after_join%s_bytes")):
+                          ("held after joining (net of an empty program)", "held_after_join%s_bytes"),
+                          ("its floor: asyncio, the console's watch, the link watcher and the API, "
+                           "imported", "floor%s_bytes"),
+                          ("the floor with the names the boot interns", "floor_with_boot_names%s_bytes"),
+                          ("the code that stays loaded once joined, imported", "resident%s_bytes"),
+                          ("interned names once joined (pools and text)", "names_after_boot%s_bytes")):
             key %= tag
             if key in result:
                 value = result[key]

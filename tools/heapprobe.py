@@ -9,6 +9,14 @@
 #          servers are down: "HEAPPROBE held <bytes>"
 #   empty  what an empty program and the simulator's shims hold, the
 #          baseline that `held` is compared with: "HEAPPROBE empty <bytes>"
+#   floor  the code a board cannot do without once joined, imported and
+#          nothing made: asyncio, the main task with the console's watch and
+#          Ctrl-C (wifiprov.app, with core and recovery), the link watcher
+#          (wifiprov.wifi) and the app API (wifiprov.api): "HEAPPROBE floor"
+#   resident  the floor and the rest of what stays loaded once joined (the
+#          provisioning service, the status page's server): "HEAPPROBE
+#          resident <bytes>". As .mpy, code is in the heap: these two say
+#          how far below `held` any design can go.
 import gc
 import os
 import sys
@@ -31,6 +39,18 @@ def in_use():
 
 if MODE == "empty":
     print("HEAPPROBE empty %d" % in_use())
+elif MODE in ("floor", "resident"):
+    import asyncio  # noqa: F401
+    import wifiprov.app
+    import wifiprov.api  # noqa: F401
+    import wifiprov.wifi  # noqa: F401
+
+    if MODE == "resident":
+        import wifiprov.service  # noqa: F401
+        import wifiprov.status_server  # noqa: F401
+    wifiprov.core.release(["wifiprov.settings"])  # as the boot does (core.settle): its names stay
+    print("HEAPPROBE %s %d" % (MODE, in_use()))
+    micropython.qstr_info()
 else:
     import asyncio
     import wifiprov.app
@@ -55,6 +75,7 @@ else:
             await asyncio.sleep_ms(50)
         await asyncio.sleep_ms(1500)  # the join's events and jobs are over
         print("HEAPPROBE held %d" % in_use())
+        micropython.qstr_info()  # the names interned on the way, held for good
 
     async def both():
         asyncio.create_task(peak() if MODE == "peak" else held())
