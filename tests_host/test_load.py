@@ -102,6 +102,21 @@ def test_a_long_lived_task_outlives_what_goes_wrong_in_it():
     ], run.stdout + run.stderr
 
 
+def test_the_modules_table_grown_when_provisioning_opens_keeps_what_is_loaded():
+    # portal grows sys.modules' table while the heap is whole (a flow holds
+    # up to 26 modules; past 23 the table's growth came at a form's POST).
+    from conftest import ROOT, run_micropython
+
+    run = run_micropython(ROOT / "tests_host" / "mp" / "modules_table_cases.py", str(ROOT / "firmware" / "unix"))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "the same modules after: True",
+        "spare keys left: []",
+        "an import after it: True",
+        "a crowded table keeps its modules: True",
+    ], run.stdout + run.stderr
+
+
 def test_a_server_that_finds_no_heap_for_its_task_leaves_its_port_free():
     """make test under load: a start that met a full heap at asyncio.create_task
     kept its socket bound with nothing serving it, and every later start of
