@@ -462,3 +462,4 @@ def test_a_frozen_firmwares_pages_render_as_their_files(tmp_path):
                           heap="1M")  # (the pages module is compiled from source here, not frozen)
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(r"^pages: [5-9] frozen pages render as their files$", run.stdout, re.M), run.stdout
+    assert "lines: a file's lines, read in chunks" in run.stdout.splitlines(), run.stdout

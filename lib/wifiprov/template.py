@@ -1,5 +1,5 @@
 # The pages' {{key}} rule (docs/web.md), in one place: wifiprov.web_render
-# splits a page's file with it, line by line, and tools/frozen_pages.py (on
+# splits a page's file with it, line by line (read by lines()), and tools/frozen_pages.py (on
 # the build machine, under CPython) the pages a frozen firmware keeps in
 # flash already split. Plain Python that imports nothing, for both.
 
@@ -24,3 +24,26 @@ def parts(lines):
             yield view[start:at], key
             start = end + 2
         yield view[start:], None
+
+
+def lines(f):
+    """A file's lines (bytes), read 256 bytes at a time: a MicroPython
+    file's own readline reads it one byte per call (8,000 reads of the
+    flash for the form page, most of a page's time from .mpy files)."""
+    rest = b""
+    while True:
+        chunk = f.read(256)
+        if not chunk:
+            if rest:
+                yield rest
+            return
+        if rest:
+            chunk = rest + chunk
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start) + 1
+            if not end:
+                break
+            yield chunk[start:end]
+            start = end
+        rest = chunk[start:]

@@ -39,3 +39,22 @@ for name in sorted(PAGES):
         print("%s: keys left unfilled, or none filled" % name)
         sys.exit(1)
 print("pages: %d frozen pages render as their files" % len(PAGES))
+
+# A page file is read 256 bytes at a time and cut into lines (a file's own
+# readline reads a byte per call): the lines are the file's, whatever
+# their length against the chunk's, with or without a last newline.
+from io import BytesIO  # noqa: E402
+from wifiprov.template import lines  # noqa: E402
+
+for text in (b"", b"\n", b"a\nb", b"one\r\ntwo\r\n", b"x" * 600 + b"\ny\n", b"z" * 256 + b"\n" + b"w" * 255,
+             b"\n" * 300):
+    got = list(lines(BytesIO(text)))
+    want, start = [], 0
+    while start < len(text):
+        end = text.find(b"\n", start) + 1 or len(text)
+        want.append(text[start:end])
+        start = end
+    if got != want:
+        print("lines of %r: %r, not %r" % (text[:20], got[:3], want[:3]))
+        sys.exit(1)
+print("lines: a file's lines, read in chunks")
