@@ -40,9 +40,10 @@ PAGE_INDEX = const(4)
 def random_token():
     """16 hex digits from os.urandom: the form token, a page's CSP nonce."""
     import os
-    from binascii import hexlify
 
-    return hexlify(os.urandom(8)).decode()
+    # bytes.hex(), not binascii: an import of binascii, which no resident
+    # module makes, searched the flash for a binascii.py at every page.
+    return os.urandom(8).hex()
 
 
 # The form token (docs/web.md), new each time provisioning opens (this module
