@@ -65,10 +65,10 @@ def _parts(name):
 
 
 def _file_parts(path):
-    from .template import parts
+    from .template import lines, parts
 
     with open(path, "rb") as f:
-        yield from parts(f)
+        yield from parts(lines(f))
 
 
 _ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))
