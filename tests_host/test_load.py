@@ -117,6 +117,28 @@ def test_the_modules_table_grown_when_provisioning_opens_keeps_what_is_loaded():
     ], run.stdout + run.stderr
 
 
+def test_requests_code_is_cached_only_on_a_roomy_heap_and_dropped_when_caching_ends():
+    # While provisioning is open on a heap with room to spare, a request's
+    # modules stay loaded (the form page from .mpy files took 8-14 times the
+    # reference's time, mostly loading them); they go when caching ends or
+    # at a job's MemoryError, and a heap like a board's does not cache.
+    from conftest import ROOT, run_micropython
+
+    run = run_micropython(ROOT / "tests_host" / "mp" / "cache_cases.py", heap="1M")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "caching: True",
+        "kept after its job: True",
+        "off, before the next job ends: True",
+        "after the next job: False False",
+        "a TypeError leaves it on: True True",
+        "a MemoryError ends it: False False False",
+    ], run.stdout + run.stderr
+    run = run_micropython(ROOT / "tests_host" / "mp" / "cache_cases.py", heap="128K")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["caching: False"], run.stdout + run.stderr
+
+
 def test_a_server_that_finds_no_heap_for_its_task_leaves_its_port_free():
     """make test under load: a start that met a full heap at asyncio.create_task
     kept its socket bound with nothing serving it, and every later start of

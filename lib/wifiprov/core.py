@@ -65,8 +65,18 @@ def say(text):
 # returns.
 _kept = set()
 _jobs = 0  # on-demand jobs running now
-_leftover = False  # a job ended and its modules could not be dropped (a full heap)
-
+# How jobs load and drop, as bits of one global (the resident table is at
+# its size step; and so, no `from micropython import const`, whose name
+# would be one more global: MicroPython's compiler knows const() without it):
+_FROM_FILES = const(1)  # the package is loaded from files (see below)
+_SWEEP = const(2)  # what jobs loaded is to be dropped by the next job that ends alone
+_CACHING = const(4)  # what jobs load stays loaded (cache_jobs)
+# cache_jobs' free heap, when provisioning opens, for every module a
+# request may load (the .mpy ones 80 KB on a 32-bit board, 111 KB on the
+# 64-bit unix port; frozen, their tables and functions, 11 KB on 32-bit),
+# with the room a request itself needs beside them.
+_CACHE_FREE_FILES = const(163840)
+_CACHE_FREE_FROZEN = const(49152)
 
 # Loaded from files, a module's code lives in the heap, and a job collects
 # before it imports and after it drops what it imported (_start, release).
@@ -76,9 +86,9 @@ _leftover = False  # a job ended and its modules could not be dropped (a full he
 # firmware, a module has no file.
 try:
     __import__("os").stat(__file__)  # (no `os` among the resident names)
-    _COLLECT = True
+    _flags = _FROM_FILES
 except OSError:
-    _COLLECT = False
+    _flags = 0
 
 
 def loaded():
@@ -91,15 +101,16 @@ def _start():
     """Before a job: collect at the caller's shallow stack (a collect forced
     deep inside an import leaves alive what stale stack pointers pin, and
     the import then fails on a heap that is mostly garbage), and note what
-    is loaded."""
+    is loaded (None while caching: nothing is dropped after it)."""
     global _jobs
-    if _COLLECT:
+    _jobs += 1
+    if _flags & _CACHING:
+        return None
+    if _flags & _FROM_FILES:
         import gc
 
         gc.collect()
-    before = loaded()  # looked up once per module when the job ends (a list: a set would cost its hashing per job)
-    _jobs += 1
-    return before
+    return loaded()  # looked up once per module when the job ends (a list: a set would cost its hashing per job)
 
 
 def _since(before):
@@ -116,21 +127,46 @@ def _end(before):
     job's own garbage is free now) and one more try; and if even that
     fails, the modules are not kept for good (they would hold the heap, and
     every later request would meet a full one): the next job to end with
-    no other running drops every module that does not stay."""
-    global _jobs, _leftover
+    no other running drops every module that does not stay. So does it
+    once caching has ended (cache_jobs)."""
+    global _jobs, _flags
     _jobs -= 1
+    if _flags & _CACHING:
+        return
     import gc
 
     for _ in range(3):
         try:
-            if _leftover and not _jobs:
-                _leftover = False
+            if _flags & _SWEEP and not _jobs:
+                _flags &= ~_SWEEP
                 before = ()
-            release(_since(before))
+            if before is not None:  # (None: begun while caching; its modules wait for the sweep)
+                release(_since(before))
             return
         except MemoryError:
             gc.collect()
-    _leftover = True
+    _flags |= _SWEEP
+
+
+def cache_jobs(on=None):
+    """While provisioning is open (wifiprov.portal turns it on and off): on a
+    heap with room for every module a request may load, what a job loads
+    stays loaded, and a job neither imports nor collects, so a page is
+    served as fast as by a server that holds its code (its code is read
+    from flash once, not at each request). Off, or at a job's MemoryError,
+    all of it is dropped by the next job that ends with no other running.
+    With no argument: is it on? (A module that stays loaded then keeps
+    what it made, as wifiprov.web_render a page's split.)"""
+    global _flags
+    if on is None:
+        return _flags & _CACHING
+    if on:
+        import gc
+
+        if gc.mem_free() >= (_CACHE_FREE_FILES if _flags & _FROM_FILES else _CACHE_FREE_FROZEN):
+            _flags |= _CACHING
+    elif _flags & _CACHING:
+        _flags = (_flags & ~_CACHING) | _SWEEP
 
 
 def job(module, name, *args):
@@ -142,6 +178,9 @@ def job(module, name, *args):
     before = _start()
     try:
         return getattr(__import__("wifiprov." + module, None, None, (name,)), name)(*args)
+    except MemoryError:
+        cache_jobs(False)  # the heap had less room than it seemed
+        raise
     finally:
         _end(before)
 
@@ -151,6 +190,9 @@ async def job_async(module, name, *args):
     before = _start()
     try:
         return await getattr(__import__("wifiprov." + module, None, None, (name,)), name)(*args)
+    except MemoryError:
+        cache_jobs(False)
+        raise
     finally:
         _end(before)
 
@@ -192,7 +234,7 @@ def release(names):
             delattr(package, full[9:])  # an import made it an attribute too
         except AttributeError:
             pass
-    if _COLLECT:
+    if _flags & _FROM_FILES:
         gc.collect()
 
 

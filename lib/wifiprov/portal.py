@@ -8,8 +8,8 @@ import sys
 import asyncio
 from micropython import const
 
-from .core import hold, job, loaded, release, say
-from .settings import BIND, DNS_PORT, HTTP_PORT, HTTPS_PORT, TCP_PORT
+from .core import cache_jobs, hold, job, loaded, release, say
+from .settings import BIND, DNS_PORT, HTTP_PORT, HTTPS_PORT, REQUEST_CACHE, TCP_PORT
 
 # sys.modules holds up to 26 modules at once in a provisioning flow (with
 # asyncio's; make bench). Past 23 its table grows to 29 slots: a block of
@@ -57,6 +57,7 @@ async def open(service):
             except Exception as e:  # one broken server must not stop the others
                 say("%s server did not start: %r" % (server.name, e))
         service.enabled = True
+        cache_jobs(REQUEST_CACHE)  # on a heap with room to spare, requests load their code once
         ap = service.config["AP"]
         say('provisioning: AP "%s" is up at %s' % (ap["SSID"], host))
         # Each time it opens (first boot, fallback, `wifiprov enable`): the
@@ -86,6 +87,7 @@ async def close(service):
         except Exception as e:
             sys.print_exception(e)
     service.servers = []
+    cache_jobs(False)  # what requests loaded goes when this job ends
     release(service._server_modules)
     service._server_modules = ()
     job("radio", "stop_ap", service.wifi)

@@ -53,15 +53,25 @@ def _render(name, fill, first=()):
                 yield from value
 
 
-def _parts(name):
+def _parts(name, _split={}):
     """A template as (text, key) pairs: the text up to a {{key}}, and the
     key (None after the last text; a tuple for {{name=value}}): the rule
     of wifiprov.template. A frozen firmware's pages are stored split so, in
     flash, by tools/frozen_pages.py, so a request scans nothing; a file is
-    split line by line (a page is never whole in RAM)."""
+    split line by line (a page is never whole in RAM), except while
+    requests' code is cached (wifiprov.core.cache_jobs, a heap with room to
+    spare): then this module stays loaded, and keeps each page split in
+    _split after its first request, as a frozen firmware has it."""
     if PAGES is not None:
         return PAGES[name]
-    return _file_parts(WWW + name)
+    from .core import cache_jobs
+
+    if not cache_jobs():
+        return _file_parts(WWW + name)
+    parts = _split.get(name)
+    if parts is None:
+        parts = _split[name] = tuple((bytes(text), key) for text, key in _file_parts(WWW + name))
+    return parts
 
 
 def _file_parts(path):
