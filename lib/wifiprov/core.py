@@ -103,14 +103,16 @@ def _start():
     the import then fails on a heap that is mostly garbage), and note what
     is loaded (None while caching: nothing is dropped after it)."""
     global _jobs
-    _jobs += 1
     if _flags & _CACHING:
+        _jobs += 1
         return None
     if _flags & _FROM_FILES:
         import gc
 
         gc.collect()
-    return loaded()  # looked up once per module when the job ends (a list: a set would cost its hashing per job)
+    before = loaded()  # looked up once per module when the job ends (a list: a set would cost its hashing per job)
+    _jobs += 1  # (after the list: a MemoryError making it counts no job that never ends)
+    return before
 
 
 def _since(before):
