@@ -81,12 +81,18 @@ async def _api_config(server, writer, buf, request):
 # ---- short answers ----
 
 async def send_json(writer, buf, answer, status=None):
-    if status is None:
-        status = 200 if answer["ok"] else 400
-    # Bytes: Content-Length counts bytes, and an SSID's text holds any
-    # character. The newline goes as a piece of its own, not a copy of the body.
-    body = json.dumps(answer).encode()
-    await send(writer, buf, head(status, "application/json", "Content-Length: %d\r\n" % (len(body) + 1)) + (body, b"\n"))
+    """answer: a dict, or its JSON already made as a tuple of bytes pieces
+    (the scan's, _send_scan)."""
+    if isinstance(answer, dict):
+        if status is None:
+            status = 200 if answer["ok"] else 400
+        # The newline goes as a piece of its own, not a copy of the body.
+        answer = (json.dumps(answer).encode(), b"\n")
+    # Bytes: Content-Length counts bytes, and an SSID's text holds any character.
+    size = 0
+    for piece in answer:
+        size += len(piece)
+    await send(writer, buf, head(status or 200, "application/json", "Content-Length: %d\r\n" % size) + answer)
 
 
 async def _send_scan(writer, buf, networks):
@@ -100,10 +106,7 @@ async def _send_scan(writer, buf, networks):
     if len(pieces) > 1:
         pieces.pop()  # the last separator
     pieces.append(b"]}\n")
-    size = 0
-    for piece in pieces:
-        size += len(piece)
-    await send(writer, buf, head(200, "application/json", "Content-Length: %d\r\n" % size) + tuple(pieces))
+    await send_json(writer, buf, tuple(pieces))
 
 
 async def error(server, writer, buf, status, text, allow=None):
