@@ -5,7 +5,7 @@
 # stored split in flash), so a page is never whole in RAM. Loaded with the
 # page, on its own: the join page, polled every second while a network is
 # tried, loads this and not the form's code.
-from .core import __version__
+from .core import __version__, cache_jobs
 from .http_conn import PAGES, WWW, head, random_token, send
 
 # A page's security policy, around its nonce: the only script that runs is
@@ -62,10 +62,10 @@ def _parts(name, _split={}):
     requests' code is cached (wifiprov.core.cache_jobs, a heap with room to
     spare): then this module stays loaded, and keeps each page split in
     _split after its first request, as a frozen firmware has it."""
+    # (_split: a default argument, kept by the function, where a global
+    # would take this module's table a size up.)
     if PAGES is not None:
         return PAGES[name]
-    from .core import cache_jobs
-
     if not cache_jobs():
         return _file_parts(WWW + name)
     parts = _split.get(name)
