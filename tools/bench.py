@@ -226,10 +226,17 @@ def probed(lines, mode):
     return [int(line.split()[2]) for line in lines if line.startswith("HEAPPROBE " + mode)]
 
 
+def qstr_figures(lines):
+    """The qstr pool figures heapprobe printed (micropython.qstr_info()), in
+    order: [(pools, names, bytes of pools and text)]."""
+    found = [re.search(r"n_pool=(\d+), n_qstr=(\d+), .*n_total_bytes=(\d+)", line) for line in lines
+             if line.startswith("qstr pool:")]
+    return [(int(m.group(1)), int(m.group(2)), int(m.group(3))) for m in found if m]
+
+
 def qstr_pools(lines):
     """The largest qstr pool figures heapprobe printed: (pools, names)."""
-    found = [re.search(r"n_pool=(\d+), n_qstr=(\d+)", line) for line in lines if line.startswith("qstr pool:")]
-    return max((int(m.group(1)), int(m.group(2))) for m in found if m)
+    return max((pools, names) for pools, names, _ in qstr_figures(lines))
 
 
 # A heap size counts only when this many fresh runs in a row pass: the heap
@@ -294,21 +301,15 @@ def latency(work, requests):
     return tcp, web, boots, first_boot_ms
 
 
-def held_after_join(work, template, extra=(), names=None):
+def held_after_join(work, template, extra=()):
     """In use once joined with the provisioning AP closed, net of an empty
-    program and the shims (bytes). names (a dict): gets "bytes", what the
-    interned names take then (their pools and text)."""
+    program and the shims, and what the interned names take then (their
+    pools and text): (bytes, bytes)."""
     flash = Path(tempfile.mkdtemp(dir=work)) / "flash"
     shutil.copytree(template, flash)
     lines = probe("held", work, flash, extra=extra)
-    if names is not None:
-        names["bytes"] = qstr_bytes(lines)
-    return probed(lines, "held")[0] - probed(probe("empty", work, flash, extra=extra), "empty")[0]
-
-
-def qstr_bytes(lines):
-    """What the interned names took when heapprobe last printed them."""
-    return [int(m.group(1)) for m in (re.search(r"n_total_bytes=(\d+)", line) for line in lines) if m][-1]
+    held = probed(lines, "held")[0] - probed(probe("empty", work, flash, extra=extra), "empty")[0]
+    return held, qstr_figures(lines)[-1][2]
 
 
 def heap_rows(work, template, extra, tag):
@@ -325,8 +326,8 @@ def heap_rows(work, template, extra, tag):
         say("  the smallest heap for %s" % what)
         rows[key % tag] = smallest_heap(work, run, extra)[0]
     say("  what stays held after joining")
-    names = {}
-    rows["held_after_join%s_bytes" % tag] = held_after_join(work, template, extra, names)
+    held, names = held_after_join(work, template, extra)
+    rows["held_after_join%s_bytes" % tag] = held
     if "--frozen" not in extra:
         # As .mpy, code and names are in the heap: the least a joined board
         # can hold is the floor's code, with every name the boot interned
@@ -334,13 +335,12 @@ def heap_rows(work, template, extra, tag):
         say("  the code a joined board cannot do without, and what stays loaded")
         flash = Path(tempfile.mkdtemp(dir=work)) / "flash"  # (nothing boots from it)
         empty = probed(probe("empty", work, flash, extra=extra), "empty")[0]
-        for mode in ("floor", "resident"):
-            lines = probe(mode, work, flash, extra=extra)
-            rows["%s%s_bytes" % (mode, tag)] = probed(lines, mode)[0] - empty
-            if mode == "floor":
-                rows["floor_with_boot_names%s_bytes" % tag] = (rows["floor%s_bytes" % tag]
-                                                               + names["bytes"] - qstr_bytes(lines))
-        rows["names_after_boot%s_bytes" % tag] = names["bytes"]
+        floor = probe("floor", work, flash, extra=extra)
+        rows["floor%s_bytes" % tag] = probed(floor, "floor")[0] - empty
+        rows["floor_with_boot_names%s_bytes" % tag] = (rows["floor%s_bytes" % tag]
+                                                       + names - qstr_figures(floor)[-1][2])
+        rows["resident%s_bytes" % tag] = probed(probe("resident", work, flash, extra=extra), "resident")[0] - empty
+        rows["names_after_boot%s_bytes" % tag] = names
     return rows
 
 
@@ -507,7 +507,7 @@ def main(argv=None):
         sampled = probe("peak", work, Path(tempfile.mkdtemp(dir=work)) / "flash", drive_flow)
         peak = max(probed(sampled, "peak"))
         pools, names = qstr_pools(sampled)
-        held = held_after_join(work, template)
+        held, _ = held_after_join(work, template)
         other_rows = {}
         for tag, label in BUILDS:
             if tag in others:
