@@ -41,6 +41,15 @@ def run_micropython(script, *args, heap=HEAP, timeout=120):
                           capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=timeout)
 
 
+def case_lines(name, *args, heap=HEAP):
+    """Run tests_host/mp/<name> under MicroPython (with firmware/unix, the
+    board's machine and network modules, as its first argument): its
+    output's lines, once it has exited cleanly."""
+    run = run_micropython(ROOT / "tests_host" / "mp" / name, str(ROOT / "firmware" / "unix"), *args, heap=heap)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout.splitlines()
+
+
 class Sim(simdrive.Sim):
     """A simulated board with the tests' heap."""
 

@@ -89,32 +89,30 @@ def test_a_long_lived_task_outlives_what_goes_wrong_in_it():
     each outliving what goes wrong in it by itself: a bug is said and the
     task goes on (the console with an empty line), a full heap is waited
     out, and Ctrl-C still ends wifiprov."""
-    from conftest import ROOT, run_micropython
+    from conftest import case_lines
 
-    run = run_micropython(ROOT / "tests_host" / "mp" / "keep_cases.py", str(ROOT / "firmware" / "unix"))
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines() == [
+    lines = case_lines("keep_cases.py")
+    assert lines == [
         "wifiprov: the console stopped (ValueError('a bug',)); starting it again",
         "console: 3 feeds, each handed an empty state: True",
         "Ctrl-C ends it",
         "button: OSError(5,); watching it again in a second",
         "button: watched again after its pin failed",
-    ], run.stdout + run.stderr
+    ], lines
 
 
 def test_the_modules_table_grown_when_provisioning_opens_keeps_what_is_loaded():
     # portal grows sys.modules' table while the heap is whole (a flow holds
     # up to 26 modules; past 23 the table's growth came at a form's POST).
-    from conftest import ROOT, run_micropython
+    from conftest import case_lines
 
-    run = run_micropython(ROOT / "tests_host" / "mp" / "modules_table_cases.py", str(ROOT / "firmware" / "unix"))
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines() == [
+    lines = case_lines("modules_table_cases.py")
+    assert lines == [
         "the same modules after: True",
         "spare keys left: []",
         "an import after it: True",
         "a crowded table keeps its modules: True",
-    ], run.stdout + run.stderr
+    ], lines
 
 
 def test_requests_code_is_cached_only_on_a_roomy_heap_and_dropped_when_caching_ends():
@@ -122,21 +120,19 @@ def test_requests_code_is_cached_only_on_a_roomy_heap_and_dropped_when_caching_e
     # modules stay loaded (the form page from .mpy files took 8-14 times the
     # reference's time, mostly loading them); they go when caching ends or
     # at a job's MemoryError, and a heap like a board's does not cache.
-    from conftest import ROOT, run_micropython
+    from conftest import case_lines
 
-    run = run_micropython(ROOT / "tests_host" / "mp" / "cache_cases.py", heap="1M")
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines() == [
+    lines = case_lines("cache_cases.py", heap="1M")
+    assert lines == [
         "caching: True",
         "kept after its job: True",
         "off, before the next job ends: True",
         "after the next job: False False",
         "a TypeError leaves it on: True True",
         "a MemoryError ends it: False False False",
-    ], run.stdout + run.stderr
-    run = run_micropython(ROOT / "tests_host" / "mp" / "cache_cases.py", heap="128K")
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.splitlines() == ["caching: False"], run.stdout + run.stderr
+    ], lines
+    lines = case_lines("cache_cases.py", heap="128K")
+    assert lines == ["caching: False"], lines
 
 
 def test_a_server_that_finds_no_heap_for_its_task_leaves_its_port_free():
