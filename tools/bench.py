@@ -13,6 +13,12 @@ Prints a table and writes bench.json:
 - the largest heap in use during the whole flow: gc.mem_alloc() after a
   collect, sampled at every turn of the scheduler (tools/heapprobe.py);
 - the qstr pool during the flow (pools and names: names are never freed);
+- for each of the three flows run from .mpy, its busiest moment: what was
+  in use at its largest sample (at a heap 16 KB above its smallest, where
+  no request caching starts), and the code of the modules loaded then with
+  every name interned by then, imported with nothing made; both net of an
+  empty program. The second is the least that moment takes at this
+  loading grain, whatever the objects made and the heap's fragmentation;
 - the heap held after joining: in use once the station is up and the
   servers are down, minus what an empty program and the shims hold;
 - the total size of the compiled package (.mpy files and web pages);
@@ -132,34 +138,40 @@ def web_flow(heap_kb, work, extra=()):
     world = World(run / "world.json", NETWORKS)
     sim = Sim(flash, world, "%dK" % heap_kb, extra)
     try:
-        sim.expect(r"^READY mode=ap ", STEP_TIMEOUT)
-        status, page = http_get(sim, "/config.htm")
-        token = re.search(rb'name="token" value="([0-9a-f]{16})"', page)
-        if status != 200 or not token:
-            return False, {}
-        form = urllib.parse.urlencode({"devmode": "0", "saveconfig": "1", "countrycode": "GEN", "stassid": "HomeNet",
-                                       "stapwd": PASSWORD, "staauth": "4", "stach": "0", "staauto": "1",
-                                       "token": token.group(1).decode()})
-        conn = http.client.HTTPConnection("127.0.0.1", sim.ports["http"], timeout=5)
-        try:
-            conn.request("POST", "/config.htm", form, {"Content-Type": "application/x-www-form-urlencoded"})
-            resp = conn.getresponse()
-            body = resp.read()
-        finally:
-            conn.close()
-        # The board tries the network first; the page reloads itself until it has joined.
-        status = resp.status
-        for _ in range(20):
-            if status != 200 or b"<h1>Connected" in body:
-                break
-            time.sleep(0.5)
-            status, body = http_get(sim, "/join.htm")
-        saved = json.loads((flash / "wifiprov.json").read_text()).get("STA", {}).get("SSID") == "HomeNet"
-        return status == 200 and b"<h1>Connected" in body and saved, {}
+        return drive_web(sim, flash), {}
     except (AssertionError, OSError, ValueError, KeyError, http.client.HTTPException):
         return False, {}
     finally:
         sim.close()
+
+
+def drive_web(sim, flash):
+    """The web-only steps on a started board: True when it ended joined,
+    with the network saved on its flash."""
+    sim.expect(r"^READY mode=ap ", STEP_TIMEOUT)
+    status, page = http_get(sim, "/config.htm")
+    token = re.search(rb'name="token" value="([0-9a-f]{16})"', page)
+    if status != 200 or not token:
+        return False
+    form = urllib.parse.urlencode({"devmode": "0", "saveconfig": "1", "countrycode": "GEN", "stassid": "HomeNet",
+                                   "stapwd": PASSWORD, "staauth": "4", "stach": "0", "staauto": "1",
+                                   "token": token.group(1).decode()})
+    conn = http.client.HTTPConnection("127.0.0.1", sim.ports["http"], timeout=5)
+    try:
+        conn.request("POST", "/config.htm", form, {"Content-Type": "application/x-www-form-urlencoded"})
+        resp = conn.getresponse()
+        body = resp.read()
+    finally:
+        conn.close()
+    # The board tries the network first; the page reloads itself until it has joined.
+    status = resp.status
+    for _ in range(20):
+        if status != 200 or b"<h1>Connected" in body:
+            break
+        time.sleep(0.5)
+        status, body = http_get(sim, "/join.htm")
+    saved = json.loads((flash / "wifiprov.json").read_text()).get("STA", {}).get("SSID") == "HomeNet"
+    return status == 200 and b"<h1>Connected" in body and saved
 
 
 def provisioned_flash(work):
@@ -202,15 +214,16 @@ def boot_join(heap_kb, work, extra=(), template=None, app=None):
         sim.close()
 
 
-def probe(mode, work, flash, drive=None, extra=()):
+def probe(mode, work, flash, drive=None, extra=(), heap_kb=ROOMY_HEAP_KB, modules=()):
     """Run the firmware under tools/heapprobe.py (HEAPPROBE=mode) at a
-    roomy heap; drive(sim) runs a flow; the figures it printed."""
+    roomy heap, or heap_kb; drive(sim) runs a flow; the figures it printed."""
     world = World(Path(tempfile.mkdtemp(dir=work)) / "world.json", NETWORKS)
     os.environ["HEAPPROBE"] = mode
+    os.environ["HEAPPROBE_MODULES"] = " ".join(modules)
     try:
-        sim = Sim(flash, world, "%dK" % ROOMY_HEAP_KB, ("--main", str(ROOT / "tools" / "heapprobe.py")) + extra)
+        sim = Sim(flash, world, "%dK" % heap_kb, ("--main", str(ROOT / "tools" / "heapprobe.py")) + extra)
     finally:
-        del os.environ["HEAPPROBE"]
+        del os.environ["HEAPPROBE"], os.environ["HEAPPROBE_MODULES"]
     try:
         if drive:
             drive(sim)
@@ -312,6 +325,46 @@ def held_after_join(work, template, extra=()):
     return held, qstr_figures(lines)[-1][2]
 
 
+def busiest(work, flows, template, extra, empty):
+    """For each flow (its row's name -> the smallest heap it passed at), a
+    peak probe just above that heap (no request caching there), then the
+    code probe of the modules loaded at its peak: (what was in use at the
+    peak, and the code of those modules with every name interned by then,
+    nothing made), both net of the empty program. The second is the least
+    that moment can take at this loading grain: an honest floor of the row."""
+    drives = {"full": lambda sim, flash: drive_flow(sim),
+              "web": drive_web,
+              "boot_join": lambda sim, flash: sim.expect(r"^READY mode=sta ", STEP_TIMEOUT)}
+    rows = {}
+    for row, heap_kb in flows.items():
+        flash = Path(tempfile.mkdtemp(dir=work)) / "flash"
+        if row == "boot_join":
+            shutil.copytree(template, flash)
+        lines = probe("peak", work, flash, lambda sim: drives[row](sim, flash), extra, heap_kb + 16)
+        at = max(i for i, line in enumerate(lines) if line.startswith("HEAPPROBE peak "))
+        peak = lines[at].split()
+        names = qstr_figures(lines[at:])[0][2]
+        code = probe("code", work, Path(tempfile.mkdtemp(dir=work)) / "flash", extra=extra, modules=peak[3:])
+        rows[row] = (int(peak[2]) - empty, probed(code, "code")[0] - empty + names - qstr_figures(code)[-1][2],
+                     len(peak) - 3)
+    return rows
+
+
+def busiest_rows(work, template, extra, tag, rows):
+    """busiest() for the three flows whose smallest heaps rows holds, as
+    bench.json's keys."""
+    say("  the code and names each flow has loaded at its busiest moment")
+    empty = probed(probe("empty", work, Path(tempfile.mkdtemp(dir=work)) / "flash", extra=extra), "empty")[0]
+    flows = {row: rows["min_heap_%s%s_kb" % (row, tag)] for row in ("full", "web", "boot_join")
+             if "min_heap_%s%s_kb" % (row, tag) in rows}
+    found = {}
+    for row, (in_use, floor, modules) in busiest(work, flows, template, extra, empty).items():
+        found["busiest_in_use_%s%s_bytes" % (row, tag)] = in_use
+        found["busiest_floor_%s%s_bytes" % (row, tag)] = floor
+        found["busiest_modules_%s%s" % (row, tag)] = modules
+    return found
+
+
 def heap_rows(work, template, extra, tag):
     """The smallest heaps (whole flow, web-only, boot and join) and the heap
     held after joining, on the build that extra names: bench.json's keys,
@@ -325,6 +378,8 @@ def heap_rows(work, template, extra, tag):
                            ("min_heap_boot_join%s_kb", "boot and join", join)):
         say("  the smallest heap for %s" % what)
         rows[key % tag] = smallest_heap(work, run, extra)[0]
+    if "--frozen" not in extra:
+        rows.update(busiest_rows(work, template, extra, tag, rows))
     say("  what stays held after joining")
     held, names = held_after_join(work, template, extra)
     rows["held_after_join%s_bytes" % tag] = held
@@ -503,6 +558,8 @@ def main(argv=None):
             return boot_join(heap_kb, work, extra, template, EMPTY_APP)
 
         join_app_heap_kb, _ = smallest_heap(work, join_app)
+        busy = busiest_rows(work, template, (), "", {"min_heap_full_kb": heap_kb, "min_heap_web_kb": web_heap_kb,
+                                                      "min_heap_boot_join_kb": join_heap_kb})
         say("sampling the heap all through the flow, and what stays held after joining")
         sampled = probe("peak", work, Path(tempfile.mkdtemp(dir=work)) / "flash", drive_flow)
         peak = max(probed(sampled, "peak"))
@@ -550,6 +607,7 @@ def main(argv=None):
     if args.micropython:
         result["platform_32"] = "MicroPython unix port %s built for i386 (tools/firmware.py unix32), simulator" % (
             firmware.git(Path(args.micropython), "describe", "--tags", "--always") or args.micropython)
+    result.update(busy)
     result.update(other_rows)
     result.update(on_chip)
     if any(key in result for key in BUDGETS):
@@ -564,6 +622,14 @@ def main(argv=None):
         ("held after joining (net of an empty program and the shims)", "%d bytes" % held),
         ("qstr pool during the flow (heapprobe's own names included)", "%d pools, %d names" % (pools, names)),
     ]
+    for flow_key, flow_name in (("full", "the whole flow"), ("web", "the web-only transaction"),
+                                ("boot_join", "boot and join")):
+        for tag, label in (("", "64-bit .mpy"),) + BUILDS:
+            key = "busiest_floor_%s%s_bytes" % (flow_key, tag)
+            if key in result:
+                rows.append(("%s: %s at its busiest: in use / code and names only (%d modules)" % (
+                    label, flow_name, result["busiest_modules_%s%s" % (flow_key, tag)]),
+                    "%d / %d bytes" % (result["busiest_in_use_%s%s_bytes" % (flow_key, tag)], result[key])))
     for tag, label in BUILDS:
         for name, key in (("smallest heap for the whole flow", "min_heap_full%s_kb"),
                           ("smallest heap for the web-only transaction", "min_heap_web%s_kb"),

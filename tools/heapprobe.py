@@ -17,6 +17,10 @@
 #          provisioning service, the status page's server): "HEAPPROBE
 #          resident <bytes>". As .mpy, code is in the heap: these two say
 #          how far below `held` any design can go.
+#   code   the package's modules named in HEAPPROBE_MODULES (those a peak
+#          line listed), imported and nothing made: "HEAPPROBE code <bytes>".
+#          With the names interned up to that peak, the least a flow's
+#          busiest moment can take at this loading grain.
 import gc
 import os
 import sys
@@ -51,6 +55,17 @@ elif MODE in ("floor", "resident"):
     wifiprov.core.release(["wifiprov.settings"])  # as the boot does (core.settle): its names stay
     print("HEAPPROBE %s %d" % (MODE, in_use()))
     micropython.qstr_info()
+elif MODE == "code":
+    import asyncio  # noqa: F401
+    import wifiprov.core
+
+    wanted = os.getenv("HEAPPROBE_MODULES").split()
+    for name in wanted:
+        __import__(name)
+    # What an import brought beside them was not loaded at the peak.
+    wifiprov.core.release([name for name in sys.modules if name.startswith("wifiprov.") and name not in wanted])
+    print("HEAPPROBE code %d" % in_use())
+    micropython.qstr_info()
 else:
     import asyncio
     import wifiprov.app
@@ -63,7 +78,8 @@ else:
             turns += 1
             if used > top:
                 top = used
-                print("HEAPPROBE peak %d" % top)
+                # which of the package's modules are loaded: the code at the peak
+                print("HEAPPROBE peak %d %s" % (top, " ".join(name for name in sys.modules if name.startswith("wifiprov"))))
             if used == top or not turns % 100:  # the pool only grows: now and then is enough
                 micropython.qstr_info()
             await asyncio.sleep_ms(2)
