@@ -343,7 +343,8 @@ def busiest(work, flows, template, extra, empty):
         lines = probe("peak", work, flash, lambda sim: drives[row](sim, flash), extra, heap_kb + 16)
         at = max(i for i, line in enumerate(lines) if line.startswith("HEAPPROBE peak "))
         peak = lines[at].split()
-        names = qstr_figures(lines[at:])[0][2]
+        # the pool's figures printed right after that line (else the last before: fewer names, a lower floor)
+        names = (qstr_figures(lines[at:])[:1] or qstr_figures(lines[:at])[-1:])[0][2]
         code = probe("code", work, Path(tempfile.mkdtemp(dir=work)) / "flash", extra=extra, modules=peak[3:])
         rows[row] = (int(peak[2]) - empty, probed(code, "code")[0] - empty + names - qstr_figures(code)[-1][2],
                      len(peak) - 3)
@@ -461,9 +462,14 @@ def page_latency(work, requests, extra=()):
         times = {}
         for name, path in PAGES.items():
             board, reference = [], []
-            for _ in range(requests):
+            for n in range(requests):
+                # Each goes first in turn: the one after another's request
+                # finds the machine warmer.
+                if n % 2:
+                    reference.append(timed_get(port, path))
                 board.append(timed_get(sim.ports["http"], path))
-                reference.append(timed_get(port, path))
+                if not n % 2:
+                    reference.append(timed_get(port, path))
             times[name] = (statistics.median(board), statistics.median(reference))
         return times
     finally:

@@ -53,8 +53,9 @@ elif MODE in ("floor", "resident"):
         import wifiprov.service  # noqa: F401
         import wifiprov.status_server  # noqa: F401
     wifiprov.core.release(["wifiprov.settings"])  # as the boot does (core.settle): its names stay
-    print("HEAPPROBE %s %d" % (MODE, in_use()))
-    micropython.qstr_info()
+    used = in_use()
+    micropython.qstr_info()  # first: the HEAPPROBE line is the last the bench waits for
+    print("HEAPPROBE %s %d" % (MODE, used))
 elif MODE == "code":
     import asyncio  # noqa: F401
     import wifiprov.core
@@ -64,8 +65,9 @@ elif MODE == "code":
         __import__(name)
     # What an import brought beside them was not loaded at the peak.
     wifiprov.core.release([name for name in sys.modules if name.startswith("wifiprov.") and name not in wanted])
-    print("HEAPPROBE code %d" % in_use())
+    used = in_use()
     micropython.qstr_info()
+    print("HEAPPROBE code %d" % used)
 else:
     import asyncio
     import wifiprov.app
