@@ -19,7 +19,7 @@ import dns.query
 import dns.rdatatype
 import pytest
 
-from conftest import HOME_PASSWORD, ROOT, run_micropython, slowloris
+from conftest import HOME_PASSWORD, ROOT, case_lines, run_micropython, slowloris
 
 TOKEN_RE = re.compile(r'name="token" value="([0-9a-f]{16})"')
 
@@ -260,6 +260,27 @@ def test_bad_request_gets_its_status_and_the_server_goes_on(ap_board, board, wha
         assert "Allow: GET, POST" in answer
     assert (board.flash / "wifiprov.json").read_bytes() == before
     assert request(ap_board, "GET", "/api/status")[0] == 200
+
+
+def test_a_roomy_heap_sends_in_bigger_writes_within_the_same_limits(board):
+    """While requests are cached (a heap with room to spare), an answer is
+    written in 4 KB chunks instead of 1 KB (the form page in 2 writes, not
+    8); a request is still read within 1 KB, so its limits do not move."""
+    assert case_lines("send_cases.py") == [
+        "1024-byte buffer: 7 writes, none larger: True, the same bytes: True",
+        "4096-byte buffer: 2 writes, none larger: True, the same bytes: True",
+        "1024-byte buffer: a 1,110-byte header line: 431",
+        "1024-byte buffer: a 910-byte header line: /",
+        "4096-byte buffer: a 1,110-byte header line: 431",
+        "4096-byte buffer: a 910-byte header line: /",
+    ]
+    sim = board.start(heap="1M")  # requests are cached from this size on (docs/internals.md)
+    sim.expect(r"^READY mode=ap ")
+    status, _, page = request(sim, "GET", "/config.htm")
+    assert status == 200 and "Apply Wi-Fi Configuration" in page and page.rstrip().endswith("</html>")
+    answer = raw(sim, b"GET / HTTP/1.1\r\nX-Long: " + b"y" * 1100 + b"\r\n\r\n")
+    assert answer.startswith("HTTP/1.1 431 ") and "longer than 1024 bytes" in answer, answer
+    assert request(sim, "GET", "/api/status")[0] == 200
 
 
 def test_form_posts_without_a_good_token_or_encoding_are_refused(ap_board, board):

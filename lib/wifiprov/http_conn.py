@@ -123,17 +123,18 @@ async def send(writer, buf, pieces):
     """Write an answer's pieces (str or bytes) through the connection's
     buffer, in chunks of its size: a page is never whole in RAM."""
     view = memoryview(buf)
+    size = len(buf)
     used = 0
     for piece in pieces:
         if isinstance(piece, str):
             piece = piece.encode()
         n = len(piece)
-        if used + n > BUFFER:
+        if used + n > size:
             if used:
                 if not writer.write(view[:used]):
                     await _drained(writer)
                 used = 0
-            if n > BUFFER:
+            if n > size:
                 if not writer.write(piece):
                     await _drained(writer)
                 continue

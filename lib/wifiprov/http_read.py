@@ -31,7 +31,7 @@ async def read(conn, buf):
     Request, or raise HttpError (EOFError when the client closed first).
     Lines are cut out of buf one at a time; only the kept headers are
     stored."""
-    view = memoryview(buf)
+    view = memoryview(buf)[:BUFFER]  # the limits hold with a roomy buffer too
     used = 0
     method = target = None
     headers = {}

@@ -1,0 +1,62 @@
+# Runs under MicroPython: an answer goes out through the connection's buffer
+# in writes of the buffer's size (1 KB on a board's heap; 4 KB while
+# requests are cached on a roomy one), every byte once and in order; and a
+# request is read within the first 1 KB of either buffer, so the limits on
+# a request are the same on any heap.
+import asyncio
+
+from wifiprov.core import HttpError
+from wifiprov.http_conn import BUFFER, send
+from wifiprov.http_read import read
+
+
+class Writer:
+    def __init__(self):
+        self.out = []
+
+    def write(self, data):
+        self.out.append(bytes(data))
+        return True
+
+    async def drain(self):
+        pass
+
+
+class Reader:
+    """A client that sends data in pieces of at most 700 bytes."""
+
+    def __init__(self, data):
+        self.data = data
+        self.method = None
+        self.head_read = False
+
+    async def readinto(self, view):
+        n = min(len(view), 700, len(self.data))
+        view[:n] = self.data[:n]
+        self.data = self.data[n:]
+        return n
+
+
+PIECES = [b"<p>%d</p>" % i * 7 for i in range(100)] + ["<p>\u00e9t\u00e9 %d</p>" % i for i in range(50)]
+WHOLE = b"".join(p if isinstance(p, bytes) else p.encode() for p in PIECES)
+
+
+async def main():
+    for size in (BUFFER, 4096):
+        w = Writer()
+        await send(w, bytearray(size), PIECES)
+        print("%d-byte buffer: %d writes, none larger: %s, the same bytes: %s" % (
+            size, len(w.out), max(len(c) for c in w.out) <= size, b"".join(w.out) == WHOLE))
+    long_line = b"GET / HTTP/1.1\r\nX-Long: " + b"y" * 1100 + b"\r\n\r\n"
+    fits = b"GET / HTTP/1.1\r\nX-Long: " + b"y" * 900 + b"\r\n\r\n"
+    for size in (BUFFER, 4096):
+        try:
+            await read(Reader(long_line), bytearray(size))
+            print("%d-byte buffer: a 1,110-byte header line read" % size)
+        except HttpError as e:
+            print("%d-byte buffer: a 1,110-byte header line: %d" % (size, e.args[0]))
+        request = await read(Reader(fits), bytearray(size))
+        print("%d-byte buffer: a 910-byte header line: %s" % (size, request.target.decode()))
+
+
+asyncio.run(main())
