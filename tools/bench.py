@@ -19,6 +19,8 @@ Prints a table and writes bench.json:
   every name interned by then, imported with nothing made; both net of an
   empty program. The second is the least that moment takes at this
   loading grain, whatever the objects made and the heap's fragmentation;
+  and the same code figure for the boot's check of a stored config, which
+  the sampling cannot see (it runs inside one job);
 - the heap held after joining: in use once the station is up and the
   servers are down, minus what an empty program and the shims hold;
 - the total size of the compiled package (.mpy files and web pages);
@@ -351,9 +353,18 @@ def busiest(work, flows, template, extra, empty):
     return rows
 
 
+# The modules loaded while the boot checks a stored config against the
+# rules (its busiest moment, inside one job, where heapprobe's sampling task
+# never runs): the resident ones, the boot's, the store's, and the rules'.
+BOOT_CHECK_MODULES = ("wifiprov", "wifiprov.core", "wifiprov.app", "wifiprov.recovery", "wifiprov.startup",
+                      "wifiprov.store", "wifiprov.validation", "wifiprov.rules", "wifiprov.checks",
+                      "wifiprov.strict_json")
+
+
 def busiest_rows(work, template, extra, tag, rows):
     """busiest() for the three flows whose smallest heaps rows holds, as
-    bench.json's keys."""
+    bench.json's keys, and the code of the boot's check (BOOT_CHECK_MODULES,
+    with their names), net of the empty program."""
     say("  the code and names each flow has loaded at its busiest moment")
     empty = probed(probe("empty", work, Path(tempfile.mkdtemp(dir=work)) / "flash", extra=extra), "empty")[0]
     flows = {row: rows["min_heap_%s%s_kb" % (row, tag)] for row in ("full", "web", "boot_join")
@@ -363,6 +374,8 @@ def busiest_rows(work, template, extra, tag, rows):
         found["busiest_in_use_%s%s_bytes" % (row, tag)] = in_use
         found["busiest_floor_%s%s_bytes" % (row, tag)] = floor
         found["busiest_modules_%s%s" % (row, tag)] = modules
+    code = probe("code", work, Path(tempfile.mkdtemp(dir=work)) / "flash", extra=extra, modules=BOOT_CHECK_MODULES)
+    found["busiest_floor_boot_check%s_bytes" % tag] = probed(code, "code")[0] - empty
     return found
 
 
@@ -636,6 +649,11 @@ def main(argv=None):
                 rows.append(("%s: %s at its busiest: in use / code and names only (%d modules)" % (
                     label, flow_name, result["busiest_modules_%s%s" % (flow_key, tag)]),
                     "%d / %d bytes" % (result["busiest_in_use_%s%s_bytes" % (flow_key, tag)], result[key])))
+    for tag, label in (("", "64-bit .mpy"),) + BUILDS:
+        key = "busiest_floor_boot_check%s_bytes" % tag
+        if key in result:
+            rows.append(("%s: the boot's config check: code and names only (%d modules)" % (
+                label, len(BOOT_CHECK_MODULES)), "%d bytes" % result[key]))
     for tag, label in BUILDS:
         for name, key in (("smallest heap for the whole flow", "min_heap_full%s_kb"),
                           ("smallest heap for the web-only transaction", "min_heap_web%s_kb"),
