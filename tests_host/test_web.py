@@ -19,7 +19,7 @@ import dns.query
 import dns.rdatatype
 import pytest
 
-from conftest import HOME_PASSWORD, ROOT, case_lines, run_micropython, slowloris
+from conftest import HOME_PASSWORD, ROOT, case_lines, free_port, run_micropython, slowloris
 
 TOKEN_RE = re.compile(r'name="token" value="([0-9a-f]{16})"')
 
@@ -265,7 +265,8 @@ def test_bad_request_gets_its_status_and_the_server_goes_on(ap_board, board, wha
 def test_a_roomy_heap_sends_in_bigger_writes_within_the_same_limits(board):
     """While requests are cached (a heap with room to spare), an answer is
     written in 4 KB chunks instead of 1 KB (the form page in 2 writes, not
-    8); a request is still read within 1 KB, so its limits do not move."""
+    8); a request is still read within 1 KB, so its limits do not move. A
+    board at 1M caches, and serves the page and the limits as any other."""
     assert case_lines("send_cases.py") == [
         "1024-byte buffer: 7 writes, none larger: True, the same bytes: True",
         "4096-byte buffer: 2 writes, none larger: True, the same bytes: True",
@@ -274,8 +275,16 @@ def test_a_roomy_heap_sends_in_bigger_writes_within_the_same_limits(board):
         "4096-byte buffer: a 1,110-byte header line: 431",
         "4096-byte buffer: a 910-byte header line: /",
     ]
+    # The server asks for the 4 KB buffer only while caching; a heap that
+    # cannot give it ends caching, and the request is served with 1 KB.
+    assert case_lines("roomy_cases.py", str(free_port()), heap="1M") == [
+        "caching: True",
+        "first: HTTP/1.1 404 Not Found [4096, 1024] caching: False",
+        "next: HTTP/1.1 404 Not Found [4096, 1024, 1024]",
+    ]
     sim = board.start(heap="1M")  # requests are cached from this size on (docs/internals.md)
     sim.expect(r"^READY mode=ap ")
+    sim.cmd("import wifiprov.core as c; print('caching', bool(c.cache_jobs()))", r"^caching True$")
     status, _, page = request(sim, "GET", "/config.htm")
     assert status == 200 and "Apply Wi-Fi Configuration" in page and page.rstrip().endswith("</html>")
     answer = raw(sim, b"GET / HTTP/1.1\r\nX-Long: " + b"y" * 1100 + b"\r\n\r\n")

@@ -90,7 +90,11 @@ class HttpServer:
             self._listener.track(conn)
             from .core import cache_jobs  # (here: this module's table is full)
 
-            buf = lend(_ROOMY_BUFFER if cache_jobs() else BUFFER)
+            try:
+                buf = lend(_ROOMY_BUFFER if cache_jobs() else BUFFER)
+            except MemoryError:  # the heap has less room than when caching began: the usual 1 KB
+                cache_jobs(False)
+                buf = lend(BUFFER)
             try:
                 request = await timed(conn, job_async("http_read", "read", conn, buf), _REQUEST_MS)
             except asyncio.TimeoutError:
