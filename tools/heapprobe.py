@@ -3,8 +3,9 @@
 # task that measures the heap. HEAPPROBE in the environment says what:
 #   peak   the largest heap in use, sampled all through the run (a collect,
 #          then gc.mem_alloc(), at every turn of the scheduler); prints
-#          "HEAPPROBE peak <bytes>" each time it grows, with the qstr pool's
-#          figures (micropython.qstr_info(): names interned, never freed)
+#          "HEAPPROBE peak <bytes> <the package's modules loaded>" each time
+#          it grows, with the qstr pool's figures (micropython.qstr_info():
+#          names interned, never freed)
 #   held   what stays in use once the station joined and the provisioning
 #          servers are down: "HEAPPROBE held <bytes>"
 #   empty  what an empty program and the simulator's shims hold, the
@@ -92,8 +93,9 @@ else:
         while not sta.isconnected() or ap.active():
             await asyncio.sleep_ms(50)
         await asyncio.sleep_ms(1500)  # the join's events and jobs are over
-        print("HEAPPROBE held %d" % in_use())
-        micropython.qstr_info()  # the names interned on the way, held for good
+        used = in_use()
+        micropython.qstr_info()  # the names interned on the way, held for good (before the line the bench waits for)
+        print("HEAPPROBE held %d" % used)
 
     async def both():
         asyncio.create_task(peak() if MODE == "peak" else held())
