@@ -54,9 +54,8 @@ elif MODE in ("floor", "resident"):
         import wifiprov.service  # noqa: F401
         import wifiprov.status_server  # noqa: F401
     wifiprov.core.release(["wifiprov.settings"])  # as the boot does (core.settle): its names stay
-    used = in_use()
     micropython.qstr_info()  # first: the HEAPPROBE line is the last the bench waits for
-    print("HEAPPROBE %s %d" % (MODE, used))
+    print("HEAPPROBE %s %d" % (MODE, in_use()))
 elif MODE == "code":
     import asyncio  # noqa: F401
     import wifiprov.core
@@ -66,9 +65,8 @@ elif MODE == "code":
         __import__(name)
     # What an import brought beside them was not loaded at the peak.
     wifiprov.core.release([name for name in sys.modules if name.startswith("wifiprov.") and name not in wanted])
-    used = in_use()
     micropython.qstr_info()
-    print("HEAPPROBE code %d" % used)
+    print("HEAPPROBE code %d" % in_use())
 else:
     import asyncio
     import wifiprov.app
@@ -93,9 +91,8 @@ else:
         while not sta.isconnected() or ap.active():
             await asyncio.sleep_ms(50)
         await asyncio.sleep_ms(1500)  # the join's events and jobs are over
-        used = in_use()
         micropython.qstr_info()  # the names interned on the way, held for good (before the line the bench waits for)
-        print("HEAPPROBE held %d" % used)
+        print("HEAPPROBE held %d" % in_use())
 
     async def both():
         asyncio.create_task(peak() if MODE == "peak" else held())
