@@ -4,7 +4,7 @@
 import sys
 import asyncio
 
-from .core import job, job_async, readable, running, say, settle
+from .core import job, job_async, readable, running, settle
 from .settings import CONSOLE_ECHO, IMPROV
 from .recovery import interrupt_char, unwatch_loop, watch_button, watch_loop
 
@@ -84,19 +84,7 @@ async def main(app=None):
     # good), rather than under a supervisor: a frame of one per task held RAM.
     asyncio.create_task(service.wifi.run())
     asyncio.create_task(watch_console(service, stdin, CONSOLE_ECHO))
-    # The boot flow (docs/config.md): the provisioning AP in AP mode, else
-    # the station joins (unless auto-connect is off). Here, not in a job: at
-    # this moment the services have just been made, and a module imported
-    # again for these lines was what a small heap could not find.
-    sta = service.config.get("STA")
-    if service.config["mode"] == 1:  # AP
-        await service.enable()
-    elif sta["auto"]:
-        say('station: joining "%s"' % sta["SSID"])
-        service.wifi.connect(sta)
-    else:
-        say('station: auto-connect is off; type "wifiprov connect" to join "%s"' % sta["SSID"])
-    sta = None  # (this frame lasts as long as the board runs)
+    await job_async("startup", "start", service)
     if app:
         asyncio.create_task(guard(app))
     # The tasks above run for ever; this keeps the loop alive: the button's

@@ -1,11 +1,10 @@
 # Boot-time work (docs/config.md, boot): load the config, or make and save the
-# first-boot defaults, print the banner, make the services. Imported once,
-# dropped after (the boot flow that follows is wifiprov.app.main's).
+# first-boot defaults, and print the banner. Imported once, dropped after.
 import os
 import sys
 from micropython import const
 
-from .core import __version__, job, loaded, release, settle
+from .core import __version__, job, loaded, release, say, settle
 
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
@@ -173,3 +172,17 @@ def boot(app):
     service.save_error = save_error
     service.tls = certificate(FLASH_ROOT)
     return service, app
+
+
+async def start(service):
+    """The boot flow (docs/config.md), once the config is loaded and the
+    services run: the provisioning AP in AP mode, else the station joins
+    (unless auto-connect is off)."""
+    sta = service.config.get("STA")
+    if service.config["mode"] == 1:  # AP
+        await service.enable()
+    elif sta["auto"]:
+        say('station: joining "%s"' % sta["SSID"])
+        service.wifi.connect(sta)
+    else:
+        say('station: auto-connect is off; type "wifiprov connect" to join "%s"' % sta["SSID"])
