@@ -9,26 +9,7 @@ from wifiprov import http, tcp_conn, web
 from wifiprov.http_conn import Connection
 from wifiprov.tcp import Client
 
-
-class Writer:
-    """The connection's stream: what was written."""
-
-    def __init__(self):
-        self.out = []
-
-    def write(self, data):
-        self.out.append(bytes(data))
-        return True
-
-    @property
-    def s(self):  # the socket under the stream, for an answer made in advance
-        return self
-
-    def send(self, data):
-        self.out.append(bytes(data))
-
-    async def drain(self):
-        pass
+from streams import Writer
 
 
 class Service:

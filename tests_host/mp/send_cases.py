@@ -9,17 +9,7 @@ from wifiprov.core import HttpError
 from wifiprov.http_conn import BUFFER, send
 from wifiprov.http_read import read
 
-
-class Writer:
-    def __init__(self):
-        self.out = []
-
-    def write(self, data):
-        self.out.append(bytes(data))
-        return True
-
-    async def drain(self):
-        pass
+from streams import Writer
 
 
 class Reader:
