@@ -254,6 +254,14 @@ def qstr_pools(lines):
     return max((pools, names) for pools, names, _ in qstr_figures(lines))
 
 
+def with_names(lines, mode, empty, names):
+    """A code probe's figure (mode: floor or code) net of the empty program,
+    with the names it interned itself swapped for `names` (the bytes the
+    pools and text took at the moment it stands for: names are never
+    freed, so a board then holds those, not only the probe's own)."""
+    return probed(lines, mode)[0] - empty + names - qstr_figures(lines)[-1][2]
+
+
 # A heap size counts only when this many fresh runs in a row pass: the heap
 # fragments differently from run to run, and one lucky pass says little.
 PASSES = 3
@@ -316,6 +324,12 @@ def latency(work, requests):
     return tcp, web, boots, first_boot_ms
 
 
+def empty_program(work, extra=()):
+    """What an empty program and the simulator's shims hold: the baseline
+    that the held, floor and busiest figures are net of."""
+    return probed(probe("empty", work, Path(tempfile.mkdtemp(dir=work)) / "flash", extra=extra), "empty")[0]
+
+
 def held_after_join(work, template, extra=()):
     """In use once joined with the provisioning AP closed, net of an empty
     program and the shims, and what the interned names take then (their
@@ -323,7 +337,7 @@ def held_after_join(work, template, extra=()):
     flash = Path(tempfile.mkdtemp(dir=work)) / "flash"
     shutil.copytree(template, flash)
     lines = probe("held", work, flash, extra=extra)
-    held = probed(lines, "held")[0] - probed(probe("empty", work, flash, extra=extra), "empty")[0]
+    held = probed(lines, "held")[0] - empty_program(work, extra)
     return held, qstr_figures(lines)[-1][2]
 
 
@@ -339,10 +353,11 @@ def busiest(work, flows, template, extra, empty):
               "boot_join": lambda sim, flash: sim.expect(r"^READY mode=sta ", STEP_TIMEOUT)}
     rows = {}
     for row, heap_kb in flows.items():
-        flash = Path(tempfile.mkdtemp(dir=work)) / "flash"
-        if row == "boot_join":
-            shutil.copytree(template, flash)
         for _ in range(PASSES):  # a flow cut short (a 503 near its edge) would show a lower peak
+            flash = Path(tempfile.mkdtemp(dir=work)) / "flash"
+            if row == "boot_join":
+                shutil.copytree(template, flash)
+
             def drive(sim):
                 if not drives[row](sim, flash):
                     raise AssertionError("the flow did not end as it should")
@@ -351,9 +366,6 @@ def busiest(work, flows, template, extra, empty):
                 break
             except AssertionError as e:
                 say("  %s at %d KB under the probe: %s; again" % (row, heap_kb + 16, e))
-                shutil.rmtree(flash, ignore_errors=True)
-                if row == "boot_join":
-                    shutil.copytree(template, flash)
         else:
             raise SystemExit("error: the %s flow failed %d times under the peak probe" % (row, PASSES))
         at = max(i for i, line in enumerate(lines) if line.startswith("HEAPPROBE peak "))
@@ -361,8 +373,7 @@ def busiest(work, flows, template, extra, empty):
         # the pool's figures printed right after that line (else the last before: fewer names, a lower floor)
         names = (qstr_figures(lines[at:])[:1] or qstr_figures(lines[:at])[-1:])[0][2]
         code = probe("code", work, Path(tempfile.mkdtemp(dir=work)) / "flash", extra=extra, modules=peak[3:])
-        rows[row] = (int(peak[2]) - empty, probed(code, "code")[0] - empty + names - qstr_figures(code)[-1][2],
-                     len(peak) - 3)
+        rows[row] = (int(peak[2]) - empty, with_names(code, "code", empty, names), len(peak) - 3)
     return rows
 
 
@@ -377,12 +388,11 @@ BOOT_CHECK_MODULES = ("wifiprov", "wifiprov.core", "wifiprov.app", "wifiprov.rec
                       "wifiprov.strict_json")
 
 
-def busiest_rows(work, template, extra, tag, rows):
+def busiest_rows(work, template, extra, tag, rows, empty):
     """busiest() for the three flows whose smallest heaps rows holds, as
     bench.json's keys, and the code of the boot's check (BOOT_CHECK_MODULES,
-    with their names), net of the empty program."""
+    with their names), net of the empty program (empty)."""
     say("  the code and names each flow has loaded at its busiest moment")
-    empty = probed(probe("empty", work, Path(tempfile.mkdtemp(dir=work)) / "flash", extra=extra), "empty")[0]
     flows = {row: rows["min_heap_%s%s_kb" % (row, tag)] for row in ("full", "web", "boot_join")
              if "min_heap_%s%s_kb" % (row, tag) in rows}
     found = {}
@@ -409,7 +419,8 @@ def heap_rows(work, template, extra, tag):
         say("  the smallest heap for %s" % what)
         rows[key % tag] = smallest_heap(work, run, extra)[0]
     if "--frozen" not in extra:
-        rows.update(busiest_rows(work, template, extra, tag, rows))
+        empty = empty_program(work, extra)
+        rows.update(busiest_rows(work, template, extra, tag, rows, empty))
     say("  what stays held after joining")
     held, names = held_after_join(work, template, extra)
     rows["held_after_join%s_bytes" % tag] = held
@@ -419,11 +430,9 @@ def heap_rows(work, template, extra, tag):
         # (names are never freed); the floor's own are in its figure.
         say("  the code a joined board cannot do without, and what stays loaded")
         flash = Path(tempfile.mkdtemp(dir=work)) / "flash"  # (nothing boots from it)
-        empty = probed(probe("empty", work, flash, extra=extra), "empty")[0]
         floor = probe("floor", work, flash, extra=extra)
         rows["floor%s_bytes" % tag] = probed(floor, "floor")[0] - empty
-        rows["floor_with_boot_names%s_bytes" % tag] = (rows["floor%s_bytes" % tag]
-                                                       + names - qstr_figures(floor)[-1][2])
+        rows["floor_with_boot_names%s_bytes" % tag] = with_names(floor, "floor", empty, names)
         rows["resident%s_bytes" % tag] = probed(probe("resident", work, flash, extra=extra), "resident")[0] - empty
         rows["names_after_boot%s_bytes" % tag] = names
     return rows
@@ -594,7 +603,7 @@ def main(argv=None):
 
         join_app_heap_kb, _ = smallest_heap(work, join_app)
         busy = busiest_rows(work, template, (), "", {"min_heap_full_kb": heap_kb, "min_heap_web_kb": web_heap_kb,
-                                                      "min_heap_boot_join_kb": join_heap_kb})
+                                                      "min_heap_boot_join_kb": join_heap_kb}, empty_program(work))
         say("sampling the heap all through the flow, and what stays held after joining")
         sampled = probe("peak", work, Path(tempfile.mkdtemp(dir=work)) / "flash", drive_flow)
         peak = max(probed(sampled, "peak"))
