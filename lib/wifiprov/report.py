@@ -54,12 +54,8 @@ def status(service, collect=True):
 def config(service):
     """The active config with every password (and secret app setting)
     replaced by a marker."""
-    return {"ok": True, "config": masked_config(service.config)}
-
-
-def masked_config(config):
     out = {}
-    for key, value in config.items():
+    for key, value in service.config.items():
         if key == "app":
             from .appfields import masked  # the secret ones, as a password
 
@@ -68,7 +64,7 @@ def masked_config(config):
             value = dict(value)
             value["PWD"] = "********" if value["PWD"] else ""
         out[key] = value
-    return out
+    return {"ok": True, "config": out}
 
 
 def scan(service, fresh_ms=0):
@@ -110,10 +106,10 @@ def show_ssid(ssid):
     return '"%s"' % printable(ssid)
 
 
-def config_lines(config):
-    """A config, passwords masked, as the console's lines (`wifiprov get`,
-    and the boot's "config: ..." lines)."""
-    return format_config(masked_config(config))
+def config_lines(service):
+    """The active config, passwords masked, as the console's lines
+    (`wifiprov get`, and the boot's "config: ..." lines)."""
+    return format_config(config(service)["config"])
 
 
 def format_config(config):
