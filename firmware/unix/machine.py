@@ -3,6 +3,7 @@
 # MicroPython process with RESET_EXIT_CODE and tools/sim.py starts a new one
 # on the same flash and console.
 import os
+import micropython
 from binascii import crc32, unhexlify
 
 RESET_EXIT_CODE = 100
@@ -67,21 +68,25 @@ class Timer:
 
     def __init__(self, id=-1, mode=PERIODIC, period=1000, callback=None):
         import _thread
-
-        self._running = True
-        _thread.start_new_thread(self._run, (mode, period, callback))
-
-    def _run(self, mode, period, callback):
-        import micropython
         import select
 
+        # The poll is made here, not in the thread: a board's timer
+        # allocates nothing as it runs, and an allocation from another
+        # thread lands at a different moment of the firmware's own each
+        # run, so the simulator's heap would fragment differently each time.
+        idle = select.poll()
+        idle.ipoll(0)  # its first ipoll makes the tuple that ipoll answers in
+        self._running = True
+        _thread.start_new_thread(self._run, (idle, mode, period, callback))
+
+    def _run(self, idle, mode, period, callback):
         # A poll of nothing sleeps the whole period in one call, the GIL
         # let go: the unix port's time.sleep_ms() wakes every millisecond
         # and takes the GIL each time, which slowed the firmware's own
-        # thread by a third (make bench's page latency).
-        idle = select.poll()
+        # thread by a third (make bench's page latency). ipoll, not poll:
+        # it returns the poll object itself, where poll makes a list.
         while self._running:
-            idle.poll(period)
+            idle.ipoll(period)
             if self._running:
                 try:
                     micropython.schedule(callback, self)
