@@ -154,7 +154,7 @@ async def do_app(service, args, out):
 
 
 async def do_get(service, args, out):
-    for line in job("report", "config_lines", service):
+    for line in job("report", "config_lines", service.config):
         out(line)
 
 

@@ -54,8 +54,12 @@ def status(service, collect=True):
 def config(service):
     """The active config with every password (and secret app setting)
     replaced by a marker."""
+    return {"ok": True, "config": masked_config(service.config)}
+
+
+def masked_config(config):
     out = {}
-    for key, value in service.config.items():
+    for key, value in config.items():
         if key == "app":
             from .appfields import masked  # the secret ones, as a password
 
@@ -64,7 +68,7 @@ def config(service):
             value = dict(value)
             value["PWD"] = "********" if value["PWD"] else ""
         out[key] = value
-    return {"ok": True, "config": out}
+    return out
 
 
 def scan(service, fresh_ms=0):
@@ -106,10 +110,10 @@ def show_ssid(ssid):
     return '"%s"' % printable(ssid)
 
 
-def config_lines(service):
-    """The active config, passwords masked, as the console's lines
-    (`wifiprov get`, and the boot's "config: ..." lines)."""
-    return format_config(config(service)["config"])
+def config_lines(config):
+    """A config, passwords masked, as the console's lines (`wifiprov get`,
+    and the boot's "config: ..." lines)."""
+    return format_config(masked_config(config))
 
 
 def format_config(config):

@@ -100,10 +100,10 @@ def _sha256(f):
         h.update(chunk)
 
 
-def show_config(service):
-    # (report as a job of its own: imported here, it and text would stay
-    # to the end of the boot, beside the services just made)
-    for line in job("report", "config_lines", service):
+def show_config(config):
+    # (report as a job of its own, before the services' modules are loaded:
+    # imported here, it and text would stay to the end of the boot)
+    for line in job("report", "config_lines", config):
         print("config: " + line)
 
 
@@ -160,6 +160,7 @@ def boot(app):
     path = FLASH_ROOT + "/wifiprov.json"
     banner(uid)
     config, save_error = load(path, uid)
+    show_config(config)
     before = loaded()
     import network
     from .service import Provisioning
@@ -170,7 +171,6 @@ def boot(app):
     service.name_board()  # before the station first joins: DHCP and mDNS carry the name
     service.save_error = save_error
     service.tls = certificate(FLASH_ROOT)
-    show_config(service)
     return service, app
 
 
