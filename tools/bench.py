@@ -715,7 +715,10 @@ def main(argv=None):
         ("chip: free heap at boot (MicroPython's prompt)", "chip_heap_at_boot"),
         ("chip: in use with the AP at rest", "chip_ap_rest_bytes"),
         ("chip: largest in use while the console provisions", "chip_peak_provisioning_bytes"),
-        ("chip: held after joining (net of an empty program)", "chip_held_after_joining_bytes")) if key in on_chip] + [
+        ("chip: held after provisioning, the AP closed (net of an empty program)",
+         "chip_held_after_provisioning_bytes"),
+        ("chip: held after a boot that joins (net of an empty program)", "chip_held_after_joining_bytes"))
+        if key in on_chip] + [
         (name, fmt % on_chip[key]) for name, key, fmt in (
             ("chip: power-on -> READY mode=sta (chip time)", "chip_boot_to_ready_ms", "%.0f ms"),
             ("chip: power-on -> READY mode=sta (cycles)", "chip_boot_to_ready_cycles", "%d"),
