@@ -107,11 +107,22 @@ def flow(heap_kb, work, extra=(), flash=None):
     world = World(run / "world.json", NETWORKS)
     sim = Sim(flash, world, "%dK" % heap_kb, extra)
     try:
-        return drive_flow(sim), {}
+        ok = drive_flow(sim)
     except (AssertionError, OSError, ValueError, KeyError, http.client.HTTPException):
-        return False, {}
+        ok = False
     finally:
         sim.close()
+    return ok, {} if ok else {"why": why_failed(sim)}
+
+
+def why_failed(sim):
+    """What a failed run's console said last about what went wrong (a
+    full heap, a traceback's error), for the bench's log."""
+    lines = sim.transcript().splitlines()
+    for line in reversed(lines):
+        if "out of memory" in line or "Error" in line:
+            return line.strip()
+    return lines[-1].strip() if lines else "no console output"
 
 
 def drive_flow(sim):
@@ -140,11 +151,12 @@ def web_flow(heap_kb, work, extra=()):
     world = World(run / "world.json", NETWORKS)
     sim = Sim(flash, world, "%dK" % heap_kb, extra)
     try:
-        return drive_web(sim, flash), {}
+        ok = drive_web(sim, flash)
     except (AssertionError, OSError, ValueError, KeyError, http.client.HTTPException):
-        return False, {}
+        ok = False
     finally:
         sim.close()
+    return ok, {} if ok else {"why": why_failed(sim)}
 
 
 def drive_web(sim, flash):
@@ -211,7 +223,7 @@ def boot_join(heap_kb, work, extra=(), template=None, app=None):
             sim.expect(r"^APP online ", STEP_TIMEOUT)
         return True, {}
     except (AssertionError, OSError):
-        return False, {}
+        return False, {"why": why_failed(sim)}
     finally:
         sim.close()
 
@@ -284,7 +296,7 @@ def smallest_heap(work, run=flow, extra=()):
     while hi - lo > 1:
         mid = (lo + hi) // 2
         ok, figures = passes(run, mid, work, extra)
-        say("  heap %dK: %s" % (mid, "passes %d times in a row" % PASSES if ok else "fails"))
+        say("  heap %dK: %s" % (mid, "passes %d times in a row" % PASSES if ok else "fails (%s)" % figures.get("why")))
         if ok:
             hi, best = mid, figures
         else:
