@@ -106,23 +106,27 @@ def flow(heap_kb, work, extra=(), flash=None):
     flash = flash or run / "flash"
     world = World(run / "world.json", NETWORKS)
     sim = Sim(flash, world, "%dK" % heap_kb, extra)
+    raised = None
     try:
         ok = drive_flow(sim)
-    except (AssertionError, OSError, ValueError, KeyError, http.client.HTTPException):
-        ok = False
+    except (AssertionError, OSError, ValueError, KeyError, http.client.HTTPException) as e:
+        ok, raised = False, e
     finally:
         sim.close()
-    return ok, {} if ok else {"why": why_failed(sim)}
+    return ok, {} if ok else {"why": why_failed(sim, raised)}
 
 
-def why_failed(sim):
+def why_failed(sim, raised=None):
     """What a failed run's console said last about what went wrong (a
-    full heap, a traceback's error), for the bench's log."""
+    full heap, a traceback's error), and what the client met (raised),
+    for the bench's log."""
     lines = sim.transcript().splitlines()
-    for line in reversed(lines):
-        if "out of memory" in line or "Error" in line:
-            return line.strip()
-    return lines[-1].strip() if lines else "no console output"
+    said = next((line.strip() for line in reversed(lines) if "out of memory" in line or "Error" in line),
+                lines[-1].strip() if lines else "no console output")
+    if raised is None:
+        return said
+    met = (str(raised).splitlines() or [""])[0]  # (an expect's error quotes the whole console after it)
+    return "%s; the client: %s %s" % (said, type(raised).__name__, met)
 
 
 def drive_flow(sim):
@@ -150,13 +154,14 @@ def web_flow(heap_kb, work, extra=()):
     flash = run / "flash"
     world = World(run / "world.json", NETWORKS)
     sim = Sim(flash, world, "%dK" % heap_kb, extra)
+    raised = None
     try:
         ok = drive_web(sim, flash)
-    except (AssertionError, OSError, ValueError, KeyError, http.client.HTTPException):
-        ok = False
+    except (AssertionError, OSError, ValueError, KeyError, http.client.HTTPException) as e:
+        ok, raised = False, e
     finally:
         sim.close()
-    return ok, {} if ok else {"why": why_failed(sim)}
+    return ok, {} if ok else {"why": why_failed(sim, raised)}
 
 
 def drive_web(sim, flash):
@@ -222,8 +227,8 @@ def boot_join(heap_kb, work, extra=(), template=None, app=None):
         if app:
             sim.expect(r"^APP online ", STEP_TIMEOUT)
         return True, {}
-    except (AssertionError, OSError):
-        return False, {"why": why_failed(sim)}
+    except (AssertionError, OSError) as e:
+        return False, {"why": why_failed(sim, e)}
     finally:
         sim.close()
 
