@@ -105,10 +105,15 @@ def flow(heap_kb, work, extra=(), flash=None):
     run = Path(tempfile.mkdtemp(dir=work))  # a blank flash for every run
     flash = flash or run / "flash"
     world = World(run / "world.json", NETWORKS)
-    sim = Sim(flash, world, "%dK" % heap_kb, extra)
+    return outcome(Sim(flash, world, "%dK" % heap_kb, extra), drive_flow)
+
+
+def outcome(sim, drive, *args):
+    """drive(sim, *args) on a started board, which is then closed:
+    (passed, {}), or (False, {"why": what went wrong}) for the bench's log."""
     raised = None
     try:
-        ok = drive_flow(sim)
+        ok = drive(sim, *args)
     except (AssertionError, OSError, ValueError, KeyError, http.client.HTTPException) as e:
         ok, raised = False, e
     finally:
@@ -153,15 +158,7 @@ def web_flow(heap_kb, work, extra=()):
     run = Path(tempfile.mkdtemp(dir=work))
     flash = run / "flash"
     world = World(run / "world.json", NETWORKS)
-    sim = Sim(flash, world, "%dK" % heap_kb, extra)
-    raised = None
-    try:
-        ok = drive_web(sim, flash)
-    except (AssertionError, OSError, ValueError, KeyError, http.client.HTTPException) as e:
-        ok, raised = False, e
-    finally:
-        sim.close()
-    return ok, {} if ok else {"why": why_failed(sim, raised)}
+    return outcome(Sim(flash, world, "%dK" % heap_kb, extra), drive_web, flash)
 
 
 def drive_web(sim, flash):
@@ -221,16 +218,13 @@ def boot_join(heap_kb, work, extra=(), template=None, app=None):
     if app:
         (run / "flash" / "app.py").write_text(app)
     world = World(run / "world.json", NETWORKS)
-    sim = Sim(run / "flash", world, "%dK" % heap_kb, extra)
-    try:
+
+    def joined(sim):
         sim.expect(r"^READY mode=sta ip=", STEP_TIMEOUT)
         if app:
             sim.expect(r"^APP online ", STEP_TIMEOUT)
-        return True, {}
-    except (AssertionError, OSError) as e:
-        return False, {"why": why_failed(sim, e)}
-    finally:
-        sim.close()
+        return True
+    return outcome(Sim(run / "flash", world, "%dK" % heap_kb, extra), joined)
 
 
 def probe(mode, work, flash, drive=None, extra=(), heap_kb=ROOMY_HEAP_KB, modules=()):

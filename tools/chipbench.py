@@ -79,9 +79,10 @@ def figures(work):
         board.expect(r"^ERROR: could not join", BOOT_S)
         board.type("wifiprov set 0 1 GEN 0 1 4 HomeNet " + HOME_PASSWORD)
         board.expect(r"^OK: joined", BOOT_S)
-        held = int(board.expect(r"^HEAPPROBE rest sta (\d+)$", BOOT_S).group(1))  # after the AP's 30 s
+        provisioned = int(board.expect(r"^HEAPPROBE rest sta (\d+)$", BOOT_S).group(1))  # after the AP's 30 s
         peak = max(int(m) for m in re.findall(r"^HEAPPROBE peak (\d+)$", "\n".join(board.output_since(mark)), re.M))
-        say("peak while provisioning %d; held after provisioning %d (net %d)" % (peak, held, held - empty))
+        say("peak while provisioning %d; held after provisioning %d (net %d)" % (peak, provisioned,
+                                                                                  provisioned - empty))
         board.control("power")
         board.expect(r"^chip: USB serial up$", BOOT_S)
         board.expect(r"^READY mode=sta ", BOOT_S)
@@ -97,7 +98,7 @@ def figures(work):
         "chip_ap_rest_bytes": rest_ap - empty,
         "chip_peak_provisioning_bytes": peak - empty,
         "chip_held_after_joining_bytes": joined - empty,
-        "chip_held_after_provisioning_bytes": held - empty,
+        "chip_held_after_provisioning_bytes": provisioned - empty,
         "chip_boot_to_ready_ms": round(float(stats["chip_ms"]), 1),
         "chip_boot_to_ready_cycles": int(stats["cycles"]),
         "chip_deploy_s": round(deploy_s, 1),
