@@ -115,6 +115,19 @@ def test_the_modules_table_grown_when_provisioning_opens_keeps_what_is_loaded():
     ], lines
 
 
+def test_a_requests_modules_keep_their_tables_of_globals_small():
+    # Each size step of a module's table is one more block while a network
+    # is tried: web's 23-slot step (184 bytes on 32-bit) was what a poll of
+    # the join page found no room for at the frozen web-only edge. The
+    # join page's modules (web_join, web_render) stay within 12 slots, the
+    # others within 17 (names in its table: globals, __name__, __file__).
+    from conftest import case_lines
+
+    sizes = dict(line.split() for line in case_lines("request_tables_cases.py"))
+    limits = {"http_read": 12, "web": 17, "web_form": 17, "web_page": 17, "web_join": 12, "web_render": 12}
+    assert {name: int(size) for name, size in sizes.items() if int(size) > limits[name]} == {}, sizes
+
+
 def test_requests_code_is_cached_only_on_a_roomy_heap_and_dropped_when_caching_ends():
     # While provisioning is open on a heap with room to spare, a request's
     # modules stay loaded (the form page from .mpy files took 8-14 times the

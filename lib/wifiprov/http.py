@@ -14,7 +14,7 @@ from micropython import const
 
 from .core import HttpError, job, job_async
 from .listen import Listener, give_back, lend, linger, make_room, refuse, timed
-from .http_conn import BUFFER, FORM_POST, PAGE_CONFIG, PAGE_INDEX, PAGE_JOIN, Connection
+from .http_conn import BUFFER, Connection
 
 # Connections at once. A browser opens two or three; lwIP on a Pico W has
 # few sockets for everything. One TLS session costs ~20 KB of RAM on rp2.
@@ -150,7 +150,7 @@ class HttpServer:
         apply goes to the service once those are dropped (validation needs
         the RAM), and the result is answered after."""
         step = await job_async("web", "answer", self, conn, buf, request)
-        if isinstance(step, int):  # a page or the form: the next step's own job
+        if isinstance(step, str):  # a page or the form: the next step's own job
             try:
                 module, name = _STEPS[step]
                 step = await job_async(module, name, self, conn, buf, request)
@@ -174,10 +174,11 @@ def _more_waiting(tcp, buf):
         return False
 
 
-# After wifiprov.web routed a request (wifiprov.http_conn's PAGE_JOIN, ...):
-# the module each step loads, and its function (server, conn, buf, request).
-_STEPS = {PAGE_JOIN: ("web_join", "answer"), FORM_POST: ("web_form", "post"), PAGE_CONFIG: ("web_page", "form"),
-          PAGE_INDEX: ("web_page", "index")}
+# After wifiprov.web routed a request to a page or the form, by the step's
+# name: the module that step loads, and its function (server, conn, buf,
+# request).
+_STEPS = {"join": ("web_join", "answer"), "post": ("web_form", "post"), "form": ("web_page", "form"),
+          "index": ("web_page", "index")}
 
 
 async def _form(server, conn, buf, form, error, status):

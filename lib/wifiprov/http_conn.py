@@ -29,13 +29,6 @@ if not WWW_DIR:
         pass
 WWW = WWW_DIR or __file__.rsplit("/", 1)[0] + "/www/"
 
-# The next steps wifiprov.web hands back to the server for a request that
-# needs a page or the form (wifiprov.http runs them, each as a job of its own).
-PAGE_JOIN = const(1)
-FORM_POST = const(2)
-PAGE_CONFIG = const(3)
-PAGE_INDEX = const(4)
-
 
 def random_token():
     """16 hex digits from os.urandom: the form token, a page's CSP nonce."""

@@ -3,10 +3,13 @@
 # form or a page is handed back to wifiprov.http as its next step, which
 # imports wifiprov.web_form or web_page once this module is dropped: routing
 # and a page together would not fit a small heap. Imported per request.
-import json
-
+#
+# Its table of globals is kept to 17 names (json and reason are imported
+# where they are used): a module's table grows in steps (12, 17, 23 slots,
+# 8 bytes each on a 32-bit board), each step one block in a heap that the
+# try of a network has cut up while its page is polled.
 from .core import HttpError, job
-from .http_conn import FORM_POST, PAGE_CONFIG, PAGE_INDEX, PAGE_JOIN, head, reason, send
+from .http_conn import head, send
 
 # The connectivity checks of Android, Apple, Windows and Firefox. Answered
 # with a redirect to the portal, the phone opens it by itself.
@@ -20,8 +23,9 @@ _ROUTES = ((b"/config.htm", b"GET, POST"), (b"/", b"GET"), (b"/index.htm", b"GET
 
 async def answer(server, writer, buf, request):
     """Answer a request (or the HttpError that ended it): None when
-    answered; the next step (one of wifiprov.http's page jobs); or, for the
-    API, the message to apply as (config document, None)."""
+    answered; the next step, by its name in wifiprov.http's table of steps
+    ("join", "post", "form" or "index"); or, for the API, the message to
+    apply as (config document, None)."""
     if isinstance(request, HttpError):
         return await error(server, writer, buf, *request.args)
     path = request.target.partition(b"?")[0]
@@ -57,10 +61,10 @@ async def answer(server, writer, buf, request):
         return await _api_config(server, writer, buf, request)
     # A page or the form: the server runs it as a step of its own.
     if path == b"/join.htm":
-        return PAGE_JOIN
+        return "join"
     if method == b"POST":
-        return FORM_POST
-    return PAGE_CONFIG if path == b"/config.htm" else PAGE_INDEX
+        return "post"
+    return "form" if path == b"/config.htm" else "index"
 
 
 async def _api_config(server, writer, buf, request):
@@ -84,6 +88,8 @@ async def send_json(writer, buf, answer, status=None):
     """answer: a dict, or its JSON already made as a tuple of bytes pieces
     (the scan's, _send_scan)."""
     if isinstance(answer, dict):
+        import json
+
         if status is None:
             status = 200 if answer["ok"] else 400
         # The newline goes as a piece of its own, not a copy of the body.
@@ -99,6 +105,8 @@ async def _send_scan(writer, buf, networks):
     """The scan's answer, each network's JSON a piece of its own. As one
     string and then its bytes, it took two blocks of its size (100 bytes a
     network), which a heap cut up by the page before may not have."""
+    import json
+
     pieces = [b'{"ok": true, "networks": [']
     for network in networks:
         pieces.append(json.dumps(network).encode())
@@ -114,6 +122,8 @@ async def error(server, writer, buf, status, text, allow=None):
     change the config: its refusal fires PROV_FAILURE."""
     if writer.method == b"POST":
         server.service.refuse("HTTP %d: %s" % (status, text))
+    from .http_conn import reason
+
     body = ("%s: %s\n" % (reason(status), text)).encode()  # (its length in bytes: the text may quote an SSID)
     extra = "Content-Length: %d\r\n" % len(body)
     if allow:

@@ -5,17 +5,19 @@
 from .core import HttpError, declared, fields  # the app's declared settings: form fields app_<key>
 from .http_conn import token_ok
 
+#
+# Its tables are constants (in flash when frozen, nothing built at import),
+# and its table of globals is kept to 17 names (a flag list and the seed's
+# countries are in the one function that reads each): a module's table
+# grows in steps (12, 17, 23 slots), each step one more block in the heap.
 _NUMBERS = ("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "apch", "ssidv")
 # form field -> config key, per section
 _STA_FIELDS = (("stassid", "SSID"), ("stapwd", "PWD"), ("staauth", "auth"), ("stach", "ch"), ("staauto", "auto"))
 _AP_FIELDS = (("apssid", "SSID"), ("appwd", "PWD"), ("apauth", "auth"), ("apch", "ch"), ("ssidv", "ssidv"))
-FIELDS = ("devmode", "saveconfig", "countrycode") + tuple(f for f, _ in _STA_FIELDS + _AP_FIELDS)
-# The first screen's Connect button (join: station mode, whatever Mode
-# says), and Advanced's "save without trying it first" (verify=0).
-_FLAGS = ("join", "verify")
-# The seed's form sends the index of its country list; here rather than
-# from wifiprov.rules, which would load beside this module for it.
-_SEED_COUNTRIES = ("GEN", "USA", "EMEA", "CUST1", "CUST2")
+# Every field of the seed's form: the three of the device, then the
+# sections' (_STA_FIELDS, _AP_FIELDS) in their order.
+FIELDS = ("devmode", "saveconfig", "countrycode", "stassid", "stapwd", "staauth", "stach", "staauto",
+          "apssid", "appwd", "apauth", "apch", "ssidv")
 
 
 async def post(server, writer, buf, request):
@@ -77,7 +79,11 @@ def parse(body):
     for pair in body.split(b"&"):
         name, _, value = pair.partition(b"=")
         name = _unquote(name, "a field name")
-        if name not in FIELDS and name not in _FLAGS and name != "token" and not (name[:4] == "app_" and declared(name[4:])):
+        # The flags: the first screen's Connect button (join: station mode,
+        # whatever Mode says), and Advanced's "save without trying it first"
+        # (verify=0).
+        if (name not in FIELDS and name not in ("join", "verify") and name != "token"
+                and not (name[:4] == "app_" and declared(name[4:]))):
             continue
         if name in form:
             raise ValueError("field %s: given twice" % name)
@@ -153,8 +159,11 @@ def document(form, active, wifi):
         doc["save_config"] = values["saveconfig"]
     country = values.get("countrycode")
     if country:
-        if country.isdigit() and int(country) < len(_SEED_COUNTRIES):
-            country = _SEED_COUNTRIES[int(country)]
+        # The seed's form sends the index of its country list; here rather
+        # than from wifiprov.rules, which would load beside this module for it.
+        seed_countries = ("GEN", "USA", "EMEA", "CUST1", "CUST2")
+        if country.isdigit() and int(country) < len(seed_countries):
+            country = seed_countries[int(country)]
         doc["countrycode"] = country
     for name, pairs, mode in (("STA", _STA_FIELDS, 0), ("AP", _AP_FIELDS, 1)):
         section = {key: values[field] for field, key in pairs if field in values}

@@ -5,16 +5,19 @@
 # stored split in flash), so a page is never whole in RAM. Loaded with the
 # page, on its own: the join page, polled every second while a network is
 # tried, loads this and not the form's code.
-from .core import __version__, cache_jobs
-from .http_conn import PAGES, WWW, head, random_token, send
-
-# A page's security policy, around its nonce: the only script that runs is
-# the page's own, even if an SSID ever got past the escaping.
-_CSP = b"Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-"
-_CSP_END = b"'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n"
+#
+# Its table of globals is kept to 12 names (constants in the functions that
+# use them, names used once imported there): the join page loads it every
+# second while a network is tried, and each size step of a module's table
+# (12, 17, 23 slots) is one more block in a heap the try has cut up.
+from .core import cache_jobs
+from .http_conn import PAGES, WWW, head, send
 
 
 async def page(server, writer, buf, status, name, fill):
+    from .core import __version__
+    from .http_conn import random_token
+
     # A fresh nonce per page: the only script that runs is ours, even if an
     # SSID ever got past the escaping.
     nonce = fill.get("nonce") or random_token()
@@ -25,7 +28,10 @@ async def page(server, writer, buf, status, name, fill):
         fill["nav"] = '<nav><a href="/">Overview</a><a href="/config.htm">Network Configuration</a></nav>'
     fill["version"] = __version__
     fill["device"] = html(server.service.config["AP"]["SSID"])
-    first = head(status, "text/html; charset=utf-8", _CSP, nonce, _CSP_END)
+    # The page's security policy, around its nonce.
+    first = head(status, "text/html; charset=utf-8",
+                 b"Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-",
+                 nonce, b"'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n")
     await send(writer, buf, _render(name, fill, first))
 
 
@@ -81,14 +87,11 @@ def _file_parts(path):
         yield from parts(lines(f))
 
 
-_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;"))
-
-
 def html(value):
     """Text safe inside an element or a quoted attribute, its control
     characters shown (a scanned SSID may hold any byte)."""
     s = str(value)
-    for c, entity in _ENTITIES:
+    for c, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#39;")):
         if c in s:
             s = s.replace(c, entity)
     data = s.encode()
