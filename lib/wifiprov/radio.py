@@ -1,30 +1,31 @@
 # Access point, scan, clock: the radio work done rarely (at enable, on a
 # scan, when a join succeeds), kept out of the resident Wi-Fi supervisor. Imported for one job,
 # dropped after. Port differences live here (esp32 vs rp2/cyw43).
-import sys
-import time
-from micropython import const
+#
+# Its table of globals is kept to 17 names: a scan loads it for a page's
+# request, in a heap the servers have cut up, and a table's next size step
+# (23 slots, 184 bytes on a 32-bit board in one piece) was the block a
+# GET /api/scan found no room for at the edge of a small heap. So its
+# tables are constants (in flash when frozen; a dict would be built at each
+# import), a module used by one function is imported in it, and const()
+# needs no import (MicroPython's compiler knows it; the name would be one
+# more global).
 
 # Our auth numbers -> the port's security constants, best first. esp32 has
 # all of them; rp2 (cyw43) has no WPA2-only, so 4 falls back to WPA/WPA2.
-_SECURITY = {
-    1: ("SEC_OPEN", "AUTH_OPEN"),
-    3: ("SEC_WPA_WPA2", "AUTH_WPA_WPA2_PSK"),
-    4: ("SEC_WPA2", "AUTH_WPA2_PSK", "SEC_WPA_WPA2"),
-    5: ("SEC_WPA2_WPA3", "AUTH_WPA2_WPA3_PSK"),
-    6: ("SEC_WPA3", "AUTH_WPA3_PSK"),
-}
-# A scan result's security value -> our auth number.
-_SCAN_SECURITY = (("SEC_OPEN", 1), ("SEC_WEP", 2), ("SEC_WPA", 3), ("SEC_WPA2", 4),
-                  ("SEC_WPA_WPA2", 3), ("SEC_WPA2_WPA3", 5), ("SEC_WPA3", 6))
+_SECURITY = (
+    (1, ("SEC_OPEN", "AUTH_OPEN")),
+    (3, ("SEC_WPA_WPA2", "AUTH_WPA_WPA2_PSK")),
+    (4, ("SEC_WPA2", "AUTH_WPA2_PSK", "SEC_WPA_WPA2")),
+    (5, ("SEC_WPA2_WPA3", "AUTH_WPA2_WPA3_PSK")),
+    (6, ("SEC_WPA3", "AUTH_WPA3_PSK")),
+)
 # rp2's scan gives security as cyw43's bits instead: 1 privacy (any
 # encryption), 2 a WPA element, 4 an RSN element (WPA2 or WPA3: a scan
 # cannot tell them apart, and WPA3 networks show as WPA2).
 _CYW43_PRIVACY = const(1)
 _CYW43_WPA = const(2)
 _CYW43_RSN = const(4)
-# Country codes of the config -> ISO codes for network.country().
-_COUNTRY = {"USA": "US", "EMEA": "EU", "JPN": "JP"}
 _MAX_SCAN = const(24)  # networks kept from one scan: each costs RAM in every answer
 
 
@@ -84,6 +85,8 @@ def scan(wifi, fresh_ms=0):
     scan as recent as that is answered again instead of a new one (a scan
     blocks the radio and the event loop for about 2 s on esp32; ESP Web
     Tools asks every 3 s)."""
+    import time
+
     last = wifi.last_scan
     if last and time.ticks_diff(time.ticks_ms(), last[0]) < fresh_ms:
         return last[1]
@@ -101,11 +104,20 @@ def _start_ap(wifi, section, country):
     net, ap = wifi.net, wifi.ap
     if hasattr(net, "country"):
         try:
-            net.country(_COUNTRY.get(country, "XX"))  # XX: worldwide
+            # The config's country code -> its ISO code; XX: worldwide.
+            iso = "XX"
+            for ours, code in (("USA", "US"), ("EMEA", "EU"), ("JPN", "JP")):
+                if country == ours:
+                    iso = code
+            net.country(iso)
         except (ValueError, OSError) as e:
             print("wifi: country %s not applied: %s" % (country, e))
-    options = {"ssid": section["SSID"], "channel": section["ch"],
-               "security": _constant(net, ap, _SECURITY[section["auth"]])}
+    for auth, names in _SECURITY:
+        if auth == section["auth"]:
+            break
+    else:  # (validation lets no other through)
+        raise ValueError("AP auth %s: not a security an AP can use" % section["auth"])
+    options = {"ssid": section["SSID"], "channel": section["ch"], "security": _constant(net, ap, names)}
     if section["PWD"]:
         options["key"] = section["PWD"]
     if not section["ssidv"]:
@@ -152,8 +164,12 @@ def _scan(net, sta):
     [(ssid bytes, channel, rssi, auth number or 0 when unknown)]."""
     if not sta.active():
         sta.active(True)
+    import sys
+
     kinds = {}
-    for name, auth in _SCAN_SECURITY:
+    # A scan result's security value -> our auth number.
+    for name, auth in (("SEC_OPEN", 1), ("SEC_WEP", 2), ("SEC_WPA", 3), ("SEC_WPA2", 4),
+                       ("SEC_WPA_WPA2", 3), ("SEC_WPA2_WPA3", 5), ("SEC_WPA3", 6)):
         value = _constant(net, sta, (name,))
         if value is not None and value not in kinds:
             kinds[value] = auth

@@ -1,10 +1,15 @@
 # The config document's field rules (phase two of validation, see
 # wifiprov.validation): channels per country, flags, auth, SSID and
 # password. Loaded for a job, dropped after.
-from micropython import const
-from .checks import AUTH_NAMES, check_int as _int, kind_of as _kind
+#
+# Its table of globals is kept to 12 names: a message that provisions loads
+# it at the tightest moment of the flow (its server's client and buffer in
+# the heap, the page's client too), where the next size step of a table
+# (17 slots, 136 bytes in one piece on a 32-bit board) was the block not
+# found. So names used in one function are imported there, and const()
+# needs no import (MicroPython's compiler knows it).
+from .checks import check_int as _int, kind_of as _kind
 from .core import ConfigError
-from .strict_json import printable_ascii, unicode_text
 
 # The country codes and their highest 2.4 GHz channel: the seed's set, in
 # the order of its web form's index 0..4, plus JPN. The custom regulatory
@@ -12,10 +17,6 @@ from .strict_json import printable_ascii, unicode_text
 COUNTRIES = (("GEN", 13), ("USA", 11), ("EMEA", 13), ("CUST1", 13), ("CUST2", 13), ("JPN", 14))
 _AUTH_OPEN = const(1)
 _AUTH_WEP = const(2)
-
-
-def country_codes():
-    return tuple(code for code, _ in COUNTRIES)
 
 
 def check_fields(config):
@@ -27,7 +28,7 @@ def check_fields(config):
         if config["countrycode"] == code:
             top = channels
     if top is None:
-        raise ConfigError("countrycode: must be one of %s" % ", ".join(country_codes()))
+        raise ConfigError("countrycode: must be one of %s" % ", ".join(code for code, _ in COUNTRIES))
     names = ("AP", "STA") if config["mode"] == 1 else ("STA", "AP")
     for name in names:
         if name in config:
@@ -35,6 +36,8 @@ def check_fields(config):
 
 
 def _check_ssid(name, ssid):
+    from .strict_json import unicode_text
+
     if not isinstance(ssid, str):
         raise ConfigError("%s.SSID: must be a string, not %s" % (name, _kind(ssid)))
     n = len(ssid.encode())
@@ -47,6 +50,8 @@ def _check_ssid(name, ssid):
 
 
 def _check_password(name, pwd, auth, is_ap):
+    from .strict_json import printable_ascii
+
     field = name + ".PWD"
     if not isinstance(pwd, str):
         raise ConfigError("%s: must be a string, not %s" % (field, _kind(pwd)))
@@ -59,19 +64,15 @@ def _check_password(name, pwd, auth, is_ap):
     if 8 <= n <= top and printable_ascii(pwd):
         return
     # A raw 256-bit PSK: the station can use one; an AP key is cut to 63 by esp32.
-    if not is_ap and n == 64 and _is_hex(pwd):
+    # (Hex digits counted in bytes, not characters: see wifiprov.text.)
+    if not is_ap and n == 64 and all(b in b"0123456789abcdefABCDEF" for b in pwd.encode()):
         return
+    from .checks import AUTH_NAMES
+
     rule = "8..%d printable ASCII characters" % top
     if not is_ap:
         rule += " or 64 hex digits"
     raise ConfigError("%s: must be %s for auth %d (%s)" % (field, rule, auth, AUTH_NAMES[auth]))
-
-
-def _is_hex(s):
-    for b in s.encode():  # bytes, not characters: see wifiprov.text
-        if b not in b"0123456789abcdefABCDEF":
-            return False
-    return True
 
 
 def _check_section(name, sec, country, top, is_ap):
