@@ -224,6 +224,7 @@ def boot_join(heap_kb, work, extra=(), template=None, app=None):
         if app:
             sim.expect(r"^APP online ", STEP_TIMEOUT)
         return True
+
     return outcome(Sim(run / "flash", world, "%dK" % heap_kb, extra), joined)
 
 

@@ -2,14 +2,9 @@
 # scan, when a join succeeds), kept out of the resident Wi-Fi supervisor. Imported for one job,
 # dropped after. Port differences live here (esp32 vs rp2/cyw43).
 #
-# Its table of globals is kept to 17 names: a scan loads it for a page's
-# request, in a heap the servers have cut up, and a table's next size step
-# (23 slots, 184 bytes on a 32-bit board in one piece) was the block a
-# GET /api/scan found no room for at the edge of a small heap. So its
-# tables are constants (in flash when frozen; a dict would be built at each
-# import), a module used by one function is imported in it, and const()
-# needs no import (MicroPython's compiler knows it; the name would be one
-# more global).
+# Loaded where the heap is tightest, so its table of globals stays within
+# 17 slots (docs/internals.md, RAM; held by tests_host/test_load.py): names
+# one function uses are imported or written in it.
 
 # Our auth numbers -> the port's security constants, best first. esp32 has
 # all of them; rp2 (cyw43) has no WPA2-only, so 4 falls back to WPA/WPA2.

@@ -2,12 +2,9 @@
 # wifiprov.validation): channels per country, flags, auth, SSID and
 # password. Loaded for a job, dropped after.
 #
-# Its table of globals is kept to 12 names: a message that provisions loads
-# it at the tightest moment of the flow (its server's client and buffer in
-# the heap, the page's client too), where the next size step of a table
-# (17 slots, 136 bytes in one piece on a 32-bit board) was the block not
-# found. So names used in one function are imported there, and const()
-# needs no import (MicroPython's compiler knows it).
+# Loaded where the heap is tightest, so its table of globals stays within
+# 12 slots (docs/internals.md, RAM; held by tests_host/test_load.py): names
+# one function uses are imported or written in it.
 from .checks import check_int as _int, kind_of as _kind
 from .core import ConfigError
 

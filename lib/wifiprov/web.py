@@ -4,10 +4,9 @@
 # imports wifiprov.web_form or web_page once this module is dropped: routing
 # and a page together would not fit a small heap. Imported per request.
 #
-# Its table of globals is kept to 17 names (json and reason are imported
-# where they are used): a module's table grows in steps (12, 17, 23 slots,
-# 8 bytes each on a 32-bit board), each step one block in a heap that the
-# try of a network has cut up while its page is polled.
+# Loaded where the heap is tightest, so its table of globals stays within
+# 17 slots (docs/internals.md, RAM; held by tests_host/test_load.py): names
+# one function uses are imported or written in it.
 from .core import HttpError, job
 from .http_conn import head, send
 

@@ -2,14 +2,13 @@
 # they map to the config, both ways: the fields a page shows for the active
 # config, and a posted form (application/x-www-form-urlencoded, with the
 # token of this provisioning session) made into a config document. Loaded per request.
+#
+# Loaded where the heap is tightest, so its table of globals stays within
+# 17 slots (docs/internals.md, RAM; held by tests_host/test_load.py): names
+# one function uses are imported or written in it.
 from .core import HttpError, declared, fields  # the app's declared settings: form fields app_<key>
 from .http_conn import token_ok
 
-#
-# Its tables are constants (in flash when frozen, nothing built at import),
-# and its table of globals is kept to 17 names (a flag list and the seed's
-# countries are in the one function that reads each): a module's table
-# grows in steps (12, 17, 23 slots), each step one more block in the heap.
 _NUMBERS = ("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "apch", "ssidv")
 # form field -> config key, per section
 _STA_FIELDS = (("stassid", "SSID"), ("stapwd", "PWD"), ("staauth", "auth"), ("stach", "ch"), ("staauto", "auto"))

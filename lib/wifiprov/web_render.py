@@ -6,10 +6,9 @@
 # page, on its own: the join page, polled every second while a network is
 # tried, loads this and not the form's code.
 #
-# Its table of globals is kept to 12 names (constants in the functions that
-# use them, names used once imported there): the join page loads it every
-# second while a network is tried, and each size step of a module's table
-# (12, 17, 23 slots) is one more block in a heap the try has cut up.
+# Loaded where the heap is tightest, so its table of globals stays within
+# 12 slots (docs/internals.md, RAM; held by tests_host/test_load.py): names
+# one function uses are imported or written in it.
 from .core import cache_jobs
 from .http_conn import PAGES, WWW, head, send
 
