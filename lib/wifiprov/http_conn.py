@@ -118,10 +118,14 @@ async def send(writer, buf, pieces):
     view = memoryview(buf)
     size = len(buf)
     used = 0
+    # The builtins this loop calls per piece, as locals: a name the module
+    # does not define is first looked for through all of its table of
+    # globals, which is kept full (docs/internals.md, Speed).
+    is_a, text, length = isinstance, str, len
     for piece in pieces:
-        if isinstance(piece, str):
+        if is_a(piece, text):
             piece = piece.encode()
-        n = len(piece)
+        n = length(piece)
         if used + n > size:
             if used:
                 if not writer.write(view[:used]):

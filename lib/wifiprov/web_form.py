@@ -55,11 +55,11 @@ def values(config):
     whether one is stored."""
     values = {"devmode": str(config["mode"]), "saveconfig": str(config["save_config"]),
               "countrycode": config["countrycode"]}
-    for name, section_fields in (("STA", _STA_FIELDS), ("AP", _AP_FIELDS)):
+    for name, section_fields, hint in (("STA", _STA_FIELDS, "stapwd_hint"), ("AP", _AP_FIELDS, "appwd_hint")):
         section = config.get(name) or {}
         for field, key in section_fields:
             values[field] = "" if key == "PWD" else str(section.get(key, ""))
-        values[name.lower() + "pwd_hint"] = "stored; leave empty to keep it" if section.get("PWD") else ""
+        values[hint] = "stored; leave empty to keep it" if section.get("PWD") else ""
     stored = config.get("app") or {}
     for key, _, default, secret, _ in fields:
         # A secret is never filled in either.

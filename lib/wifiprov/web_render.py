@@ -37,22 +37,23 @@ async def page(server, writer, buf, status, name, fill):
 def _render(name, fill, first=()):
     """The pieces of `first` (the head), then the template's, each {{key}}
     replaced by fill[key] (a str, or a list of str), each {{>file}} by that
-    template, and each {{name=value}} by " selected" when the form's field
+    template (a frozen firmware's pages have it in place already), and each {{name=value}} by " selected" when the form's field
     `name` has that value (fill["choices"], else fill["defaults"]). The text between keys goes out as it is stored
     (in flash, frozen) or as views of a file's lines, not copies."""
     yield from first
+    is_a = isinstance  # (a local, looked up once: see http_conn.send)
     for text, key in _parts(name):
         yield text
         if key is None:
             continue
-        if isinstance(key, tuple):  # (name, value): an option of a select
+        if is_a(key, tuple):  # (name, value): an option of a select
             if (fill["choices"].get(key[0]) or fill["defaults"].get(key[0])) == key[1]:
                 yield " selected"
         elif key.startswith(">"):
             yield from _render(key[1:], fill)
         else:
             value = fill[key]
-            if isinstance(value, str):
+            if is_a(value, str):
                 yield value
             else:
                 yield from value
