@@ -38,13 +38,21 @@ def _template():
 
 def split(page):
     """A template's bytes as (text, key) pairs (wifiprov.template.parts,
-    line by line as the board reads a file), text that runs on from line to
-    line joined: fewer pieces to send."""
+    line by line as the board reads a file), each {{>file}} replaced by that
+    template's pairs, and text that runs on joined: fewer pieces to send,
+    each a step of the board's loop (a page's time is mostly per piece)."""
     merged = []
     for text, key in _template().parts(page.splitlines(keepends=True)):
         text = bytes(text)
         if merged and merged[-1][1] is None:
             text = merged.pop()[0] + text
+        if isinstance(key, str) and key.startswith(">"):
+            merged.append((text, None))
+            for text, key in split((WWW / key[1:]).read_bytes()):
+                if merged[-1][1] is None:
+                    text = merged.pop()[0] + text
+                merged.append((text, key))
+            continue
         merged.append((text, key))
     return tuple(merged)
 
