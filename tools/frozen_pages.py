@@ -4,9 +4,9 @@
     python tools/frozen_pages.py [OUT]   (default build/frozen)
 
 writes OUT/wifiprov_pages.py: PAGES, the web pages (lib/wifiprov/www/), each
-split where its {{keys}} are: a tuple of (text, key) pairs, by the rule
-wifiprov.web_render splits a page's file with (lib/wifiprov/template.py,
-loaded from here). A frozen firmware has no files beside its modules;
+split where its {{keys}} are, with the pages it includes in place: a tuple
+of (text, key) pairs, by the rule wifiprov.web_render splits a page's file
+with (lib/wifiprov/template.py, loaded from here). A frozen firmware has no files beside its modules;
 frozen, these constants stay in flash, and wifiprov.web_render streams them
 from there when no WWW_DIR is set, with nothing to scan per request.
 
@@ -43,18 +43,21 @@ def split(page):
     each a step of the board's loop (a page's time is mostly per piece)."""
     merged = []
     for text, key in _template().parts(page.splitlines(keepends=True)):
-        text = bytes(text)
-        if merged and merged[-1][1] is None:
-            text = merged.pop()[0] + text
         if isinstance(key, str) and key.startswith(">"):
-            merged.append((text, None))
-            for text, key in split((WWW / key[1:]).read_bytes()):
-                if merged[-1][1] is None:
-                    text = merged.pop()[0] + text
-                merged.append((text, key))
-            continue
-        merged.append((text, key))
+            _add(merged, bytes(text), None)
+            for pair in split((WWW / key[1:]).read_bytes()):
+                _add(merged, *pair)
+        else:
+            _add(merged, bytes(text), key)
     return tuple(merged)
+
+
+def _add(merged, text, key):
+    """Append (text, key), its text joined to the last pair's when that one
+    ends with no key."""
+    if merged and merged[-1][1] is None:
+        text = merged.pop()[0] + text
+    merged.append((text, key))
 
 
 def module_text():

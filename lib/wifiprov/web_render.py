@@ -37,9 +37,11 @@ async def page(server, writer, buf, status, name, fill):
 def _render(name, fill, first=()):
     """The pieces of `first` (the head), then the template's, each {{key}}
     replaced by fill[key] (a str, or a list of str), each {{>file}} by that
-    template (a frozen firmware's pages have it in place already), and each {{name=value}} by " selected" when the form's field
-    `name` has that value (fill["choices"], else fill["defaults"]). The text between keys goes out as it is stored
-    (in flash, frozen) or as views of a file's lines, not copies."""
+    template (a frozen firmware's pages have it in place already), and each
+    {{name=value}} by " selected" when the form's field `name` has that
+    value (fill["choices"], else fill["defaults"]). The text between keys
+    goes out as it is stored (in flash, frozen) or as views of a file's
+    lines, not copies."""
     yield from first
     is_a = isinstance  # (a local, looked up once: see http_conn.send)
     for text, key in _parts(name):
