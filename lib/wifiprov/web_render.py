@@ -43,7 +43,7 @@ def _render(name, fill, first=()):
     goes out as it is stored (in flash, frozen) or as views of a file's
     lines, not copies."""
     yield from first
-    is_a = isinstance  # (a local, looked up once: see http_conn.send)
+    is_a, string = isinstance, str  # (locals, looked up once: see http_conn.send)
     for text, key in _parts(name):
         yield text
         if key is None:
@@ -56,7 +56,7 @@ def _render(name, fill, first=()):
             yield from _render(key[1:], fill)
         else:
             value = fill[key]
-            if is_a(value, str):
+            if is_a(value, string):
                 yield value
             else:
                 yield from value
