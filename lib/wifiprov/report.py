@@ -20,9 +20,10 @@ _REASONS = (
 def status(service, heap=True):
     """The status answer. heap: with the heap's figures, after a collect so
     that they mean what is really in use. The Overview page, which does not
-    show them, goes without (None): the collect, and gc.mem_alloc() and
-    gc.mem_free(), each a walk of the whole heap, were half of that page's
-    work (1.4 M of 2.6 M instructions on a 256 KB heap, 32-bit frozen)."""
+    show them, goes without both ("heap" is None): gc.mem_alloc() and
+    gc.mem_free() each walk the whole heap, and they were half of that
+    page's work (1.4 M of 2.6 M instructions on a 256 KB heap, 32-bit
+    frozen)."""
     if heap:
         gc.collect()
     wifi = service.wifi
