@@ -43,14 +43,24 @@ def split(page):
     template's pairs, and text that runs on joined: fewer pieces to send,
     each a step of the board's loop (a page's time is mostly per piece)."""
     merged = []
-    for text, key in _template().parts(page.splitlines(keepends=True)):
-        if isinstance(key, str) and key.startswith(">"):
+    for text, key in _pairs(page):
+        included = _included(key)
+        if included:
             _add(merged, bytes(text), None)
-            for pair in split((WWW / key[1:]).read_bytes()):
+            for pair in split((WWW / included).read_bytes()):
                 _add(merged, *pair)
         else:
             _add(merged, bytes(text), key)
     return tuple(merged)
+
+
+def _pairs(page):
+    return _template().parts(page.splitlines(keepends=True))
+
+
+def _included(key):
+    """The page a key includes ({{>file}}), else None."""
+    return key[1:] if isinstance(key, str) and key.startswith(">") else None
 
 
 def _add(merged, text, key):
@@ -65,8 +75,7 @@ def served_pages():
     """The pages that are served. A page only included by others (head.htm,
     foot.htm) is in place in each of them, and not stored again on its own."""
     pages = sorted(WWW.iterdir())
-    included = {key[1:] for page in pages for _, key in _template().parts(page.read_bytes().splitlines())
-                if isinstance(key, str) and key.startswith(">")}
+    included = {_included(key) for page in pages for _, key in _pairs(page.read_bytes())}
     return [page for page in pages if page.name not in included]
 
 

@@ -61,9 +61,11 @@ def _check_password(name, pwd, auth, is_ap):
     if 8 <= n <= top and printable_ascii(pwd):
         return
     # A raw 256-bit PSK: the station can use one; an AP key is cut to 63 by esp32.
-    # (Hex digits counted in bytes, not characters: see wifiprov.text.)
-    if not is_ap and n == 64 and all(b in b"0123456789abcdefABCDEF" for b in pwd.encode()):
-        return
+    if not is_ap and n == 64:
+        from .text import is_hex
+
+        if is_hex(pwd.encode()):
+            return
     from .checks import AUTH_NAMES
 
     rule = "8..%d printable ASCII characters" % top

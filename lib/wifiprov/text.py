@@ -29,6 +29,12 @@ def ssid_text(raw):
         return None
 
 
+def is_hex(raw):
+    """Are these bytes hex digits, one or more? (Stripped of them, nothing
+    is left: C looks at the bytes.)"""
+    return bool(raw) and not raw.strip(b"0123456789abcdefABCDEF")
+
+
 def hex_of(raw):
     return "".join("%02x" % b for b in raw)
 

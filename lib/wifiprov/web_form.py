@@ -91,7 +91,7 @@ def parse(body):
 
 
 def _unquote(raw, what):
-    from .text import strict_utf8  # (here, not at the top: the form page's GET needs no text module)
+    from .text import is_hex, strict_utf8  # (here, not at the top: the form page's GET needs no text module)
 
     out = bytearray()
     i = 0
@@ -102,7 +102,7 @@ def _unquote(raw, what):
             c = 0x20
         elif c == 0x25:  # %
             digits = raw[i + 1 : i + 3]
-            if len(digits) != 2 or not all(h in b"0123456789abcdefABCDEF" for h in digits):
+            if len(digits) != 2 or not is_hex(digits):
                 from .text import show_bytes
 
                 raise ValueError("%s: bad percent-encoding %s (use %%XX with two hex digits)"
