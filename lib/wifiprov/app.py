@@ -76,7 +76,7 @@ def task_failed(loop, context):
 async def main(app=None):
     asyncio.get_event_loop().set_exception_handler(task_failed)
     settle()  # what app imported stays; what a job imports is dropped after it
-    service, app = job("startup", "boot", app)
+    service, app = job("launch", "services", job("startup", "boot", app))
     running[0] = service  # for wifiprov's API
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     # Each long-lived task outlives any exception by itself (a board nobody
@@ -84,7 +84,8 @@ async def main(app=None):
     # good), rather than under a supervisor: a frame of one per task held RAM.
     asyncio.create_task(service.wifi.run())
     asyncio.create_task(watch_console(service, stdin, CONSOLE_ECHO))
-    await job_async("startup", "start", service)
+    if service.config["mode"] == 1:  # AP: the boot flow opens provisioning
+        await service.enable()
     if app:
         asyncio.create_task(guard(app))
     # The tasks above run for ever; this keeps the loop alive: the button's

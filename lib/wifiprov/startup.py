@@ -4,7 +4,7 @@ import os
 import sys
 from micropython import const
 
-from .core import __version__, job, loaded, release, say, settle
+from .core import __version__, job, release, say
 
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
@@ -143,9 +143,10 @@ def boot(app):
     """The boot work (this module is dropped after it): the banner, the
     maker's app (`app`, else app.py's main(), imported first: the settings
     it declares must be known before the config is read), the config from
-    flash or the first-boot defaults, and the Wi-Fi and provisioning
-    services, whose modules are imported once the config is read (the
-    boot's peak is its check) and stay loaded."""
+    flash or the first-boot defaults, and what the station does next.
+    wifiprov.launch makes the services from what it returns: (config path,
+    config, None or why it is not on the flash, the HTTPS certificate's
+    paths or None, app)."""
     # Here, not at the top: tools/deploy.py imports this module on a laptop
     # to check a config, and needs nothing of the board's.
     import machine
@@ -161,28 +162,10 @@ def boot(app):
     banner(uid)
     config, save_error = load(path, uid)
     show_config(config)
-    before = loaded()
-    import network
-    from .service import Provisioning
-    from .wifi import Wifi
-
-    settle(before)  # the services' code stays, for good
-    service = Provisioning(path, Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF)), config)
-    service.name_board()  # before the station first joins: DHCP and mDNS carry the name
-    service.save_error = save_error
-    service.tls = certificate(FLASH_ROOT)
-    return service, app
-
-
-async def start(service):
-    """The boot flow (docs/config.md), once the config is loaded and the
-    services run: the provisioning AP in AP mode, else the station joins
-    (unless auto-connect is off)."""
-    sta = service.config.get("STA")
-    if service.config["mode"] == 1:  # AP
-        await service.enable()
-    elif sta["auto"]:
+    tls = certificate(FLASH_ROOT)
+    sta = config.get("STA")
+    if config["mode"] == 0 and sta["auto"]:
         say('station: joining "%s"' % sta["SSID"])
-        service.wifi.connect(sta)
-    else:
+    elif config["mode"] == 0:
         say('station: auto-connect is off; type "wifiprov connect" to join "%s"' % sta["SSID"])
+    return path, config, save_error, tls, app

@@ -1,0 +1,26 @@
+# The services, made at boot (a job): wifiprov.startup has read the config
+# and is dropped by then. Its module and the services' code in RAM together
+# were the boot's peak.
+from .core import loaded, settle
+
+
+def services(boot):
+    """The Wi-Fi and provisioning services, for what wifiprov.startup.boot
+    returned; their modules stay loaded for good. Then the boot flow
+    (docs/config.md): the station joins, unless auto-connect is off (the
+    boot has said which), or, in AP mode, wifiprov.app opens provisioning.
+    (the provisioning service, the maker's app)."""
+    before = loaded()  # (this module is among them: it is dropped after the job)
+    import network
+    from .service import Provisioning
+    from .wifi import Wifi
+
+    settle(before)
+    path, config, save_error, tls, app = boot
+    service = Provisioning(path, Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF)), config)
+    service.name_board()  # before the station first joins: DHCP and mDNS carry the name
+    service.save_error = save_error
+    service.tls = tls
+    if config["mode"] == 0 and config["STA"]["auto"]:
+        service.wifi.connect(config["STA"])
+    return service, app
