@@ -2,7 +2,7 @@
 # (config.htm) and the result of an apply, each filled in here, everything
 # filled in HTML-escaped, and rendered by wifiprov.web_render. Loaded per
 # page.
-from .core import fields
+from .core import fields, job
 from .http_conn import TOKEN, random_token
 from .web_render import html, page
 
@@ -36,10 +36,9 @@ async def index(server, writer, buf, request=None):
 
 
 async def form(server, writer, buf, request):
-    """GET /config.htm: the form, filled with the active config."""
-    from .web_form import values
-
-    await config(server, writer, buf, 200, values(server.service.config), None)
+    """GET /config.htm: the form, filled with the active config (the
+    fields by a job: wifiprov.web_form is dropped before the page is sent)."""
+    await config(server, writer, buf, 200, job("web_form", "values", server.service.config), None)
 
 
 async def config(server, writer, buf, status, values, error):
