@@ -59,17 +59,11 @@ async def joining(server, writer, buf):
     answer = attempt["answer"]
     # A join whose report broke off for want of heap has neither (wifiprov.trial).
     ip = html(answer.get("ip") or server.service.wifi.ip)
-    url = html(answer.get("url") or "http://%s/" % ip)
-    fill = {"title": "Connected", "heading": "Connected", "cls": "ok",
-            "next": 'The board joined "%s". Its address is %s.' % (ssid, ip),
-            "hint": 'Put your phone back on your usual network ("%s"), then open the board at:' % ssid,
-            "more": ['<p><a class="big" id="url" href="%s">%s</a><br><small>or <a href="http://%s/">http://%s/</a>'
-                     "</small></p>" % (url, url, ip, ip),
-                     '<form method="post" action="/join.htm"><input type="hidden" name="token" value="%s">'
-                     '<input type="submit" id="done" value="Done"></form>' % TOKEN,
-                     "<p><small>The board's Wi-Fi closes by itself in half a minute, or when you press Done."
-                     "</small></p>"]}
-    await page(server, writer, buf, 200, "result.htm", fill)
+    # Its markup is a page of its own (joined.htm): frozen, in flash, not
+    # made in RAM at the moment the heap is fullest, beside the try.
+    fill = {"title": "Connected", "ssid": ssid, "ip": ip, "url": html(answer.get("url") or "http://%s/" % ip),
+            "token": TOKEN}
+    await page(server, writer, buf, 200, "joined.htm", fill)
 
 
 async def finished(server, writer, buf, result):
