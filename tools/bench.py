@@ -391,13 +391,11 @@ def busiest(work, flows, template, extra, empty):
 
 # The modules loaded while the boot checks a stored config against the
 # rules (its busiest moment, inside one job, where heapprobe's sampling task
-# never runs): the resident ones, the boot's (wifiprov.launch, which reads
-# the config between wifiprov.startup's two parts), the store's, and the
-# rules'.
+# never runs): the resident ones, the boot's, the store's, and the rules'.
 # Kept by hand, from the imports (store -> validation -> rules, which
 # imports checks and strict_json): the config bench.py boots from has no
 # app settings, whose check (config, appfields, text) comes in another step.
-BOOT_CHECK_MODULES = ("wifiprov", "wifiprov.core", "wifiprov.app", "wifiprov.recovery", "wifiprov.launch",
+BOOT_CHECK_MODULES = ("wifiprov", "wifiprov.core", "wifiprov.app", "wifiprov.recovery", "wifiprov.startup",
                       "wifiprov.store", "wifiprov.validation", "wifiprov.rules", "wifiprov.checks",
                       "wifiprov.strict_json")
 

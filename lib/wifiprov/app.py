@@ -76,7 +76,7 @@ def task_failed(loop, context):
 async def main(app=None):
     asyncio.get_event_loop().set_exception_handler(task_failed)
     settle()  # what app imported stays; what a job imports is dropped after it
-    service, app = job("launch", "services", app)
+    service, app = job("launch", "services", job("startup", "boot", app))
     running[0] = service  # for wifiprov's API
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     # Each long-lived task outlives any exception by itself (a board nobody

@@ -1,5 +1,5 @@
-# Boot-time work (docs/config.md, boot), for wifiprov.launch: the banner, the
-# config read or the first-boot defaults made and saved. Loaded per part.
+# Boot-time work (docs/config.md, boot): load the config, or make and save the
+# first-boot defaults, and print the banner. Imported once, dropped after.
 import os
 import sys
 from micropython import const
@@ -34,17 +34,17 @@ def defaults(uid_hex):
     }
 
 
-def boot_config(path, uid, found):
-    """(the config to boot with, None or why it is not on the flash), from
-    what wifiprov.launch.read found."""
-    if found is None:
+def load(path, uid):
+    """(the config to boot with, None or why it is not on the flash)."""
+    try:
+        config, source = job("store", "load", path, print)
+    except MemoryError:
         # The heap is too full to read the file (an app.py that took most of
         # it at its import): it is kept as it is, for a boot with more room,
         # and this one runs on first-boot defaults that are never saved.
         problem = "not enough memory to read %s at boot; it is kept as it is" % path
         print("config: %s; this boot uses first-boot defaults, not saved" % problem)
         return defaults(uid), problem
-    config, source = found
     if config is not None and "AP" in config:
         print("config: loaded %s" % source)
         if source == path:
@@ -139,10 +139,14 @@ def register_builtins(names=("json", "os", "time")):
         sys.modules[name] = __import__(name)
 
 
-def begin(app):
-    """The boot's first part: the banner, and the maker's app (`app`, else
-    app.py's main(), imported first: the settings it declares must be known
-    before the config is read). (the flash's root, the board's id, app)"""
+def boot(app):
+    """The boot work (this module is dropped after it): the banner, the
+    maker's app (`app`, else app.py's main(), imported first: the settings
+    it declares must be known before the config is read), the config from
+    flash or the first-boot defaults, and what the station does next.
+    wifiprov.launch makes the services from what it returns: (config path,
+    config, None or why it is not on the flash, the HTTPS certificate's
+    paths or None, app)."""
     # Here, not at the top: tools/deploy.py imports this module on a laptop
     # to check a config, and needs nothing of the board's.
     import machine
@@ -154,21 +158,14 @@ def begin(app):
         app = find_app()
     register_builtins()
     uid = "".join("%02x" % b for b in machine.unique_id())
+    path = FLASH_ROOT + "/wifiprov.json"
     banner(uid)
-    return FLASH_ROOT, uid, app
-
-
-def configure(root, uid, found):
-    """The boot's second part, once wifiprov.store has read the flash
-    (found: wifiprov.launch.read's): the config from it or the first-boot defaults,
-    HTTPS, and what the station does next. (config, None or why it is not
-    on the flash, the HTTPS certificate's paths or None)"""
-    config, save_error = boot_config(root + "/wifiprov.json", uid, found)
+    config, save_error = load(path, uid)
     show_config(config)
-    tls = certificate(root)
+    tls = certificate(FLASH_ROOT)
     sta = config.get("STA")
     if config["mode"] == 0 and sta["auto"]:
         say('station: joining "%s"' % sta["SSID"])
     elif config["mode"] == 0:
         say('station: auto-connect is off; type "wifiprov connect" to join "%s"' % sta["SSID"])
-    return config, save_error, tls
+    return path, config, save_error, tls, app

@@ -35,7 +35,7 @@ def load(raw, what):
 
     # A MemoryError is not the document's fault, and is not made one: a
     # stored file read on a full heap would be taken for a damaged one and
-    # replaced (wifiprov.launch.read).
+    # replaced (wifiprov.startup.load).
     try:
         return json.loads(raw)
     except ValueError as e:

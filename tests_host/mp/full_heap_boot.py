@@ -7,7 +7,7 @@ import gc
 import os
 import sys
 
-from wifiprov import launch, startup, store
+from wifiprov import startup, store
 
 root = sys.argv[1]
 path = root + "/wifiprov.json"
@@ -33,12 +33,12 @@ while freed < 8:  # (a slice would need the heap it does not have)
     filler.pop()
     freed += 1
 gc.collect()
-config, problem = startup.boot_config(path, "e6614104a1a2b", launch.read(path))
+config, problem = startup.load(path, "e6614104a1a2b")
 filler = None
 gc.collect()
 print("booted on:", config["mode"], config["AP"]["SSID"], "STA" in config)
 print("problem:", problem)
 with open(path, "rb") as f:
     print("file kept:", f.read() == before, sorted(os.listdir(root)) == names)
-config, problem = startup.boot_config(path, "e6614104a1a2b", launch.read(path))
+config, problem = startup.load(path, "e6614104a1a2b")
 print("with room:", config["STA"]["SSID"], problem)
