@@ -187,6 +187,25 @@ def token_of_page(page):
     return re.search(r'name="token" value="([0-9a-f]{16})"', page).group(1)
 
 
+def test_the_connected_page_escapes_the_network_name(ap_board, world):
+    # The Connected page is a template (www/joined.htm) whose keys are
+    # filled in as they are given: the network's name must reach it escaped.
+    ssid = "Ho\"me <x>&'Net"
+    world.add({"ssid": ssid, "password": HOME_PASSWORD, "auth": 4, "channel": 3, "rssi": -50})
+    fields = dict(SEED_FIELDS, stassid=ssid, staauth="4", token=token_of(ap_board))
+    status, _, page = request(ap_board, "POST", "/config.htm", form(fields), FORM_HEADERS)
+    assert status == 200, page
+    for _ in range(40):
+        status, _, page = request(ap_board, "GET", "/join.htm")
+        if "<h1>Connected</h1>" in page:
+            break
+        time.sleep(0.25)
+    shown = "Ho&quot;me &lt;x&gt;&amp;&#39;Net"
+    assert status == 200 and 'The board joined "%s". Its address is 127.0.0.1.' % shown in page, page
+    assert 'on your usual network ("%s")' % shown in page
+    assert "<x>" not in page and ssid not in page
+
+
 def test_seed_form_post_with_token_provisions(ap_board, board):
     fields = dict(SEED_FIELDS, token=token_of(ap_board))
     status, _, page = request(ap_board, "POST", "/config.htm", form(fields), FORM_HEADERS)
@@ -493,7 +512,7 @@ def test_a_frozen_firmwares_pages_render_as_their_files(tmp_path):
                           heap="1M")  # (the pages module is compiled from source here, not frozen)
     assert run.returncode == 0, run.stdout + run.stderr
     served = [page.name for page in frozen_pages.served_pages()]
-    assert {"index.htm", "config.htm", "result.htm", "status.htm"} <= set(served), served
+    assert {"index.htm", "config.htm", "result.htm", "joined.htm", "status.htm"} <= set(served), served
     assert "head.htm" not in served and "foot.htm" not in served, served  # (in place in each page)
     assert "pages: %d frozen pages render as their files" % len(served) in run.stdout.splitlines(), run.stdout
     assert "lines: a file's lines, read in chunks" in run.stdout.splitlines(), run.stdout

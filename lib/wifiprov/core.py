@@ -202,7 +202,7 @@ async def job_async(module, name, *args):
 def settle(before=()):
     """The modules imported since `before` (a loaded(); by default all of
     them) stay for good: the resident ones (wifiprov.app's imports, before
-    any job; the services', made by the boot job). But wifiprov.settings:
+    any job; the services', made by wifiprov.launch's job). But wifiprov.settings:
     each module copied the settings it reads when it was imported (from
     .settings import ...), so the module itself is loaded again only by a
     job that imports it, and held with the servers while provisioning is

@@ -1,15 +1,15 @@
 # The services, made at boot (a job): wifiprov.startup has read the config
-# and is dropped by then. Its module and the services' code in RAM together
-# were the boot's peak.
+# and is dropped by then. Its module beside the services' code was one of
+# the boot's two highest moments (the other is the config's check, inside
+# startup's job).
 from .core import loaded, settle
 
 
 def services(boot):
     """The Wi-Fi and provisioning services, for what wifiprov.startup.boot
-    returned; their modules stay loaded for good. Then the boot flow
-    (docs/config.md): the station joins, unless auto-connect is off (the
-    boot has said which), or, in AP mode, wifiprov.app opens provisioning.
-    (the provisioning service, the maker's app)."""
+    returned; their modules stay loaded for good. In STA mode with
+    auto-connect on, the station starts joining (docs/config.md; the boot
+    has said so). Returns (the provisioning service, the maker's app)."""
     before = loaded()  # (this module is among them: it is dropped after the job)
     import network
     from .service import Provisioning

@@ -101,8 +101,8 @@ def _sha256(f):
 
 
 def show_config(config):
-    # (report as a job of its own, before the services' modules are loaded:
-    # imported here, it and text would stay to the end of the boot)
+    # (report as a job of its own: imported here, it and text would stay
+    # loaded until this module is dropped)
     for line in job("report", "config_lines", config):
         print("config: " + line)
 
@@ -163,9 +163,10 @@ def boot(app):
     config, save_error = load(path, uid)
     show_config(config)
     tls = certificate(FLASH_ROOT)
-    sta = config.get("STA")
-    if config["mode"] == 0 and sta["auto"]:
-        say('station: joining "%s"' % sta["SSID"])
-    elif config["mode"] == 0:
-        say('station: auto-connect is off; type "wifiprov connect" to join "%s"' % sta["SSID"])
+    if config["mode"] == 0:  # (wifiprov.launch starts the join)
+        sta = config["STA"]
+        if sta["auto"]:
+            say('station: joining "%s"' % sta["SSID"])
+        else:
+            say('station: auto-connect is off; type "wifiprov connect" to join "%s"' % sta["SSID"])
     return path, config, save_error, tls, app
