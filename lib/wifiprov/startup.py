@@ -4,7 +4,7 @@ import os
 import sys
 from micropython import const
 
-from .core import __version__, job, release, say
+from .core import __version__, job, release
 
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
@@ -143,7 +143,7 @@ def boot(app):
     """The boot work (this module is dropped after it): the banner, the
     maker's app (`app`, else app.py's main(), imported first: the settings
     it declares must be known before the config is read), the config from
-    flash or the first-boot defaults, and what the station does next.
+    flash or the first-boot defaults, and HTTPS's certificate.
     wifiprov.launch makes the services from what it returns: (config path,
     config, None or why it is not on the flash, the HTTPS certificate's
     paths or None, app)."""
@@ -162,11 +162,4 @@ def boot(app):
     banner(uid)
     config, save_error = load(path, uid)
     show_config(config)
-    tls = certificate(FLASH_ROOT)
-    if config["mode"] == 0:  # (wifiprov.launch starts the join)
-        sta = config["STA"]
-        if sta["auto"]:
-            say('station: joining "%s"' % sta["SSID"])
-        else:
-            say('station: auto-connect is off; type "wifiprov connect" to join "%s"' % sta["SSID"])
-    return path, config, save_error, tls, app
+    return path, config, save_error, certificate(FLASH_ROOT), app

@@ -58,10 +58,10 @@ async def joining(server, writer, buf):
         return await page(server, writer, buf, 200, "result.htm", fill)
     answer = attempt["answer"]
     # A join whose report broke off for want of heap has neither (wifiprov.trial).
-    ip = html(answer.get("ip") or server.service.wifi.ip)
+    ip = answer.get("ip") or server.service.wifi.ip
     # Its markup is a page of its own (joined.htm): frozen, in flash, not
     # made in RAM at the moment the heap is fullest, beside the try.
-    fill = {"title": "Connected", "ssid": ssid, "ip": ip, "url": html(answer.get("url") or "http://%s/" % ip),
+    fill = {"title": "Connected", "ssid": ssid, "ip": html(ip), "url": html(answer.get("url") or "http://%s/" % ip),
             "token": TOKEN}
     await page(server, writer, buf, 200, "joined.htm", fill)
 
