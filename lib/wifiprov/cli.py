@@ -159,9 +159,9 @@ async def do_get(service, args, out):
 
 
 async def do_scan(service, args, out):
-    from .report import scan, show_ssid
+    networks = job("radio", "scan", service.wifi)  # before the answer's module loads
+    from .report import show_ssid
 
-    networks = scan(service)["networks"]
     if not networks and service.wifi.radio_error:
         out("ERROR: no scan: %s" % service.wifi.radio_error)
         return

@@ -150,6 +150,12 @@ class HttpServer:
         apply goes to the service once those are dropped (validation needs
         the RAM), and the result is answered after."""
         step = await job_async("web", "answer", self, conn, buf, request)
+        if step == "scan":
+            # The scan, its JSON and the answer's sending, each a job: the
+            # radio's work, routing and the text checks in RAM together
+            # were the whole flow's fullest moment.
+            found = job("radio", "scan", self.service.wifi)
+            return await job_async("web", "send_json", conn, buf, job("report", "scan_json", found))
         if isinstance(step, str):  # a page or the form: the next step's own job
             try:
                 module, name = _STEPS[step]

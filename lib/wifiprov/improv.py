@@ -9,7 +9,7 @@ import time
 import asyncio
 from micropython import const
 
-from .core import __version__, trying
+from .core import __version__, job, trying
 from .wifi import UP
 
 _HEADER = b"IMPROV"
@@ -196,11 +196,10 @@ async def _device_name(service, args):
 
 def _scan(service):
     """One result per network (name, RSSI, secured), then an empty one."""
-    from .report import networks
-
     seen = []
     try:
-        found = networks(service, _SCAN_FRESH_MS)["networks"]
+        found = job("radio", "scan", service.wifi, _SCAN_FRESH_MS)  # before the answer's module loads
+        found = job("report", "networks", found)["networks"]
     except OSError as e:  # the radio busy (esp32 while the station joins): an empty list, not silence
         print("improv: the scan failed: %r" % e)
         found = ()

@@ -74,23 +74,36 @@ def masked_config(config):
     return out
 
 
-def scan(service, fresh_ms=0):
-    return {"ok": True, "networks": job("radio", "scan", service.wifi, fresh_ms)}
+def networks(found):
+    """A scan's list (wifiprov.radio.scan, done by the caller before this
+    module loads) as JSON-ready data: TCP and Improv answers."""
+    return {"ok": True, "networks": list(each_network(found))}
 
 
-def networks(service, fresh_ms=0):
-    """A scan as JSON-ready data (TCP and Improv answers). fresh_ms: see
-    wifiprov.radio.scan."""
-    return {"ok": True, "networks": list(each_network(service, fresh_ms))}
+def scan_json(found):
+    """GET /api/scan's body from a scan's list, each network's JSON a bytes
+    piece of its own (wifiprov.web.send_json sends them): as one string and
+    then its bytes, it took two blocks of its size (100 bytes a network),
+    which a heap cut up by the page before may not have."""
+    import json
+
+    pieces = [b'{"ok": true, "networks": [']
+    for network in each_network(found):
+        pieces.append(json.dumps(network).encode())
+        pieces.append(b", ")
+    if len(pieces) > 1:
+        pieces.pop()  # the last separator
+    pieces.append(b"]}\n")
+    return tuple(pieces)
 
 
-def each_network(service, fresh_ms=0):
+def each_network(found):
     """A scan's networks, one JSON-ready dict at a time (GET /api/scan
     writes each as it comes): valid JSON for any SSID bytes, as the text
     (None when not UTF-8) and as hex."""
     from .text import hex_of, ssid_text  # here: status and config answers need no text module
 
-    for ssid, channel, rssi, auth in scan(service, fresh_ms)["networks"]:
+    for ssid, channel, rssi, auth in found:
         yield {"ssid": ssid_text(ssid), "ssid_hex": hex_of(ssid), "rssi": rssi, "channel": channel, "auth": auth}
 
 

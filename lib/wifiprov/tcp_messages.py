@@ -60,8 +60,9 @@ def _command(service, doc):
     cmd = doc["cmd"]
     if len(doc) != 1 or cmd not in _COMMANDS:
         return service.refuse('cmd: must be {"cmd": "scan"}, {"cmd": "status"} or {"cmd": "get"} alone')
-    from .report import config, networks, status
-
     if cmd == "scan":
-        return networks(service)
+        found = job("radio", "scan", service.wifi)  # before the answer's module loads
+        return job("report", "networks", found)
+    from .report import config, status
+
     return status(service) if cmd == "status" else config(service)

@@ -23,7 +23,8 @@ _ROUTES = ((b"/config.htm", b"GET, POST"), (b"/", b"GET"), (b"/index.htm", b"GET
 async def answer(server, writer, buf, request):
     """Answer a request (or the HttpError that ended it): None when
     answered; the next step, by its name in wifiprov.http's table of steps
-    ("join", "post", "form" or "index"); or, for the API, the message to
+    ("join", "post", "form" or "index"); "scan", which the server does
+    itself and answers with send_json; or, for the API, the message to
     apply as (config document, None)."""
     if isinstance(request, HttpError):
         return await error(server, writer, buf, *request.args)
@@ -53,9 +54,7 @@ async def answer(server, writer, buf, request):
 
         return await send_json(writer, buf, status(service))
     if path == b"/api/scan":
-        from .report import each_network
-
-        return await _send_scan(writer, buf, each_network(service))
+        return "scan"  # the server scans once this module is dropped
     if path == b"/api/config":
         return await _api_config(server, writer, buf, request)
     # A page or the form: the server runs it as a step of its own.
@@ -85,7 +84,7 @@ async def _api_config(server, writer, buf, request):
 
 async def send_json(writer, buf, answer, status=None):
     """answer: a dict, or its JSON already made as a tuple of bytes pieces
-    (the scan's, _send_scan)."""
+    (the scan's, wifiprov.report.scan_json)."""
     if isinstance(answer, dict):
         import json
 
@@ -98,22 +97,6 @@ async def send_json(writer, buf, answer, status=None):
     for piece in answer:
         size += len(piece)
     await send(writer, buf, head(status or 200, "application/json", "Content-Length: %d\r\n" % size) + answer)
-
-
-async def _send_scan(writer, buf, networks):
-    """The scan's answer, each network's JSON a piece of its own. As one
-    string and then its bytes, it took two blocks of its size (100 bytes a
-    network), which a heap cut up by the page before may not have."""
-    import json
-
-    pieces = [b'{"ok": true, "networks": [']
-    for network in networks:
-        pieces.append(json.dumps(network).encode())
-        pieces.append(b", ")
-    if len(pieces) > 1:
-        pieces.pop()  # the last separator
-    pieces.append(b"]}\n")
-    await send_json(writer, buf, tuple(pieces))
 
 
 async def error(server, writer, buf, status, text, allow=None):
