@@ -12,13 +12,13 @@ sys.path.append(sys.argv[1])  # firmware/unix: the board's machine and network m
 import asyncio
 import network
 
-from wifiprov import store, trial
+from wifiprov import store, trial, trial_end
 from wifiprov.service import Provisioning
 from wifiprov.startup import defaults
 from wifiprov.wifi import Wifi
 
 path = sys.argv[2] + "/wifiprov.json"
-real_job, real_say = trial.job, trial.say
+real_job, real_say = trial_end.job, trial_end.say  # the try's end: the save, the report
 full = None  # where the heap is full: "radio" or "report"
 
 
@@ -42,7 +42,7 @@ def say(text):
     real_say(text)
 
 
-trial.job, trial.say = job, say
+trial_end.job, trial_end.say = job, say
 
 
 async def case(where):
