@@ -2,7 +2,7 @@
 """Build MicroPython firmware from a MicroPython source checkout: wifiprov frozen
 in (the image a maker flashes), or the stock image.
 
-    python tools/firmware.py BOARD --micropython DIR [--stock] [--out DIR]
+    python tools/firmware.py BOARD --micropython DIR [--stock | --board-modules] [--out DIR]
     python tools/firmware.py --chip-images --micropython DIR
 
 BOARD: RPI_PICO_W, RPI_PICO (any rp2 board), ESP32_GENERIC (any esp32 board,
@@ -10,7 +10,10 @@ with ESP-IDF set up), unix (the simulator with the package frozen in, for
 `make bench`), or unix32 (the same, built for i386: 32-bit, as a board is;
 with --stock the plain i386 port, which runs the package as .mpy). `make
 firmware BOARD=... MICROPY=...` runs this; `make bench MICROPY=...` builds the
-three unix binaries itself when one is missing or stale (unix_binary()).
+four unix binaries itself when one is missing or stale (unix_binary()):
+those and unix32 --board-modules, the plain i386 port with the simulator's
+shims of the board's own modules (network, machine) frozen in, as a board
+has them in C.
 
 Frozen, the image keeps every module the board's stock image has (the
 board's own manifest: requests, mip, webrepl, ...) and adds the package, its
@@ -46,6 +49,7 @@ import frozen_pages  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "firmware" / "manifest.py"
 UNIX_MANIFEST = ROOT / "firmware" / "unix" / "manifest.py"
+BOARD_MANIFEST = ROOT / "firmware" / "unix" / "manifest_board.py"  # the shims alone: a board's own modules
 CHIP_IMAGES = ROOT / "tools" / "chip" / "images"
 CHIP_BOARDS = ("RPI_PICO", "RPI_PICO_W")
 RP2_SUBMODULES = ("lib/pico-sdk", "lib/tinyusb", "lib/mbedtls", "lib/micropython-lib")
@@ -54,7 +58,8 @@ UNIX_SUBMODULES = ("lib/mbedtls", "lib/micropython-lib")
 BTREE_SUBMODULE = "lib/berkeley-db-1.xx"  # only the btree module needs it
 # The unix builds, each in a build directory of its own in ports/unix, so
 # that they never overwrite one another: (board, stock) -> (directory, make's
-# flags). unix32 is an i386 build (gcc-multilib), without ffi, which would
+# flags); stock is True, False (the package frozen in) or "board" (the
+# shims of the board's own modules frozen in, the package as .mpy). unix32 is an i386 build (gcc-multilib), without ffi, which would
 # need libffi built for i386, and which neither the package nor a board has.
 # Every one keeps the standard variant's frozen modules: asyncio is frozen,
 # as on a board.
@@ -64,6 +69,7 @@ UNIX_BUILDS = {
     ("unix", True): ("build-standard", ()),
     ("unix32", False): ("build-i386-wifiprov", I386),
     ("unix32", True): ("build-i386", I386),
+    ("unix32", "board"): ("build-i386-board", I386),
 }
 # Written beside a unix binary: what it was built from and with. A binary
 # whose stamp differs, or that is older than what it freezes, is stale.
@@ -164,6 +170,8 @@ def unix_make(micropython, board, stock):
         args.append("MICROPY_PY_BTREE=0")
     if not stock:
         args.append("FROZEN_MANIFEST=%s" % UNIX_MANIFEST)
+    elif stock == "board":
+        args.append("FROZEN_MANIFEST=%s" % BOARD_MANIFEST)
     return args, port / directory / "micropython"
 
 
@@ -181,8 +189,9 @@ def unix_stale(micropython, board, stock):
         return "%s is missing" % binary
     if not stamp.exists() or stamp.read_text() != unix_stamp(micropython, args):
         return "%s was built from another commit or with other flags" % binary
-    if not stock:
-        frozen = [p for d in (ROOT / "lib", UNIX_MANIFEST.parent) for p in d.rglob("*") if p.is_file()]
+    if stock in (False, "board"):
+        frozen = [p for d in ((UNIX_MANIFEST.parent,) if stock else (ROOT / "lib", UNIX_MANIFEST.parent))
+                  for p in d.rglob("*") if p.is_file()]
         newer = [p for p in frozen + [Path(frozen_pages.__file__)] if p.stat().st_mtime > binary.stat().st_mtime]
         if newer:
             return "%s is older than %s" % (binary, newer[0].relative_to(ROOT))
@@ -283,6 +292,9 @@ def main(argv=None):
     ap.add_argument("board", nargs="?", help="RPI_PICO_W, RPI_PICO, ESP32_GENERIC, unix, unix32, ...")
     ap.add_argument("--micropython", required=True, help="a MicroPython source checkout, with its submodules")
     ap.add_argument("--stock", action="store_true", help="the board's stock image, without wifiprov")
+    ap.add_argument("--board-modules", action="store_true",
+                    help="unix32 only: the stock i386 port with the simulator's shims of a board's own modules "
+                         "(network, machine) frozen in, as a board has them in C; the package runs as .mpy")
     ap.add_argument("--out", default=str(ROOT / "build" / "firmware"), help="where rp2 .uf2 images go")
     ap.add_argument("--chip-images", action="store_true",
                     help="rebuild the emulated chip's images in tools/chip/images and their PROVENANCE.md")
@@ -294,7 +306,9 @@ def main(argv=None):
         if args.chip_images:
             chip_images(micropython)
         elif args.board:
-            build(micropython, args.board, args.stock, Path(args.out))
+            if args.board_modules and args.board != "unix32":
+                raise BuildError("--board-modules is for unix32 (make bench's _32_board rows)")
+            build(micropython, args.board, "board" if args.board_modules else args.stock, Path(args.out))
         else:
             ap.error("name a BOARD, or --chip-images")
     except BuildError as e:
