@@ -69,8 +69,10 @@ def set_message(args):
 
 
 async def execute(service, raw, out):
-    """Run one console line (bytes) and print its answer; for `wifiprov set`
-    return the config message for the caller to apply instead."""
+    """Run one console line (bytes) and print its answer. For what needs
+    the room this module takes, return it for the caller to do once this
+    module is dropped: the config message of `wifiprov set` (or `join`) to
+    apply, or "enable" or "disable" (provisioning's AP and servers)."""
     try:
         raw.decode()  # the whole line must be UTF-8
         words = split(raw)
@@ -228,13 +230,11 @@ async def do_disconnect(service, args, out):
 
 
 async def do_enable(service, args, out):
-    await service.enable()
-    out("OK: provisioning enabled")
+    return "enable"  # the console opens the AP and its servers once this module is dropped
 
 
 async def do_disable(service, args, out):
-    await service.disable()
-    out("OK: provisioning disabled")
+    return "disable"
 
 
 async def do_reset(service, args, out):

@@ -233,9 +233,16 @@ async def _execute(service, raw, python):
     words; never Python), or Python."""
     words = raw.replace(b",", b" ").replace(b'"', b" ").split(None, 1)
     try:
-        if words and words[0] in (b"wifiprov", b"wifiprovhelp"):
+        if raw.split() in ([b"wifiprovhelp"], [b"wifiprov", b"help"]):
+            job("help", "show", say)  # the text alone, without the commands' module
+        elif words and words[0] in (b"wifiprov", b"wifiprovhelp"):
             message = await job_async("cli", "execute", service, raw, say)
-            if message:  # applied once cli is dropped: validation needs the room
+            # What needs the room is done once cli is dropped: a config's
+            # validation, the AP's servers opening.
+            if message in ("enable", "disable"):
+                await getattr(service, message)()
+                say("OK: provisioning %sd" % message)
+            elif message:
                 job("text", "answer", say, await service.submit(message, None, _trying))
         elif words or python[1] is not None:  # an empty line only ends a block
             job("repl", "line", raw, python)

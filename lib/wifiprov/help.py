@@ -33,5 +33,12 @@ Examples:
 
 
 def show(out):
-    for line in USAGE.split("\n"):
-        out(line)
+    """The text, a line at a time: split whole, its lines would take as
+    much heap again as the text."""
+    start = 0
+    while start < len(USAGE):
+        end = USAGE.find("\n", start)
+        if end < 0:
+            end = len(USAGE)
+        out(USAGE[start:end])
+        start = end + 1
