@@ -20,13 +20,14 @@ from simdrive import DEFAULT_NETWORKS, HOME_PASSWORD, World, free_port  # noqa: 
 # The heap of a small board. On the 64-bit unix port objects are about 1.6x
 # their size on a 32-bit board, so 128K here is ~80K there, below what an
 # ESP32 (~110K) or a Pico W (~160K) gives MicroPython. The flows need
-# 108-109K here (`make bench`): trying a network before saving it keeps the
+# 101-103K here (`make bench`): trying a network before saving it keeps the
 # AP and its servers up meanwhile, and its names take the qstr pool to a
-# sixth allocation (7 KB here). At the whole flow's busiest moment 95 KB is
-# in use at once (docs/internals.md, the busiest moment), which leaves a 96K
-# heap under 3 KB for every gap. At 112K a real browser's requests beside a
-# refused form found no room now and then, and at 120K, since the servers
-# own their accept loops, a wrong-password try's answer page did.
+# sixth allocation (7 KB here). The tests go further than the flows: at
+# 112K 20 of 255 failed for want of heap (QR codes, HTTPS, the REPL, a
+# wrong password's page); at 120K two failed, and once those were mended
+# one, which fails now and then: an app that sends each second while
+# `wifiprov status` runs beside the commands' module (docs/internals.md,
+# the tenth pass).
 HEAP = os.environ.get("WIFIPROV_TEST_HEAP", "128K")  # override to probe the smallest heap that works
 
 
