@@ -84,11 +84,6 @@ async def execute(service, raw, out):
         return
     if not words:
         return
-    if words[0] == "wifiprovhelp" or words[:2] == ["wifiprov", "help"]:
-        from .help import show
-
-        show(out)
-        return
     if len(words) < 2:
         out("ERROR: wifiprov needs a subcommand; type wifiprov help")
         return

@@ -231,11 +231,11 @@ def _trying(result):
 async def _execute(service, raw, python):
     """One line: a wifiprov command (its first word as wifiprov.cli splits
     words; never Python), or Python."""
-    words = raw.replace(b",", b" ").replace(b'"', b" ").split(None, 1)
+    words = raw.replace(b",", b" ").replace(b'"', b" ").split()
     try:
-        if raw.split() in ([b"wifiprovhelp"], [b"wifiprov", b"help"]):
+        if words[:1] == [b"wifiprovhelp"] or words[:2] == [b"wifiprov", b"help"]:
             job("help", "show", say)  # the text alone, without the commands' module
-        elif words and words[0] in (b"wifiprov", b"wifiprovhelp"):
+        elif words[:1] == [b"wifiprov"]:
             message = await job_async("cli", "execute", service, raw, say)
             # What needs the room is done once cli is dropped: a config's
             # validation, the AP's servers opening.
