@@ -123,7 +123,9 @@ def _package_imports():
     relative imports, and the jobs it runs (core.job("store", "save", ...)
     loads wifiprov.store), which are imports too, by name. A job named by
     variables takes them from its module's table of steps, _STEPS (http's):
-    {step: (module, function)}, or is run by a function of the service
+    {step: (module, function)}, or from such a table of a module it runs a
+    job of (_COMMANDS: wifiprov.cli's, which wifiprov.console asks, counted
+    as cli's imports), or is run by a function of the service
     that takes an `action` (act(), which runs an apply's action, and
     _react(), which runs a reaction to the link): an action pair such as
     ("outcome", "restart"), named where the action is chosen
@@ -142,13 +144,18 @@ def _package_imports():
         return None
 
     found = {}
+    unnamed = {}  # module: the lines of its jobs named by variables
+    tables = set()  # the modules with a table of (module, function) pairs
     for path in package.glob("*.py"):
         uses = found.setdefault(path.stem, set())
+        unnamed[path.stem] = []
         tree = ast.parse(path.read_text())
         steps = [n.value for n in tree.body if isinstance(n, ast.Assign)
-                 and isinstance(n.targets[0], ast.Name) and n.targets[0].id == "_STEPS"]
+                 and isinstance(n.targets[0], ast.Name) and n.targets[0].id in ("_STEPS", "_COMMANDS")
+                 and isinstance(n.value, ast.Dict)]
         for table in steps:
-            uses.update((v.elts[0].value, v.elts[1].value) for v in table.values)
+            tables.add(path.stem)
+            uses.update(pair(v) for v in table.values if pair(v))
         actions = [pair(n.value) for n in tree.body if isinstance(n, ast.Assign) and pair(n.value)]
         uses.update(actions)
         runner = set()  # the lines of the functions that run the action pairs handed to them
@@ -169,10 +176,13 @@ def _package_imports():
                 module, name = node.args[0], node.args[1]
                 if isinstance(module, ast.Constant) and isinstance(name, ast.Constant):
                     uses.add((module.value, name.value))
-                else:
-                    assert steps or node.lineno in runner, (
-                        "%s.py: a job names its module and function as constants, or takes them from _STEPS or "
-                        "an action pair (line %d)" % (path.stem, node.lineno))
+                elif node.lineno not in runner:
+                    unnamed[path.stem].append(node.lineno)
+    for user, lines in unnamed.items():
+        for line in lines:
+            assert user in tables or any(m in tables for m, _ in found[user]), (
+                "%s.py: a job names its module and function as constants, or takes them from a table "
+                "(_STEPS, _COMMANDS) or an action pair (line %d)" % (user, line))
     return found
 
 

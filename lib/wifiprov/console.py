@@ -1,5 +1,5 @@
 # The console reader: collects lines typed on the UART/USB console while the
-# other tasks run, and hands each one to the commands in wifiprov.cli, or,
+# other tasks run, and hands each one to the commands (wifiprov.cli), or,
 # when it is not a wifiprov command, to Python (wifiprov.repl). Only the
 # wait for the console's next byte stays resident (wifiprov.app's
 # watch_console): this module is loaded when bytes come, takes every byte
@@ -236,13 +236,19 @@ async def _execute(service, raw, python):
         if words[:1] == [b"wifiprovhelp"] or words[:2] == [b"wifiprov", b"help"]:
             job("help", "show", say)  # the text alone, without the commands' module
         elif words[:1] == [b"wifiprov"]:
-            message = await job_async("cli", "execute", service, raw, say)
-            # What needs the room is done once cli is dropped: a config's
-            # validation, the AP's servers opening.
-            if message in ("enable", "disable"):
-                await getattr(service, message)()
-                say("OK: provisioning %sd" % message)
-            elif message:
+            # One module at a time: cli's table names the command's module,
+            # loaded once cli is dropped; a config that command makes is
+            # validated once that one is dropped too.
+            command = job("cli", "parse", raw, say)
+            if command is None:
+                return
+            module, name, args = command
+            if module is None:  # enable, disable: the AP and its servers
+                await getattr(service, name)()
+                say("OK: provisioning %sd" % name)
+                return
+            message = await job_async(module, name, service, args, say)
+            if message:
                 job("text", "answer", say, await service.submit(message, None, _trying))
         elif words or python[1] is not None:  # an empty line only ends a block
             job("repl", "line", raw, python)

@@ -1,0 +1,76 @@
+# The console commands that show: wifiprov get, scan, status, ap. Loaded
+# per line, as wifiprov.cli's table says (wifiprov.recovery shows the AP
+# with do_ap when BOOT opens it).
+from .checks import AUTH_NAMES, MODE_NAMES
+from .core import job
+from .text import printable
+
+async def do_get(service, args, out):
+    for line in job("report", "config_lines", service.config):
+        out(line)
+
+
+async def do_scan(service, args, out):
+    networks = job("radio", "scan", service.wifi)  # before the answer's module loads
+    from .report import show_ssid
+
+    if not networks and service.wifi.radio_error:
+        out("ERROR: no scan: %s" % service.wifi.radio_error)
+        return
+    out("%d networks" % len(networks))
+    for ssid, channel, rssi, auth in networks:
+        out("%-34s rssi=%d ch=%d security=%s" % (show_ssid(ssid), rssi, channel, AUTH_NAMES.get(auth, "unknown")))
+
+
+async def do_status(service, args, out):
+    from .report import status
+
+    s = status(service)
+    sta = s["sta"]
+    out("mode: %d (%s)%s" % (s["mode"], MODE_NAMES[s["mode"]],
+                             ", fallback AP open (the station could not join)" if s["fallback"] else ""))
+    state = sta["state"]
+    if sta["ssid"]:
+        state += ' "%s"' % sta["ssid"]
+    if sta["reason"]:
+        state += ": %s" % sta["reason"]
+    if sta["attempts"]:
+        state += " (%d failed attempts; retrying)" % sta["attempts"]
+    out("station: %s" % state)
+    out("ip: %s" % (sta["ip"] or "-"))
+    ap = s["ap"]
+    out("access point: %s" % ('up "%s" ch %d, %d clients' % (ap["ssid"], ap["channel"], ap["clients"])
+                             if ap["up"] else "down"))
+    out("provisioning: %s" % ("enabled" if s["provisioning"] else "disabled"))
+    if s["radio"]:
+        out("radio: %s" % s["radio"])
+    if s["save_error"]:
+        out("config: NOT saved to flash: %s; a reset loses it" % s["save_error"])
+    elif not s["saved"]:
+        out("config: applied until the next reset (save_config 0)")
+    else:
+        out("config: saved on flash")
+    out("heap: %d bytes used, %d free" % (s["heap"]["alloc"], s["heap"]["free"]))
+
+
+async def do_ap(service, args, out):
+    """The AP's name and passphrase in clear, and a QR code a phone's camera
+    joins with (the console is the trusted channel)."""
+    from .qr import encode, lines, wifi_text
+
+    ap = service.config["AP"]
+    secured = ap["auth"] != 1
+    # With one radio the open AP is on the station's channel, whatever it was set to.
+    now = job("radio", "ap_channel", service.wifi) if service.enabled else None
+    channel = "channel %d" % ap["ch"] if now in (None, ap["ch"]) else \
+        "channel %d (set to %d; the AP follows the station's)" % (now, ap["ch"])
+    out("AP: \"%s\", %s, %s%s" % (printable(ap["SSID"]), "passphrase: " + ap["PWD"] if secured else
+                                "open (no passphrase)", channel, "" if ap["ssidv"] else ", hidden"))
+    size, grid = encode(wifi_text(ap["SSID"], ap["PWD"], secured, not ap["ssidv"]).encode())
+    for line in lines(size, grid):
+        out(line)
+    if service.enabled:
+        out("Point a phone's camera at the code to join the AP.")
+    else:
+        out("The AP is closed now: wifiprov enable, or BOOT held 3 s, opens it; then a phone's camera joins "
+            "with the code.")
