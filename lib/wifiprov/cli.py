@@ -3,8 +3,9 @@
 # function that run each subcommand. wifiprov.console loads this module for
 # the check and drops it before it loads the one named, so one command's
 # code is in RAM at a time: cli_config (set, join, app: the config they
-# make is applied by the console), cli_show (get, scan, status, ap) and
-# cli_station (connect, disconnect, reset, forget). They decide nothing:
+# make is applied by the console), cli_show (get, scan, status), cli_ap
+# (ap, with its QR code) and cli_station (connect, disconnect, reset,
+# forget). They decide nothing:
 # requests go to the provisioning service (connect and disconnect straight
 # to the Wi-Fi one). wifiprov.console shows the help itself (wifiprov.help).
 
@@ -17,7 +18,7 @@ _COMMANDS = {
     "get": ("cli_show", "do_get"),
     "scan": ("cli_show", "do_scan"),
     "status": ("cli_show", "do_status"),
-    "ap": ("cli_show", "do_ap"),
+    "ap": ("cli_ap", "do_ap"),
     "connect": ("cli_station", "do_connect"),
     "disconnect": ("cli_station", "do_disconnect"),
     "reset": ("cli_station", "do_reset"),

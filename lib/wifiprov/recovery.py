@@ -68,7 +68,7 @@ async def watch_button(service):
             print("button: held %d s; opening provisioning" % (_HOLD_MS // 1000))
             try:
                 await job_async("window", "open_for_a_while", service)
-                await job_async("cli_show", "do_ap", service, [], say)  # its name, passphrase and QR code
+                await job_async("cli_ap", "do_ap", service, [], say)  # its name, passphrase and QR code
             except Exception as e:
                 sys.print_exception(e)
 
