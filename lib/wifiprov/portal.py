@@ -36,14 +36,26 @@ async def open(service):
         host = BIND or address
         _grow_modules_table()
         before = loaded()
-        try:
-            classes = await _server_classes(before)
-        except MemoryError:
-            job("radio", "stop_ap", service.wifi)
-            say("provisioning: out of memory: its servers could not load, so the AP is down again; "
-                "wifiprov enable (or BOOT held 3 s) tries again")
-            return
-        TcpServer, HttpServer, DnsServer = classes
+        # Right after provisioning closed (an AP's new settings reopen it at
+        # once), the closed servers' clients may still be unwinding and hold
+        # the heap: a MemoryError is met with what loaded dropped, a
+        # collect, and one more try once they have run.
+        for tries in (1, 2):
+            try:
+                from .tcp import TcpServer
+                from .http import HttpServer
+                from .dns import DnsServer
+
+                break
+            except MemoryError:
+                release([name for name in loaded() if name not in before])
+                if tries == 2:
+                    job("radio", "stop_ap", service.wifi)
+                    say("provisioning: out of memory: its servers could not load, so the AP is down again; "
+                        "wifiprov enable (or BOOT held 3 s) tries again")
+                    return
+                gc.collect()
+                await asyncio.sleep_ms(100)
         service._server_modules = hold(before)
         servers = [TcpServer(service, TCP_PORT), HttpServer(service, HTTP_PORT)]
         if service.tls:
@@ -69,26 +81,6 @@ async def open(service):
         # this is how the user learns the key to join.
         say("AP passphrase: %s" % (ap["PWD"] or "(open network)"))
     say(service.ready_line())
-
-
-async def _server_classes(before):
-    """The servers' classes, imported. Right after provisioning closed (an
-    AP's new settings reopen it at once), the old servers' clients may
-    still be unwinding and hold the heap: a MemoryError then is met with
-    what loaded dropped, a collect, and one more try once they have run."""
-    for tries in (1, 2):
-        try:
-            from .tcp import TcpServer
-            from .http import HttpServer
-            from .dns import DnsServer
-
-            return TcpServer, HttpServer, DnsServer
-        except MemoryError:
-            release([name for name in loaded() if name not in before])
-            if tries == 2:
-                raise
-            gc.collect()
-            await asyncio.sleep_ms(100)
 
 
 def _grow_modules_table():

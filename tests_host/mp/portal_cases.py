@@ -1,15 +1,35 @@
-# Runs under MicroPython: when provisioning opens, wifiprov.portal imports
-# its servers' code; right after it closed (an AP's new settings reopen it
-# at once) the old servers' clients may still hold the heap. A MemoryError
-# there is met with one more try; a second one is raised, and what the
-# failed tries loaded is not kept. The heap's failure is played by a stand-in
-# for wifiprov.http whose every lookup raises MemoryError.
+# Runs under MicroPython, with the simulator's radio (argv[1], firmware/unix)
+# and a flash folder (argv[2]): provisioning opens (wifiprov.portal.open)
+# when the heap has no room for its servers' code. Right after it closed (an
+# AP's new settings reopen it at once), the old servers' clients may still
+# hold the heap: one MemoryError there is met with one more try, and the
+# servers start; a second takes the AP down again and says so, leaving
+# nothing the tries loaded. The full heap is played by a stand-in for
+# wifiprov.http whose every lookup fails.
 import sys
-import asyncio
 
 sys.path.append(sys.argv[1])  # firmware/unix: the board's machine and network modules
-from wifiprov import portal
+import asyncio
+import network
+
+from wifiprov import core, portal
 from wifiprov.core import loaded
+from wifiprov.service import Provisioning
+from wifiprov.startup import defaults
+from wifiprov.wifi import Wifi
+
+portal.BIND = "127.0.0.1"
+portal.TCP_PORT = portal.HTTP_PORT = portal.DNS_PORT = 0  # ports of the system's choosing
+said = []
+real_say = portal.say
+
+
+def say(text):
+    said.append(text)
+    real_say(text)
+
+
+portal.say = say
 
 
 class FullHeap:
@@ -23,25 +43,28 @@ class FullHeap:
             self.times -= 1
             if not self.times:
                 del sys.modules["wifiprov.http"]  # the next import is the real one
-            raise MemoryError("memory allocation failed")
+            raise MemoryError("memory allocation failed, allocating 368 bytes")
         raise AttributeError(name)
 
 
-async def main():
-    sys.modules["wifiprov.http"] = FullHeap(1)
-    before = [name for name in loaded() if name != "wifiprov.http"]
-    classes = await portal._server_classes(before)
-    print("once:", [c.__name__ for c in classes])
-    portal.release([name for name in loaded() if name not in before])
-
-    sys.modules["wifiprov.http"] = FullHeap(99)
+async def case(times):
+    wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
+    service = Provisioning(sys.argv[2] + "/wifiprov.json", wifi, defaults("0123456789ab"))
+    service.hostname = "wifiprov-89ab"
+    sys.modules["wifiprov.http"] = FullHeap(times)
     before = loaded()
-    try:
-        await portal._server_classes(before)
-        print("twice: no error")
-    except MemoryError:
-        print("twice: MemoryError")
-    print("left loaded:", [name for name in loaded() if name not in before])
+    del said[:]
+    await portal.open(service)
+    print("full %d times: provisioning %s, AP %s, servers %s" % (
+        times, "open" if service.enabled else "closed", "up" if wifi.ap.active() else "down",
+        [server.name for server in service.servers]))
+    print("  said:", [line.split(":")[0] + ": " + line.split(": ")[1] for line in said if "out of memory" in line])
+    if service.enabled:
+        await portal.close(service)
+    sys.modules.pop("wifiprov.http", None)
+    core.release([name for name in loaded() if name not in before and name != "wifiprov.http"])
+    print("  left loaded:", [name for name in loaded() if name not in before])
 
 
-asyncio.run(main())
+asyncio.run(case(1))
+asyncio.run(case(2))
