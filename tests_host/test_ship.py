@@ -125,7 +125,8 @@ def _package_imports():
     variables takes them from its module's table of steps, _STEPS (http's):
     {step: (module, function)}, or from such a table of a module it runs a
     job of (_COMMANDS: wifiprov.cli's, which wifiprov.console asks, counted
-    as cli's imports), or is run by a function of the service
+    as cli's imports; a (None, method) there is the service's own method),
+    or is run by a function of the service
     that takes an `action` (act(), which runs an apply's action, and
     _react(), which runs a reaction to the link): an action pair such as
     ("outcome", "restart"), named where the action is chosen
@@ -156,6 +157,14 @@ def _package_imports():
         for table in steps:
             tables.add(path.stem)
             uses.update(pair(v) for v in table.values if pair(v))
+            # (None, method): the provisioning service's own, which it must have
+            own = [v.elts[1].value for v in table.values if isinstance(v, ast.Tuple)
+                   and isinstance(v.elts[0], ast.Constant) and v.elts[0].value is None]
+            service = next(n for n in ast.parse((package / "service.py").read_text()).body
+                           if isinstance(n, ast.ClassDef) and n.name == "Provisioning")
+            methods = {n.name for n in service.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            assert set(own) <= methods, "%s.py: its table names %s, not methods of the service" % (
+                path.stem, sorted(set(own) - methods))
         actions = [pair(n.value) for n in tree.body if isinstance(n, ast.Assign) and pair(n.value)]
         uses.update(actions)
         runner = set()  # the lines of the functions that run the action pairs handed to them
@@ -180,7 +189,7 @@ def _package_imports():
                     unnamed[path.stem].append(node.lineno)
     for user, lines in unnamed.items():
         for line in lines:
-            assert user in tables or any(m in tables for m, _ in found[user]), (
+            assert user in tables or any(m in tables and f for m, f in found[user]), (
                 "%s.py: a job names its module and function as constants, or takes them from a table "
                 "(_STEPS, _COMMANDS) or an action pair (line %d)" % (user, line))
     return found

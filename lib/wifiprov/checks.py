@@ -1,11 +1,11 @@
 # What the two validation phases (wifiprov.config, wifiprov.rules), the app's
-# settings (wifiprov.appfields) and the listings (wifiprov.cli,
+# settings (wifiprov.appfields) and the listings (wifiprov.cli_show,
 # wifiprov.report) share: the names of the config's numbers and the check of
 # an integer field. A leaf, loaded with the module that imports it: the
 # resident core holds none of it.
 from .core import ConfigError
 
-# Names of the config's numbers, for messages (config) and listings (cli).
+# Names of the config's numbers, for messages (config) and listings (cli_show).
 AUTH_NAMES = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: "WPA3"}
 MODE_NAMES = ("STA", "AP")
 

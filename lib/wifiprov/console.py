@@ -245,7 +245,10 @@ async def _execute(service, raw, python):
             module, name, args = command
             if module is None:  # enable, disable: the AP and its servers
                 await getattr(service, name)()
-                say("OK: provisioning %sd" % name)
+                if service.enabled == (name == "enable"):
+                    say("OK: provisioning %sd" % name)
+                else:  # the AP or its servers could not open: the line before says why
+                    say("ERROR: provisioning is still closed")
                 return
             message = await job_async(module, name, service, args, say)
             if message:

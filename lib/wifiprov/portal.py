@@ -32,14 +32,16 @@ async def open(service):
         except OSError:
             say("provisioning: no access point, so no provisioning over Wi-Fi; the console still "
                 "provisions (wifiprov help)")
+            service.status_page(True)
             return
         host = BIND or address
         _grow_modules_table()
         before = loaded()
         # Right after provisioning closed (an AP's new settings reopen it at
         # once), the closed servers' clients may still be unwinding and hold
-        # the heap: a MemoryError is met with what loaded dropped, a
-        # collect, and one more try once they have run.
+        # the heap: a MemoryError is met with what loaded dropped (the
+        # classes bound too: each holds its module's code), and one more
+        # try once they have run.
         for tries in (1, 2):
             try:
                 from .tcp import TcpServer
@@ -48,14 +50,17 @@ async def open(service):
 
                 break
             except MemoryError:
+                TcpServer = HttpServer = None
                 release([name for name in loaded() if name not in before])
                 if tries == 2:
                     job("radio", "stop_ap", service.wifi)
                     say("provisioning: out of memory: its servers could not load, so the AP is down again; "
                         "wifiprov enable (or BOOT held 3 s) tries again")
+                    service.status_page(True)
                     return
-                gc.collect()
                 await asyncio.sleep_ms(100)
+                gc.collect()
+                before = loaded()  # what other tasks' jobs loaded meanwhile is theirs
         service._server_modules = hold(before)
         servers = [TcpServer(service, TCP_PORT), HttpServer(service, HTTP_PORT)]
         if service.tls:
