@@ -60,9 +60,10 @@ def from_firmware(ssid, password, secured, hidden):
     """(the board's host name, the join code's size, the set of its dark
     (x, y)), by the firmware's own code: what the board calls itself, and
     the code its console shows."""
-    code = ("import sys\nfrom wifiprov.qr import encode, wifi_text\nfrom wifiprov.text import host_name\n"
+    code = ("import sys\nfrom wifiprov.qr import dark, encode, wifi_text\nfrom wifiprov.text import host_name\n"
             "args = eval(sys.stdin.read())\nsize, grid = encode(wifi_text(*args).encode())\n"
-            "print(host_name(args[0]))\nprint(size)\nprint(''.join('1' if b & 1 else '0' for b in grid))\n")
+            "print(host_name(args[0]))\nprint(size)\n"
+            "print(''.join('1' if dark(grid, size, i % size, i // size) else '0' for i in range(size * size)))\n")
     run = subprocess.run([mpy.find_tool("micropython"), "-c", code], input=repr((ssid, password, secured, hidden)),
                          env=mpy.micropython_env(mpy.build()), capture_output=True, text=True, timeout=60)
     if run.returncode:

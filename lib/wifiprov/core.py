@@ -115,7 +115,7 @@ def _start():
     return before
 
 
-def _since(before):
+def since(before):
     """The modules imported since loaded() returned `before` that do not stay."""
     return [name for name in loaded() if name not in before and name not in _kept]
 
@@ -143,7 +143,7 @@ def _end(before):
                 _flags &= ~_SWEEP
                 before = ()
             if before is not None:  # (None: begun while caching; its modules wait for the sweep)
-                release(_since(before))
+                release(since(before))
             return
         except MemoryError:
             gc.collect()
@@ -209,14 +209,14 @@ def settle(before=()):
     open. (Not hold(): at the boot's first moment, what is loaded is kept
     as loaded() lists it, with no second list made from it: the heap is
     cut up least there.)"""
-    _kept.update(_since(before) if before else loaded())
+    _kept.update(since(before) if before else loaded())
     release(["wifiprov.settings"])
 
 
 def hold(before):
     """The modules imported since `before` (a loaded()) stay until
     release(): the servers' code, while provisioning is open."""
-    new = _since(before)
+    new = since(before)
     _kept.update(new)
     return new
 

@@ -8,7 +8,7 @@ import sys
 import asyncio
 from micropython import const
 
-from .core import cache_jobs, hold, job, loaded, release, say
+from .core import cache_jobs, hold, job, loaded, release, say, since
 from .settings import BIND, DNS_PORT, HTTP_PORT, HTTPS_PORT, REQUEST_CACHE, TCP_PORT
 
 # sys.modules holds up to 26 modules at once in a provisioning flow (with
@@ -51,7 +51,7 @@ async def open(service):
                 break
             except MemoryError:
                 TcpServer = HttpServer = None
-                release([name for name in loaded() if name not in before])
+                release(since(before))
                 if tries == 2:
                     job("radio", "stop_ap", service.wifi)
                     say("provisioning: out of memory: its servers could not load, so the AP is down again; "

@@ -12,8 +12,10 @@ _BLOCKS = (b"\x07\x01\x13\x00\x0a\x01\x22\x00\x0f\x01\x37\x00\x14\x01\x50\x00\x1
            b"\x14\x04\x51\x00\x18\x02\x5c\x02\x1a\x04\x6b\x00")
 _VERSIONS = const(13)
 _LEVEL_L = const(1)  # the format information's bits for level L
-_DARK = const(1)
-_FUNCTION = const(2)  # a module of a fixed pattern: never data, never masked
+# The grid is two planes of one bit per module (module i = y * size + x):
+# dark, then function (a module of a fixed pattern: never data, never
+# masked). A byte per module would ask for one block of up to 3.2 KB while
+# the servers hold the heap (version 10: 57 x 57); the planes are 2 x 407 B.
 
 
 def wifi_text(ssid, password, secured, hidden):
@@ -36,8 +38,8 @@ def _escape(value):
 
 
 def encode(data):
-    """The QR code of `data` (bytes): (size, modules), modules a bytearray of
-    size*size, bit 0 set for a dark module. ValueError when it is too long."""
+    """The QR code of `data` (bytes): (size, grid); dark(grid, size, x, y)
+    reads a module. ValueError when it is too long."""
     for version in range(1, _VERSIONS + 1):
         ec, blocks1, length, blocks2 = _BLOCKS[4 * version - 4 : 4 * version]
         group1, group2 = (blocks1, length), (blocks2, length + 1)
@@ -49,7 +51,7 @@ def encode(data):
         raise ValueError("too long for a QR code here (%d bytes)" % len(data))
     codewords = _interleave(_data_codewords(data, count_bits, capacity), ec, group1, group2)
     size = 17 + 4 * version
-    grid = bytearray(size * size)
+    grid = bytearray(2 * _plane(size))
     _patterns(grid, size, version)
     _place(grid, size, codewords)
     best = None
@@ -153,8 +155,24 @@ def _reed_solomon(block, ec, exp, log):
     return remainder
 
 
+def _plane(size):
+    return (size * size + 7) >> 3
+
+
+def dark(grid, size, x, y):
+    """Is the module at column x, row y dark?"""
+    i = y * size + x
+    return grid[i >> 3] >> (i & 7) & 1
+
+
 def _set(grid, size, x, y, dark):
-    grid[y * size + x] = _FUNCTION | (_DARK if dark else 0)
+    i = y * size + x
+    bit = 1 << (i & 7)
+    grid[_plane(size) + (i >> 3)] |= bit
+    if dark:
+        grid[i >> 3] |= bit
+    else:
+        grid[i >> 3] &= ~bit
 
 
 def _patterns(grid, size, version):
@@ -225,6 +243,7 @@ def _place(grid, size, codewords):
     """The codewords' bits, in the zigzag of two-module columns from the
     bottom right, skipping the fixed patterns."""
     total = len(codewords) * 8
+    plane = _plane(size)
     i = 0
     right = size - 1
     upward = True
@@ -235,10 +254,10 @@ def _place(grid, size, codewords):
             y = size - 1 - step if upward else step
             for x in (right, right - 1):
                 at = y * size + x
-                if grid[at] & _FUNCTION:
+                if grid[plane + (at >> 3)] >> (at & 7) & 1:
                     continue
                 if i < total and codewords[i >> 3] >> (7 - (i & 7)) & 1:
-                    grid[at] = _DARK
+                    grid[at >> 3] |= 1 << (at & 7)
                 i += 1  # the remainder bits stay light
         upward = not upward
         right -= 2
@@ -263,18 +282,21 @@ def _masked(mask, x, y):
 
 
 def _apply_mask(grid, size, mask):
+    plane = _plane(size)
     for y in range(size):
         row = y * size
         for x in range(size):
-            if not grid[row + x] & _FUNCTION and _masked(mask, x, y):
-                grid[row + x] ^= _DARK
+            at = row + x
+            bit = 1 << (at & 7)
+            if not grid[plane + (at >> 3)] & bit and _masked(mask, x, y):
+                grid[at >> 3] ^= bit
 
 
 def _penalty(grid, size):
     """The standard's four penalty rules: runs, 2x2 blocks, finder-like
     patterns, and the balance of dark and light."""
     score = 0
-    dark = 0
+    darks = 0
     for horizontal in (True, False):
         for a in range(size):
             run = 0
@@ -282,8 +304,8 @@ def _penalty(grid, size):
             window = 0
             for b in range(size):
                 at = a * size + b if horizontal else b * size + a
-                cell = grid[at] & _DARK
-                dark += cell if horizontal else 0
+                cell = grid[at >> 3] >> (at & 7) & 1
+                darks += cell if horizontal else 0
                 if cell == last:
                     run += 1
                     if run == 5:
@@ -299,10 +321,15 @@ def _penalty(grid, size):
     for y in range(size - 1):
         for x in range(size - 1):
             at = y * size + x
-            c = grid[at] & _DARK
-            if c == grid[at + 1] & _DARK == grid[at + size] & _DARK == grid[at + size + 1] & _DARK:
-                score += 3
-    score += abs(dark * 20 - size * size * 10) // (size * size) * 10
+            c = grid[at >> 3] >> (at & 7) & 1
+            at += 1
+            if c == grid[at >> 3] >> (at & 7) & 1:
+                at += size - 1
+                if c == grid[at >> 3] >> (at & 7) & 1:
+                    at += 1
+                    if c == grid[at >> 3] >> (at & 7) & 1:
+                        score += 3
+    score += abs(darks * 20 - size * size * 10) // (size * size) * 10
     return score
 
 
@@ -316,7 +343,7 @@ def lines(size, grid, quiet=4):
     def light(x, y):
         x -= quiet
         y -= quiet
-        return not (0 <= x < size and 0 <= y < size and grid[y * size + x] & _DARK)
+        return not (0 <= x < size and 0 <= y < size and dark(grid, size, x, y))
 
     for y in range(0, full, 2):  # one line at a time: the whole drawing is never in RAM
         chars = []
