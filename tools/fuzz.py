@@ -781,8 +781,8 @@ def console_input(rng):
 
 
 def fuzz_console(rng, board, tally, n):
-    sim = board.sim
     for i in range(n):
+        sim = board.sim  # a new one after a restore
         data = console_input(rng)
         before = board.stored()
         tally.inputs += 1
