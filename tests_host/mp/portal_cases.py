@@ -68,3 +68,25 @@ async def case(times):
 
 asyncio.run(case(1))
 asyncio.run(case(2))
+
+
+async def reopen_case():
+    """New AP settings reopen provisioning: its servers' code stays loaded
+    (the same modules, held), and closing drops all of it."""
+    wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
+    service = Provisioning(sys.argv[2] + "/wifiprov.json", wifi, defaults("0123456789ab"))
+    service.hostname = "wifiprov-89ab"
+    before = loaded()
+    await portal.open(service)
+    opened = {name: sys.modules[name] for name in loaded() if name not in before}
+    await portal.reopen(service)
+    print("reopened: provisioning %s, AP %s, servers %s" % (
+        "open" if service.enabled else "closed", "up" if wifi.ap.active() else "down",
+        [server.name for server in service.servers]))
+    print("  the same code, held:", all(sys.modules.get(name) is module for name, module in opened.items()),
+          sorted(service._server_modules) == sorted(opened))
+    await portal.close(service)
+    print("  left loaded:", [name for name in loaded() if name not in before])
+
+
+asyncio.run(reopen_case())
