@@ -54,7 +54,7 @@ def set_wifi_callback(fn):
 
 def status():
     """The status answer (as TCP `status` and GET /api/status give it)."""
-    return core.job("report", "status", _running())
+    return core.job("status_report", "status", _running())
 
 
 def set_status_line(text):

@@ -22,7 +22,7 @@ async def do_scan(service, args, out):
 
 
 async def do_status(service, args, out):
-    from .report import status
+    from .status_report import status
 
     s = status(service)
     sta = s["sta"]

@@ -2,7 +2,7 @@
 # an apply by wifiprov.provision after validation is dropped (the two are
 # never in RAM together), and the actions that carry it out, which the
 # service runs a moment later (Provisioning.act) as jobs of this module.
-from .core import job_async, say
+from .core import say
 from .wifi import ATTEMPT_TIMEOUT_MS  # (the resident Wi-Fi module's copy: a try's plan loads no settings)
 
 # The actions: (module, function of the service) for Provisioning.act.
@@ -91,6 +91,6 @@ async def to_ap(service):
     """The provisioning AP restarts with its new settings."""
     service.wifi.disconnect()
     if service.enabled:
-        await job_async("portal", "reopen", service)
+        await service.reopen()
     else:
         await service.enable()

@@ -109,6 +109,11 @@ class Provisioning:
         """Servers down, then the AP; the servers' code is dropped."""
         await job_async("portal", "close", self)
 
+    async def reopen(self):
+        """The AP and its servers close and open again (its new settings),
+        the servers' code kept loaded between."""
+        await job_async("portal", "reopen", self)
+
     def status_page(self, up):
         """The read-only status page on the home network (settings.STATUS_PAGE,
         docs/web.md): it listens while the station has an address and

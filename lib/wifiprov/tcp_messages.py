@@ -63,6 +63,6 @@ def _command(service, doc):
     if cmd == "scan":
         found = job("radio", "scan", service.wifi)  # before the answer's module loads
         return job("report", "networks", found)
-    from .report import config, status
-
-    return status(service) if cmd == "status" else config(service)
+    if cmd == "status":
+        return job("status_report", "status", service)
+    return job("report", "config", service)

@@ -50,7 +50,7 @@ async def answer(server, writer, buf, request):
         return await error(server, writer, buf, 403, "cross-origin request refused")
     service = server.service
     if path == b"/api/status":
-        from .report import status
+        from .status_report import status
 
         return await send_json(writer, buf, status(service))
     if path == b"/api/scan":

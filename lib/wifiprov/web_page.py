@@ -12,7 +12,7 @@ _DEFAULTS = {"staauth": "4", "apauth": "4", "countrycode": "GEN", "saveconfig": 
 
 
 async def index(server, writer, buf, request=None):
-    from .report import status
+    from .status_report import status
     from .text import micropython_version
 
     s = status(server.service, False)  # (its heap figures are not shown)

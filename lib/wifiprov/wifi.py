@@ -181,7 +181,7 @@ class Wifi:
         """Why the station is not up, in words; None when it is."""
         if not isinstance(self.reason, int):
             return self.reason
-        return job("report", "reason", self.net, self.reason)
+        return job("status_report", "reason", self.net, self.reason)
 
     async def _attempt(self, target):
         """One try at joining: None when the link is up, else why not (the
