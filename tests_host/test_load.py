@@ -94,7 +94,8 @@ def test_a_long_lived_task_outlives_what_goes_wrong_in_it():
     lines = case_lines("keep_cases.py")
     assert lines == [
         "wifiprov: the console stopped (ValueError('a bug',)); starting it again",
-        "console: 3 feeds, each handed an empty state: True",
+        "console: out of memory; what is typed now runs once there is room",
+        "console: 4 feeds, each handed an empty state: True",
         "Ctrl-C ends it",
         "button: OSError(5,); watching it again in a second",
         "button: watched again after its pin failed",

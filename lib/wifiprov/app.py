@@ -16,18 +16,27 @@ async def watch_console(service, stream, echo):
     the console, not raised wherever the code is: every Improv frame holds
     a 3 (its type), which must not stop wifiprov (docs/improv.md). The
     console outlives whatever goes wrong in reading it (a board nobody
-    watches must not lose its console for good): a full heap is waited out,
-    and a bug is said, and the console starts again with an empty line.
+    watches must not lose its console for good): a full heap is waited out
+    (said once), and a bug is said, and the console starts again with an
+    empty line.
     (Ctrl-C is no Exception: it still ends wifiprov.)"""
     kept = []  # what the console keeps between feeds (console.state), made at the first byte
     if IMPROV:
         interrupt_char(-1)
+    starved = False  # said once, until a feed runs again
     try:
         while True:
             try:
                 if not await job_async("console", "feed", service, kept, stream, echo):
                     return  # the console is gone (on the host: stdin closed)
+                starved = False
             except MemoryError:  # the bytes wait in the console's buffer meanwhile
+                if not starved:
+                    starved = True
+                    try:
+                        print("console: out of memory; what is typed now runs once there is room")
+                    except MemoryError:
+                        pass
                 await asyncio.sleep_ms(1000)
             except Exception as e:
                 try:
