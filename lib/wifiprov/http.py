@@ -128,8 +128,8 @@ class HttpServer:
             # 503 would only garble it: the connection is closed instead.
             gc.collect()
             self._listener.no_memory()
-            if (conn is None or not conn.sent) and not self.tls:
-                refuse(stream, _NO_MEMORY)
+            if (conn is None or not conn.sent) and (not self.tls or conn and conn.received):
+                refuse(stream, _NO_MEMORY)  # (TLS: once its handshake is done, the client reads it)
         except Exception as e:
             sys.print_exception(e)
         finally:
