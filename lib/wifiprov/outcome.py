@@ -90,7 +90,4 @@ async def stay_idle(service):
 async def to_ap(service):
     """The provisioning AP restarts with its new settings."""
     service.wifi.disconnect()
-    if service.enabled:
-        await service.reopen()
-    else:
-        await service.enable()
+    await service.enable(service.enabled)  # (open: closed and opened again)

@@ -100,19 +100,19 @@ class Provisioning:
 
     # ---- the seed's control API ----
 
-    async def enable(self):
+    async def enable(self, again=False):
         """Provisioning AP up, then its servers, then the READY line
-        (wifiprov.portal, loaded for the call)."""
+        (wifiprov.portal, loaded for the call). again: an open one closes
+        and opens again (the AP's new settings), the servers' code kept
+        loaded between. (A parameter, not a method of its own: that held
+        48 bytes more for good, frozen.)"""
+        if again:
+            return await job_async("portal", "reopen", self)
         await job_async("portal", "open", self)
 
     async def disable(self):
         """Servers down, then the AP; the servers' code is dropped."""
         await job_async("portal", "close", self)
-
-    async def reopen(self):
-        """The AP and its servers close and open again (its new settings),
-        the servers' code kept loaded between."""
-        await job_async("portal", "reopen", self)
 
     def status_page(self, up):
         """The read-only status page on the home network (settings.STATUS_PAGE,
