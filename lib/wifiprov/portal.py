@@ -130,11 +130,13 @@ async def reopen(service):
     held = service._server_modules
     service._server_modules = ()  # close drops none of it
     await close(service)
-    await open(service)
-    if service.enabled:
-        service._server_modules = held + service._server_modules  # (open's: none, the code was loaded)
-    else:
-        release(held)
+    try:
+        await open(service)
+    finally:  # (whatever open met, the held code is the servers' or is dropped)
+        if service.enabled:
+            service._server_modules = held + service._server_modules  # (open's: none, the code was loaded)
+        else:
+            release(held)
 
 
 async def close_fallback(service):
