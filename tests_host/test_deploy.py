@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import HEAP, HOME_PASSWORD, ROOT, mpy
+from conftest import HOME_PASSWORD, PTY_HEAP, ROOT, mpy
 import simdrive
 
 PACKAGE = ROOT / "lib" / "wifiprov"
@@ -28,7 +28,7 @@ def serial_board(tmp_path, world):
     boards = []
 
     def start(usb=False):
-        board = simdrive.PtyBoard(tmp_path / "flash", world, HEAP, tmp_path / "tty", usb)
+        board = simdrive.PtyBoard(tmp_path / "flash", world, PTY_HEAP, tmp_path / "tty", usb)
         boards.append(board)
         return board
 

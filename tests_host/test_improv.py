@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import HEAP, HOME_PASSWORD, ROOT, free_port
+from conftest import HEAP, HOME_PASSWORD, PTY_HEAP, ROOT, free_port
 
 CURRENT_STATE, ERROR_STATE, RPC, RPC_RESULT = 1, 2, 3, 4
 READY, PROVISIONING, PROVISIONED = 2, 3, 4
@@ -280,7 +280,7 @@ def test_the_real_sdk_over_the_board_doubles_serial_port(tmp_path, world):
     flash = tmp_path / "flash"
     shutil.copytree(mpy.build() / "wifiprov", flash / "lib" / "wifiprov")
     (flash / "main.py").write_bytes((ROOT / "main.py").read_bytes())
-    board = simdrive.PtyBoard(flash, world, HEAP, tmp_path / "tty")
+    board = simdrive.PtyBoard(flash, world, PTY_HEAP, tmp_path / "tty")
     try:
         board.expect(r"^READY mode=ap ", 60)
         run = sdk(["initialize", "provision:HomeNet:" + HOME_PASSWORD], "--tty", board.port)

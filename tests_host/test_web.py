@@ -19,7 +19,7 @@ import dns.query
 import dns.rdatatype
 import pytest
 
-from conftest import HEAP, HOME_PASSWORD, ROOT, case_lines, free_port, run_micropython, slowloris
+from conftest import HOME_PASSWORD, ROOT, case_lines, free_port, heap_above, run_micropython, slowloris
 
 TOKEN_RE = re.compile(r'name="token" value="([0-9a-f]{16})"')
 
@@ -384,7 +384,7 @@ def test_https_serves_the_certificate_printed_in_the_banner(board):
     # in one piece, so this test runs 8K above the tests' heap: at 112K its
     # third session, opened the moment the second closed, found no room for
     # its answer (a 503, out of memory; 20 ms later it is served).
-    sim = board.start(heap="%dK" % (int(HEAP.rstrip("K")) + 8))
+    sim = board.start(heap=heap_above(8))
     banner = sim.expect(r"^https: certificate SHA-256 ([0-9A-F:]{95})$").group(1)
     sim.expect(r"^READY mode=ap tcp=\d+ http=\d+ https=%d dns=\d+$" % sim.ports["https"])
     assert banner == printed
