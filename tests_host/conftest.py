@@ -25,9 +25,9 @@ from simdrive import DEFAULT_NETWORKS, HOME_PASSWORD, World, free_port  # noqa: 
 # sixth allocation (7 KB here). The tests go further than the flows (QR
 # codes, HTTPS, the REPL, an app that sends): at 112K 7 of 256 failed for
 # want of heap after the eleventh pass; after the twelfth, in three runs
-# of the whole suite, HTTPS each time (it runs 8K above now), and once each
-# Improv over the serial double (below) and the fuzz pass's HTTP liveness
-# check (docs/internals.md). At 120K none.
+# of the whole suite, HTTPS each time it ran at 112K (it runs 8K above
+# now), and once each Improv over the serial double (below) and the fuzz
+# pass's HTTP liveness check (docs/internals.md). At 120K none.
 HEAP = os.environ.get("WIFIPROV_TEST_HEAP", "120K")  # override to probe the smallest heap that works
 
 

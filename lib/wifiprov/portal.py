@@ -37,11 +37,12 @@ async def open(service):
         host = BIND or address
         _grow_modules_table()
         before = loaded()
-        # Right after provisioning closed (an AP's new settings reopen it at
-        # once), the closed servers' clients may still be unwinding and hold
-        # the heap: a MemoryError is met with what loaded dropped (the
-        # classes bound too: each holds its module's code), and one more
-        # try once they have run.
+        # Right after provisioning closed (`wifiprov disable`, then enable;
+        # an AP's new settings keep the code loaded: reopen), the closed
+        # servers' clients may still be unwinding and hold the heap: a
+        # MemoryError is met with what loaded dropped (the classes bound
+        # too: each holds its module's code), and one more try once they
+        # have run.
         for tries in (1, 2):
             try:
                 from .tcp import TcpServer
