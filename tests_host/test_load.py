@@ -216,3 +216,22 @@ def test_the_servers_code_is_loaded_again_after_a_full_heap(tmp_path):
         "  the same code, held: True True",
         "  left loaded: []",
     ], lines
+
+
+def test_an_applied_configs_next_step_runs_again_after_a_full_heap(tmp_path):
+    # An AP's new settings were saved, then the reopen's code could not load
+    # (the fuzzer at a 106-108K heap): a traceback, and the AP kept its old
+    # settings until the next reset. An action (wifiprov.outcome's, the
+    # try, the window) now runs again a second later, and says so once;
+    # ten full heaps in a row give it up, with the traceback.
+    from conftest import case_lines
+
+    lines = case_lines("react_cases.py", str(tmp_path))
+    assert [line for line in lines if line.startswith(("full ", "provisioning: ", "MemoryError"))] == [
+        "full 0 times: ran 1 times, the station idle",
+        "provisioning: out of memory for outcome.stay_idle; trying again each second",
+        "full 2 times: ran 3 times, the station idle",
+        "provisioning: out of memory for outcome.stay_idle; trying again each second",
+        "MemoryError: memory allocation failed, allocating 485 bytes",
+        "full 10 times: ran 10 times, the station still joining",
+    ], lines

@@ -21,6 +21,7 @@ from .wifi import AUTO_CONNECT_FAIL, DHCP_DONE, SNTP_UP, UP
 _PROV_COMPLETE = const("PROV_COMPLETE")
 _PROV_FAILURE = const("PROV_FAILURE")
 _APP_SETTINGS = const("APP_SETTINGS")  # the app's own settings changed (docs/app.md)
+_REACT_TRIES = const(10)  # an action that meets a full heap runs again a second later, up to this many times
 
 
 def describe(event, data):
@@ -195,11 +196,27 @@ class Provisioning:
         """A (module, function) pair run as a job with the service: an
         apply's action (act), or a reaction to the link in a task of its
         own (the Wi-Fi supervisor that reported the event goes on). Its
-        failure is printed, not lost."""
-        try:
-            await job_async(action[0], action[1], self)
-        except Exception as e:
-            sys.print_exception(e)
+        failure is printed, not lost. A full heap is no failure of the
+        action: the clients of the request just answered may still hold
+        it, and a config already saved must still be carried out (an AP's
+        new settings, a try whose client waits for its end). The action
+        runs again a second later, up to _REACT_TRIES times; each action
+        can run again after a MemoryError (wifiprov.outcome's, the try's,
+        the window's)."""
+        for left in range(_REACT_TRIES, 0, -1):
+            try:
+                return await job_async(action[0], action[1], self)
+            except MemoryError as e:
+                if left == 1:
+                    sys.print_exception(e)
+                elif left == _REACT_TRIES:
+                    try:
+                        print("provisioning: out of memory for %s.%s; trying again each second" % action)
+                    except MemoryError:
+                        pass
+                await asyncio.sleep_ms(1000)
+            except Exception as e:
+                return sys.print_exception(e)
 
     async def act(self, action):
         """An apply's (or a reset's) action, a moment after its answer: one
