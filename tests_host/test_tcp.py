@@ -432,3 +432,6 @@ def test_an_applied_config_whose_answer_finds_no_heap_is_still_said_applied():
     # POST /api/config likewise (wifiprov.http), a whole HTTP answer made in advance.
     assert lines[2] == "http: HTTP/1.1 200 OK " + applied, lines
     assert lines[3] == "http: MemoryError (the server's out-of-memory answer)", lines
+    # The form's result page too: its config was saved (an AP's new settings,
+    # found by the fuzzer at 106K: a 503 "try again" for what was done).
+    assert lines[4] == "form: HTTP/1.1 200 OK " + applied, lines

@@ -201,21 +201,21 @@ async def _applied(server, conn, buf, result, form):
     result page for the form (the join page when a network is tried first)."""
     if form is None:
         result = await server.service.settle(result)  # a network to join: its try's answer
-        try:
-            return await job_async("web", "send_json", conn, buf, result)
-        except MemoryError:
-            if not result["ok"] or conn.sent:
-                raise  # (wifiprov.http's out-of-memory answer, or the close)
-            # Applied (joined, saved): not "try again" for what is done. Made
-            # in advance; the body ends at the close.
-            from .listen import APPLIED  # (here: one name less in this module's table, at its 29-slot step)
-
-            gc.collect()
-            refuse(conn.stream, b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n")
-            refuse(conn.stream, APPLIED)
-            return
-    if not result["ok"]:
+    elif not result["ok"]:
         return await _form(server, conn, buf, form, result["error"], 400)
-    if result.get("trying"):
+    elif result.get("trying"):
         return await job_async("web_join", "joining", server, conn, buf)
-    await job_async("web_page", "applied", server, conn, buf, result, form)
+    try:
+        if form is None:
+            return await job_async("web", "send_json", conn, buf, result)
+        await job_async("web_page", "applied", server, conn, buf, result, form)
+    except MemoryError:
+        if not result["ok"] or conn.sent:
+            raise  # (wifiprov.http's out-of-memory answer, or the close)
+        # Applied (joined, saved): not "try again" for what is done, to the
+        # API or the form alike. Made in advance; the body ends at the close.
+        from .listen import APPLIED  # (here: one name less in this module's table, at its 29-slot step)
+
+        gc.collect()
+        refuse(conn.stream, b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n")
+        refuse(conn.stream, APPLIED)

@@ -2,10 +2,11 @@
 # applied (its network joined and saved), and the heap has no room for the
 # answer's words. The client must hear that it was applied, not "out of
 # memory ... try again" for what is done already; a message that was not
-# applied still gets the out-of-memory line.
+# applied still gets the out-of-memory line. The web form's POST likewise
+# (its result page).
 import asyncio
 
-from wifiprov import http, tcp_conn, web
+from wifiprov import http, tcp_conn, web, web_page
 from wifiprov.http_conn import Connection
 from wifiprov.tcp import Client
 
@@ -43,6 +44,13 @@ async def send_json(writer, buf, answer, status=None):
 web.send_json = send_json  # (web stays loaded: a job drops only what it imported)
 
 
+async def applied(server, conn, buf, result, form):
+    raise MemoryError("memory allocation failed, allocating 1024 bytes")
+
+
+web_page.applied = applied  # the form's result page (loaded here, so the job keeps it)
+
+
 class Server:
     service = Service()
 
@@ -61,6 +69,9 @@ async def main():
             print("http:", b"".join(writer.out).decode().split("\r\n")[0], b"".join(writer.out).decode().split("\r\n\r\n")[1].strip())
         except MemoryError:
             print("http: MemoryError (the server's out-of-memory answer)")
+    writer = Writer()
+    await http._applied(Server(), Connection(writer), bytearray(64), {"ok": True, "next": "saved"}, {"apssid": "x"})
+    print("form:", b"".join(writer.out).decode().split("\r\n")[0], b"".join(writer.out).decode().split("\r\n\r\n")[1].strip())
 
 
 asyncio.run(main())
