@@ -137,9 +137,11 @@ def _package_imports():
     package = ROOT / "lib" / "wifiprov"
     modules = {p.stem for p in package.glob("*.py")}
 
-    def pair(node):
-        if (isinstance(node, ast.Tuple) and len(node.elts) == 2
-                and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts)
+    def pair(node, table=False):
+        """(module, function) of a pair of constants, or of a table's entry
+        (_COMMANDS' entries have a third element: whether it takes values)."""
+        if (isinstance(node, ast.Tuple) and (len(node.elts) == 2 or table and len(node.elts) == 3)
+                and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts[:2])
                 and node.elts[0].value in modules):
             return node.elts[0].value, node.elts[1].value
         return None
@@ -156,7 +158,7 @@ def _package_imports():
                  and isinstance(n.value, ast.Dict)]
         for table in steps:
             tables.add(path.stem)
-            uses.update(pair(v) for v in table.values if pair(v))
+            uses.update(pair(v, True) for v in table.values if pair(v, True))
             # (None, method): the provisioning service's own, which it must have
             own = [v.elts[1].value for v in table.values if isinstance(v, ast.Tuple)
                    and isinstance(v.elts[0], ast.Constant) and v.elts[0].value is None]

@@ -9,24 +9,24 @@
 # requests go to the provisioning service (connect and disconnect straight
 # to the Wi-Fi one). wifiprov.console shows the help itself (wifiprov.help).
 
-# subcommand: (module, function); no module: the service's own method
-# (enable, disable: the AP and its servers, opened or closed).
+# subcommand: (module, function, whether it takes values); no module: the
+# service's own method (enable, disable: the AP and its servers, opened or
+# closed).
 _COMMANDS = {
-    "set": ("cli_config", "do_set"),
-    "join": ("cli_config", "do_join"),
-    "app": ("cli_config", "do_app"),
-    "get": ("cli_show", "do_get"),
-    "scan": ("cli_show", "do_scan"),
-    "status": ("cli_show", "do_status"),
-    "ap": ("cli_ap", "do_ap"),
-    "connect": ("cli_station", "do_connect"),
-    "disconnect": ("cli_station", "do_disconnect"),
-    "reset": ("cli_station", "do_reset"),
-    "forget": ("cli_station", "do_forget"),
-    "enable": (None, "enable"),
-    "disable": (None, "disable"),
+    "set": ("cli_config", "do_set", True),
+    "join": ("cli_config", "do_join", True),
+    "app": ("cli_config", "do_app", True),
+    "get": ("cli_show", "do_get", False),
+    "scan": ("cli_show", "do_scan", False),
+    "status": ("cli_show", "do_status", False),
+    "ap": ("cli_ap", "do_ap", False),
+    "connect": ("cli_station", "do_connect", False),
+    "disconnect": ("cli_station", "do_disconnect", False),
+    "reset": ("cli_station", "do_reset", True),
+    "forget": ("cli_station", "do_forget", False),
+    "enable": (None, "enable", False),
+    "disable": (None, "disable", False),
 }
-_TAKE_VALUES = ("set", "app", "reset", "join")
 
 def split(line):
     """The tokens (text) of a line (UTF-8 bytes), split on space, tab and
@@ -78,7 +78,7 @@ def parse(raw, out):
     if command is None:
         out('ERROR: unknown subcommand "%s"; type wifiprov help for the commands' % words[1])
         return
-    if words[1] not in _TAKE_VALUES and len(words) > 2:
+    if not command[2] and len(words) > 2:
         out("ERROR: wifiprov %s takes no values; type wifiprov help" % words[1])
         return
     return command[0], command[1], words[2:]
