@@ -311,7 +311,7 @@ def test_phone_page_sets_the_apps_settings_with_the_network(board, phone):
         # a sixth allocation during the apply (docs/app.md, "Heap"): below
         # about 112K of this 64-bit heap the form's apply is refused with
         # "out of memory; try again" (the page says so and keeps the form),
-        # at 104-112K now and then; it takes 8K more than the tests' heap.
+        # at 104-112K now and then; it runs at 136K, above the tests' heap.
         # A 32-bit ESP32 has about 1.6x this room.
         sim = board.start(heap="136K")
         sim.expect(r"^READY mode=ap ")
