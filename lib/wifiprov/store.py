@@ -17,9 +17,10 @@ MAX_FILE_BYTES = const(4096)
 _S_IFDIR = const(0x4000)  # os.stat()'s mode bit of a directory
 _CHUNK = const(64)  # bytes read at a time when a file is compared with what was written
 
-
-class StoreError(ValueError):
-    """A stored file that cannot be used; the text says why."""
+# A stored file that cannot be used raises ValueError, whose text says why.
+# Few names here: past 17, this module's table takes a 23-slot block (184
+# bytes on 32-bit) at the save of a try, the web-only flow's edge (frozen,
+# 24 KB); so no class of its own, and no helper called from one place.
 
 
 def _pieces(obj):
@@ -72,20 +73,20 @@ def serialize(config):
 
 def _checked(raw):
     """The document of a stored file whose JSON, checksum and version are
-    right, or StoreError."""
+    right, or ValueError."""
     try:
         doc = job("strict_json", "load", raw, "the file")  # strict: a damaged file is not half-read
     except ValueError:  # UnicodeError is one; a MemoryError is no judgement of the file, and goes up
-        raise StoreError("not valid JSON")
+        raise ValueError("not valid JSON")
     if not isinstance(doc, dict):
-        raise StoreError("not a JSON object")
+        raise ValueError("not a JSON object")
     crc = doc.pop("crc", None)
     # A hand-written file may leave out the bookkeeping; a written one must match.
     if crc is not None and crc != "%08x" % _crc(doc):
-        raise StoreError("checksum mismatch (file damaged)")
+        raise ValueError("checksum mismatch (file damaged)")
     version = doc.pop("version", _FORMAT_VERSION)
     if version != _FORMAT_VERSION:
-        raise StoreError("format version %r is not %d" % (version, _FORMAT_VERSION))
+        raise ValueError("format version %r is not %d" % (version, _FORMAT_VERSION))
     return doc
 
 
@@ -95,21 +96,12 @@ def _raw(path):
     except OSError:
         return None  # not there: nothing to report
     if info[0] & _S_IFDIR:
-        raise StoreError("a directory, not a file")
+        raise ValueError("a directory, not a file")
     size = info[6]
     if size > MAX_FILE_BYTES:
-        raise StoreError("%d bytes, more than the %d allowed" % (size, MAX_FILE_BYTES))
+        raise ValueError("%d bytes, more than the %d allowed" % (size, MAX_FILE_BYTES))
     with open(path, "rb") as f:
         return f.read(size)  # one buffer of its size: read() grows one a step at a time, copying
-
-
-def _read(path):
-    raw = _raw(path)
-    if raw is None:
-        return None
-    doc = _checked(raw)
-    raw = None  # the file's bytes are free before the rules load: the boot's peak is here
-    return job("validation", "validate", doc, {}, True)  # the rules of any message
 
 
 def load(path, report):
@@ -122,14 +114,17 @@ def load(path, report):
     not be replaced."""
     for source in (path, path + ".tmp", path + ".bak"):
         try:
-            config = _read(source)
-        except (ValueError, OSError) as e:  # StoreError, ConfigError
+            raw = _raw(source)
+            if raw is None:
+                continue
+            config = _checked(raw)
+            raw = None  # the file's bytes are free before the rules load: the boot's peak is here
+            config = job("validation", "validate", config, {}, True)  # the rules of any message
+        except (ValueError, OSError) as e:  # the file's (ValueError), the rules' (ConfigError)
             report("config: %s: %s; skipped" % (source, e))
             continue
-        if config is None:
-            continue
         if source == path:
-            _remove(path + ".tmp")  # left by a save that was cut before its rename
+            erase(path, (".tmp",))  # left by a save that was cut before its rename
         elif source == path + ".tmp":
             # The save was cut between writing the temporary file and renaming
             # it; the file was read back before, so finishing the rename is safe.
@@ -151,13 +146,13 @@ def save(path, config):
     # checksum). The config's rules ran on the document just before.
     try:
         _checked(data)
-    except StoreError as e:
+    except ValueError as e:
         raise OSError("it would not load at the next boot: %s" % e)
-    live_ok = True
+    live_ok = True  # a live file that loads (so there is one): it becomes the backup
     try:
         if _same(path, data):
             return False
-        _checked(_raw(path))
+        _checked(_raw(path))  # (no file: None, a TypeError)
     except (ValueError, OSError, TypeError):
         live_ok = False
     tmp = path + ".tmp"
@@ -165,9 +160,9 @@ def save(path, config):
         f.write(data)
         f.flush()
     if not _same(tmp, data):
-        _remove(tmp)
+        erase(path, (".tmp",))
         raise OSError("read-back of %s did not match what was written" % tmp)
-    if live_ok and _exists(path):
+    if live_ok:
         try:
             os.rename(path, path + ".bak")  # keep the previous good one
         except OSError:
@@ -178,17 +173,14 @@ def save(path, config):
     return True
 
 
-def erase(path):
-    for name in (path, path + ".tmp", path + ".bak"):
-        _remove(name)
-
-
-def _exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
+def erase(path, which=("", ".tmp", ".bak")):
+    """Remove the live file, its temporary and its backup, or those of
+    `which` (the suffixes); one that is not there is no error."""
+    for suffix in which:
+        try:
+            os.remove(path + suffix)
+        except OSError:
+            pass
 
 
 def _same(path, data):
@@ -210,10 +202,3 @@ def _same(path, data):
         return True
     except OSError:
         return False
-
-
-def _remove(path):
-    try:
-        os.remove(path)
-    except OSError:
-        pass
