@@ -208,8 +208,8 @@ class Provisioning:
                 return await job_async(action[0], action[1], self)
             except MemoryError as e:
                 if left == 1:
-                    sys.print_exception(e)
-                elif left == _REACT_TRIES:
+                    return sys.print_exception(e)  # given up: no pause after the last
+                if left == _REACT_TRIES:
                     try:
                         print("provisioning: out of memory for %s.%s; trying again each second" % action)
                     except MemoryError:
