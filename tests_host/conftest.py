@@ -18,7 +18,7 @@ import simdrive  # noqa: E402
 from simdrive import DEFAULT_NETWORKS, HOME_PASSWORD, World, free_port  # noqa: E402,F401
 
 # The heap of a small board. On the 64-bit unix port objects are about 1.6x
-# their size on a 32-bit board, so 112K here is ~70K there, below what an
+# their size on a 32-bit board, so 120K here is ~75K there, below what an
 # ESP32 (~110K) or a Pico W (~160K) gives MicroPython. The flows need
 # 101-103K here (`make bench`): trying a network before saving it keeps the
 # AP and its servers up meanwhile, and its names take the qstr pool to a
@@ -27,9 +27,10 @@ from simdrive import DEFAULT_NETWORKS, HOME_PASSWORD, World, free_port  # noqa: 
 # pass, three runs of the whole suite met three edges: HTTPS (it runs 8K
 # above now), Improv over the serial double (below), and the fuzz pass's
 # HTTP liveness check, which the thirteenth pass mended (an AP's new
-# settings whose reopen met a full heap). Then two fresh runs at 112K
-# passed (docs/internals.md).
-HEAP = os.environ.get("WIFIPROV_TEST_HEAP", "112K")  # override to probe the smallest heap that works
+# settings whose reopen met a full heap). Then four fresh runs at 112K
+# passed and a fifth did not (the read-only status page after the join
+# answered 503 in the browser test), so the heap stays 120K here.
+HEAP = os.environ.get("WIFIPROV_TEST_HEAP", "120K")  # override to probe the smallest heap that works
 
 
 def heap_above(kb):
