@@ -3,8 +3,9 @@
 
     python tools/mpy.py [--out DIR] [--arch ARCH]
 
-Prints where the compiled tree is. Only changed files are recompiled, and
-.mpy files whose source is gone are removed, so DIR mirrors lib/ exactly.
+Prints where the compiled tree is. Only changed files are recompiled (a
+change to this file, where the compiler's options are, recompiles them all),
+and .mpy files whose source is gone are removed, so DIR mirrors lib/ exactly.
 """
 import argparse
 import os
@@ -15,6 +16,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LIB = ROOT / "lib"
+# -O3, as micropython-lib builds mip, ntptime and webrepl, and MicroPython
+# freezes asyncio: no table of line numbers in the bytecode. On a board the
+# bytecode of a .mpy module is in the heap, and those tables took 2 KB of it
+# while a phone provisions (the flows' smallest heap, 32-bit: 70 -> 68 KB). A
+# traceback from wifiprov's code still names the file and the function; its
+# line numbers read 1. (-O1 and up also drop assert statements: the package
+# has none, and must not rely on one.)
+OPTIMISE = "-O3"
 
 
 class BuildError(Exception):
@@ -87,7 +96,7 @@ def build(out=ROOT / "build" / "mpy", arch=None, lib=LIB):
             # The embedded source name is the module's own name: the import
             # interns that name anyway, so the name costs no second qstr
             # (RAM that is never freed) and a traceback still says where.
-            cmd = [mpy_cross, "-o", str(tmp), "-s", module_name(rel)]
+            cmd = [mpy_cross, OPTIMISE, "-o", str(tmp), "-s", module_name(rel)]
             if arch:
                 cmd.append("-march=" + arch)
             res = subprocess.run(cmd + [str(src)], capture_output=True, text=True)
@@ -97,10 +106,11 @@ def build(out=ROOT / "build" / "mpy", arch=None, lib=LIB):
 
     jobs = [(src, src.relative_to(lib).with_suffix(".mpy"), None) for src in sources(lib)]
     jobs += [(src, src.relative_to(lib), shutil.copyfile) for src in assets(lib)]
+    options_changed = Path(__file__).stat().st_mtime
     for src, rel, copy in jobs:
         dst = out / rel
         wanted.add(dst)
-        if dst.exists() and dst.stat().st_mtime >= src.stat().st_mtime:
+        if dst.exists() and dst.stat().st_mtime >= max(src.stat().st_mtime, options_changed):
             continue
         _put(dst, (lambda tmp, src=src: copy(src, tmp)) if copy else compile_to(src, src.relative_to(lib)))
     for old in out.rglob("*"):
