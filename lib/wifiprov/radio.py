@@ -216,11 +216,3 @@ def security_of(ssid, password, wifi):
         if net[0] == ssid and net[3] in (1, 3, 4, 5, 6):
             auth = net[3]
     return auth
-
-
-def rssi(sta):
-    """The station's signal in dBm, or None (a port or a moment without one)."""
-    try:
-        return sta.status("rssi")
-    except (OSError, ValueError, TypeError):
-        return None
