@@ -51,30 +51,6 @@ def stop_ap(wifi):
         wifi.ap.active(False)
 
 
-def ap_channel(wifi):
-    """The channel the AP is on now: with one radio (esp32, rp2), the
-    station's once it has joined, whatever the AP was set to."""
-    try:
-        return wifi.ap.config("channel")
-    except (ValueError, OSError):
-        return None
-
-
-def ap_clients(wifi):
-    """How many phones are on the AP."""
-    if not wifi.ap.active():
-        return 0
-    try:
-        return len(wifi.ap.status("stations"))
-    except (ValueError, OSError):
-        return 0
-
-
-def ap_now(wifi):
-    """(phones on the AP, its channel now), for the status answer."""
-    return ap_clients(wifi), ap_channel(wifi)
-
-
 def scan(wifi, fresh_ms=0):
     """The networks in range (_scan's list), SCAN_DONE told. fresh_ms: a
     scan as recent as that is answered again instead of a new one (a scan
