@@ -151,3 +151,47 @@ def test_the_passphrase_is_printed_whenever_the_ap_opens(board, world):
     sim.expect(r"^EVENT AUTO_CONNECT_FAIL ")
     sim.expect(r"^AP passphrase: %s$" % passphrase)
     sim.expect(r"^READY mode=ap")
+
+
+# An app.py whose import takes the heap and gives it back a moment later,
+# from a task: the boot's portal cannot load at first.
+GREEDY_APP = """import asyncio
+import gc
+
+hoard = []
+try:
+    while True:
+        hoard.append(bytearray(512))
+except MemoryError:
+    pass
+for _ in range(32):  # 16 KB: room for the boot, the console and this task, none for the portal
+    hoard.pop()
+
+
+async def give_back():
+    await asyncio.sleep_ms(1500)
+    hoard.clear()
+    gc.collect()
+    print("APP gave the heap back")
+
+asyncio.create_task(give_back())
+
+
+async def main():
+    print("APP main started")
+"""
+
+
+def test_a_boot_whose_heap_is_full_opens_the_ap_once_there_is_room(board):
+    """The boot's provisioning AP meets a full heap (the app's import took
+    it): it is tried again each second, the firmware does not end, and the
+    AP, the READY line and the app follow once the heap is free."""
+    board.flash.mkdir(parents=True, exist_ok=True)
+    (board.flash / "app.py").write_text(GREEDY_APP)
+    sim = board.start()
+    sim.expect(r"^provisioning: out of memory for portal\.open; trying again each second$")
+    sim.expect(r"^APP gave the heap back$")
+    sim.expect(r"^READY mode=ap tcp=\S+ http=\S+ https=\S+ dns=\S+$")
+    sim.expect(r"^APP main started$")
+    sim.cmd("wifiprov status", r"^provisioning: enabled")
+    assert "Traceback" not in sim.transcript()
