@@ -399,11 +399,11 @@ def busiest(work, flows, template, extra, empty):
 # rules (its busiest moment, inside one job, where heapprobe's sampling task
 # never runs): the resident ones, the boot's, the store's, and the rules'.
 # Kept by hand, from the imports (store -> validation -> rules, which
-# imports checks and strict_json): the config bench.py boots from has no
+# imports checks and utf8): the config bench.py boots from has no
 # app settings, whose check (config, appfields, text) comes in another step.
 BOOT_CHECK_MODULES = ("wifiprov", "wifiprov.core", "wifiprov.app", "wifiprov.recovery", "wifiprov.startup",
                       "wifiprov.store", "wifiprov.validation", "wifiprov.rules", "wifiprov.checks",
-                      "wifiprov.strict_json")
+                      "wifiprov.utf8")
 
 
 def busiest_rows(work, template, extra, tag, rows, empty):

@@ -33,7 +33,7 @@ def check_fields(config):
 
 
 def _check_ssid(name, ssid):
-    from .strict_json import unicode_text
+    from .utf8 import unicode_text
 
     if not isinstance(ssid, str):
         raise ConfigError("%s.SSID: must be a string, not %s" % (name, _kind(ssid)))
@@ -47,7 +47,7 @@ def _check_ssid(name, ssid):
 
 
 def _check_password(name, pwd, auth, is_ap):
-    from .strict_json import printable_ascii
+    from .utf8 import printable_ascii
 
     field = name + ".PWD"
     if not isinstance(pwd, str):

@@ -1,11 +1,10 @@
-# What text from outside must be before it is used: JSON (TCP messages,
-# POST /api/config, the config file) read strictly, its UTF-8 and syntax
-# checked byte by byte before json.loads, which in MicroPython takes broken
-# text; and the checks of a field's text (wifiprov.rules: Unicode without
-# NUL, printable ASCII). Loaded for a job, dropped after. A leaf, and small:
-# the config file's check at boot loads nothing else (wifiprov.text takes
-# its checks from here).
+# JSON from outside (TCP messages, POST /api/config, the config file) read
+# strictly: its UTF-8 (wifiprov.utf8) and its syntax checked byte by byte
+# before json.loads, which in MicroPython takes broken text. Loaded for a
+# job, dropped after.
 from micropython import const
+
+from .utf8 import check_utf8
 
 
 # A config document is two levels deep (app settings too); a deeper one is
@@ -40,56 +39,6 @@ def load(raw, what):
         return json.loads(raw)
     except ValueError as e:
         raise ValueError("%s is not valid JSON (%s)" % (what, e.args[0] if e.args else "syntax error"))
-
-
-def check_utf8(raw):
-    """Raise UnicodeError unless the bytes are UTF-8 as the standard has it:
-    no overlong forms (b"\\xc0\\xaf" would be "/"), surrogates, or code
-    points above U+10FFFF, all of which MicroPython's decode() lets through.
-    Nothing is decoded: a caller that only checks makes no copy."""
-    i = 0
-    n = len(raw)
-    while i < n:
-        b = raw[i]
-        if b < 0x80:
-            i += 1
-            continue
-        if 0xC2 <= b <= 0xDF:
-            size, lo, hi = 2, 0x80, 0xBF
-        elif 0xE0 <= b <= 0xEF:
-            size = 3
-            lo = 0xA0 if b == 0xE0 else 0x80
-            hi = 0x9F if b == 0xED else 0xBF
-        elif 0xF0 <= b <= 0xF4:
-            size = 4
-            lo = 0x90 if b == 0xF0 else 0x80
-            hi = 0x8F if b == 0xF4 else 0xBF
-        else:
-            raise UnicodeError()
-        if i + size > n or not lo <= raw[i + 1] <= hi:
-            raise UnicodeError()
-        for k in range(i + 2, i + size):
-            if not 0x80 <= raw[k] <= 0xBF:
-                raise UnicodeError()
-        i += size
-
-
-def printable_ascii(text):
-    """Is every character of text printable ASCII (space to ~)?"""
-    for b in text.encode():
-        if not 0x20 <= b <= 0x7E:
-            return False
-    return True
-
-
-def unicode_text(s):
-    """Is s text that can be stored and shown: valid Unicode (json.loads
-    turns a \\ud800 escape into a lone surrogate) with no NUL?"""
-    try:
-        check_utf8(s.encode())
-    except UnicodeError:
-        return False
-    return "\x00" not in s
 
 
 # What the JSON checker expects next.

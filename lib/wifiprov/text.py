@@ -12,8 +12,8 @@
 
 def strict_utf8(raw):
     """Decode bytes as UTF-8, refusing what MicroPython's decode() lets
-    through (wifiprov.strict_json.check_utf8). Raises UnicodeError."""
-    from .strict_json import check_utf8
+    through (wifiprov.utf8.check_utf8). Raises UnicodeError."""
+    from .utf8 import check_utf8
 
     check_utf8(raw)
     return bytes(raw).decode()
@@ -113,7 +113,7 @@ def shown_key(key):
     """A key from the sender, safe to put in an answer: as it is when plain
     ASCII, else quoted with \\xNN escapes (it may hold control characters, or
     a lone surrogate that would make the answer invalid UTF-8)."""
-    from .strict_json import printable_ascii
+    from .utf8 import printable_ascii
 
     return key if printable_ascii(key) else show_bytes(key)
 
