@@ -208,7 +208,7 @@ async def _applied(server, conn, buf, result, form):
     try:
         if form is None:
             return await job_async("web", "send_json", conn, buf, result)
-        await job_async("web_page", "applied", server, conn, buf, result, form)
+        await job_async("web_result", "applied", server, conn, buf, result, form)
     except MemoryError:
         if not result["ok"] or conn.sent:
             raise  # (wifiprov.http's out-of-memory answer, or the close)

@@ -1,7 +1,7 @@
-# The pages (docs/web.md): Overview (index.htm), Network Configuration
-# (config.htm) and the result of an apply, each filled in here, everything
-# filled in HTML-escaped, and rendered by wifiprov.web_render. Loaded per
-# page.
+# The pages (docs/web.md): Overview (index.htm) and Network Configuration
+# (config.htm), each filled in here, everything filled in HTML-escaped, and
+# rendered by wifiprov.web_render; the result of an apply is
+# wifiprov.web_result's. Loaded per page.
 from .core import fields, job
 from .http_conn import TOKEN, random_token
 from .web_render import html, page
@@ -85,40 +85,3 @@ def _app_inputs(values):
                    % (name, html(label), name, name, max_len, rest))
     out.append("</fieldset>\n")
     return out
-
-
-async def applied(server, writer, buf, result, form):
-    """What the form did (wifiprov.http shows a refusal, and the join page
-    for a network tried first): what happens next."""
-    active = server.service.config
-    if result.get("app_only"):
-        fill = {"title": "Saved", "heading": "Saved" if result["saved"] else "Applied", "cls": "ok",
-                "next": html(result["next"]), "hint": "The board's Wi-Fi settings are as they were.",
-                "more": '<a class="btn" href="/">Overview</a>'}
-        return await page(server, writer, buf, 200, "result.htm", fill)
-    sta = active.get("STA")
-    if active["mode"] == 1 and sta and form.get("stassid"):
-        # Advanced's Apply with a network typed in, while Mode still says
-        # AP (a new board's): saved, not joined. Said plainly, with the
-        # join one press away (the stored password is kept).
-        ssid = html(sta["SSID"])
-        fill = {"title": "Saved", "heading": "%s: the board stays an access point"
-                % ("Saved" if result["saved"] else "Applied"), "cls": "ok", "next": html(result["next"]),
-                "hint": 'Mode says "AP: stay an access point", so the board did not join "%s". To join it now, '
-                        "press the button below; next time, press Connect on the first screen." % ssid,
-                "more": ['<form method="post" action="/config.htm"><input type="hidden" name="token" value="%s">'
-                         % TOKEN, '<input type="hidden" name="stassid" value="%s">' % ssid,
-                         '<input type="hidden" name="staauth" value="%d">' % sta["auth"],
-                         '<input type="submit" name="join" value="Join &quot;%s&quot; now"></form>' % ssid,
-                         '<p><a class="btn" href="/">Overview</a></p>']}
-        return await page(server, writer, buf, 200, "result.htm", fill)
-    if active["mode"] == 1:
-        hint = 'If the board\'s Wi-Fi changed, connect your phone to "%s" again.' % active["AP"]["SSID"]
-    elif active["save_config"]:
-        hint = ("The board turns its own Wi-Fi off when it restarts: reconnect your phone to your usual "
-                "network. The board's console shows its new address.")
-    else:
-        hint = "The board's console and the Overview page show how the join goes."
-    fill = {"title": "Configuration applied", "heading": "Configuration applied", "cls": "ok",
-            "next": html(result["next"]), "hint": html(hint), "more": '<a class="btn" href="/">Overview</a>'}
-    await page(server, writer, buf, 200, "result.htm", fill)

@@ -6,7 +6,7 @@
 # (its result page).
 import asyncio
 
-from wifiprov import http, tcp_conn, web, web_page
+from wifiprov import http, tcp_conn, web, web_result
 from wifiprov.http_conn import Connection
 from wifiprov.tcp import Client
 
@@ -48,7 +48,7 @@ async def applied(server, conn, buf, result, form):
     raise MemoryError("memory allocation failed, allocating 1024 bytes")
 
 
-web_page.applied = applied  # the form's result page (loaded here, so the job keeps it)
+web_result.applied = applied  # the form's result page (loaded here, so the job keeps it)
 
 
 class Server:
