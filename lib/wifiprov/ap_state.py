@@ -1,6 +1,6 @@
 # What the access point is doing now: its channel and how many phones are on
 # it. Asked often, and where the heap is short: by every status answer, by
-# the provisioning window twice a second, and at a try's end. So it is
+# the provisioning window once a second, and at a try's end. So it is
 # apart from wifiprov.radio, whose other work (the AP up and down, the
 # scan, the clock) is rare and several times larger. Imported for one job,
 # dropped after.
