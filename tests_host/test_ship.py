@@ -115,7 +115,7 @@ def test_every_firmware_module_compiles_with_mpy_cross(tmp_path):
 
 
 # The service's functions that run an action pair handed to them as a job.
-RUNNERS = ("act", "_react")
+RUNNERS = ("act", "react")
 
 
 def _package_imports():
@@ -128,7 +128,7 @@ def _package_imports():
     as cli's imports; a (None, method) there is the service's own method),
     or is run by a function of the service
     that takes an `action` (act(), which runs an apply's action, and
-    _react(), which runs a reaction to the link): an action pair such as
+    react(), which runs a reaction to the link or the boot's AP): an action pair such as
     ("outcome", "restart"), named where the action is chosen
     (wifiprov.outcome's RESTART = ..., or a pair handed to the runner as it
     is) and counted as that module's."""

@@ -94,10 +94,10 @@ async def main(app=None):
     asyncio.create_task(service.wifi.run())
     asyncio.create_task(watch_console(service, stdin, CONSOLE_ECHO))
     if service.config["mode"] == 1:  # AP: the boot flow opens provisioning
-        # As a reaction to the link is run: a full heap (an app that took
-        # it at its import) is tried again each second, and the console,
-        # the button and the app still start. Awaited, it ended the boot.
-        await service._react(("portal", "open"))
+        # Run as the service runs its actions: a full heap is tried again
+        # each second (service.react), where a MemoryError from enable()
+        # ended the boot, and the console, the button and the app with it.
+        await service.react(("portal", "open"))
     if app:
         asyncio.create_task(guard(app))
     # The tasks above run for ever; this keeps the loop alive: the button's

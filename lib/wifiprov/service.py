@@ -192,17 +192,19 @@ class Provisioning:
         await ended(attempt)
         return attempt["answer"]
 
-    async def _react(self, action):
+    async def react(self, action):
         """A (module, function) pair run as a job with the service: an
-        apply's action (act), or a reaction to the link in a task of its
-        own (the Wi-Fi supervisor that reported the event goes on). Its
+        apply's action (act), a reaction to the link in a task of its own
+        (the Wi-Fi supervisor that reported the event goes on), or the
+        boot's provisioning AP (wifiprov.app, ("portal", "open")). Its
         failure is printed, not lost. A full heap is no failure of the
         action: the clients of the request just answered may still hold
         it, and a config already saved must still be carried out (an AP's
         new settings, a try whose client waits for its end). The action
         runs again a second later, up to _REACT_TRIES times; each action
         can run again after a MemoryError (wifiprov.outcome's, the try's,
-        the window's)."""
+        the window's, the portal's open). At boot that is an app whose
+        import took the heap: the console and the button run meanwhile."""
         for left in range(_REACT_TRIES, 0, -1):
             try:
                 return await job_async(action[0], action[1], self)
@@ -221,11 +223,11 @@ class Provisioning:
     async def act(self, action):
         """An apply's (or a reset's) action, a moment after its answer: one
         of wifiprov.outcome's (module, function) pairs, run as a job with
-        the service (as _react runs one). New requests wait until it ran
+        the service (as react runs one). New requests wait until it ran
         (busy)."""
         try:
             await asyncio.sleep_ms(GRACE_MS)
-            await self._react(action)
+            await self.react(action)
         finally:
             self.busy = False
 
@@ -282,7 +284,7 @@ class Provisioning:
             # docs/config.md: open the provisioning AP, keep retrying in the background.
             say("station: could not join; opening the provisioning AP and retrying in the background")
             self.fallback = True
-            asyncio.create_task(self._react(("window", "open_for_a_while")))
+            asyncio.create_task(self.react(("window", "open_for_a_while")))
         elif event == SNTP_UP and self._booted_ticks is not None:
             self.booted = time.time() - time.ticks_diff(time.ticks_ms(), self._booted_ticks) // 1000
             self._booted_ticks = None  # later link-ups only correct a clock that is already right
@@ -290,7 +292,7 @@ class Provisioning:
             pass  # the join being tried: wifiprov.trial says what comes of it
         elif event == DHCP_DONE:
             if self.fallback:
-                asyncio.create_task(self._react(("portal", "close_fallback")))
+                asyncio.create_task(self.react(("portal", "close_fallback")))
             else:
                 say(self.ready_line(True))
                 self.status_page(True)

@@ -47,7 +47,7 @@ async def case(times):
     wifi.connect({"SSID": "HomeNet", "PWD": "correct-horse-42", "auth": 4, "ch": 0, "auto": 1})
     del calls[:]
     full = times
-    await service._react(("outcome", "stay_idle"))
+    await service.react(("outcome", "stay_idle"))
     print("full %d times: ran %d times, the station %s" % (
         times, len(calls), "idle" if wifi.target is None else "still joining"))
 
