@@ -15,7 +15,7 @@ async def do_ap(service, args, out):
     ap = service.config["AP"]
     secured = ap["auth"] != 1
     # With one radio the open AP is on the station's channel, whatever it was set to.
-    now = job("ap_state", "channel", service.wifi) if service.enabled else None
+    now = job("radio_now", "channel", service.wifi) if service.enabled else None
     channel = "channel %d" % ap["ch"] if now in (None, ap["ch"]) else \
         "channel %d (set to %d; the AP follows the station's)" % (now, ap["ch"])
     out("AP: \"%s\", %s, %s%s" % (printable(ap["SSID"]), "passphrase: " + ap["PWD"] if secured else

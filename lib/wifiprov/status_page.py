@@ -36,14 +36,12 @@ async def serve(service, stream):
 
 def _fill(service):
     wifi = service.wifi
-    # Read here and not through wifiprov.radio (whose other work is the AP,
-    # the scan and the clock): loading that module for this one call cost
-    # this page its answer on a heap where provisioning had just closed
-    # (a 503 at a 108K test heap, 64-bit).
-    try:
-        dbm = wifi.sta.status("rssi")
-    except (OSError, ValueError, TypeError):  # a port or a moment without one
-        dbm = None
+    # (wifiprov.radio_now, not radio: loading the AP's and the scan's code
+    # for this one read cost this page its answer on a heap where
+    # provisioning had just closed, a 503 at a 108K test heap, 64-bit)
+    from .radio_now import signal
+
+    dbm = signal(wifi.sta)
     signal = "-" if dbm is None else "%d dBm (%s)" % (
         dbm, "strong" if dbm >= -60 else "fair" if dbm >= -72 else "weak")
     seconds = max(0, time.time() - service.booted)

@@ -33,7 +33,7 @@ def status(service, heap=True):
     if isinstance(why, int):
         why = reason(wifi.net, why)
     up = wifi.ap.active()
-    clients, channel = job("ap_state", "now", wifi) if up else (0, None)  # one job for both
+    clients, channel = job("radio_now", "now", wifi) if up else (0, None)  # one job for both
     ap = service.config["AP"]
     tried = service.attempt  # a network tried before saving (docs/config.md)
     return {

@@ -65,7 +65,7 @@ def _joined(service, new, app_only, attempt, saved, problem):
     url = "http://%s.local/" % service.hostname
     say('station: joined "%s" as %s; the board is at %s' % (new["STA"]["SSID"], wifi.ip, url))
     try:
-        channel = job("ap_state", "channel", wifi)
+        channel = job("radio_now", "channel", wifi)
     except MemoryError:
         channel = None  # (the line below is news, not a step of the join)
     if service.enabled and channel and channel != new["AP"]["ch"]:

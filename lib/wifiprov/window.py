@@ -31,7 +31,7 @@ async def _window(service):
     try:
         while service.enabled and service.config["mode"] == 0:
             await asyncio.sleep_ms(min(_POLL_MS, limit))
-            if job("ap_state", "clients", service.wifi) or trying(service):
+            if job("radio_now", "clients", service.wifi) or trying(service):
                 service.window = time.ticks_ms()
             elif time.ticks_diff(time.ticks_ms(), service.window) >= limit:
                 window = PROV_WINDOW_S
