@@ -34,6 +34,27 @@ def test_a_save_never_writes_a_file_the_next_boot_would_not_load(tmp_path):
     assert b"wifiprov-1A2B" in (flash / "wifiprov.json").read_bytes()
 
 
+def test_the_boot_skips_the_rules_only_for_a_file_this_release_wrote_unchanged(tmp_path):
+    # The rules are the boot's largest load, and their names stay interned:
+    # a file the board wrote itself passed them before it was written. Any
+    # other file gets the strict reading and the whole check, as before.
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    run = run_micropython(HERE / "written_load.py", str(flash))
+    assert run.returncode == 0, run.stderr + run.stdout
+    live = "config: %s/wifiprov.json: " % flash
+    # label, the jobs the load ran, the file it took, the rules would give
+    # the same document, it is the config saved, what was reported
+    assert run.stdout.splitlines() == [
+        "written - /wifiprov.json True True []",
+        "other release strict_json,validation /wifiprov.json True True []",
+        "no stamp strict_json,validation /wifiprov.json True True []",
+        "stamp gone, bad field strict_json,validation None None False "
+        "[%r]" % (live + "STA.ch: must be 0..13 for EMEA (0 = any); skipped"),
+        "edited strict_json None None False [%r]" % (live + "checksum mismatch (file damaged); skipped"),
+    ], run.stdout
+
+
 def test_a_heap_too_full_to_read_the_config_at_boot_keeps_the_file(tmp_path):
     # Was: the MemoryError of the file's parse read as "not valid JSON", the
     # backup as well, and the boot replaced the saved network with

@@ -6,9 +6,10 @@ import os
 from binascii import crc32
 from micropython import const
 
-from .core import job
+from .core import __version__, job
 
-# Bookkeeping keys only the stored file carries.
+# Bookkeeping keys only the stored file carries: the format's version, the
+# release that wrote the file ("by"), and the checksum.
 _FORMAT_VERSION = const(1)
 # A valid document is under 1 KB, 3 KB with the app's settings at their
 # limits (wifiprov.fields); anything bigger is not ours, and is refused by
@@ -58,6 +59,7 @@ def serialize(config):
     the end of a provisioning that had joined its network)."""
     doc = dict(config)
     doc["version"] = _FORMAT_VERSION
+    doc["by"] = "wifiprov " + __version__
     doc["crc"] = "%08x" % _crc(doc)
     size = 1  # the final newline
     for piece in _pieces(doc):
@@ -87,6 +89,31 @@ def _checked(raw):
     version = doc.pop("version", _FORMAT_VERSION)
     if version != _FORMAT_VERSION:
         raise ValueError("format version %r is not %d" % (version, _FORMAT_VERSION))
+    doc.pop("by", None)
+    return doc
+
+
+def _unchanged(raw):
+    """The document of a file that this release of wifiprov wrote and that
+    nobody changed since (its checksum matches), else None. Such a file
+    passed the rules before it was written (the service's apply, the
+    deploy tool) or was made by the firmware itself (first-boot defaults),
+    so the boot takes it without them: their code and names are 25 KB of a
+    32-bit board's heap at the boot's peak, and the names stay interned for
+    good. It is read by the built-in json: the checksum covers the
+    document read, so text that reads differently fails it. Any other
+    file (written by hand, edited, or by another release, whose rules may
+    differ) gets the strict reading and the whole check."""
+    try:
+        doc = json.loads(raw)
+    except ValueError:  # damaged: the strict reading says how
+        return None
+    if not isinstance(doc, dict) or doc.get("by") != "wifiprov " + __version__:
+        return None
+    crc = doc.pop("crc", None)
+    if crc != "%08x" % _crc(doc) or doc.pop("version", None) != _FORMAT_VERSION:
+        return None
+    del doc["by"]
     return doc
 
 
@@ -117,9 +144,11 @@ def load(path, report):
             raw = _raw(source)
             if raw is None:
                 continue
-            config = _checked(raw)
-            raw = None  # the file's bytes are free before the rules load: the boot's peak is here
-            config = job("validation", "validate", config, {}, True)  # the rules of any message
+            config = _unchanged(raw)
+            if config is None:
+                config = _checked(raw)
+                raw = None  # the file's bytes are free before the rules load: the boot's peak is here
+                config = job("validation", "validate", config, {}, True)  # the rules of any message
         except (ValueError, OSError) as e:  # the file's (ValueError), the rules' (ConfigError)
             report("config: %s: %s; skipped" % (source, e))
             continue

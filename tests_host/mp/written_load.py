@@ -1,0 +1,61 @@
+# Runs under MicroPython: which files the boot takes without the config's
+# rules. A file this release wrote, unchanged, skips them; one stamped by
+# another release, or changed since it was written, gets the whole check.
+# Each case prints the jobs the load ran (store.job, observed, not
+# replaced) and what it loaded.
+import json
+import sys
+
+from wifiprov import core, store, validation
+
+root = sys.argv[1]
+path = root + "/wifiprov.json"
+ran = []
+
+
+def observed(module, name, *args):
+    ran.append(module)
+    return core.job(module, name, *args)
+
+
+store.job = observed
+sta = {"ch": 0, "auto": 1, "auth": 4, "SSID": "HomeNet", "PWD": "correct horse"}
+ap = {"ch": 6, "ssidv": 0, "auth": 3, "SSID": "wifiprov-1A2B", "PWD": "k7f3m9q2x8vd"}
+message = {"mode": 0, "countrycode": "EMEA", "STA": sta, "AP": ap}
+config = validation.validate(message, {})
+reports = []
+
+
+def case(label):
+    del ran[:], reports[:]
+    loaded, source = store.load(path, reports.append)
+    same = loaded == validation.validate(loaded, {}, True) if loaded else None
+    print(label, ",".join(ran) or "-", source and source[len(root):], same, loaded == config, reports)
+
+
+def rewrite(edit):
+    """The live file as edit(document) makes it, with its checksum made right."""
+    with open(path) as f:
+        doc = json.load(f)
+    edit(doc)
+    del doc["crc"]
+    doc["crc"] = "%08x" % store._crc(doc)
+    with open(path, "w") as f:
+        f.write(json.dumps(doc))
+
+
+store.save(path, config)
+case("written")
+rewrite(lambda doc: doc.update(by="wifiprov 0.0.1"))
+case("other release")
+rewrite(lambda doc: doc.pop("by"))
+case("no stamp")
+rewrite(lambda doc: doc["STA"].update(ch=99))
+case("stamp gone, bad field")
+store.erase(path)
+store.save(path, config)
+with open(path) as f:
+    text = f.read()
+with open(path, "w") as f:
+    f.write(text.replace("HomeNet", "HomeNed"))
+case("edited")
