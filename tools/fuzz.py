@@ -80,9 +80,11 @@ def stored_problems(raw):
     problems = []
     if not isinstance(doc, dict):
         return ["not an object"]
-    extra = set(doc) - {"mode", "save_config", "countrycode", "STA", "AP", "app", "version", "crc"}
+    extra = set(doc) - {"mode", "save_config", "countrycode", "STA", "AP", "app", "version", "by", "crc"}
     if extra:
         problems.append("unknown keys %s" % sorted(extra))
+    if not str(doc.get("by")).startswith("wifiprov "):  # the release that wrote it
+        problems.append("by %r" % doc.get("by"))
     # The app's settings (docs/app.md): only what an app declared, so on
     # the fuzzed board, which runs no app, never a section.
     if "app" in doc:
@@ -153,7 +155,7 @@ def holds_what_was_set(raw, doc):
 # ---------------------------------------------------------------- mutations
 
 WORDS = ["mode", "save_config", "countrycode", "STA", "AP", "ch", "auto", "ssidv", "auth", "SSID", "PWD", "cmd",
-         "scan", "status", "get", "GEN", "USA", "JPN", "EMEA", "CUST1", "app", "version", "crc"]
+         "scan", "status", "get", "GEN", "USA", "JPN", "EMEA", "CUST1", "app", "version", "by", "crc"]
 ODD_VALUES = [None, True, False, 0, -1, 1, 2, 6, 7, 14, 255, 1.5, 1e308, "", "x", [], {}, [1], {"a": 1},
               10 ** 30, "\u0000", "\ud800", "é" * 17, "a" * 40, "<img src=x onerror=alert(1)>"]
 ODD_TEXT = [b"1e999", b"-1e999", b"NaN", b"Infinity", b'"\\ud800"', b'"\\udfff\\ud800"', b'"\\u0000"',
