@@ -98,20 +98,24 @@ def _unchanged(raw):
     nobody changed since (its checksum matches), else None. Such a file
     passed the rules before it was written (the service's apply, the
     deploy tool) or was made by the firmware itself (first-boot defaults),
-    so the boot takes it without them: their code and names are 25 KB of a
-    32-bit board's heap at the boot's peak, and the names stay interned for
-    good. It is read by the built-in json: the checksum covers the
-    document read, so text that reads differently fails it. Any other
-    file (written by hand, edited, or by another release, whose rules may
-    differ) gets the strict reading and the whole check."""
+    so the boot takes it without them: their modules are the largest the
+    boot loads (23 KB of code and names on a 32-bit board), and their names
+    would stay interned for good. It is read by the built-in json: the
+    checksum covers the document read, so text that reads differently
+    fails it. Any other file (written by hand, edited, or by another
+    release, whose rules may differ) gets the strict reading and the whole
+    check."""
     try:
         doc = json.loads(raw)
-    except ValueError:  # damaged: the strict reading says how
-        return None
-    if not isinstance(doc, dict) or doc.get("by") != "wifiprov " + __version__:
-        return None
-    crc = doc.pop("crc", None)
-    if crc != "%08x" % _crc(doc) or doc.pop("version", None) != _FORMAT_VERSION:
+        if not isinstance(doc, dict) or doc.get("by") != "wifiprov " + __version__:
+            return None
+        crc = doc.pop("crc", None)
+        if crc != "%08x" % _crc(doc) or doc.pop("version", None) != _FORMAT_VERSION:
+            return None
+    except (ValueError, RuntimeError, MemoryError):
+        # Damaged, or nested deeper than a written file ever is (the
+        # reader's stack, the checksum's recursion): the strict reading
+        # says what is wrong, and a heap that is really full fails there too.
         return None
     del doc["by"]
     return doc
