@@ -54,10 +54,11 @@ def state():
     (repl makes it at the first line), a block being typed (bytes) or None],
     the cursor (where in the line the next byte goes: its end, unless the
     arrows moved it), the history (the last lines run, oldest first), the
-    history line shown (len(history): the line being typed), and where in
+    history line shown (len(history): the line being typed), where in
     a terminal's key sequence (ESC [ ... final) it is: 1 after ESC, 2 after
-    ESC [."""
-    return [bytearray(), 0, False, False, False, None, [None, None], 0, [], 0, 0]
+    ESC [, and the answer of a network's try that a line started, whose end
+    wifiprov.app awaits (then settled), or None."""
+    return [bytearray(), 0, False, False, False, None, [None, None], 0, [], 0, 0, None]
 
 
 async def feed(service, kept, stream, echo):
@@ -71,7 +72,7 @@ async def feed(service, kept, stream, echo):
         return True  # nothing came (the console's first look, at boot): no state is made for it
     if not kept:  # the first byte since the console started
         kept.extend(state())
-    line, shown, overflow, skip, after_frame, guard, python, cursor, history, recall, escape = kept
+    line, shown, overflow, skip, after_frame, guard, python, cursor, history, recall, escape, _ = kept
     try:
         while waiting.poll(0):
             try:
@@ -145,10 +146,12 @@ async def feed(service, kept, stream, echo):
                             if len(history) > _HISTORY:
                                 history.pop(0)
                         recall = len(history)
-                        await _execute(service, bytes(line), python)
+                        kept[11] = await _execute(service, bytes(line), python)
                     line = bytearray()
                     shown = cursor = 0
                     overflow = False
+                    if kept[11]:  # a try: the prompt follows its answer (settled)
+                        return True
                     if CONSOLE_PROMPT:
                         sys.stdout.write("... " if python[1] else ">>> ")
                 elif b == 8 or b == 127:  # backspace, delete: the byte before the cursor
@@ -175,12 +178,17 @@ async def feed(service, kept, stream, echo):
                     if IMPROV and line[-6:] == b"IMPROV":
                         # An Improv frame, never text: what came before it on the line is dropped.
                         whole = await improv(service, _Reader(stream))
+                        if isinstance(whole, dict):  # a network being tried: answered once it ended (settled)
+                            kept[11] = whole
+                            whole = True
                         if whole is not True:  # dropped (None: it stopped coming) or bad (False)
                             guard = time.ticks_ms()
                             skip = whole is False  # a bad one's rest of line is no typed text
                         after_frame = True
                         line = bytearray()
                         shown = cursor = 0
+                        if kept[11]:
+                            return True
                         continue
                     if echo:
                         held = _frame_start(line) if IMPROV else 0
@@ -210,6 +218,18 @@ async def feed(service, kept, stream, echo):
     return True
 
 
+def settled(service, kept, pending, answer):
+    """A try that a line or an Improv frame started (pending, the apply's
+    answer) has ended: wifiprov.app awaited it, with this module dropped.
+    Its answer, the console's way or Improv's."""
+    if pending.get("improv"):
+        job("improv", "wifi_result", service, answer)
+        return
+    job("text", "answer", say, answer)
+    if CONSOLE_PROMPT:
+        sys.stdout.write("... " if kept[6][1] else ">>> ")
+
+
 def _frame_start(line):
     """How many bytes at the end of line may begin an Improv frame: they
     are echoed once they turn out not to."""
@@ -224,13 +244,12 @@ def _shown(raw):
     return bytes(b if 32 <= b < 127 else 63 for b in raw).decode()
 
 
-def _trying(result):
-    say("... %s" % result["next"])
-
-
 async def _execute(service, raw, python):
     """One line: a wifiprov command (its first word as wifiprov.cli splits
-    words; never Python), or Python."""
+    words; never Python), or Python. Returns the answer of a network's try
+    that the line started: its end is awaited outside this module
+    (wifiprov.app), whose code would otherwise stay in RAM through the try,
+    up to 20 s, and at its end, the heap's fullest moment (the save)."""
     words = raw.replace(b",", b" ").replace(b'"', b" ").split()
     try:
         if words[:1] == [b"wifiprovhelp"] or words[:2] == [b"wifiprov", b"help"]:
@@ -252,7 +271,11 @@ async def _execute(service, raw, python):
                 return
             message = await job_async(module, name, service, args, say)
             if message:
-                job("text", "answer", say, await service.submit(message, None, _trying))
+                answer = job("provision", "apply", service, message, None)  # (service.submit's first half)
+                if answer.get("trying"):
+                    say("... %s" % answer["next"])  # what the console says meanwhile
+                    return answer
+                job("text", "answer", say, answer)
         elif words or python[1] is not None:  # an empty line only ends a block
             job("repl", "line", raw, python)
     except MemoryError:

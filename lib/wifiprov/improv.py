@@ -44,7 +44,9 @@ async def frame(service, reader):
     not whole in time (dropped without a word: there is no frame to
     answer); False for a bad one, which gets the invalid-RPC error, and
     whose line's rest the console skips (a frame that lost a byte ate the
-    start of the next one, whose rest is no text)."""
+    start of the next one, whose rest is no text). A network sent to join:
+    the apply's answer while it is tried, whose end the console's caller
+    awaits with this module dropped (then wifi_result)."""
     deadline = time.ticks_add(time.ticks_ms(), _FRAME_MS)  # for the whole frame: a trickle is no frame
     head = await _read(reader, 3, deadline)
     if head is None:
@@ -65,7 +67,7 @@ async def frame(service, reader):
     _error(_NO_ERROR)  # each command clears the error first (the protocol asks it)
     command, args = data[0], data[2:]
     if command == 1:
-        await _wifi_settings(service, args)
+        return _wifi_settings(service, args) or True
     elif command == 2:
         _state(service)
     elif command == 3:
@@ -112,9 +114,10 @@ def _state(service):
         _send(_CURRENT_STATE, bytes((_READY,)))
 
 
-async def _wifi_settings(service, args):
+def _wifi_settings(service, args):
     """ssid_len, ssid, pass_len, pass: applied as every transport's
-    request is, so the network is tried before it is saved."""
+    request is, so the network is tried before it is saved. The answer
+    of a try, marked as Improv's; None once answered."""
     if not args or args[0] + 1 >= len(args) or args[0] + 2 + args[args[0] + 1] != len(args):
         return _error(_INVALID_RPC)
     end = 1 + args[0]
@@ -135,8 +138,16 @@ async def _wifi_settings(service, args):
         except ValueError:
             auth = 6
     _send(_CURRENT_STATE, bytes((_PROVISIONING,)))
-    result = await service.submit({"mode": 0, "save_config": 1, "STA": {
-        "SSID": ssid, "PWD": password, "auth": auth, "ch": 0, "auto": 1}})
+    answer = job("provision", "apply", service, {"mode": 0, "save_config": 1, "STA": {
+        "SSID": ssid, "PWD": password, "auth": auth, "ch": 0, "auto": 1}}, None)  # (service.submit's first half)
+    if answer.get("trying"):
+        answer["improv"] = True
+        return answer
+    wifi_result(service, answer)
+
+
+def wifi_result(service, result):
+    """The end of a network sent to join: the URL, or the error."""
     if result["ok"]:
         _send(_CURRENT_STATE, bytes((_PROVISIONED,)))
         _result(1, (result.get("url") or _url(service),))

@@ -173,15 +173,13 @@ class Provisioning:
         if not app_only:  # a request about Wi-Fi, whatever it changed
             self.fire(_PROV_COMPLETE, event_data(new))
 
-    async def submit(self, msg, base=None, interim=None):
+    async def submit(self, msg, base=None):
         """The hand-off of a transport that waits for the outcome: the apply
         (wifiprov.provision.apply(service, msg, base), a job), then its final
-        answer (settle). interim(answer) is told first
-        when a network is being tried (the console says so meanwhile)."""
-        answer = job("provision", "apply", self, msg, base)
-        if interim and answer.get("trying"):
-            interim(answer)
-        return await self.settle(answer)
+        answer (settle). (The console does the two apart: wifiprov.app
+        awaits the end of a try, so that the console's code is not held
+        through it.)"""
+        return await self.settle(job("provision", "apply", self, msg, base))
 
     async def settle(self, answer):
         """A request's final answer: `answer` itself, or, when it started a
