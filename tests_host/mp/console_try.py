@@ -1,0 +1,59 @@
+# Runs under MicroPython, with the simulator's radio (argv[1], firmware/unix)
+# and a flash folder (argv[2]): a network tried from a console line. While it
+# is tried, and when it is saved at its end, the console's code is not in
+# RAM: wifiprov.app awaits the try, then the console prints its answer.
+import io
+import sys
+
+sys.path.append(sys.argv[1])  # firmware/unix: the board's machine and network modules
+import asyncio
+import network
+
+from wifiprov import app, store
+from wifiprov.service import Provisioning
+from wifiprov.startup import defaults
+from wifiprov.wifi import Wifi
+
+path = sys.argv[2] + "/wifiprov.json"
+
+
+class Typed(io.IOBase):
+    """A console whose bytes were typed at once: readable until its end,
+    then at its end (the console is gone, and watch_console returns)."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def ioctl(self, request, arg):
+        return arg & 1 if request == 3 else 0  # MP_STREAM_POLL: always readable (POLLIN)
+
+    def read(self, n):
+        out, self.text = self.text[:n], self.text[n:]
+        return out
+
+
+seen = []  # while the try runs: is the console's module loaded?
+
+
+async def watch(service):
+    while service.attempt is None or service.attempt["state"] == "trying":
+        if service.attempt:
+            seen.append("wifiprov.console" in sys.modules)
+        await asyncio.sleep_ms(5)
+
+
+async def main():
+    store.erase(path)
+    wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
+    service = Provisioning(path, wifi, defaults("0123456789ab"))
+    service.hostname = "wifiprov-89ab"
+    supervisor = asyncio.create_task(wifi.run())
+    watcher = asyncio.create_task(watch(service))
+    await app.watch_console(service, Typed(b"wifiprov join HomeNet correct-horse-42\n"), False)
+    await watcher
+    supervisor.cancel()
+    print("console loaded during the try: %s (%d looks)" % (any(seen), len(seen)))
+    print("saved:", store.load(path, print)[0]["STA"]["SSID"])
+
+
+asyncio.run(main())
