@@ -31,8 +31,8 @@ async def watch_console(service, stream, echo):
                     return  # the console is gone (on the host: stdin closed)
                 starved = False
                 if kept and kept[11]:  # a line or an Improv frame started a try: its end is awaited here,
-                    pending, kept[11] = kept[11], None  # not in the console's code
-                    job("console", "settled", service, kept, pending, await service.settle(pending))
+                    (trying, frame), kept[11] = kept[11], None  # not in the console's code
+                    job("console", "settled", service, kept, frame, await service.settle(trying))
             except MemoryError:  # the bytes wait in the console's buffer meanwhile
                 if not starved:
                     starved = True

@@ -56,8 +56,9 @@ def state():
     arrows moved it), the history (the last lines run, oldest first), the
     history line shown (len(history): the line being typed), where in
     a terminal's key sequence (ESC [ ... final) it is: 1 after ESC, 2 after
-    ESC [, and the answer of a network's try that a line started, whose end
-    wifiprov.app awaits (then settled), or None."""
+    ESC [, and a network's try that a line or an Improv frame started,
+    whose end wifiprov.app awaits (then settled): (the apply's answer, True
+    for a frame), or None."""
     return [bytearray(), 0, False, False, False, None, [None, None], 0, [], 0, 0, None]
 
 
@@ -146,7 +147,9 @@ async def feed(service, kept, stream, echo):
                             if len(history) > _HISTORY:
                                 history.pop(0)
                         recall = len(history)
-                        kept[11] = await _execute(service, bytes(line), python)
+                        trying = await _execute(service, bytes(line), python)
+                        if trying:
+                            kept[11] = (trying, False)
                     line = bytearray()
                     shown = cursor = 0
                     overflow = False
@@ -179,7 +182,7 @@ async def feed(service, kept, stream, echo):
                         # An Improv frame, never text: what came before it on the line is dropped.
                         whole = await improv(service, _Reader(stream))
                         if isinstance(whole, dict):  # a network being tried: answered once it ended (settled)
-                            kept[11] = whole
+                            kept[11] = (whole, True)
                             whole = True
                         if whole is not True:  # dropped (None: it stopped coming) or bad (False)
                             guard = time.ticks_ms()
@@ -218,11 +221,11 @@ async def feed(service, kept, stream, echo):
     return True
 
 
-def settled(service, kept, pending, answer):
-    """A try that a line or an Improv frame started (pending, the apply's
-    answer) has ended: wifiprov.app awaited it, with this module dropped.
-    Its answer, the console's way or Improv's."""
-    if pending.get("improv"):
+def settled(service, kept, frame, answer):
+    """A try that a line or an Improv frame (frame) started has ended:
+    wifiprov.app awaited it, with this module dropped. Its answer, the
+    console's way or Improv's."""
+    if frame:
         job("improv", "wifi_result", service, answer)
         return
     job("text", "answer", say, answer)

@@ -116,8 +116,8 @@ def _state(service):
 
 def _wifi_settings(service, args):
     """ssid_len, ssid, pass_len, pass: applied as every transport's
-    request is, so the network is tried before it is saved. The answer
-    of a try, marked as Improv's; None once answered."""
+    request is, so the network is tried before it is saved. The apply's
+    answer while the network is tried; None once answered."""
     if not args or args[0] + 1 >= len(args) or args[0] + 2 + args[args[0] + 1] != len(args):
         return _error(_INVALID_RPC)
     end = 1 + args[0]
@@ -141,7 +141,6 @@ def _wifi_settings(service, args):
     answer = job("provision", "apply", service, {"mode": 0, "save_config": 1, "STA": {
         "SSID": ssid, "PWD": password, "auth": auth, "ch": 0, "auto": 1}}, None)  # (service.submit's first half)
     if answer.get("trying"):
-        answer["improv"] = True
         return answer
     wifi_result(service, answer)
 
