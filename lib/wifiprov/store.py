@@ -175,17 +175,28 @@ def save(path, config):
     one (atomic on littlefs). Return False when the flash already holds it."""
     data = serialize(config)
     # Never write what the next boot would skip (and lose the network for):
-    # the loader's own reading of the bytes (strict JSON and UTF-8, the
-    # checksum). The config's rules ran on the document just before.
+    # the boot's own reading of the bytes (load); the config's rules ran on
+    # the document just before. For a file this release writes, that is the
+    # built-in json and the checksum, and strict UTF-8, which that json lets
+    # through: what is written passes the strict reading too, which is what
+    # the boot's trust in a stamped file rests on. The strict reader's
+    # module is then not loaded here, at a provisioning's fullest moment
+    # (the servers up, the message's modules loaded).
     try:
-        _checked(data)
+        try:
+            job("utf8", "check_utf8", data)
+        except UnicodeError:
+            raise ValueError("not valid JSON")  # (as the strict reading says: JSON text is UTF-8)
+        if _unchanged(data) is None:
+            _checked(data)
     except ValueError as e:
         raise OSError("it would not load at the next boot: %s" % e)
     live_ok = True  # a live file that loads (so there is one): it becomes the backup
     try:
         if _same(path, data):
             return False
-        _checked(_raw(path))  # (no file: None, a TypeError)
+        live = _raw(path)
+        _unchanged(live) or _checked(live)  # as the boot reads it (no file: None, a TypeError)
     except (ValueError, OSError, TypeError):
         live_ok = False
     tmp = path + ".tmp"
