@@ -75,20 +75,24 @@ def check(given, base, stored):
     keeps what it holds (the app may have changed since it was saved, and
     its Wi-Fi credentials must not be lost for it): there, values need only
     be strings."""
-    from .text import shown_key
-
     if not isinstance(given, dict):
         raise ConfigError("app: must be a JSON object of settings")
     new = dict(base)
     for key, value in given.items():
         decl = declared(key)
         if decl is None and not stored:
+            # (text only for an error: an accepted setting is saved at a
+            # provisioning's fullest moment, the servers up)
+            from .text import shown_key
+
             if not fields:
                 raise ConfigError("app.%s: this board's app declares no settings" % shown_key(key))
             raise ConfigError("app.%s: not a setting of this board's app (its settings: %s)"
                               % (shown_key(key), ", ".join(f[0] for f in fields)))
         error = _value_error(value, decl[4] if decl else _MAX_LEN)
         if error:
+            from .text import shown_key
+
             raise ConfigError("app.%s: %s" % (shown_key(key), error))
         new[key] = value
     return new
