@@ -34,10 +34,12 @@ async def end(service, new, app_only, attempt, back):
 
 async def _save(service, new):
     """Save the config of a joined network: (saved, None), or (None, the
-    problem). A full heap gets a pause and another try: the page the phone
-    polls meanwhile holds its share of the heap for a moment only, and a
-    save given up loses the network at the next reset."""
-    tries = 3  # (numbers, not constants: one more global would take this module's table a size up)
+    problem). A full heap gets a pause and another try, 6 tries over 2 s:
+    the page the phone polls each second holds its share of the heap while
+    it is served, and a save given up loses the network at the next reset.
+    (3 tries over 0.2 s still lost it in about 1 run of 3 of the frozen
+    web-only flow at 24 KB.)"""
+    tries = 6  # (numbers, not constants: one more global would take this module's table a size up)
     while True:
         tries -= 1
         try:
@@ -47,7 +49,7 @@ async def _save(service, new):
                 return None, "could not save the configuration (%r)" % e
         except OSError as e:
             return None, "could not save the configuration (%r)" % e
-        await asyncio.sleep_ms(100)
+        await asyncio.sleep_ms(400)
 
 
 def _joined(service, new, app_only, attempt, saved, problem):

@@ -76,6 +76,6 @@ async def case(where):
 asyncio.run(case("radio"))
 asyncio.run(case("report"))
 # A full heap at the save: tried again after a pause (a page being polled
-# frees its share), and given up only after three tries, the join standing.
+# frees its share), and given up only after six tries, the join standing.
 asyncio.run(case("store once"))
 asyncio.run(case("store"))
