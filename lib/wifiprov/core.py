@@ -234,7 +234,9 @@ def release(names):
         sys.modules.pop(full, None)
         try:
             delattr(package, full[9:])  # an import made it an attribute too
-        except AttributeError:
+        except (AttributeError, KeyError):
+            # Not one: an import that met a full heap after the module was
+            # listed (MicroPython's delattr of a module raises KeyError).
             pass
     if _flags & _FROM_FILES:
         gc.collect()
