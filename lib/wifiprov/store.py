@@ -93,32 +93,33 @@ def _checked(raw):
     return doc
 
 
-def _unchanged(raw):
-    """The document of a file that this release of wifiprov wrote and that
-    nobody changed since (its checksum matches), else None. Such a file
-    passed the rules before it was written (the service's apply, the
-    deploy tool) or was made by the firmware itself (first-boot defaults),
-    so the boot takes it without them: their modules are the largest the
-    boot loads (23 KB of code and names on a 32-bit board), and their names
-    would stay interned for good. It is read by the built-in json: the
-    checksum covers the document read, so text that reads differently
-    fails it. Any other file (written by hand, edited, or by another
-    release, whose rules may differ) gets the strict reading and the whole
-    check."""
+def _read(raw):
+    """A stored file's document as the boot reads it, and whether it is one
+    this release of wifiprov wrote and nobody changed since: (document,
+    True) or (document, False); ValueError when it cannot be used. A file
+    this release wrote passed the rules before it was written (the
+    service's apply, the deploy tool) or was made by the firmware itself
+    (first-boot defaults), so the boot takes it without them: their modules
+    are the largest the boot loads (23 KB of code and names on a 32-bit
+    board), and their names would stay interned for good. It is read by the
+    built-in json: the checksum covers the document read, so text that
+    reads differently fails it. Any other file (written by hand, edited, or
+    by another release, whose rules may differ) gets the strict reading,
+    and the boot runs the whole check on it."""
     try:
         doc = json.loads(raw)
-        if not isinstance(doc, dict) or doc.get("by") != "wifiprov " + __version__:
-            return None
-        crc = doc.pop("crc", None)
-        if crc != "%08x" % _crc(doc) or doc.pop("version", None) != _FORMAT_VERSION:
-            return None
+        if isinstance(doc, dict) and doc.get("by") == "wifiprov " + __version__:
+            crc = doc.pop("crc", None)
+            if crc == "%08x" % _crc(doc) and doc.pop("version", None) == _FORMAT_VERSION:
+                del doc["by"]
+                return doc, True
     except (ValueError, RuntimeError, MemoryError):
         # Damaged, or nested deeper than a written file ever is (the
         # reader's stack, the checksum's recursion): the strict reading
         # says what is wrong, and a heap that is really full fails there too.
-        return None
-    del doc["by"]
-    return doc
+        pass
+    doc = None  # not held beside the strict reading's own
+    return _checked(raw), False
 
 
 def _raw(path):
@@ -148,9 +149,8 @@ def load(path, report):
             raw = _raw(source)
             if raw is None:
                 continue
-            config = _unchanged(raw)
-            if config is None:
-                config = _checked(raw)
+            config, written = _read(raw)
+            if not written:
                 raw = None  # the file's bytes are free before the rules load: the boot's peak is here
                 config = job("validation", "validate", config, {}, True)  # the rules of any message
         except (ValueError, OSError) as e:  # the file's (ValueError), the rules' (ConfigError)
@@ -187,16 +187,14 @@ def save(path, config):
             job("utf8", "check_utf8", data)
         except UnicodeError:
             raise ValueError("not valid JSON")  # (as the strict reading says: JSON text is UTF-8)
-        if _unchanged(data) is None:
-            _checked(data)
+        _read(data)
     except ValueError as e:
         raise OSError("it would not load at the next boot: %s" % e)
     live_ok = True  # a live file that loads (so there is one): it becomes the backup
     try:
         if _same(path, data):
             return False
-        live = _raw(path)
-        _unchanged(live) or _checked(live)  # as the boot reads it (no file: None, a TypeError)
+        _read(_raw(path))  # as the boot reads it (no file: None, a TypeError)
     except (ValueError, OSError, TypeError):
         live_ok = False
     tmp = path + ".tmp"
