@@ -5,9 +5,18 @@
 # resident core holds none of it.
 from .core import ConfigError
 
-# Names of the config's numbers, for messages (config) and listings (cli_show).
-AUTH_NAMES = {1: "open", 2: "WEP", 3: "WPA/WPA2", 4: "WPA2", 5: "WPA2/WPA3", 6: "WPA3"}
+# Names of the config's modes, for messages (config) and listings (cli_show).
 MODE_NAMES = ("STA", "AP")
+
+
+def auth_name(auth):
+    """The name of an auth number, for messages and listings."""
+    # Words for messages are written in one string and split when wanted:
+    # every string of 10 characters or fewer in a module is interned as a
+    # name when the module loads, kept until a reset (docs/internals.md).
+    # (The separators, " " and "\n", are among the firmware's own names.)
+    names = "unknown open WEP WPA/WPA2 WPA2 WPA2/WPA3 WPA3".split()
+    return names[auth if 1 <= auth < len(names) else 0]
 
 
 def check_int(value, name, lo, hi, what):
@@ -21,12 +30,15 @@ def check_int(value, name, lo, hi, what):
 
 
 def kind_of(value):
+    """What a JSON value is, in a message's words."""
     if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if value is None:
-        return "null"
-    if isinstance(value, (list, dict)):
-        return "a list or object"
-    return "a number with a fraction" if isinstance(value, float) else "a number"
+        kind = 0
+    elif isinstance(value, str):
+        kind = 1
+    elif value is None:
+        kind = 2
+    elif isinstance(value, (list, dict)):
+        kind = 3
+    else:
+        kind = 4 if isinstance(value, float) else 5
+    return "a boolean\na string\nnull\na list or object\na number with a fraction\na number".split("\n")[kind]

@@ -1,6 +1,6 @@
 # The console commands that show: wifiprov get, scan, status. Loaded per
 # line, as wifiprov.cli's table says.
-from .checks import AUTH_NAMES, MODE_NAMES
+from .checks import MODE_NAMES, auth_name
 from .core import job
 
 
@@ -18,7 +18,7 @@ async def do_scan(service, args, out):
         return
     out("%d networks" % len(networks))
     for ssid, channel, rssi, auth in networks:
-        out("%-34s rssi=%d ch=%d security=%s" % (show_ssid(ssid), rssi, channel, AUTH_NAMES.get(auth, "unknown")))
+        out("%-34s rssi=%d ch=%d security=%s" % (show_ssid(ssid), rssi, channel, auth_name(auth)))
 
 
 async def do_status(service, args, out):

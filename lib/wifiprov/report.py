@@ -3,7 +3,7 @@
 # one answer, dropped after. The status is wifiprov.status_report's: it is
 # asked for most (each second by a phone's page, by apps), with the least
 # room.
-from .checks import AUTH_NAMES, MODE_NAMES
+from .checks import MODE_NAMES, auth_name
 
 def config(service):
     """The active config with every password (and secret app setting)
@@ -83,9 +83,9 @@ def format_config(config):
         if not sec:
             lines.append("%s: not configured" % name)
             continue
-        flag = "ssidv=%d" % sec["ssidv"] if name == "AP" else "auto=%d" % sec["auto"]
-        lines.append("%s: ssid=%s auth=%d (%s) ch=%d %s password=%s" % (
-            name, show_ssid(sec["SSID"]), sec["auth"], AUTH_NAMES[sec["auth"]], sec["ch"], flag,
+        flag = "ssidv" if name == "AP" else "auto"
+        lines.append("%s: ssid=%s auth=%d (%s) ch=%d %s=%d password=%s" % (
+            name, show_ssid(sec["SSID"]), sec["auth"], auth_name(sec["auth"]), sec["ch"], flag, sec[flag],
             sec["PWD"] or "(none)"))
     app = config.get("app")
     if app:

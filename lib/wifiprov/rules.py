@@ -66,12 +66,12 @@ def _check_password(name, pwd, auth, is_ap):
 
         if is_hex(pwd.encode()):
             return
-    from .checks import AUTH_NAMES
+    from .checks import auth_name
 
     rule = "8..%d printable ASCII characters" % top
     if not is_ap:
         rule += " or 64 hex digits"
-    raise ConfigError("%s: must be %s for auth %d (%s)" % (field, rule, auth, AUTH_NAMES[auth]))
+    raise ConfigError("%s: must be %s for auth %d (%s)" % (field, rule, auth, auth_name(auth)))
 
 
 def _check_section(name, sec, country, top, is_ap):

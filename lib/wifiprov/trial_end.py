@@ -91,10 +91,10 @@ def _joined(service, new, app_only, attempt, saved, problem):
 
 def _plain(reason):
     """The station's reason, as the person at the phone needs it."""
-    if reason == "wrong password" or reason.startswith("handshake"):
+    if reason == "wrong password" or reason.startswith("handshake timed out"):
         return "the password is wrong"
     if reason == "network not found":
         return "no network of that name is in range"
-    if reason.startswith("timed out"):
+    if reason.startswith("timed out after"):
         return "no address within %d s (the network did not answer)" % (ATTEMPT_TIMEOUT_MS // 1000)
     return reason
