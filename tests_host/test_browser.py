@@ -360,6 +360,28 @@ def test_changing_only_the_apps_settings_says_the_app_uses_them_now(board, phone
     sim.expect(r"^APP greeting hello there$")
 
 
+def test_a_page_the_board_had_no_memory_for_loads_again_by_itself(board, world, phone):
+    """The board's answer when it has no memory for a request (503) asks the
+    browser to load the page again 2 s later (Refresh): a phone left on it,
+    as on the join page it polls, goes on by itself once the board has room.
+    Here the scan of 24 long-named networks does not fit a 92K heap
+    (test_robust.py); once the world is small again, the page that was
+    refused loads with no one touching the phone."""
+    world.write([{"ssid": ("%02d" % i) + "N" * 30, "auth": 4, "password": "x" * 12, "channel": 1 + i % 11,
+                  "rssi": -40 - i} for i in range(24)])
+    sim = board.start(heap="92K")
+    sim.expect(r"^READY mode=ap ")
+    for _ in range(10):  # most tries at this heap are refused (test_robust.py)
+        answer = phone.goto("http://127.0.0.1:%d/api/scan" % sim.ports["http"])
+        if answer.status == 503:
+            break
+    assert answer.status == 503 and answer.headers["refresh"] == "2"
+    assert "out of memory" in phone.inner_text("body")
+    world.write(DEFAULT_NETWORKS)  # room for the scan again
+    phone.wait_for_function("document.body.innerText.includes('HomeNet')", timeout=20000)
+    assert json.loads(phone.inner_text("body"))["networks"][0]["ssid"] == "HomeNet"
+
+
 def test_after_the_join_the_address_the_page_gave_shows_a_read_only_status_page(board, phone):
     """Issue 22, item 3: "Connected" sends the user to http://wifiprov-xxxx.local/;
     once the board's Wi-Fi has closed, that address must answer: the board's
