@@ -37,8 +37,8 @@ from simdrive import DEFAULT_NETWORKS, HOME_PASSWORD, World, free_port  # noqa: 
 # beside an app; a console rule's refusal, the reporter, Improv's SDK).
 # Later passes mended those; at 108K the fuzzer's hostile pass then failed
 # alone (its Python line refused for memory while the AP restarted, which
-# the fuzzer now types again), and the whole suite passed once at 108K
-# (2026-12-06). At 104K 7 tests fail, over every transport: 108K would
+# the fuzzer now types again), and the whole suite passed at 108K twice
+# in a row (2026-12-06). At 104K 7 tests fail, over every transport: 108K would
 # leave half the slack 112K does, so the tests stay at 112K.
 HEAP = os.environ.get("WIFIPROV_TEST_HEAP", "112K")  # override to probe the smallest heap that works
 
