@@ -8,13 +8,15 @@ from .core import ConfigError
 # Names of the config's modes, for messages (config) and listings (cli_show).
 MODE_NAMES = ("STA", "AP")
 
+# The words of auth_name and kind_of are each one string, split when a
+# message wants one: every string of 10 characters or fewer in a module is
+# interned as a name when the module loads, kept until a reset
+# (docs/internals.md). The separators, " " and "\n", are among the
+# firmware's own names.
+
 
 def auth_name(auth):
     """The name of an auth number, for messages and listings."""
-    # Words for messages are written in one string and split when wanted:
-    # every string of 10 characters or fewer in a module is interned as a
-    # name when the module loads, kept until a reset (docs/internals.md).
-    # (The separators, " " and "\n", are among the firmware's own names.)
     names = "unknown open WEP WPA/WPA2 WPA2 WPA2/WPA3 WPA3".split()
     return names[auth if 1 <= auth < len(names) else 0]
 
