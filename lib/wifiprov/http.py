@@ -13,7 +13,6 @@ import asyncio
 from micropython import const
 
 from .core import HttpError, job, job_async
-from .service import NO_MEMORY
 from .listen import Listener, give_back, lend, linger, make_room, refuse, timed
 from .http_conn import BUFFER, Connection
 
@@ -28,10 +27,14 @@ _REQUEST_MS = const(10000)  # the whole request (TLS handshake included); a slow
 # within the first BUFFER bytes of it.
 _ROOMY_BUFFER = const(4096)
 
-# Every connection busy: made in advance as NO_MEMORY is (wifiprov.service).
 _FULL = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\nRefresh: 2\r\n"
          b"Content-Type: text/plain\r\nContent-Length: 29\r\n\r\nbusy: try again in a moment.\n")
-
+# Made in advance: when the heap is short, there is no room to build it.
+# Refresh: a browser showing either loads its page again by itself 2 s later
+# (a phone polling the join page would otherwise stop at this text).
+_NO_MEMORY = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\nRefresh: 2\r\n"
+              b"Content-Type: text/plain\r\nContent-Length: 59\r\n\r\n"
+              b"out of memory: the board could not answer this; try again.\n")
 
 class HttpServer:
     """One of the provisioning servers: name, port, start(host), stop()."""
@@ -44,7 +47,7 @@ class HttpServer:
         self.port = None  # set while listening
         self.host = None  # the address it listens on: where the portal is
         # A TLS client cannot read a plain refusal: it is only closed.
-        self._listener = Listener(self.name + ":", self._client, None if tls else NO_MEMORY)
+        self._listener = Listener(self.name + ":", self._client, None if tls else _NO_MEMORY)
         self._open = self._listener.connections  # a Connection per client
         self._context = None  # the TLS context while HTTPS listens
         self._cap = _MAX_TLS_CONNECTIONS if tls else _MAX_CONNECTIONS
@@ -128,7 +131,7 @@ class HttpServer:
             gc.collect()
             self._listener.no_memory()
             if (conn is None or not conn.sent) and (not self.tls or conn and conn.received):
-                refuse(stream, NO_MEMORY)  # (TLS: once its handshake is done, the client reads it)
+                refuse(stream, _NO_MEMORY)  # (TLS: once its handshake is done, the client reads it)
         except Exception as e:
             sys.print_exception(e)
         finally:

@@ -37,16 +37,6 @@ def describe(event, data):
     return " ".join(parts)
 
 
-# The answer to a request the heap has no room for, of the provisioning
-# web server (wifiprov.http) and of the status page (below): made in
-# advance, since when the heap is short there is no room to build it.
-# Refresh: a browser showing it loads its page again by itself 2 s later (a
-# phone polling the join page would otherwise stop at this text).
-NO_MEMORY = (b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\nRefresh: 2\r\n"
-             b"Content-Type: text/plain\r\nContent-Length: 59\r\n\r\n"
-             b"out of memory: the board could not answer this; try again.\n")
-
-
 async def serve_status(service, sock):
     """The status page's accept loop, on the listening socket that
     wifiprov.status_server.start opened. It is here, in a module that stays
@@ -64,8 +54,10 @@ async def serve_status(service, sock):
         except asyncio.CancelledError:
             raise
         except MemoryError:
-            try:
-                client.send(NO_MEMORY)
+            try:  # a constant: when the heap is short, there is no room to build an answer
+                client.send(b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
+                            b"Content-Type: text/plain\r\nContent-Length: 54\r\n\r\n"
+                            b"out of memory: the board could not answer; try again.\n")
             except Exception:
                 pass
         except Exception:  # a client gone or too slow: that request only
