@@ -55,9 +55,12 @@ async def serve_status(service, sock):
             raise
         except MemoryError:
             try:  # a constant: when the heap is short, there is no room to build an answer
-                client.send(b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\n"
-                            b"Content-Type: text/plain\r\nContent-Length: 54\r\n\r\n"
-                            b"out of memory: the board could not answer; try again.\n")
+                # wifiprov.http's _NO_MEMORY, written again: importing it from
+                # there would make a cycle (service -> portal -> http), and one
+                # more global here or in core would grow a table held for good.
+                client.send(b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\nRefresh: 2\r\n"
+                            b"Content-Type: text/plain\r\nContent-Length: 59\r\n\r\n"
+                            b"out of memory: the board could not answer this; try again.\n")
             except Exception:
                 pass
         except Exception:  # a client gone or too slow: that request only
