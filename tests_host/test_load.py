@@ -121,13 +121,15 @@ def test_a_requests_modules_keep_their_tables_of_globals_small():
     # (8 bytes a slot on 32-bit), needed where the heap is tightest. At the
     # frozen flows' edge these were the blocks not found: web's 23-slot step
     # while the join page was polled, radio's at GET /api/scan, rules' 17
-    # while a TCP message was checked. The join page's modules (web_join,
-    # web_render) and rules stay within 12 slots, the others within 17
-    # (names in its table: globals, __name__, __file__).
+    # while a TCP message was checked, store's 23 at the save of a try (the
+    # web-only flow's save failed in about 1 run of 15 at 24 KB for it). The
+    # join page's modules (web_join, web_render) and rules stay within 12
+    # slots, the others within 17 (names in its table: globals, __name__,
+    # __file__).
     from conftest import case_lines
 
     limits = {"http_read": 12, "web": 17, "web_form": 17, "web_page": 17, "web_result": 12, "web_join": 12, "web_render": 12,
-              "radio": 17, "rules": 12}
+              "radio": 17, "rules": 12, "store": 17}
     sizes = dict(line.split() for line in case_lines("request_tables_cases.py", *limits))
     assert sorted(sizes) == sorted(limits), sizes
     assert {name: int(size) for name, size in sizes.items() if int(size) > limits[name]} == {}, sizes

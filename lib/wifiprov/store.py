@@ -3,10 +3,9 @@
 # (live file, temporary file, backup). Loaded for a job, dropped after.
 import json
 import os
-from binascii import crc32
 from micropython import const
 
-from .core import __version__, job
+from . import core
 
 # Bookkeeping keys only the stored file carries: the format's version, the
 # release that wrote the file ("by"), and the checksum.
@@ -21,7 +20,10 @@ _CHUNK = const(64)  # bytes read at a time when a file is compared with what was
 # A stored file that cannot be used raises ValueError, whose text says why.
 # Few names here: past 17, this module's table takes a 23-slot block (184
 # bytes on 32-bit) at the save of a try, the web-only flow's edge (frozen,
-# 24 KB); so no class of its own, and no helper called from one place.
+# 24 KB), where that block was the one the heap did not have (tests_host/
+# test_load.py holds it); so no class of its own, no helper called from one
+# place, core reached by its module's name (core.job, core.__version__),
+# and crc32 imported where it is used.
 
 
 def _pieces(obj):
@@ -44,6 +46,8 @@ def _pieces(obj):
 
 
 def _crc(obj):
+    from binascii import crc32
+
     crc = 0
     for piece in _pieces(obj):
         crc = crc32(piece, crc)
@@ -59,7 +63,7 @@ def serialize(config):
     the end of a provisioning that had joined its network)."""
     doc = dict(config)
     doc["version"] = _FORMAT_VERSION
-    doc["by"] = "wifiprov " + __version__
+    doc["by"] = "wifiprov " + core.__version__
     doc["crc"] = "%08x" % _crc(doc)
     size = 1  # the final newline
     for piece in _pieces(doc):
@@ -77,7 +81,7 @@ def _checked(raw):
     """The document of a stored file whose JSON, checksum and version are
     right, or ValueError."""
     try:
-        doc = job("strict_json", "load", raw, "the file")  # strict: a damaged file is not half-read
+        doc = core.job("strict_json", "load", raw, "the file")  # strict: a damaged file is not half-read
     except ValueError:  # UnicodeError is one; a MemoryError is no judgement of the file, and goes up
         raise ValueError("not valid JSON")
     if not isinstance(doc, dict):
@@ -108,7 +112,7 @@ def _read(raw):
     and the boot runs the whole check on it."""
     try:
         doc = json.loads(raw)
-        if isinstance(doc, dict) and doc.get("by") == "wifiprov " + __version__:
+        if isinstance(doc, dict) and doc.get("by") == "wifiprov " + core.__version__:
             crc = doc.pop("crc", None)
             if crc == "%08x" % _crc(doc) and doc.pop("version", None) == _FORMAT_VERSION:
                 del doc["by"]
@@ -152,7 +156,7 @@ def load(path, report):
             config, written = _read(raw)
             if not written:
                 raw = None  # the file's bytes are free before the rules load: the boot's peak is here
-                config = job("validation", "validate", config, {}, True)  # the rules of any message
+                config = core.job("validation", "validate", config, {}, True)  # the rules of any message
         except (ValueError, OSError) as e:  # the file's (ValueError), the rules' (ConfigError)
             report("config: %s: %s; skipped" % (source, e))
             continue
@@ -184,7 +188,7 @@ def save(path, config):
     # (the servers up, the message's modules loaded).
     try:
         try:
-            job("utf8", "check_utf8", data)
+            core.job("utf8", "check_utf8", data)
         except UnicodeError:
             raise ValueError("not valid JSON")  # (as the strict reading says: JSON text is UTF-8)
         _read(data)

@@ -1,8 +1,8 @@
 # Runs under MicroPython: which files the boot takes without the config's
 # rules. A file this release wrote, unchanged, skips them; one stamped by
 # another release, or changed since it was written, gets the whole check.
-# Each case prints the jobs the load ran (store.job, observed, not
-# replaced) and what it loaded.
+# Each case prints the jobs the load ran (core.job, which store calls,
+# observed, not replaced) and what it loaded.
 import json
 import sys
 
@@ -11,14 +11,15 @@ from wifiprov import core, store, validation
 root = sys.argv[1]
 path = root + "/wifiprov.json"
 ran = []
+job = core.job
 
 
 def observed(module, name, *args):
     ran.append(module)
-    return core.job(module, name, *args)
+    return job(module, name, *args)
 
 
-store.job = observed
+core.job = observed
 sta = {"ch": 0, "auto": 1, "auth": 4, "SSID": "HomeNet", "PWD": "correct horse"}
 ap = {"ch": 6, "ssidv": 0, "auth": 3, "SSID": "wifiprov-1A2B", "PWD": "k7f3m9q2x8vd"}
 message = {"mode": 0, "countrycode": "EMEA", "STA": sta, "AP": ap}
