@@ -99,7 +99,7 @@ except ConfigError as e:
 if new["save_config"] != 1:
     print("save_config: 0 means 'do not store it', but deploy stores it on the flash; leave it out or set 1")
     sys.exit(2)
-data = store.serialize(new)
+data = b"".join(store.serialize(new))
 if len(data) > store.MAX_FILE_BYTES:
     print("%%d bytes stored, more than the board's %%d" %% (len(data), store.MAX_FILE_BYTES))
     sys.exit(2)

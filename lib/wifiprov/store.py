@@ -55,26 +55,20 @@ def _crc(obj):
 
 
 def serialize(config):
-    """The bytes of the stored file: the document plus version and checksum.
-    The buffer is sized by a first pass and filled by a second, each piece
-    garbage once copied: joining a list of the pieces held them all,
-    interleaved with their temporaries, and the join then found no room
-    for its few hundred bytes in a heap with 4 KB free (a save failed at
-    the end of a provisioning that had joined its network)."""
+    """The stored file in pieces (bytes): the document plus version and
+    checksum, then a newline. A save writes them, and compares the file
+    with them, one at a time: the file is never whole in RAM. (Made whole,
+    it took one block of its size at a provisioning's fullest moment, where
+    the heap had room in small holes only: a try's save failed 6 times with
+    4.5 KB free and no hole of its 283 bytes, the frozen web-only flow at
+    24 KB. Joined from a list, the pieces were all held at once beside
+    their temporaries.)"""
     doc = dict(config)
     doc["version"] = _FORMAT_VERSION
     doc["by"] = "wifiprov " + core.__version__
     doc["crc"] = "%08x" % _crc(doc)
-    size = 1  # the final newline
-    for piece in _pieces(doc):
-        size += len(piece)
-    data = bytearray(size)
-    at = 0
-    for piece in _pieces(doc):
-        data[at:at + len(piece)] = piece
-        at += len(piece)
-    data[at] = 10  # "\n"
-    return data
+    yield from _pieces(doc)
+    yield b"\n"
 
 
 def _checked(raw):
@@ -109,9 +103,13 @@ def _read(raw):
     built-in json: the checksum covers the document read, so text that
     reads differently fails it. Any other file (written by hand, edited, or
     by another release, whose rules may differ) gets the strict reading,
-    and the boot runs the whole check on it."""
+    and the boot runs the whole check on it. raw: the file's bytes, or the
+    file itself, open: a save's checks read it as a stream, and need no
+    block of its size, but for the strict reading (a file this release did
+    not write), which reads it whole, within MAX_FILE_BYTES."""
+    whole = isinstance(raw, (bytes, bytearray))
     try:
-        doc = json.loads(raw)
+        doc = json.loads(raw) if whole else json.load(raw)
         if isinstance(doc, dict) and doc.get("by") == "wifiprov " + core.__version__:
             crc = doc.pop("crc", None)
             if crc == "%08x" % _crc(doc) and doc.pop("version", None) == _FORMAT_VERSION:
@@ -123,6 +121,11 @@ def _read(raw):
         # says what is wrong, and a heap that is really full fails there too.
         pass
     doc = None  # not held beside the strict reading's own
+    if not whole:
+        raw.seek(0)
+        raw = raw.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ValueError("more than the %d bytes allowed" % MAX_FILE_BYTES)
     return _checked(raw), False
 
 
@@ -176,45 +179,52 @@ def load(path, report):
 def save(path, config):
     """Persist config so that a power cut at any moment leaves the old or the
     new file: write a temporary file, read it back, rename it over the live
-    one (atomic on littlefs). Return False when the flash already holds it."""
-    data = serialize(config)
+    one (atomic on littlefs). Return False when the flash already holds it.
+    The file is written, checked and compared a piece at a time
+    (serialize): nothing of its size is made."""
     # Never write what the next boot would skip (and lose the network for):
-    # the boot's own reading of the bytes (load); the config's rules ran on
-    # the document just before. For a file this release writes, that is the
-    # built-in json and the checksum, and strict UTF-8, which that json lets
-    # through: what is written passes the strict reading too, which is what
-    # the boot's trust in a stamped file rests on. The strict reader's
-    # module is then not loaded here, at a provisioning's fullest moment
-    # (the servers up, the message's modules loaded).
+    # the boot's own reading of the file (load), before it replaces the
+    # live one; the config's rules ran on the document just before. For a
+    # file this release writes, that is the built-in json and the
+    # checksum, and strict UTF-8, which that json lets through: what is
+    # written passes the strict reading too, which is what the boot's trust
+    # in a stamped file rests on. The strict reader's module is then not
+    # loaded here, at a provisioning's fullest moment (the servers up, the
+    # message's modules loaded).
+    try:
+        core.job("utf8", "check_utf8", serialize(config))  # (each piece is whole characters: JSON's tokens)
+    except UnicodeError:  # (as the strict reading says: JSON text is UTF-8)
+        raise OSError("it would not load at the next boot: not valid JSON")
+    same = _same(path, config)
+    tmp = path if same else path + ".tmp"  # (the live file itself, when it holds this already)
+    if not same:
+        with open(tmp, "wb") as f:
+            for piece in serialize(config):
+                f.write(piece)
+            f.flush()
     try:
         try:
-            core.job("utf8", "check_utf8", data)
-        except UnicodeError:
-            raise ValueError("not valid JSON")  # (as the strict reading says: JSON text is UTF-8)
-        _read(data)
-    except ValueError as e:
-        raise OSError("it would not load at the next boot: %s" % e)
-    live_ok = True  # a live file that loads (so there is one): it becomes the backup
-    try:
-        if _same(path, data):
+            with open(tmp, "rb") as f:
+                _read(f)
+        except ValueError as e:
+            raise OSError("it would not load at the next boot: %s" % e)
+        if same:
             return False
-        _read(_raw(path))  # as the boot reads it (no file: None, a TypeError)
-    except (ValueError, OSError, TypeError):
-        live_ok = False
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-    if not _same(tmp, data):
-        erase(path, (".tmp",))
-        raise OSError("read-back of %s did not match what was written" % tmp)
-    if live_ok:
-        try:
-            os.rename(path, path + ".bak")  # keep the previous good one
-        except OSError:
-            # Something unusable is in the backup's place (a directory): the
-            # save goes on without a backup rather than not at all.
-            pass
+        if not _same(tmp, config):
+            raise OSError("read-back of %s did not match what was written" % tmp)
+    except Exception:  # (a full heap too: the next try writes it again)
+        if not same:
+            erase(path, (".tmp",))
+        raise
+    try:  # a live file that loads (so there is one) becomes the backup
+        with open(path, "rb") as f:
+            _read(f)
+        os.rename(path, path + ".bak")  # keep the previous good one
+    except (ValueError, OSError):
+        # None, or one the boot would skip; or something unusable is in the
+        # backup's place (a directory): the save goes on without a backup
+        # rather than not at all.
+        pass
     os.rename(tmp, path)
     return True
 
@@ -229,22 +239,21 @@ def erase(path, which=("", ".tmp", ".bak")):
             pass
 
 
-def _same(path, data):
-    """Does the file hold data? Read in small chunks: the file whole took a
+def _same(path, config):
+    """Does the file hold config's file (serialize), byte for byte? Read a
+    few bytes at a time and compared piece by piece: the file whole took a
     block of its size, which the heap of a save (the servers up, a page
     being polled) did not always have."""
     try:
-        if os.stat(path)[6] != len(data):
-            return False
-        chunk = memoryview(bytearray(_CHUNK))
-        view = memoryview(data)
-        at = 0
+        chunk = bytearray(_CHUNK)
         with open(path, "rb") as f:
-            while at < len(data):
-                n = f.readinto(chunk)
-                if not n or chunk[:n] != view[at : at + n]:
-                    return False
-                at += n
-        return True
+            for piece in serialize(config):
+                at = 0
+                while at < len(piece):
+                    n = f.readinto(memoryview(chunk)[: min(_CHUNK, len(piece) - at)])
+                    if not n or memoryview(chunk)[:n] != memoryview(piece)[at : at + n]:
+                        return False
+                    at += n
+            return not f.read(1)
     except OSError:
         return False

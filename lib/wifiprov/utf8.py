@@ -11,7 +11,13 @@ def check_utf8(raw):
     """Raise UnicodeError unless the bytes are UTF-8 as the standard has it:
     no overlong forms (b"\\xc0\\xaf" would be "/"), surrogates, or code
     points above U+10FFFF, all of which MicroPython's decode() lets through.
-    Nothing is decoded: a caller that only checks makes no copy."""
+    Nothing is decoded: a caller that only checks makes no copy. raw may
+    also be pieces of bytes (an iterable), each whole characters: the
+    config file as wifiprov.store writes it, never whole in RAM."""
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        for piece in raw:
+            check_utf8(piece)
+        return
     i = 0
     n = len(raw)
     while i < n:
