@@ -17,31 +17,29 @@ async def page(server, writer, buf, status, name, fill):
     from .core import __version__
     from .http_conn import random_token
 
-    # A fresh nonce per page: the only script that runs is ours, even if an
-    # SSID ever got past the escaping.
-    nonce = fill.get("nonce") or random_token()
-    fill["nonce"] = nonce
-    if "refresh" not in fill:
-        fill["refresh"] = ""
-    if "nav" not in fill:  # the provisioning pages'; the status page has none
-        fill["nav"] = '<nav><a href="/">Overview</a><a href="/config.htm">Network Configuration</a></nav>'
-    fill["version"] = __version__
-    fill["device"] = html(server.service.config["AP"]["SSID"])
+    # The keys every page has, beside the page's own (fill's win): a second
+    # table, made at its size. Added to fill, they grew its table (to 17
+    # slots, 272 bytes on 64-bit) while the old one was still held, the
+    # block a page polled at a full heap did not find.
+    every = {"nonce": fill.get("nonce") or random_token(),  # a fresh nonce per page: only our script runs
+             "refresh": "", "version": __version__, "device": html(server.service.config["AP"]["SSID"]),
+             # the provisioning pages' (the status page has none: its fill says so)
+             "nav": '<nav><a href="/">Overview</a><a href="/config.htm">Network Configuration</a></nav>'}
     # The page's security policy, around its nonce.
     first = head(status, "text/html; charset=utf-8",
                  b"Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-",
-                 nonce, b"'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n")
-    await send(writer, buf, _render(name, fill, first))
+                 every["nonce"], b"'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'\r\n")
+    await send(writer, buf, _render(name, fill, every, first))
 
 
-def _render(name, fill, first=()):
+def _render(name, fill, every, first=()):
     """The pieces of `first` (the head), then the template's, each {{key}}
-    replaced by fill[key] (a str, or a list of str), each {{>file}} by that
-    template (a frozen firmware's pages have it in place already), and each
-    {{name=value}} by " selected" when the form's field `name` has that
-    value (fill["choices"], else fill["defaults"]). The text between keys
-    goes out as it is stored (in flash, frozen) or as views of a file's
-    lines, not copies."""
+    replaced by fill[key], else every[key] (a str, or a list of str), each
+    {{>file}} by that template (a frozen firmware's pages have it in place
+    already), and each {{name=value}} by " selected" when the form's field
+    `name` has that value (fill["choices"], else fill["defaults"]). The
+    text between keys goes out as it is stored (in flash, frozen) or as
+    views of a file's lines, not copies."""
     yield from first
     is_a, string = isinstance, str  # (locals, looked up once: see http_conn.send)
     for text, key in _parts(name):
@@ -53,9 +51,9 @@ def _render(name, fill, first=()):
             if (fill["choices"].get(field) or fill["defaults"].get(field)) == value:
                 yield " selected"
         elif key.startswith(">"):
-            yield from _render(key[1:], fill)
+            yield from _render(key[1:], fill, every)
         else:
-            value = fill[key]
+            value = fill[key] if key in fill else every[key]
             if is_a(value, string):
                 yield value
             else:

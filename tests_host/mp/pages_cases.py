@@ -24,7 +24,7 @@ class Every(dict):
 def rendered(name, pages):
     web_render.PAGES = pages
     out = []
-    for piece in web_render._render(name, Every(), (b"head|",)):
+    for piece in web_render._render(name, Every(), Every(), (b"head|",)):
         out.append(piece.encode() if isinstance(piece, str) else bytes(piece))
     return b"".join(out)
 
