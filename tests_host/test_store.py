@@ -92,7 +92,7 @@ def test_a_save_fits_in_the_room_a_long_provisioning_leaves(tmp_path):
     # 25 KB heap. Now 2.5 KB; 5 KB is given.
     flash = tmp_path / "flash"
     flash.mkdir()
-    run = run_micropython(HERE / "tight_save.py", str(flash), "5120")
+    run = run_micropython(HERE / "tight_save.py", str(flash), "region", "5120")
     assert run.returncode == 0, run.stderr + run.stdout
     assert run.stdout.splitlines() == ["saved", "True"], run.stdout
 
@@ -108,7 +108,7 @@ def test_a_save_needs_no_room_of_the_files_size_in_one_piece(tmp_path):
     # larger, between held blocks.
     flash = tmp_path / "flash"
     flash.mkdir()
-    run = run_micropython(HERE / "holes_save.py", str(flash), "256")
+    run = run_micropython(HERE / "tight_save.py", str(flash), "holes", "256")
     assert run.returncode == 0, run.stderr + run.stdout
     assert run.stdout.splitlines() == ["file larger than a hole: True", "free room over 4 files: True",
                                        "saved", "True"], run.stdout
