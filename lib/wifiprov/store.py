@@ -197,12 +197,12 @@ def save(path, config):
         raise OSError("it would not load at the next boot: not valid JSON")
     same = _same(path, config)
     tmp = path if same else path + ".tmp"  # (the live file itself, when it holds this already)
-    if not same:
-        with open(tmp, "wb") as f:
-            for piece in serialize(config):
-                f.write(piece)
-            f.flush()
     try:
+        if not same:
+            with open(tmp, "wb") as f:
+                for piece in serialize(config):  # (a full heap can meet a piece: the file is then removed)
+                    f.write(piece)
+                f.flush()
         try:
             with open(tmp, "rb") as f:
                 _read(f)
@@ -212,7 +212,7 @@ def save(path, config):
             return False
         if not _same(tmp, config):
             raise OSError("read-back of %s did not match what was written" % tmp)
-    except Exception:  # (a full heap too: the next try writes it again)
+    except Exception:  # (a full heap too, or a full flash: the next try writes it again)
         if not same:
             erase(path, (".tmp",))
         raise
