@@ -245,13 +245,14 @@ def _same(path, config):
     block of its size, which the heap of a save (the servers up, a page
     being polled) did not always have."""
     try:
-        chunk = bytearray(_CHUNK)
+        chunk = memoryview(bytearray(_CHUNK))
         with open(path, "rb") as f:
             for piece in serialize(config):
+                view = memoryview(piece)
                 at = 0
                 while at < len(piece):
-                    n = f.readinto(memoryview(chunk)[: min(_CHUNK, len(piece) - at)])
-                    if not n or memoryview(chunk)[:n] != memoryview(piece)[at : at + n]:
+                    n = f.readinto(chunk[: min(_CHUNK, len(piece) - at)])
+                    if not n or chunk[:n] != view[at : at + n]:
                         return False
                     at += n
             return not f.read(1)
