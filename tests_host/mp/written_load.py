@@ -6,20 +6,12 @@
 import json
 import sys
 
+from jobs import observe
 from wifiprov import core, store, validation
 
 root = sys.argv[1]
 path = root + "/wifiprov.json"
-ran = []
-job = core.job
-
-
-def observed(module, name, *args):
-    ran.append(module)
-    return job(module, name, *args)
-
-
-core.job = observed
+ran = observe(core)
 sta = {"ch": 0, "auto": 1, "auth": 4, "SSID": "HomeNet", "PWD": "correct horse"}
 ap = {"ch": 6, "ssidv": 0, "auth": 3, "SSID": "wifiprov-1A2B", "PWD": "k7f3m9q2x8vd"}
 message = {"mode": 0, "countrycode": "EMEA", "STA": sta, "AP": ap}
