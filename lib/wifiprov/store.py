@@ -91,25 +91,23 @@ def _checked(raw):
     return doc
 
 
-def _read(raw):
+def _read(f):
     """A stored file's document as the boot reads it, and whether it is one
     this release of wifiprov wrote and nobody changed since: (document,
-    True) or (document, False); ValueError when it cannot be used. A file
-    this release wrote passed the rules before it was written (the
-    service's apply, the deploy tool) or was made by the firmware itself
-    (first-boot defaults), so the boot takes it without them: their modules
-    are the largest the boot loads (23 KB of code and names on a 32-bit
-    board), and their names would stay interned for good. It is read by the
-    built-in json: the checksum covers the document read, so text that
-    reads differently fails it. Any other file (written by hand, edited, or
-    by another release, whose rules may differ) gets the strict reading,
-    and the boot runs the whole check on it. raw: the file's bytes, or the
-    file itself, open: a save's checks read it as a stream, and need no
-    block of its size, but for the strict reading (a file this release did
-    not write), which reads it whole, within MAX_FILE_BYTES."""
-    whole = isinstance(raw, (bytes, bytearray))
+    True) or (document, False); ValueError when it cannot be used. f: the
+    file, open (_open), read as a stream: no block of its size is needed,
+    but for the strict reading. A file this release wrote passed the rules
+    before it was written (the service's apply, the deploy tool) or was
+    made by the firmware itself (first-boot defaults), so the boot takes it
+    without them: their modules are the largest the boot loads (23 KB of
+    code and names on a 32-bit board), and their names would stay interned
+    for good. It is read by the built-in json: the checksum covers the
+    document read, so text that reads differently fails it. Any other file
+    (written by hand, edited, or by another release, whose rules may
+    differ) gets the strict reading, whole, and the boot runs the whole
+    check on it."""
     try:
-        doc = json.loads(raw) if whole else json.load(raw)
+        doc = json.load(f)
         if isinstance(doc, dict) and doc.get("by") == "wifiprov " + core.__version__:
             crc = doc.pop("crc", None)
             if crc == "%08x" % _crc(doc) and doc.pop("version", None) == _FORMAT_VERSION:
@@ -121,15 +119,14 @@ def _read(raw):
         # says what is wrong, and a heap that is really full fails there too.
         pass
     doc = None  # not held beside the strict reading's own
-    if not whole:
-        raw.seek(0)
-        raw = raw.read(MAX_FILE_BYTES + 1)
-        if len(raw) > MAX_FILE_BYTES:
-            raise ValueError("more than the %d bytes allowed" % MAX_FILE_BYTES)
-    return _checked(raw), False
+    size = f.seek(0, 2)  # (_open checked it)
+    f.seek(0)
+    return _checked(f.read(size)), False  # one buffer of its size: read() grows one a step at a time, copying
 
 
-def _raw(path):
+def _open(path):
+    """The stored file, open to be read (_read), once its size and kind are
+    ones the boot reads; None when there is none."""
     try:
         info = os.stat(path)
     except OSError:
@@ -139,8 +136,7 @@ def _raw(path):
     size = info[6]
     if size > MAX_FILE_BYTES:
         raise ValueError("%d bytes, more than the %d allowed" % (size, MAX_FILE_BYTES))
-    with open(path, "rb") as f:
-        return f.read(size)  # one buffer of its size: read() grows one a step at a time, copying
+    return open(path, "rb")
 
 
 def load(path, report):
@@ -153,12 +149,12 @@ def load(path, report):
     not be replaced."""
     for source in (path, path + ".tmp", path + ".bak"):
         try:
-            raw = _raw(source)
-            if raw is None:
+            f = _open(source)
+            if f is None:
                 continue
-            config, written = _read(raw)
-            if not written:
-                raw = None  # the file's bytes are free before the rules load: the boot's peak is here
+            with f:
+                config, written = _read(f)
+            if not written:  # (the strict reading's bytes are free before the rules load: the boot's peak)
                 config = core.job("validation", "validate", config, {}, True)  # the rules of any message
         except (ValueError, OSError) as e:  # the file's (ValueError), the rules' (ConfigError)
             report("config: %s: %s; skipped" % (source, e))
@@ -204,7 +200,7 @@ def save(path, config):
                     f.write(piece)
                 f.flush()
         try:
-            with open(tmp, "rb") as f:
+            with _open(tmp) as f:
                 _read(f)
         except ValueError as e:
             raise OSError("it would not load at the next boot: %s" % e)
@@ -217,13 +213,15 @@ def save(path, config):
             erase(path, (".tmp",))
         raise
     try:  # a live file that loads (so there is one) becomes the backup
-        with open(path, "rb") as f:
-            _read(f)
-        os.rename(path, path + ".bak")  # keep the previous good one
+        f = _open(path)
+        if f:
+            with f:
+                _read(f)
+            os.rename(path, path + ".bak")  # keep the previous good one
     except (ValueError, OSError):
-        # None, or one the boot would skip; or something unusable is in the
-        # backup's place (a directory): the save goes on without a backup
-        # rather than not at all.
+        # One the boot would skip; or something unusable is in the backup's
+        # place (a directory): the save goes on without a backup rather
+        # than not at all.
         pass
     os.rename(tmp, path)
     return True
