@@ -1,12 +1,13 @@
 # The simulated radio's work, for firmware/unix/network.py (never goes onto a
-# board): reading the world file, deciding connect outcomes, scanning,
-# checking config() values. Imported per call and dropped after, so the
-# simulator's Python costs the firmware's heap as little as possible (on a
-# board this is C and costs none of it).
+# board): every network.WLAN call but the ones a supervisor polls (reading
+# the world file, deciding connect outcomes, scanning, checking config()
+# values, telling the console what the AP does). Imported per call and
+# dropped after, so the simulator's Python costs the firmware's heap as
+# little as possible (on a board this is C and costs none of it).
 import json
 import time
+import network as _net
 from binascii import unhexlify
-
 
 
 def _world(path):
@@ -29,25 +30,15 @@ def _network(world, ssid):
     return None
 
 
-def _outcome(world, ssid, key, codes):
+def _outcome(world, ssid, key):
     net = _network(world, ssid)
     if net is None:
-        return codes[2]
+        return _net.STAT_NO_AP_FOUND
     if net.get("auth", 1) == 1 or net.get("password") == key:
         # "dhcp": false, a network that never gives an address: joining
         # goes on until the firmware gives up.
-        return codes[0] if net.get("dhcp", True) else codes[3]
-    return codes[1]
-
-
-def join(path, mtime, ssid, key, codes):
-    """codes: (GOT_IP, WRONG_PASSWORD, NO_AP_FOUND, CONNECTING)."""
-    world = _world(path)
-    ssid = ssid.encode() if isinstance(ssid, str) else ssid
-    net = _network(world, ssid) or {}
-    return {"ssid": ssid, "key": key, "code": _outcome(world, ssid, key, codes), "mtime": mtime,
-            "t": time.ticks_ms(), "ms": world.get("connect_ms", 300), "ch": net.get("channel", 1),
-            "rssi": net.get("rssi", -70)}
+        return _net.STAT_GOT_IP if net.get("dhcp", True) else _net.STAT_CONNECTING
+    return _net.STAT_WRONG_PASSWORD
 
 
 def shown(ssid):
@@ -71,35 +62,12 @@ def shown(ssid):
     return out.decode()
 
 
-def world_value(path, key, default):
-    """One top-level value of the world file: "ap_clients" (the phones
-    joined to the board's AP)."""
-    return _world(path).get(key, default)
-
-
-def recheck(path, mtime, join, codes, lost):
-    """The world file changed under a live link: is our network still there?"""
-    join["mtime"] = mtime
-    code = _outcome(_world(path), join["ssid"], join["key"], codes)
-    join["code"] = lost if code == codes[2] else code
-
-
-def scan(path):
-    found = []
-    for i, net in enumerate(_world(path)["networks"]):
-        # esp32 reports a hidden network with no name, and cuts a name at NUL
-        ssid = b"" if net.get("hidden") else _ssid(net).split(b"\x00")[0]
-        found.append((ssid, bytes((2, 0, 0, 0, 0, i)), net.get("channel", 1), net.get("rssi", -70),
-                      (0, 0, 1, 4, 3, 7, 6)[net.get("auth", 1)], False))  # world auth 1..6 -> esp32 authmode
-    return found
-
-
-def configure(state, is_ap, host, kw):
+def _configure(state, is_ap, kw):
     new = dict(state)
     for key, value in kw.items():
         key = {"essid": "ssid", "password": "key", "authmode": "security"}.get(key, key)
         if key == "hostname":
-            host["hostname"] = value
+            _net._host["hostname"] = value
         elif key in ("ssid", "key", "channel", "security", "hidden", "reconnects"):
             new[key] = value
         else:
@@ -111,3 +79,86 @@ def configure(state, is_ap, host, kw):
         if new["security"] and len(new["key"]) < 8:
             raise OSError("Wifi Invalid Password")  # ESP-IDF refuses a short WPA key
     state.update(new)
+
+
+def _say(wlan, event):
+    s = wlan._s
+    print('sim: AP %s: ssid="%s" channel=%d security=%d hidden=%s' % (
+        event, shown(s["ssid"]), s["channel"], s["security"], s["hidden"]))
+
+
+def active(wlan, on):
+    s = wlan._s
+    s["active"] = bool(on[0])
+    if wlan._n == _net.AP_IF:
+        _say(wlan, "up" if s["active"] else "down")
+    else:
+        s["join"] = None
+    return s["active"]
+
+
+def config(wlan, args, kw):
+    s = wlan._s
+    if args:
+        key = "ssid" if args[0] == "essid" else args[0]
+        if key == "hostname":
+            return _net._host["hostname"]
+        if key not in s or key in ("key", "join"):  # esp32 never reads a key back
+            raise ValueError("unknown config param")
+        return s[key]
+    if not s["active"]:
+        raise OSError("Wifi Not Started")  # esp32: configure after active(True)
+    _configure(s, wlan._n == _net.AP_IF, kw)
+    if wlan._n == _net.AP_IF:
+        _say(wlan, "config")
+
+
+def connect(wlan, ssid, key):
+    if wlan._n != _net.STA_IF or not wlan._s["active"]:
+        raise OSError("STA must be active")
+    world = _world(_net._host["world"])
+    ssid = ssid.encode() if isinstance(ssid, str) else ssid
+    net = _network(world, ssid) or {}
+    wlan._s["join"] = {"ssid": ssid, "key": key, "code": _outcome(world, ssid, key), "mtime": _net._mtime(),
+                       "t": time.ticks_ms(), "ms": world.get("connect_ms", 300), "ch": net.get("channel", 1),
+                       "rssi": net.get("rssi", -70)}
+
+
+def status(wlan, key):
+    """What network.WLAN.status does not answer itself: a key, the AP's
+    interface, and a live link whose world file changed or whose channel
+    the AP has not followed yet."""
+    join = wlan._s.get("join")
+    if key == "stations":  # the phones on our AP: the world file's "ap_clients"
+        return _world(_net._host["world"]).get("ap_clients", []) if wlan._n == _net.AP_IF and wlan._s["active"] else []
+    if key == "rssi" and wlan._n == _net.STA_IF:  # the joined network's signal, as esp32 and cyw43 give it
+        if join is None or join["code"] != _net.STAT_GOT_IP:
+            raise OSError("STA is not connected")
+        return join["rssi"]
+    if key or wlan._n != _net.STA_IF:
+        raise ValueError("unknown status param")
+    mtime = _net._mtime()
+    if mtime != join["mtime"]:
+        # The world file changed under a live link: is our network still there?
+        join["mtime"] = mtime
+        code = _outcome(_world(_net._host["world"]), join["ssid"], join["key"])
+        join["code"] = _net.STAT_BEACON_TIMEOUT if code == _net.STAT_NO_AP_FOUND else code
+    ap = _net._if[_net.AP_IF]
+    if ap["active"] and ap["channel"] != join["ch"]:
+        # One radio, as on esp32: the AP follows the station's channel.
+        ap["channel"] = join["ch"]
+        _say(_net.WLAN(_net.AP_IF), "moved to the station's channel")
+    return join["code"]
+
+
+def scan(wlan):
+    if wlan._n != _net.STA_IF or not wlan._s["active"]:
+        raise OSError("STA must be active")
+    found = []
+    for i, net in enumerate(_world(_net._host["world"])["networks"]):
+        # esp32 reports a hidden network with no name, and cuts a name at NUL
+        ssid = b"" if net.get("hidden") else _ssid(net).split(b"\x00")[0]
+        found.append((ssid, bytes((2, 0, 0, 0, 0, i)), net.get("channel", 1), net.get("rssi", -70),
+                      (0, 0, 1, 4, 3, 7, 6)[net.get("auth", 1)], False))  # world auth 1..6 -> esp32 authmode
+    return found
+

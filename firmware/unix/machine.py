@@ -14,18 +14,18 @@ def reset():
     raise SystemExit(RESET_EXIT_CODE)
 
 
-def soft_reset():
-    reset()
+soft_reset = reset
+
+
+# Fixed per simulated board: from WIFIPROV_UID (hex) if set, else derived
+# from the flash directory, so one flash always looks like one board.
+# Worked out once, here, so the function itself is one line.
+_uid = os.getenv("WIFIPROV_UID")
+_uid = unhexlify(_uid) if _uid else b"\xe6\x61" + crc32((os.getenv("WIFIPROV_FLASH") or "build/sim/flash").encode()).to_bytes(4, "big")
 
 
 def unique_id():
-    # Fixed per simulated board: from WIFIPROV_UID (hex) if set, else derived
-    # from the flash directory, so one flash always looks like one board.
-    uid = os.getenv("WIFIPROV_UID")
-    if uid:
-        return unhexlify(uid)
-    seed = (os.getenv("WIFIPROV_FLASH") or "build/sim/flash").encode()
-    return b"\xe6\x61" + crc32(seed).to_bytes(4, "big")
+    return _uid
 
 
 def idle():
@@ -49,9 +49,13 @@ class Pin:
         self._n = n
 
     def value(self):
-        import network
-
-        return 0 if self._n == 0 and network.button_held() else 1
+        if self._n:
+            return 1
+        try:
+            os.stat(os.getenv("WIFIPROV_BUTTON") or "")
+            return 0
+        except OSError:
+            return 1
 
 
 _pins = []

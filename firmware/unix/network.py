@@ -24,8 +24,7 @@ STAT_HANDSHAKE_TIMEOUT = 204
 # Few names of its own: each one a module interns stays in the qstr pool for
 # good, and on a board these are C, whose names cost no heap.
 _host = {"country": "XX", "hostname": "mpy-unix", "ip": os.getenv("WIFIPROV_BIND") or "127.0.0.1",
-         "world": os.getenv("WIFIPROV_WORLD") or "firmware/unix/world.json",
-         "button": os.getenv("WIFIPROV_BUTTON") or ""}
+         "world": os.getenv("WIFIPROV_WORLD") or "firmware/unix/world.json"}
 # Interface state lives here, not in the objects: as on a board, every
 # WLAN(STA_IF) is a handle on the same radio.
 _if = ({"active": False, "join": None}, {"active": False, "ssid": "MPY", "key": "", "channel": 1,
@@ -33,15 +32,18 @@ _if = ({"active": False, "join": None}, {"active": False, "ssid": "MPY", "key": 
 
 
 def _sim(fn, *args):
-    """Run one function of _simradio, then drop the module and its garbage."""
+    """Run one function of _simradio, then drop the module and its garbage
+    (unless a call of its own is the caller)."""
+    loaded = "_simradio" in sys.modules
     import _simradio
 
     try:
         return getattr(_simradio, fn)(*args)
     finally:
-        del sys.modules["_simradio"]
-        del _simradio
-        gc.collect()
+        if not loaded:
+            del sys.modules["_simradio"]
+            del _simradio
+            gc.collect()
 
 
 def _mtime():
@@ -49,20 +51,6 @@ def _mtime():
         return os.stat(_host["world"])[8]
     except OSError:
         return None
-
-
-def _world_value(key, default):
-    return _sim("world_value", _host["world"], key, default)
-
-
-def button_held():
-    """Is the simulated BOOT button held? tools/sim.py makes a file exist
-    while it is (SIGUSR1, SIGUSR2; docs/simulator.md)."""
-    try:
-        os.stat(_host["button"])
-        return True
-    except OSError:
-        return False
 
 
 def country(code=None):
@@ -98,78 +86,37 @@ class WLAN:
         self._n = i
         self._s = _if[i]
 
-    def active(self, *on):
-        s = self._s
-        if on and bool(on[0]) != s["active"]:
-            s["active"] = bool(on[0])
-            if self._n == AP_IF:
-                self._say("up" if s["active"] else "down")
-            else:
-                s["join"] = None
-        return s["active"]
-
-    def _say(self, event):
-        s = self._s
-        print('sim: AP %s: ssid="%s" channel=%d security=%d hidden=%s' % (
-            event, _sim("shown", s["ssid"]), s["channel"], s["security"], s["hidden"]))
-
-    def config(self, *args, **kw):
-        s = self._s
-        if args:
-            key = "ssid" if args[0] == "essid" else args[0]
-            if key == "hostname":
-                return _host["hostname"]
-            if key not in s or key in ("key", "join"):  # esp32 never reads a key back
-                raise ValueError("unknown config param")
-            return s[key]
-        if not s["active"]:
-            raise OSError("Wifi Not Started")  # esp32: configure after active(True)
-        _sim("configure", s, self._n == AP_IF, _host, kw)
-        if self._n == AP_IF:
-            self._say("config")
-
-    def connect(self, ssid, key=None, *, bssid=None):
-        if self._n != STA_IF or not self._s["active"]:
-            raise OSError("STA must be active")
-        self._s["join"] = _sim("join", _host["world"], _mtime(), ssid, key,
-                               (STAT_GOT_IP, STAT_WRONG_PASSWORD, STAT_NO_AP_FOUND, STAT_CONNECTING))
-
-    def disconnect(self):
-        self._s["join"] = None
-
+    # The calls a supervisor polls stay here; the rest is _simradio's, a
+    # module loaded for the call.
     def status(self, key=None):
-        if key == "stations":  # the phones on our AP: the world file's "ap_clients"
-            return _world_value("ap_clients", []) if self._n == AP_IF and self._s["active"] else []
-        join = self._s["join"]
-        if key == "rssi" and self._n == STA_IF:  # the joined network's signal, as esp32 and cyw43 give it
-            if join is None or join["code"] != STAT_GOT_IP:
-                raise OSError("STA is not connected")
-            return join["rssi"]
-        if key or self._n != STA_IF:
-            raise ValueError("unknown status param")
-        if join is None:
-            return STAT_IDLE
-        if time.ticks_diff(time.ticks_ms(), join["t"]) < join["ms"]:
-            return STAT_CONNECTING
-        if join["code"] == STAT_GOT_IP:
-            mtime = _mtime()
-            if mtime != join["mtime"]:
-                _sim("recheck", _host["world"], mtime, join, (STAT_GOT_IP, STAT_WRONG_PASSWORD, STAT_NO_AP_FOUND,
-                                                              STAT_CONNECTING), STAT_BEACON_TIMEOUT)
-            ap = _if[AP_IF]
-            if ap["active"] and ap["channel"] != join["ch"]:
-                # One radio, as on esp32: the AP follows the station's channel.
-                ap["channel"] = join["ch"]
-                WLAN(AP_IF)._say("moved to the station's channel")
-        return join["code"]
+        if key is None and self._n == STA_IF:
+            join = self._s["join"]
+            if join is None:
+                return STAT_IDLE
+            if time.ticks_diff(time.ticks_ms(), join["t"]) < join["ms"]:
+                return STAT_CONNECTING
+            if join["code"] != STAT_GOT_IP or (_mtime() == join["mtime"] and (
+                    not _if[AP_IF]["active"] or _if[AP_IF]["channel"] == join["ch"])):
+                return join["code"]
+        return _sim("status", self, key)
 
     def isconnected(self):
         return self._n == STA_IF and self.status() == STAT_GOT_IP
 
+    def active(self, *on):
+        return _sim("active", self, on) if on and bool(on[0]) != self._s["active"] else self._s["active"]
+
+    def config(self, *args, **kw):
+        return _sim("config", self, args, kw)
+
+    def connect(self, ssid, key=None, *, bssid=None):
+        _sim("connect", self, ssid, key)
+
+    def disconnect(self):
+        self._s["join"] = None
+
     def scan(self):
-        if self._n != STA_IF or not self._s["active"]:
-            raise OSError("STA must be active")
-        return _sim("scan", _host["world"])
+        return _sim("scan", self)
 
     def ifconfig(self):
         up = self._s["active"] if self._n == AP_IF else self.isconnected()
