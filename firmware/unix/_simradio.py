@@ -97,15 +97,8 @@ def active(wlan, on):
     return s["active"]
 
 
-def config(wlan, args, kw):
+def configure(wlan, kw):
     s = wlan._s
-    if args:
-        key = "ssid" if args[0] == "essid" else args[0]
-        if key == "hostname":
-            return _net._host["hostname"]
-        if key not in s or key in ("key", "join"):  # esp32 never reads a key back
-            raise ValueError("unknown config param")
-        return s[key]
     if not s["active"]:
         raise OSError("Wifi Not Started")  # esp32: configure after active(True)
     _configure(s, wlan._n == _net.AP_IF, kw)
@@ -125,16 +118,12 @@ def connect(wlan, ssid, key):
 
 
 def status(wlan, key):
-    """What network.WLAN.status does not answer itself: a key, the AP's
-    interface, and a live link whose world file changed or whose channel
-    the AP has not followed yet."""
+    """What network.WLAN.status does not answer itself: the phones on the
+    AP, a key it does not know, and a live link whose world file changed or
+    whose channel the AP has not followed yet."""
     join = wlan._s.get("join")
     if key == "stations":  # the phones on our AP: the world file's "ap_clients"
         return _world(_net._host["world"]).get("ap_clients", []) if wlan._n == _net.AP_IF and wlan._s["active"] else []
-    if key == "rssi" and wlan._n == _net.STA_IF:  # the joined network's signal, as esp32 and cyw43 give it
-        if join is None or join["code"] != _net.STAT_GOT_IP:
-            raise OSError("STA is not connected")
-        return join["rssi"]
     if key or wlan._n != _net.STA_IF:
         raise ValueError("unknown status param")
     mtime = _net._mtime()

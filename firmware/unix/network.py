@@ -98,6 +98,11 @@ class WLAN:
             if join["code"] != STAT_GOT_IP or (_mtime() == join["mtime"] and (
                     not _if[AP_IF]["active"] or _if[AP_IF]["channel"] == join["ch"])):
                 return join["code"]
+        elif key == "rssi" and self._n == STA_IF:  # the joined network's signal, as esp32 and cyw43 give it
+            join = self._s["join"]
+            if join is None or join["code"] != STAT_GOT_IP:
+                raise OSError("STA is not connected")
+            return join["rssi"]
         return _sim("status", self, key)
 
     def isconnected(self):
@@ -107,7 +112,15 @@ class WLAN:
         return _sim("active", self, on) if on and bool(on[0]) != self._s["active"] else self._s["active"]
 
     def config(self, *args, **kw):
-        return _sim("config", self, args, kw)
+        s = self._s
+        if args:  # read often (the AP's channel, at a try's end): no module loaded for it
+            key = "ssid" if args[0] == "essid" else args[0]
+            if key == "hostname":
+                return _host["hostname"]
+            if key not in s or key in ("key", "join"):  # esp32 never reads a key back
+                raise ValueError("unknown config param")
+            return s[key]
+        _sim("configure", self, kw)
 
     def connect(self, ssid, key=None, *, bssid=None):
         _sim("connect", self, ssid, key)
