@@ -10,7 +10,9 @@ import network as _net
 from binascii import unhexlify
 
 
-def _world(path):
+def _world():
+    """The world file (WIFIPROV_WORLD), read again at each call."""
+    path = _net._host["world"]
     try:
         with open(path) as f:
             return json.load(f)
@@ -109,7 +111,7 @@ def configure(wlan, kw):
 def connect(wlan, ssid, key):
     if wlan._n != _net.STA_IF or not wlan._s["active"]:
         raise OSError("STA must be active")
-    world = _world(_net._host["world"])
+    world = _world()
     ssid = ssid.encode() if isinstance(ssid, str) else ssid
     net = _network(world, ssid) or {}
     wlan._s["join"] = {"ssid": ssid, "key": key, "code": _outcome(world, ssid, key), "mtime": _net._mtime(),
@@ -123,14 +125,14 @@ def status(wlan, key):
     whose channel the AP has not followed yet."""
     join = wlan._s.get("join")
     if key == "stations":  # the phones on our AP: the world file's "ap_clients"
-        return _world(_net._host["world"]).get("ap_clients", []) if wlan._n == _net.AP_IF and wlan._s["active"] else []
+        return _world().get("ap_clients", []) if wlan._n == _net.AP_IF and wlan._s["active"] else []
     if key or wlan._n != _net.STA_IF:
         raise ValueError("unknown status param")
     mtime = _net._mtime()
     if mtime != join["mtime"]:
         # The world file changed under a live link: is our network still there?
         join["mtime"] = mtime
-        code = _outcome(_world(_net._host["world"]), join["ssid"], join["key"])
+        code = _outcome(_world(), join["ssid"], join["key"])
         join["code"] = _net.STAT_BEACON_TIMEOUT if code == _net.STAT_NO_AP_FOUND else code
     ap = _net._if[_net.AP_IF]
     if ap["active"] and ap["channel"] != join["ch"]:
@@ -144,10 +146,9 @@ def scan(wlan):
     if wlan._n != _net.STA_IF or not wlan._s["active"]:
         raise OSError("STA must be active")
     found = []
-    for i, net in enumerate(_world(_net._host["world"])["networks"]):
+    for i, net in enumerate(_world()["networks"]):
         # esp32 reports a hidden network with no name, and cuts a name at NUL
         ssid = b"" if net.get("hidden") else _ssid(net).split(b"\x00")[0]
         found.append((ssid, bytes((2, 0, 0, 0, 0, i)), net.get("channel", 1), net.get("rssi", -70),
                       (0, 0, 1, 4, 3, 7, 6)[net.get("auth", 1)], False))  # world auth 1..6 -> esp32 authmode
     return found
-

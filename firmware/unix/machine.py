@@ -21,7 +21,11 @@ soft_reset = reset
 # from the flash directory, so one flash always looks like one board.
 # Worked out once, here, so the function itself is one line.
 _uid = os.getenv("WIFIPROV_UID")
-_uid = unhexlify(_uid) if _uid else b"\xe6\x61" + crc32((os.getenv("WIFIPROV_FLASH") or "build/sim/flash").encode()).to_bytes(4, "big")
+_uid = unhexlify(_uid) if _uid else (
+    b"\xe6\x61" + crc32((os.getenv("WIFIPROV_FLASH") or "build/sim/flash").encode()).to_bytes(4, "big"))
+# The file tools/sim.py makes exist while the BOOT button is held (SIGUSR1,
+# SIGUSR2; docs/simulator.md): named once, not looked up at each poll.
+_button = os.getenv("WIFIPROV_BUTTON") or ""
 
 
 def unique_id():
@@ -52,7 +56,7 @@ class Pin:
         if self._n:
             return 1
         try:
-            os.stat(os.getenv("WIFIPROV_BUTTON") or "")
+            os.stat(_button)
             return 0
         except OSError:
             return 1

@@ -33,17 +33,15 @@ _if = ({"active": False, "join": None}, {"active": False, "ssid": "MPY", "key": 
 
 def _sim(fn, *args):
     """Run one function of _simradio, then drop the module and its garbage
-    (unless a call of its own is the caller)."""
-    loaded = "_simradio" in sys.modules
+    (none of its functions calls a WLAN method that loads it again)."""
     import _simradio
 
     try:
         return getattr(_simradio, fn)(*args)
     finally:
-        if not loaded:
-            del sys.modules["_simradio"]
-            del _simradio
-            gc.collect()
+        del sys.modules["_simradio"]
+        del _simradio
+        gc.collect()
 
 
 def _mtime():
