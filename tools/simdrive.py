@@ -4,6 +4,7 @@ and the benchmark (tools/bench.py)."""
 import http.client
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -24,10 +25,35 @@ DEFAULT_NETWORKS = [
 ]
 
 
+def _outgoing_ports_start():
+    """Where the kernel's range of ports for outgoing connections begins."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing uses now, for a simulator to listen on (TCP, and UDP
+    for DNS). Taken below the range the kernel gives outgoing connections:
+    a port from bind(0) is in that range, and any client that connects
+    before the simulator binds it (a test's own, another job's) may be
+    given the same port, so the server fails to start (OSError 98)."""
+    start = _outgoing_ports_start()
+    if start < 4096:  # a kernel set to hand out (nearly) every port: no range apart
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    while True:
+        port = random.randrange(start // 2, start)
+        try:
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                with socket.socket(socket.AF_INET, kind) as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue  # in use: another
+        return port
 
 
 class World:
