@@ -65,8 +65,9 @@ def run_micropython(script, *args, heap=HEAP, timeout=120):
     """Run a MicroPython script with lib/ (compiled) on its path."""
     lib = mpy.build()
     env = mpy.micropython_env(lib)
-    return subprocess.run([micropython(), "-X", "heapsize=" + heap, str(script), *args],
-                          capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=timeout)
+    return subprocess.run([micropython(), "-X", "heapsize=" + heap, str(script), *args], capture_output=True,
+                          text=True, errors="backslashreplace",  # an Improv frame's bytes are no UTF-8
+                          env=env, cwd=str(ROOT), timeout=timeout)
 
 
 def case_lines(name, *args, heap=HEAP):

@@ -418,11 +418,14 @@ def test_line_editing_and_history_at_the_console(board):
     sim.cmd(up * 9, r"^line 1$")  # the oldest one kept
 
 
-def test_a_try_started_from_the_console_does_not_hold_the_consoles_code(tmp_path):
+def test_a_config_from_the_console_or_improv_is_applied_and_tried_without_their_code(tmp_path):
     # Was: the console's line awaited the try inside wifiprov.console, whose
     # code stayed in RAM for up to 20 s and at the try's end, where the save
     # meets the fullest heap (at a 108K test heap the reporter example's
     # save failed there). wifiprov.app awaits it now, the console dropped.
+    # And it applies the config too: the validation, with the console's and
+    # Improv's code loaded, met a full heap at 104K (an app's setting from the
+    # console beside the reporter example; Improv's first network).
     from conftest import case_lines
 
     flash = tmp_path / "flash"
@@ -432,4 +435,7 @@ def test_a_try_started_from_the_console_does_not_hold_the_consoles_code(tmp_path
     looked = [line for line in lines if line.startswith("console loaded during the try: ")]
     assert looked and looked[0].startswith("console loaded during the try: False ("), lines
     assert int(looked[0].split("(")[1].split()[0]) > 0, lines  # it looked while the try ran
-    assert lines[-1] == "saved: HomeNet", lines
+    assert lines[lines.index("console loaded during the try: False (" + looked[0].split("(")[1]) + 1] == "saved: HomeNet"
+    assert 'improv: could not join "HomeNet": the password is wrong. Nothing was saved' in lines, lines
+    assert "console or Improv loaded at the apply: False (2 applies)" in lines, lines
+    assert lines[-1] == "saved: correct-horse-42", lines  # the wrong one was not saved

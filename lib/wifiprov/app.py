@@ -18,7 +18,9 @@ async def watch_console(service, stream, echo):
     console outlives whatever goes wrong in reading it (a board nobody
     watches must not lose its console for good): a full heap is waited out
     (said once), and a bug is said, and the console starts again with an
-    empty line.
+    empty line. A config that a line or an Improv frame made is applied
+    here, once the console's code is dropped, and a try's end is awaited
+    here too (the console's job only parses).
     (Ctrl-C is no Exception: it still ends wifiprov.)"""
     kept = []  # what the console keeps between feeds (console.state), made at the first byte
     if IMPROV:
@@ -30,9 +32,15 @@ async def watch_console(service, stream, echo):
                 if not await job_async("console", "feed", service, kept, stream, echo):
                     return  # the console is gone (on the host: stdin closed)
                 starved = False
-                if kept and kept[11]:  # a line or an Improv frame started a try: its end is awaited here,
-                    (trying, frame), kept[11] = kept[11], None  # not in the console's code
-                    job("console", "settled", service, kept, frame, await service.settle(trying))
+                if kept and kept[11]:  # a line or an Improv frame made a config: applied here, with the
+                    (message, frame), kept[11] = kept[11], None  # console's code dropped, as service.submit does
+                    try:
+                        answer = job("provision", "apply", service, message, None)
+                    except MemoryError:  # (the apply's own modules found no room): refused, not lost
+                        answer = service.refuse("out of memory; try again")
+                    if answer.get("trying"):
+                        job("console", "settled", service, kept, frame, answer)  # what is said meanwhile
+                    job("console", "settled", service, kept, frame, await service.settle(answer))
             except MemoryError:  # the bytes wait in the console's buffer meanwhile
                 if not starved:
                     starved = True

@@ -56,9 +56,9 @@ def state():
     arrows moved it), the history (the last lines run, oldest first), the
     history line shown (len(history): the line being typed), where in
     a terminal's key sequence (ESC [ ... final) it is: 1 after ESC, 2 after
-    ESC [, and a network's try that a line or an Improv frame started,
-    whose end wifiprov.app awaits (then settled): (the apply's answer, True
-    for a frame), or None."""
+    ESC [, and a config that a line or an Improv frame made, which
+    wifiprov.app applies with this module dropped, and whose try's end it
+    awaits (then settled): (the message, True for a frame), or None."""
     return [bytearray(), 0, False, False, False, None, [None, None], 0, [], 0, 0, None]
 
 
@@ -147,13 +147,13 @@ async def feed(service, kept, stream, echo):
                             if len(history) > _HISTORY:
                                 history.pop(0)
                         recall = len(history)
-                        trying = await _execute(service, bytes(line), python)
-                        if trying:
-                            kept[11] = (trying, False)
+                        message = await _execute(service, bytes(line), python)
+                        if message:
+                            kept[11] = (message, False)
                     line = bytearray()
                     shown = cursor = 0
                     overflow = False
-                    if kept[11]:  # a try: the prompt follows its answer (settled)
+                    if kept[11]:  # a config to apply: the prompt follows its answer (settled)
                         return True
                     if CONSOLE_PROMPT:
                         sys.stdout.write("... " if python[1] else ">>> ")
@@ -181,7 +181,7 @@ async def feed(service, kept, stream, echo):
                     if IMPROV and line[-6:] == b"IMPROV":
                         # An Improv frame, never text: what came before it on the line is dropped.
                         whole = await improv(service, _Reader(stream))
-                        if isinstance(whole, dict):  # a network being tried: answered once it ended (settled)
+                        if isinstance(whole, dict):  # a network to join: applied, answered once tried (settled)
                             kept[11] = (whole, True)
                             whole = True
                         if whole is not True:  # dropped (None: it stopped coming) or bad (False)
@@ -222,9 +222,15 @@ async def feed(service, kept, stream, echo):
 
 
 def settled(service, kept, frame, answer):
-    """A try that a line or an Improv frame (frame) started has ended:
-    wifiprov.app awaited it, with this module dropped. Its answer, the
-    console's way or Improv's."""
+    """The answer to a config that a line or an Improv frame (frame) made,
+    which wifiprov.app applied with this module dropped: the console's way
+    or Improv's. An answer that says a network is being tried is said
+    while it is (a frame's state said it already); wifiprov.app awaits the
+    try's end, and brings its answer here again."""
+    if answer.get("trying"):
+        if not frame:
+            say("... %s" % answer["next"])
+        return
     if frame:
         job("improv", "wifi_result", service, answer)
         return
@@ -249,10 +255,11 @@ def _shown(raw):
 
 async def _execute(service, raw, python):
     """One line: a wifiprov command (its first word as wifiprov.cli splits
-    words; never Python), or Python. Returns the answer of a network's try
-    that the line started: its end is awaited outside this module
-    (wifiprov.app), whose code would otherwise stay in RAM through the try,
-    up to 20 s, and at its end, the heap's fullest moment (the save)."""
+    words; never Python), or Python. Returns the config message a command
+    made: wifiprov.app applies it once this module is dropped (as every
+    transport hands a parsed request to the service), and awaits a try's
+    end there, so that this module's code is in RAM neither through the
+    validation and the save nor through a try of up to 20 s."""
     words = raw.replace(b",", b" ").replace(b'"', b" ").split()
     try:
         if words[:1] == [b"wifiprovhelp"] or words[:2] == [b"wifiprov", b"help"]:
@@ -272,13 +279,7 @@ async def _execute(service, raw, python):
                 else:  # the AP or its servers could not open: the line before says why
                     say("ERROR: provisioning is still closed")
                 return
-            message = await job_async(module, name, service, args, say)
-            if message:
-                answer = job("provision", "apply", service, message, None)  # (service.submit's first half)
-                if answer.get("trying"):
-                    say("... %s" % answer["next"])  # what the console says meanwhile
-                    return answer
-                job("text", "answer", say, answer)
+            return await job_async(module, name, service, args, say)
         elif words or python[1] is not None:  # an empty line only ends a block
             job("repl", "line", raw, python)
     except MemoryError:

@@ -2,8 +2,8 @@
 # protocol ESP Web Tools and Home Assistant provision boards with over USB.
 # The console reader hands over when a line starts with "IMPROV"; this module
 # reads the rest of that one frame, answers it, and is dropped after. A
-# network sent here goes through the service's apply like any other, tried
-# before it is saved.
+# network sent here is handed to the service like any other request (by
+# wifiprov.app, once this module is dropped), tried before it is saved.
 import sys
 import time
 import asyncio
@@ -45,8 +45,8 @@ async def frame(service, reader):
     answer); False for a bad one, which gets the invalid-RPC error, and
     whose line's rest the console skips (a frame that lost a byte ate the
     start of the next one, whose rest is no text). A network sent to join:
-    the apply's answer while it is tried, whose end the console's caller
-    awaits with this module dropped (then wifi_result)."""
+    the config message that joins it, which the console's caller applies
+    with this module dropped, and answers once tried (wifi_result)."""
     deadline = time.ticks_add(time.ticks_ms(), _FRAME_MS)  # for the whole frame: a trickle is no frame
     head = await _read(reader, 3, deadline)
     if head is None:
@@ -115,9 +115,9 @@ def _state(service):
 
 
 def _wifi_settings(service, args):
-    """ssid_len, ssid, pass_len, pass: applied as every transport's
-    request is, so the network is tried before it is saved. The apply's
-    answer while the network is tried; None once answered."""
+    """ssid_len, ssid, pass_len, pass: the config message that joins the
+    network, applied as every transport's request is (so it is tried before
+    it is saved); None once answered (a frame not understood)."""
     if not args or args[0] + 1 >= len(args) or args[0] + 2 + args[args[0] + 1] != len(args):
         return _error(_INVALID_RPC)
     end = 1 + args[0]
@@ -138,11 +138,7 @@ def _wifi_settings(service, args):
         except ValueError:
             auth = 6
     _send(_CURRENT_STATE, bytes((_PROVISIONING,)))
-    answer = job("provision", "apply", service, {"mode": 0, "save_config": 1, "STA": {
-        "SSID": ssid, "PWD": password, "auth": auth, "ch": 0, "auto": 1}}, None)  # (service.submit's first half)
-    if answer.get("trying"):
-        return answer
-    wifi_result(service, answer)
+    return {"mode": 0, "save_config": 1, "STA": {"SSID": ssid, "PWD": password, "auth": auth, "ch": 0, "auto": 1}}
 
 
 def wifi_result(service, result):

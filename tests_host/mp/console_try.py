@@ -1,7 +1,9 @@
 # Runs under MicroPython, with the simulator's radio (argv[1], firmware/unix)
-# and a flash folder (argv[2]): a network tried from a console line. While it
-# is tried, and when it is saved at its end, the console's code is not in
-# RAM: wifiprov.app awaits the try, then the console prints its answer.
+# and a flash folder (argv[2]): a network tried from a console line, then
+# from an Improv frame. When the config is applied (validated), while it is
+# tried, and when it is saved at its end, the console's code is not in RAM:
+# the console returns the config, and wifiprov.app applies it, awaits the
+# try, then the console prints its answer.
 import io
 import sys
 
@@ -33,6 +35,24 @@ class Typed(io.IOBase):
 
 
 seen = []  # while the try runs: is the console's module loaded?
+applied = []  # when wifiprov.app applies the config: are the console's and Improv's?
+job = app.job
+
+
+def watched_job(module, name, *args):
+    if (module, name) == ("provision", "apply"):
+        applied.append("wifiprov.console" in sys.modules or "wifiprov.improv" in sys.modules)
+    return job(module, name, *args)
+
+
+app.job = watched_job
+
+
+def improv_frame(ssid, password):
+    """Improv's wifi-settings RPC (command 1) as a client sends it."""
+    data = bytes((len(ssid),)) + ssid + bytes((len(password),)) + password
+    frame = b"IMPROV" + bytes((1, 3, len(data) + 2, 1, len(data))) + data
+    return frame + bytes((sum(frame) & 0xFF,)) + b"\n"
 
 
 async def watch(service):
@@ -51,9 +71,13 @@ async def main():
     watcher = asyncio.create_task(watch(service))
     await app.watch_console(service, Typed(b"wifiprov join HomeNet correct-horse-42\n"), False)
     await watcher
-    supervisor.cancel()
     print("console loaded during the try: %s (%d looks)" % (any(seen), len(seen)))
     print("saved:", store.load(path, print)[0]["STA"]["SSID"])
+    # Improv, with the wrong password: tried, refused, nothing saved.
+    await app.watch_console(service, Typed(improv_frame(b"HomeNet", b"not-the-password")), False)
+    supervisor.cancel()
+    print("console or Improv loaded at the apply: %s (%d applies)" % (any(applied), len(applied)))
+    print("saved:", store.load(path, print)[0]["STA"]["PWD"])
 
 
 asyncio.run(main())
