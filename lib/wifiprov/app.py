@@ -18,9 +18,9 @@ async def watch_console(service, stream, echo):
     console outlives whatever goes wrong in reading it (a board nobody
     watches must not lose its console for good): a full heap is waited out
     (said once), and a bug is said, and the console starts again with an
-    empty line. A config that a line or an Improv frame made is applied
-    here, once the console's code is dropped, and a try's end is awaited
-    here too (the console's job only parses).
+    empty line. A line is run (wifiprov.console_line), and a config that a
+    line or an Improv frame made is applied, here, once the reader's code
+    is dropped; a try's end is awaited here too.
     (Ctrl-C is no Exception: it still ends wifiprov.)"""
     kept = []  # what the console keeps between feeds (console.state), made at the first byte
     if IMPROV:
@@ -29,18 +29,23 @@ async def watch_console(service, stream, echo):
     try:
         while True:
             try:
-                if not await job_async("console", "feed", service, kept, stream, echo):
-                    return  # the console is gone (on the host: stdin closed)
+                if not (kept and kept[11]):
+                    if not await job_async("console", "feed", service, kept, stream, echo):
+                        return  # the console is gone (on the host: stdin closed)
+                else:  # a line or an Improv frame, run here with the reader's code dropped
+                    work, frame = kept[11]
+                    if not frame:  # a line typed: a config a command makes comes back to be applied
+                        work = await job_async("console_line", "run", service, work, kept)
+                    kept[11] = None  # (kept until it ran: a full heap at its import waits, as typed bytes do)
+                    if work:  # applied here, as service.submit does
+                        try:
+                            answer = job("provision", "apply", service, work, None)
+                        except MemoryError:  # (the apply's own modules found no room): refused, not lost
+                            answer = service.refuse("out of memory; try again")
+                        if answer.get("trying"):
+                            job("console_line", "settled", service, kept, frame, answer)  # what is said meanwhile
+                        job("console_line", "settled", service, kept, frame, await service.settle(answer))
                 starved = False
-                if kept and kept[11]:  # a line or an Improv frame made a config: applied here, with the
-                    (message, frame), kept[11] = kept[11], None  # console's code dropped, as service.submit does
-                    try:
-                        answer = job("provision", "apply", service, message, None)
-                    except MemoryError:  # (the apply's own modules found no room): refused, not lost
-                        answer = service.refuse("out of memory; try again")
-                    if answer.get("trying"):
-                        job("console", "settled", service, kept, frame, answer)  # what is said meanwhile
-                    job("console", "settled", service, kept, frame, await service.settle(answer))
             except MemoryError:  # the bytes wait in the console's buffer meanwhile
                 if not starved:
                     starved = True
@@ -56,7 +61,8 @@ async def watch_console(service, stream, echo):
                     pass
                 kept = []
                 await asyncio.sleep_ms(1000)
-            await readable(stream)
+            if not (kept and kept[11]):
+                await readable(stream)
     finally:
         interrupt_char(3)
 

@@ -1,9 +1,9 @@
 # The console reader: collects lines typed on the UART/USB console while the
-# other tasks run, and hands each one to the commands (wifiprov.cli), or,
-# when it is not a wifiprov command, to Python (wifiprov.repl). Only the
-# wait for the console's next byte stays resident (wifiprov.app's
-# watch_console): this module is loaded when bytes come, takes every byte
-# waiting (feed), and is dropped when they stop. What a line being typed
+# other tasks run, and hands each one over, whole, to be run once this
+# module is dropped (wifiprov.console_line: the commands, or Python). Only
+# the wait for the console's next byte stays resident (wifiprov.app's
+# watch_console): this module is loaded when bytes come, takes the bytes
+# waiting up to a line's end (feed), and is dropped. What a line being typed
 # needs across feeds is kept in a list (the state below), not in an object
 # of a class of this module: an instance holds its class, and the class the
 # module's code, which must go when the job ends.
@@ -14,7 +14,7 @@ import select
 import asyncio
 from micropython import const
 
-from .core import job, job_async, readable, say
+from .core import job_async, readable
 from .settings import CONSOLE_PROMPT, IMPROV
 
 # A longer line is refused and skipped to its end rather than buffered: the
@@ -56,17 +56,20 @@ def state():
     arrows moved it), the history (the last lines run, oldest first), the
     history line shown (len(history): the line being typed), where in
     a terminal's key sequence (ESC [ ... final) it is: 1 after ESC, 2 after
-    ESC [, and a config that a line or an Improv frame made, which
-    wifiprov.app applies with this module dropped, and whose try's end it
-    awaits (then settled): (the message, True for a frame), or None."""
+    ESC [, and what wifiprov.app runs next with this module dropped: (a
+    line typed, False) for wifiprov.console_line.run, or (the config
+    message an Improv frame made, True), which it applies, awaiting a try's
+    end (then console_line.settled); or None."""
     return [bytearray(), 0, False, False, False, None, [None, None], 0, [], 0, 0, None]
 
 
 async def feed(service, kept, stream, echo):
-    """Read every byte waiting on the console, one at a time (a board's
-    console delivers keystrokes one at a time): the line they make is run
-    at its end. `kept`: state()'s list, updated (made when it is empty). False when the console is
-    gone (on the host: stdin closed)."""
+    """Read the bytes waiting on the console, one at a time (a board's
+    console delivers keystrokes one at a time), up to a line's end or an
+    Improv frame's: what is to be run then is left in kept[11] for
+    wifiprov.app, and the rest waits for the next feed. `kept`: state()'s
+    list, updated (made when it is empty). False when the console is gone
+    (on the host: stdin closed)."""
     waiting = select.poll()
     waiting.register(stream, select.POLLIN)
     if not waiting.poll(0):
@@ -147,13 +150,11 @@ async def feed(service, kept, stream, echo):
                             if len(history) > _HISTORY:
                                 history.pop(0)
                         recall = len(history)
-                        message = await _execute(service, bytes(line), python)
-                        if message:
-                            kept[11] = (message, False)
+                        kept[11] = (bytes(line), False)  # run with this module dropped; the prompt follows
                     line = bytearray()
                     shown = cursor = 0
                     overflow = False
-                    if kept[11]:  # a config to apply: the prompt follows its answer (settled)
+                    if kept[11]:
                         return True
                     if CONSOLE_PROMPT:
                         sys.stdout.write("... " if python[1] else ">>> ")
@@ -221,24 +222,6 @@ async def feed(service, kept, stream, echo):
     return True
 
 
-def settled(service, kept, frame, answer):
-    """The answer to a config that a line or an Improv frame (frame) made,
-    which wifiprov.app applied with this module dropped: the console's way
-    or Improv's. An answer that says a network is being tried is said
-    while it is (a frame's state said it already); wifiprov.app awaits the
-    try's end, and brings its answer here again."""
-    if answer.get("trying"):
-        if not frame:
-            say("... %s" % answer["next"])
-        return
-    if frame:
-        job("improv", "wifi_result", service, answer)
-        return
-    job("text", "answer", say, answer)
-    if CONSOLE_PROMPT:
-        sys.stdout.write("... " if kept[6][1] else ">>> ")
-
-
 def _frame_start(line):
     """How many bytes at the end of line may begin an Improv frame: they
     are echoed once they turn out not to."""
@@ -251,42 +234,6 @@ def _frame_start(line):
 def _shown(raw):
     """Typed bytes as the echo shows them: ASCII, and "?" for the rest."""
     return bytes(b if 32 <= b < 127 else 63 for b in raw).decode()
-
-
-async def _execute(service, raw, python):
-    """One line: a wifiprov command (its first word as wifiprov.cli splits
-    words; never Python), or Python. Returns the config message a command
-    made: wifiprov.app applies it once this module is dropped (as every
-    transport hands a parsed request to the service), and awaits a try's
-    end there, so that this module's code is in RAM neither through the
-    validation and the save nor through a try of up to 20 s."""
-    words = raw.replace(b",", b" ").replace(b'"', b" ").split()
-    try:
-        if words[:1] == [b"wifiprovhelp"] or words[:2] == [b"wifiprov", b"help"]:
-            job("help", "show", say)  # the text alone, without the commands' module
-        elif words[:1] == [b"wifiprov"]:
-            # One module at a time: cli's table names the command's module,
-            # loaded once cli is dropped; a config that command makes is
-            # validated once that one is dropped too.
-            command = job("cli", "parse", raw, say)
-            if command is None:
-                return
-            module, name, args = command
-            if module is None:  # enable, disable: the AP and its servers
-                await getattr(service, name)()
-                if service.enabled == (name == "enable"):
-                    say("OK: provisioning %sd" % name)
-                else:  # the AP or its servers could not open: the line before says why
-                    say("ERROR: provisioning is still closed")
-                return
-            return await job_async(module, name, service, args, say)
-        elif words or python[1] is not None:  # an empty line only ends a block
-            job("repl", "line", raw, python)
-    except MemoryError:
-        print("ERROR: out of memory; try again")
-    except Exception as e:  # a bug in one command must not end the console
-        sys.print_exception(e)
-        say("ERROR: internal error: %r" % e)
 
 
 async def improv(service, reader):

@@ -1,9 +1,10 @@
 # Runs under MicroPython, with the simulator's radio (argv[1], firmware/unix)
 # and a flash folder (argv[2]): a network tried from a console line, then
-# from an Improv frame. When the config is applied (validated), while it is
-# tried, and when it is saved at its end, the console's code is not in RAM:
-# the console returns the config, and wifiprov.app applies it, awaits the
-# try, then the console prints its answer.
+# from an Improv frame. While the line runs, when the config is applied
+# (validated), while it is tried, and when it is saved at its end, the
+# console reader's code is not in RAM: the reader hands the line over, and
+# wifiprov.app runs it (wifiprov.console_line), applies the config it made,
+# awaits the try, then the answer is said.
 import io
 import sys
 
@@ -46,6 +47,17 @@ def watched_job(module, name, *args):
 
 
 app.job = watched_job
+ran = []  # when wifiprov.app runs a typed line: is the console's reader loaded?
+job_async = app.job_async
+
+
+async def watched_job_async(module, name, *args):
+    if module == "console_line":
+        ran.append("wifiprov.console" in sys.modules)
+    return await job_async(module, name, *args)
+
+
+app.job_async = watched_job_async
 
 
 def improv_frame(ssid, password):
@@ -77,6 +89,7 @@ async def main():
     await app.watch_console(service, Typed(improv_frame(b"HomeNet", b"not-the-password")), False)
     supervisor.cancel()
     print("console or Improv loaded at the apply: %s (%d applies)" % (any(applied), len(applied)))
+    print("console loaded while a line ran: %s (%d lines)" % (any(ran), len(ran)))
     print("saved:", store.load(path, print)[0]["STA"]["PWD"])
 
 
