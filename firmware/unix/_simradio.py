@@ -94,6 +94,7 @@ def active(wlan, on):
     s["active"] = bool(on[0])
     if wlan._n == _net.AP_IF:
         _say(wlan, "up" if s["active"] else "down")
+        _follow()
     else:
         s["join"] = None
     return s["active"]
@@ -106,6 +107,19 @@ def configure(wlan, kw):
     _configure(s, wlan._n == _net.AP_IF, kw)
     if wlan._n == _net.AP_IF:
         _say(wlan, "config")
+        _follow()
+
+
+def _follow():
+    """One radio, as on esp32: an AP that is up is on the channel of a
+    station that has joined, whatever it was set to (esp32's
+    config("channel") is the radio's channel), from the moment it is up."""
+    ap = _net._if[_net.AP_IF]
+    join = _net._if[_net.STA_IF]["join"]
+    if ap["active"] and join and join["code"] == _net.STAT_GOT_IP and ap["channel"] != join["ch"] and \
+            time.ticks_diff(time.ticks_ms(), join["t"]) >= join["ms"]:
+        ap["channel"] = join["ch"]
+        _say(_net.WLAN(_net.AP_IF), "moved to the station's channel")
 
 
 def connect(wlan, ssid, key):
@@ -134,11 +148,8 @@ def status(wlan, key):
         join["mtime"] = mtime
         code = _outcome(_world(), join["ssid"], join["key"])
         join["code"] = _net.STAT_BEACON_TIMEOUT if code == _net.STAT_NO_AP_FOUND else code
-    ap = _net._if[_net.AP_IF]
-    if ap["active"] and ap["channel"] != join["ch"]:
-        # One radio, as on esp32: the AP follows the station's channel.
-        ap["channel"] = join["ch"]
-        _say(_net.WLAN(_net.AP_IF), "moved to the station's channel")
+    if join["code"] == _net.STAT_GOT_IP:
+        _follow()
     return join["code"]
 
 
