@@ -131,6 +131,20 @@ def test_dropped_link_reconnects(ap_board, world):
     sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
 
 
+def test_a_try_while_joined_says_the_station_left_its_network(ap_board):
+    # Was: the station left HomeNet for the try without a word, and said
+    # CONNECTED when it came back: an app's Wi-Fi callback saw two joins.
+    sim = ap_board
+    sim.cmd('wifiprov set 0 1 "GEN" 0 1 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: joined")
+    mark = len(sim.lines)
+    sim.cmd("wifiprov join HomeNet not-the-password", r'^EVENT DISCONNECTED reason="connect requested" ssid="HomeNet"$')
+    sim.expect(r'^EVENT CONNECTED ssid="HomeNet"$')  # back on it after the failed try
+    sim.cmd("wifiprov status", r'^station: connected "HomeNet"$')
+    said = sim.output_since(mark)
+    assert 'ERROR: could not join "HomeNet": the password is wrong. Nothing was saved' in " ".join(said), said
+    assert sum(line.startswith("EVENT DISCONNECTED") for line in said) == 1, said
+
+
 def test_get_never_prints_a_password(ap_board):
     sim = ap_board
     sim.cmd('wifiprov set 0 0 "GEN" 0 0 4 "HomeNet" "%s"' % HOME_PASSWORD, r"^OK: joined")

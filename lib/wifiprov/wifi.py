@@ -88,7 +88,10 @@ class Wifi:
     def connect(self, sta_cfg, once=False):
         """Keep the station joined to sta_cfg's network from now on; once:
         try a single attempt (up to ATTEMPT_TIMEOUT_MS), and on a failure
-        stop there instead of retrying."""
+        stop there instead of retrying. A station on a network leaves it,
+        and says so, as a dropped link does (then CONNECTED, on whichever)."""
+        if self.state == UP:
+            self.on_event(_DISCONNECTED, {"ssid": self.target["SSID"], "reason": "connect requested"})
         self.target = sta_cfg
         self.once = once
         self.settled = False
