@@ -89,6 +89,8 @@ def test_a_network_that_gives_no_address_is_refused(board, world):
         answer = json.loads(sock.makefile("rb").readline())
     assert answer["ok"] is False and answer["reason"].startswith("no address within 2 s")
     sim.cmd("wifiprov status", r"^station: idle$")
+    sim.expect(r'^last try: could not join "NoDHCP": no address within 2 s \(the network did not answer\)\. '
+               r'Nothing was saved')  # why it is idle
 
 
 def test_wrong_password_saved_untried_opens_fallback_ap_and_status_names_the_reason(ap_board):
