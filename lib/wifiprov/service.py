@@ -283,7 +283,7 @@ class Provisioning:
         say(describe(event, data))
         if event == AUTO_CONNECT_FAIL and not self.enabled:
             # docs/config.md: open the provisioning AP, keep retrying in the background.
-            say("station: could not join; opening the provisioning AP and retrying in the background")
+            say("station: not joined; opening the provisioning AP and retrying in the background")
             self.fallback = True
             asyncio.create_task(self.react(("window", "open_for_a_while")))
         elif event == SNTP_UP and self._booted_ticks is not None:
