@@ -87,8 +87,8 @@ def test_a_crashing_app_and_callback_leave_the_services_running(board):
     assert tcp_status(sim.ports["tcp"])["provisioning"] is True
     sim.cmd(PROVISION, r"^app: the PROV_COMPLETE callback raised; wifiprov carries on:$")
     sim.expect(r"^RuntimeError: callback bug$")
-    sim.expect(r'^OK: joined "HomeNet" as 127\.0\.0\.1 \(http://wifiprov-[0-9a-f]{4}\.local/\); saved; '
-               r'the access point closes in 30 s$')  # the answer still came
+    sim.expect(r'^OK: joined "HomeNet" as 127\.0\.0\.1 \(http://wifiprov-[0-9a-f]{4}\.local:%d/\); saved; '
+               r'the access point closes in 30 s$' % sim.ports["http"])  # the answer still came
     sim.cmd("wifiprov status", r'^station: connected "HomeNet"$')
 
 

@@ -88,7 +88,7 @@ def test_first_boot_type_the_name_connect_and_see_where_the_board_went(board, ph
     phone.wait_for_selector("h1:text-is('Connected')", timeout=20000)
     assert 'The board joined "HomeNet". Its address is 127.0.0.1.' == phone.inner_text("#next")
     url = phone.inner_text("#url")
-    assert re.fullmatch(r"http://wifiprov-[0-9a-f]{4}\.local/", url)
+    assert re.fullmatch(r"http://wifiprov-[0-9a-f]{4}\.local:%d/" % sim.ports["http"], url)
     shot(phone, "4-connected.png")
     sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
     saved = json.loads((board.flash / "wifiprov.json").read_text())
@@ -404,7 +404,7 @@ def test_after_the_join_the_address_the_page_gave_shows_a_read_only_status_page(
     phone.wait_for_selector("h1:text-is('Done')")
     hostname = sim.expect(r"^status page: http://(wifiprov-[0-9a-f]{4})\.local:%d/ shows how the board is doing$"
                           % sim.ports["http"]).group(1)
-    assert link == "http://%s.local/" % hostname
+    assert link == "http://%s.local:%d/" % (hostname, sim.ports["http"])  # the status page's own port
     # The phone is back on the home network: the simulator's address stands in for the .local name.
     phone.goto("http://127.0.0.1:%d/" % sim.ports["http"])
     shot(phone, "status-page.png")

@@ -29,8 +29,9 @@ def test_provision_home_network_joins_first_then_saves(ap_board, board):
     sim.expect(r'^EVENT PROV_COMPLETE autoconnect=1 channel=0 mode=0 security=4 ssid="HomeNet"$')
     sim.expect(r"^provisioning: the access point is on channel 6 now, the network's \(one radio serves both\)$")
     sim.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
-    sim.expect(r'^OK: joined "HomeNet" as 127\.0\.0\.1 \(http://wifiprov-[0-9a-f]{4}\.local/\); saved; '
-               r'the access point closes in 30 s$')
+    # The board's address on the home network: its status page, on the HTTP port (not 80 here).
+    sim.expect(r'^OK: joined "HomeNet" as 127\.0\.0\.1 \(http://wifiprov-[0-9a-f]{4}\.local:%d/\); saved; '
+               r'the access point closes in 30 s$' % sim.ports["http"])
     assert json.loads((board.flash / "wifiprov.json").read_text())["STA"]["SSID"] == "HomeNet"
     sim.cmd("wifiprov status", r'^station: connected "HomeNet"$')
     sim.expect(r"^ip: 127\.0\.0\.1$")
@@ -160,8 +161,8 @@ def test_get_never_prints_a_password(ap_board):
 def test_unsaved_station_config_switches_live_and_a_reset_forgets_it(ap_board, board):
     sim = ap_board
     sim.cmd('wifiprov set 0 0 GEN 0 1 4 HomeNet "%s"' % HOME_PASSWORD, r"^READY mode=sta ip=127\.0\.0\.1$")
-    sim.expect(r'^OK: joined "HomeNet" as 127\.0\.0\.1 \(http://wifiprov-[0-9a-f]{4}\.local/\); not saved, as asked: '
-               r'a reset returns to the saved settings; the access point closes in 30 s$')
+    sim.expect(r'^OK: joined "HomeNet" as 127\.0\.0\.1 \(http://wifiprov-[0-9a-f]{4}\.local:%d/\); not saved, as asked: '
+               r'a reset returns to the saved settings; the access point closes in 30 s$' % sim.ports["http"])
     assert "sim: restarting the board" not in sim.transcript()
     assert "STA" not in json.loads((board.flash / "wifiprov.json").read_text())
     sim = board.restart(sim)
@@ -186,7 +187,8 @@ def test_station_to_station_switches_live(ap_board, board):
     sim.expect(r"^READY mode=sta")
     sim.cmd('wifiprov set 0 1 GEN 0 1 1 "Cafe Guest"', r'^EVENT CONNECTED ssid="Cafe Guest"$')
     sim.expect(r"^READY mode=sta")
-    sim.expect(r'^OK: joined "Cafe Guest" as 127\.0\.0\.1 \(http://wifiprov-[0-9a-f]{4}\.local/\); saved$')
+    sim.expect(r'^OK: joined "Cafe Guest" as 127\.0\.0\.1 \(http://wifiprov-[0-9a-f]{4}\.local:%d/\); saved$'
+               % sim.ports["http"])
     assert sim.transcript().count("sim: restarting the board") == 1
     # A network that fails the try: the station goes back to the one it had.
     sim.cmd('wifiprov set 0 1 GEN 0 1 4 HomeNet "not-the-password"', r'^ERROR: could not join "HomeNet": the password is wrong\. Nothing was saved$')
@@ -447,7 +449,7 @@ def test_a_config_from_the_console_or_improv_is_applied_and_tried_without_their_
     flash = tmp_path / "flash"
     flash.mkdir()
     lines = case_lines("console_try.py", str(flash))
-    assert 'OK: joined "HomeNet" as 127.0.0.1 (http://wifiprov-89ab.local/); saved' in lines, lines
+    assert 'OK: joined "HomeNet" as 127.0.0.1 (http://wifiprov-89ab.local:8080/); saved' in lines, lines
     looked = [line for line in lines if line.startswith("console loaded during the try: ")]
     assert looked and looked[0].startswith("console loaded during the try: False ("), lines
     assert int(looked[0].split("(")[1].split()[0]) > 0, lines  # it looked while the try ran

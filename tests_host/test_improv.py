@@ -148,7 +148,8 @@ def test_good_credentials_provision_and_give_the_url(improv, board):
     assert improv.expect(CURRENT_STATE) == bytes((PROVISIONING,))
     assert improv.expect(CURRENT_STATE) == bytes((PROVISIONED,))
     command, urls = improv.result()
-    assert command == 1 and len(urls) == 1 and urls[0].startswith("http://wifiprov-") and urls[0].endswith(".local/")
+    assert command == 1 and len(urls) == 1 and re.fullmatch(r"http://wifiprov-[0-9a-f]{4}\.local:%d/"
+                                                            % improv.sim.ports["http"], urls[0]), urls
     saved = json.loads((board.flash / "wifiprov.json").read_text())
     assert saved["mode"] == 0 and saved["STA"]["SSID"] == "HomeNet"
     improv.send(rpc(2))
@@ -237,7 +238,7 @@ def sdk(steps, *board):
 
 def run_sdk(board, world, steps, heap=HEAP):
     """The SDK talks to a simulated board over its console. One JSON line
-    per step."""
+    per step, the console, and the board's HTTP port."""
     board.flash.mkdir(parents=True, exist_ok=True)
     ports = [str(free_port()) for _ in range(4)]
     run = sdk(steps, "--", sys.executable, str(ROOT / "tools" / "sim.py"), "--flash", str(board.flash),
@@ -246,11 +247,11 @@ def run_sdk(board, world, steps, heap=HEAP):
     console = run.stderr.decode("utf-8", "replace")
     answers = [json.loads(line) for line in run.stdout.decode().splitlines()]
     assert [a["step"] for a in answers] == [s.split(":")[0] for s in steps], console
-    return answers, console
+    return answers, console, int(ports[1])  # (and the HTTP port: the board's URL names it)
 
 
 def test_the_real_sdk_provisions_the_board(board, world):
-    answers, console = run_sdk(board, world, ["initialize", "scan", "provision:HomeNet:not-the-password",
+    answers, console, http_port = run_sdk(board, world, ["initialize", "scan", "provision:HomeNet:not-the-password",
                                               "provision:HomeNet:" + HOME_PASSWORD, "state"])
     init, scan, wrong, good, state = answers
     assert init["ok"] and init["info"]["firmware"] == "wifiprov" and init["info"]["version"] == "0.1.0"
@@ -263,7 +264,7 @@ def test_the_real_sdk_provisions_the_board(board, world):
     assert 'improv: could not join "HomeNet": the password is wrong' in console
     # Good credentials: provisioned, with the board's URL; saved; the board is on the network.
     assert good["ok"] and good["state"] == PROVISIONED
-    assert re.fullmatch(r"http://wifiprov-[0-9a-f]{4}\.local/", good["nextUrl"]), good
+    assert re.fullmatch(r"http://wifiprov-[0-9a-f]{4}\.local:%s/" % http_port, good["nextUrl"]), good
     assert state == {"step": "state", "ok": True, "state": PROVISIONED, "nextUrl": good["nextUrl"]}
     assert "READY mode=sta ip=127.0.0.1" in console
     saved = json.loads((board.flash / "wifiprov.json").read_text())
@@ -288,7 +289,8 @@ def test_the_real_sdk_over_the_board_doubles_serial_port(tmp_path, world):
         assert len(answers) == 2, (answers, run.stderr.decode(errors="replace")[-3000:], board.transcript()[-3000:])
         init, good = answers
         assert init["ok"] and init["info"]["firmware"] == "wifiprov", run.stderr
-        assert good["ok"] and good["state"] == PROVISIONED and good["nextUrl"].endswith(".local/"), run.stderr
+        assert good["ok"] and good["state"] == PROVISIONED and re.fullmatch(r"http://wifiprov-[0-9a-f]{4}\.local:\d+/",
+                                                                            good["nextUrl"]), run.stderr
         board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
     finally:
         board.close()

@@ -125,7 +125,7 @@ def test_a_full_heap_after_the_save_leaves_the_join_standing(tmp_path):
     assert run.returncode == 0, run.stderr + run.stdout
     lines = [line for line in run.stdout.splitlines() if line.startswith(("full heap", "  "))]
     assert lines == [
-        "full heap in the radio: joined True True http://wifiprov-89ab.local/",
+        "full heap in the radio: joined True True http://wifiprov-89ab.local:8080/",
         "  active config is the new one: True",
         "  station stays on it: True connected",
         "  saved: HomeNet",
@@ -136,14 +136,14 @@ def test_a_full_heap_after_the_save_leaves_the_join_standing(tmp_path):
         # Was: a full heap at the save (its file's 259 bytes, with the join
         # page being polled: the frozen web-only flow at 24 KB, 4 runs in 12)
         # lost the network at the next reset. It is tried again after a pause.
-        "full heap in the store once: joined True True http://wifiprov-89ab.local/",
+        "full heap in the store once: joined True True http://wifiprov-89ab.local:8080/",
         "  active config is the new one: True",
         "  station stays on it: True connected",
         "  the save tried 2 times; the answer: saved True, saved",
         "  saved: HomeNet",
         # A heap full at each of six tries (over 2 s): the join stands,
         # and the answer says it was not saved.
-        "full heap in the store: joined True True http://wifiprov-89ab.local/",
+        "full heap in the store: joined True True http://wifiprov-89ab.local:8080/",
         "  active config is the new one: True",
         "  station stays on it: True connected",
         "  the save tried 6 times; the answer: saved False, NOT saved",

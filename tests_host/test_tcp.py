@@ -74,7 +74,7 @@ def test_seed_document_provisions(board, world, newline, split):
     answer = ask(ap_board, data, chunks=split3(data) if split else None)
     # The answer comes once the board has joined the network and saved it.
     url = answer.get("url", "")
-    assert re.fullmatch(r"http://demo-ap-softap\.local/", url), answer
+    assert re.fullmatch(r"http://demo-ap-softap\.local:%d/" % ap_board.ports["http"], url), answer
     assert answer == {"ok": True, "changed": True, "saved": True, "ip": "127.0.0.1", "url": url,
                       "next": 'joined "DEMO_AP" as 127.0.0.1 (%s); saved; the access point closes in %d s'
                               % (url, grace_s)}

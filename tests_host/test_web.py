@@ -157,8 +157,8 @@ def test_api_config_provisions_and_the_board_joins(ap_board, board):
                               {"Content-Type": "application/json"})
     answer = json.loads(body)  # once the board has joined: where it went
     assert status == 200 and answer["ok"] and answer["saved"] and answer["ip"] == "127.0.0.1"
-    assert re.fullmatch(r'joined "HomeNet" as 127\.0\.0\.1 \(http://wifiprov-[0-9a-f]{4}\.local/\); saved; '
-                        r'the access point closes in 30 s', answer["next"])
+    assert re.fullmatch(r'joined "HomeNet" as 127\.0\.0\.1 \(http://wifiprov-[0-9a-f]{4}\.local:%d/\); saved; '
+                        r'the access point closes in 30 s' % ap_board.ports["http"], answer["next"])
     ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
     status = json.loads(request(ap_board, "GET", "/api/status")[2])
     assert status["attempt"] == {"ssid": "HomeNet", "state": "joined"}
@@ -219,7 +219,8 @@ def test_seed_form_post_with_token_provisions(ap_board, board):
             break
         time.sleep(0.25)
     assert status == 200 and 'The board joined "HomeNet". Its address is 127.0.0.1.' in page
-    assert re.search(r'id="url" href="http://wifiprov-[0-9a-f]{4}\.local/"', page)
+    assert re.search(r'id="url" href="http://wifiprov-[0-9a-f]{4}\.local:%d/"' % ap_board.ports["http"], page)
+    assert '<a href="http://127.0.0.1:%d/">' % ap_board.ports["http"] in page  # the address too, on that port
     assert HOME_PASSWORD not in page
     ap_board.expect(r"^READY mode=sta ip=127\.0\.0\.1$")
     saved = json.loads((board.flash / "wifiprov.json").read_text())

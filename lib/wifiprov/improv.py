@@ -220,7 +220,10 @@ def _scan(service):
 
 
 def _url(service):
-    return "http://%s.local/" % service.hostname
+    """Where the board answers on the home network: its status page."""
+    from .settings import HTTP_PORT
+
+    return "http://%s.local%s/" % (service.hostname, "" if HTTP_PORT == 80 else ":%d" % HTTP_PORT)
 
 
 def _chip():

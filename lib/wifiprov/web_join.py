@@ -61,8 +61,10 @@ async def joining(server, writer, buf):
     ip = answer.get("ip") or server.service.wifi.ip
     # Its markup is a page of its own (joined.htm): frozen, in flash, not
     # made in RAM at the moment the heap is fullest, beside the try.
-    fill = {"title": "Connected", "ssid": ssid, "ip": html(ip), "url": html(answer.get("url") or "http://%s/" % ip),
-            "token": TOKEN}
+    url = answer.get("url") or "http://%s/" % ip
+    # The address as a link too, on the .local link's port (the status page's: the HTTP port).
+    at = "http://%s%s" % (ip, url[url.rindex(":"):] if url.count(":") > 1 else "/")
+    fill = {"title": "Connected", "ssid": ssid, "ip": html(ip), "url": html(url), "at": html(at), "token": TOKEN}
     await page(server, writer, buf, 200, "joined.htm", fill)
 
 
