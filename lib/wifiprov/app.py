@@ -33,10 +33,13 @@ async def watch_console(service, stream, echo):
                     if not await job_async("console", "feed", service, kept, stream, echo):
                         return  # the console is gone (on the host: stdin closed)
                 else:  # a line or an Improv frame, run here with the reader's code dropped
-                    work, frame = kept[11]
+                    (work, frame), kept[11] = kept[11], None  # run at most once
                     if not frame:  # a line typed: a config a command makes comes back to be applied
-                        work = await job_async("console_line", "run", service, work, kept)
-                    kept[11] = None  # (kept until it ran: a full heap at its import waits, as typed bytes do)
+                        try:
+                            work = await job_async("console_line", "run", service, work, kept)
+                        except MemoryError:  # (its module found no room, or it ran and its end did not)
+                            print("ERROR: out of memory; try again")
+                            work = None
                     if work:  # applied here, as service.submit does
                         try:
                             answer = job("provision", "apply", service, work, None)
