@@ -456,5 +456,5 @@ def test_a_config_from_the_console_or_improv_is_applied_and_tried_without_their_
     assert lines[lines.index("console loaded during the try: False (" + looked[0].split("(")[1]) + 1] == "saved: HomeNet"
     assert 'improv: could not join "HomeNet": the password is wrong. Nothing was saved' in lines, lines
     assert "console or Improv loaded at the apply: False (2 applies)" in lines, lines
-    assert "console loaded while a line ran: False (1 lines)" in lines, lines
+    assert "console loaded while what it handed over was handled: False (2 times)" in lines, lines
     assert lines[-1] == "saved: correct-horse-42", lines  # the wrong one was not saved

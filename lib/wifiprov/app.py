@@ -18,9 +18,9 @@ async def watch_console(service, stream, echo):
     console outlives whatever goes wrong in reading it (a board nobody
     watches must not lose its console for good): a full heap is waited out
     (said once), and a bug is said, and the console starts again with an
-    empty line. A line is run (wifiprov.console_line), and a config that a
-    line or an Improv frame made is applied, here, once the reader's code
-    is dropped; a try's end is awaited here too.
+    empty line. A line, and a config a line or an Improv frame made, are
+    handled once the reader's code is dropped (wifiprov.console_line), and
+    a network's try is awaited here, with that dropped too.
     (Ctrl-C is no Exception: it still ends wifiprov.)"""
     kept = []  # what the console keeps between feeds (console.state), made at the first byte
     if IMPROV:
@@ -32,22 +32,15 @@ async def watch_console(service, stream, echo):
                 if not (kept and kept[11]):
                     if not await job_async("console", "feed", service, kept, stream, echo):
                         return  # the console is gone (on the host: stdin closed)
-                else:  # a line or an Improv frame, run here with the reader's code dropped
-                    (work, frame), kept[11] = kept[11], None  # run at most once
-                    if not frame:  # a line typed: a config a command makes comes back to be applied
-                        try:
-                            work = await job_async("console_line", "run", service, work, kept)
-                        except MemoryError:  # (its module found no room, or it ran and its end did not)
-                            print("ERROR: out of memory; try again")
-                            work = None
-                    if work:  # applied here, as service.submit does
-                        try:
-                            answer = job("provision", "apply", service, work, None)
-                        except MemoryError:  # (the apply's own modules found no room): refused, not lost
-                            answer = service.refuse("out of memory; try again")
-                        if answer.get("trying"):
-                            job("console_line", "settled", service, kept, frame, answer)  # what is said meanwhile
-                        job("console_line", "settled", service, kept, frame, await service.settle(answer))
+                else:  # a line or an Improv frame, handled with the reader's code dropped
+                    (work, frame), kept[11] = kept[11], None  # at most once
+                    try:
+                        trying = await job_async("console_line", "handle", service, kept, work, frame)
+                    except MemoryError:  # (its module found no room, or its end did not)
+                        print("ERROR: out of memory; try again")
+                        trying = None
+                    if trying:  # a network's try: its end is awaited here, with the console's code dropped
+                        job("console_line", "settled", service, kept, frame, await service.settle(trying))
                 starved = False
             except MemoryError:  # the bytes wait in the console's buffer meanwhile
                 if not starved:

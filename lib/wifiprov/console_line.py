@@ -1,22 +1,40 @@
-# A line typed on the console, run once the console's reader (wifiprov.console)
-# is dropped: a wifiprov command (wifiprov.cli's table names its module), or
-# Python (wifiprov.repl). wifiprov.app runs it, and applies the config a
-# command makes as every transport's request is applied (service.submit's
-# way); the answer is said here (settled). So the reader's code is in RAM
-# neither while a command or Python runs, nor through a config's validation,
-# save or try.
+# What the console's reader (wifiprov.console) hands over, handled once it is
+# dropped (wifiprov.app runs this as a job): a line typed, run (a wifiprov
+# command, whose module wifiprov.cli's table names, or Python: wifiprov.repl),
+# and the config a command or an Improv frame made, applied as every
+# transport's request is (service.submit's way), its answer said (settled).
+# So the reader's code is in RAM neither while a command or Python runs, nor
+# through a config's validation, save or try; nor is this module through the
+# try, whose end wifiprov.app awaits.
 import sys
 
 from .core import job, job_async, say
 from .settings import CONSOLE_PROMPT
 
 
-async def run(service, raw, kept):
+async def handle(service, kept, work, frame):
+    """A line typed (work, with frame False): run; or the config an Improv
+    frame made (frame True). A config is applied and its answer said.
+    Returns that answer when it says a network is being tried (what is
+    said meanwhile is said): wifiprov.app awaits the try's end with this
+    module dropped, then settled says how it ended. Else None."""
+    if not frame:
+        work = await _run(service, work, kept)
+        if not work:
+            return None
+    try:
+        answer = job("provision", "apply", service, work, None)
+    except MemoryError:  # (the apply's own modules found no room): refused, not lost
+        answer = service.refuse("out of memory; try again")
+    settled(service, kept, frame, answer)
+    return answer if answer.get("trying") else None
+
+
+async def _run(service, raw, kept):
     """One line: a wifiprov command (its first word as wifiprov.cli splits
     words; never Python), or Python, with the namespace the console keeps
-    (kept[6]). Returns the config message a command made, for wifiprov.app
-    to apply (the prompt then follows its answer: settled); else shows the
-    prompt."""
+    (kept[6]). Returns the config message a command made, to be applied
+    (the prompt then follows its answer: settled); else shows the prompt."""
     python = kept[6]
     words = raw.replace(b",", b" ").replace(b'"', b" ").split()
     try:
@@ -50,11 +68,10 @@ async def run(service, raw, kept):
 
 
 def settled(service, kept, frame, answer):
-    """The answer to a config that a line or an Improv frame (frame) made,
-    which wifiprov.app applied: the console's way or Improv's. An answer
-    that says a network is being tried is said while it is (a frame's state
-    said it already); wifiprov.app awaits the try's end, and brings its
-    answer here again."""
+    """The answer to a config that a line or an Improv frame (frame) made:
+    the console's way or Improv's. An answer that says a network is being
+    tried is said while it is (a frame's state said it already);
+    wifiprov.app awaits the try's end, and brings its answer here again."""
     if answer.get("trying"):
         if not frame:
             say("... %s" % answer["next"])

@@ -3,8 +3,8 @@
 # from an Improv frame. While the line runs, when the config is applied
 # (validated), while it is tried, and when it is saved at its end, the
 # console reader's code is not in RAM: the reader hands the line over, and
-# wifiprov.app runs it (wifiprov.console_line), applies the config it made,
-# awaits the try, then the answer is said.
+# wifiprov.app has it handled (wifiprov.console_line: the line run, the
+# config applied), awaits the try, then the answer is said.
 import io
 import sys
 
@@ -12,7 +12,7 @@ sys.path.append(sys.argv[1])  # firmware/unix: the board's machine and network m
 import asyncio
 import network
 
-from wifiprov import app, store
+from wifiprov import app, core, store
 from wifiprov.service import Provisioning
 from wifiprov.startup import defaults
 from wifiprov.wifi import Wifi
@@ -36,8 +36,8 @@ class Typed(io.IOBase):
 
 
 seen = []  # while the try runs: is the console's module loaded?
-applied = []  # when wifiprov.app applies the config: are the console's and Improv's?
-job = app.job
+applied = []  # when the config is applied: are the console's reader and Improv loaded?
+job = core.job
 
 
 def watched_job(module, name, *args):
@@ -46,8 +46,8 @@ def watched_job(module, name, *args):
     return job(module, name, *args)
 
 
-app.job = watched_job
-ran = []  # when wifiprov.app runs a typed line: is the console's reader loaded?
+core.job = watched_job  # (wifiprov.console_line, imported for each line, takes it from core)
+ran = []  # when wifiprov.app hands a line or a frame's config over: is the console's reader loaded?
 job_async = app.job_async
 
 
@@ -89,7 +89,7 @@ async def main():
     await app.watch_console(service, Typed(improv_frame(b"HomeNet", b"not-the-password")), False)
     supervisor.cancel()
     print("console or Improv loaded at the apply: %s (%d applies)" % (any(applied), len(applied)))
-    print("console loaded while a line ran: %s (%d lines)" % (any(ran), len(ran)))
+    print("console loaded while what it handed over was handled: %s (%d times)" % (any(ran), len(ran)))
     print("saved:", store.load(path, print)[0]["STA"]["PWD"])
 
 
