@@ -36,9 +36,9 @@ async def do_status(service, args, out):
     if sta["attempts"]:
         state += " (%d failed attempts; retrying)" % sta["attempts"]
     out("station: %s" % state)
-    tried = service.attempt  # a network tried before saving: why the station is not on it
-    if tried and tried["state"] == "failed" and not sta["ip"]:
-        out("last try: %s" % tried["answer"]["error"])
+    tried = service.attempt  # a network tried before saving: why the station is idle after it
+    if tried and tried["state"] == "failed" and sta["state"] == "idle":
+        out('last try: "%s": %s' % (tried["ssid"], tried["answer"].get("reason") or tried["answer"]["error"]))
     out("ip: %s" % (sta["ip"] or "-"))
     ap = s["ap"]
     out("access point: %s" % ('up "%s" ch %d, %d clients' % (ap["ssid"], ap["channel"], ap["clients"])

@@ -57,7 +57,7 @@ def state():
     history line shown (len(history): the line being typed), where in
     a terminal's key sequence (ESC [ ... final) it is: 1 after ESC, 2 after
     ESC [, and what wifiprov.app runs next with this module dropped: (a
-    line typed, False) for wifiprov.console_line.run, or (the config
+    line typed, False) for wifiprov.console_line.handle, or (the config
     message an Improv frame made, True), which it applies, awaiting a try's
     end (then console_line.settled); or None."""
     return [bytearray(), 0, False, False, False, None, [None, None], 0, [], 0, 0, None]
@@ -206,6 +206,8 @@ async def feed(service, kept, stream, echo):
                 line[:] = b""  # emptied in place: a new one would need the heap
                 shown = cursor = escape = 0
                 gc.collect()
+                if kept[11]:  # handed over already (its end met the full heap): it runs, not dropped
+                    return True
                 print(_NO_ROOM)
     finally:  # one at a time: a tuple of them would need the heap, which may be full
         kept[0] = line

@@ -26,6 +26,9 @@ async def handle(service, kept, work, frame):
         answer = job("provision", "apply", service, work, None)
     except MemoryError:  # (the apply's own modules found no room): refused, not lost
         answer = service.refuse("out of memory; try again")
+    except Exception as e:  # a bug in one request must not end the console (its namespace, its history)
+        sys.print_exception(e)
+        answer = {"ok": False, "error": "internal error: %r" % (e,)}
     settled(service, kept, frame, answer)
     return answer if answer.get("trying") else None
 
