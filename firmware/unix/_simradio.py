@@ -148,8 +148,7 @@ def status(wlan, key):
         join["mtime"] = mtime
         code = _outcome(_world(), join["ssid"], join["key"])
         join["code"] = _net.STAT_BEACON_TIMEOUT if code == _net.STAT_NO_AP_FOUND else code
-    if join["code"] == _net.STAT_GOT_IP:
-        _follow()
+    _follow()
     return join["code"]
 
 

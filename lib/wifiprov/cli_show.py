@@ -36,9 +36,9 @@ async def do_status(service, args, out):
     if sta["attempts"]:
         state += " (%d failed attempts; retrying)" % sta["attempts"]
     out("station: %s" % state)
-    tried = service.attempt  # a network tried before saving: why the station is idle after it
-    if tried and tried["state"] == "failed" and sta["state"] == "idle":
-        out('last try: "%s": %s' % (tried["ssid"], tried["answer"].get("reason") or tried["answer"]["error"]))
+    tried = s["attempt"]  # a network tried before saving: why the station is idle after it
+    if tried and "reason" in tried and sta["state"] == "idle":
+        out('last try: "%s": %s' % (tried["ssid"], tried["reason"]))
     out("ip: %s" % (sta["ip"] or "-"))
     ap = s["ap"]
     out("access point: %s" % ('up "%s" ch %d, %d clients' % (ap["ssid"], ap["channel"], ap["clients"])

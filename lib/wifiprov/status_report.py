@@ -49,11 +49,20 @@ def status(service, heap=True):
                 "ssid": wifi.target["SSID"] if wifi.target else None},
         # The channel the AP is on: the station's, once it has joined (one radio).
         "ap": {"up": up, "ssid": ap["SSID"], "channel": channel or ap["ch"], "clients": clients},
-        "attempt": tried and {"ssid": tried["ssid"], "state": tried["state"]},
+        "attempt": tried and _tried(tried),
         "radio": wifi.radio_error,  # None, or why the radio does not work
         "servers": {s.name: s.port for s in service.servers} if service.enabled else {},
         "heap": {"alloc": gc.mem_alloc(), "free": gc.mem_free()} if heap else None,
     }
+
+
+def _tried(attempt):
+    """The last network tried before saving: its name, how it went, and
+    why, when it failed."""
+    out = {"ssid": attempt["ssid"], "state": attempt["state"]}
+    if attempt["state"] == "failed":
+        out["reason"] = attempt["answer"].get("reason") or attempt["answer"]["error"]
+    return out
 
 
 def reason(net, code):

@@ -62,8 +62,7 @@ async def joining(server, writer, buf):
     # Its markup is a page of its own (joined.htm): frozen, in flash, not
     # made in RAM at the moment the heap is fullest, beside the try.
     url = answer.get("url") or "http://%s/" % ip
-    # The address as a link too, on the .local link's port (the status page's: the HTTP port).
-    at = "http://%s%s" % (ip, url[url.rindex(":"):] if url.count(":") > 1 else "/")
+    at = url.replace(server.service.hostname + ".local", ip)  # the address as a link too, on the same port
     fill = {"title": "Connected", "ssid": ssid, "ip": html(ip), "url": html(url), "at": html(at), "token": TOKEN}
     await page(server, writer, buf, 200, "joined.htm", fill)
 
