@@ -81,7 +81,7 @@ async def frame(service, reader):
     elif command == 7:
         up = service.wifi.state == UP
         # Bit 1: the device has Wi-Fi; bit 0: it is online.
-        _result(7, (b"3" if up else b"2",) + ((_url(service),) if up else ()))
+        _result(7, (b"3" if up else b"2",) + ((job("status_server", "board_url", service),) if up else ()))
     else:
         _error(_UNKNOWN_RPC)
     return True
@@ -109,7 +109,7 @@ def _state(service):
         _send(_CURRENT_STATE, bytes((_PROVISIONING,)))
     elif service.config["mode"] == 0 and service.wifi.state == UP:
         _send(_CURRENT_STATE, bytes((_PROVISIONED,)))
-        _result(2, (_url(service),))
+        _result(2, (job("status_server", "board_url", service),))
     else:
         _send(_CURRENT_STATE, bytes((_READY,)))
 
@@ -145,7 +145,7 @@ def wifi_result(service, result):
     """The end of a network sent to join: the URL, or the error."""
     if result["ok"]:
         _send(_CURRENT_STATE, bytes((_PROVISIONED,)))
-        _result(1, (result.get("url") or _url(service),))
+        _result(1, (result.get("url") or job("status_server", "board_url", service),))
     else:
         print("improv: %s" % result["error"])  # for the person at the console; the client ignores text
         _error(_UNABLE_TO_CONNECT)
@@ -217,10 +217,6 @@ def _scan(service):
         # Our auth number: 1 open; any other, 0 (unknown) too, asks for a password.
         _result(4, (ssid, str(net["rssi"]), b"NO" if net["auth"] == 1 else b"YES"))
     _result(4, ())
-
-
-def _url(service):
-    return job("trial_end", "board_url", service)  # as a try's answer gives it
 
 
 def _chip():

@@ -138,8 +138,7 @@ class Provisioning:
         except OSError as e:
             say("status page: not started (%r)" % e)
             return
-        say("status page: http://%s.local%s/ shows how the board is doing"
-            % (self.hostname, "" if HTTP_PORT == 80 else ":%d" % HTTP_PORT))
+        say("status page: %s shows how the board is doing" % job("status_server", "board_url", self))
 
     def name_board(self):
         """The board's name on the network, from its AP's SSID

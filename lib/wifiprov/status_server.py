@@ -1,7 +1,8 @@
 # The read-only status page on the home network (docs/web.md): once the
 # board has joined and provisioning is closed, the address the "Connected"
 # page gave (http://wifiprov-93f1.local/) answers with what the board is
-# doing. This module only opens the listening socket, for a job: the accept
+# doing. This module opens the listening socket, for a job, and says that
+# address (board_url: the try's answer, Improv and the console name it). The accept
 # loop that then waits on it is the service's (wifiprov.service.serve_status,
 # handed in: a job's module never imports its caller), a module that stays
 # loaded anyway, so that no module of the page's is held
@@ -27,3 +28,12 @@ def start(service, host, port, serve):
     except Exception:  # a full heap for the task too: the port must not stay bound with no one on it
         sock.close()
         raise
+
+
+def board_url(service):
+    """Where the board answers on the home network: this status page, on the
+    HTTP port, named when it is not 80 (a board that moved it; the
+    simulator's 8080)."""
+    from .settings import HTTP_PORT
+
+    return "http://%s.local%s/" % (service.hostname, "" if HTTP_PORT == 80 else ":%d" % HTTP_PORT)

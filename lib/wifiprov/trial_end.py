@@ -64,7 +64,7 @@ def _joined(service, new, app_only, attempt, saved, problem):
     if problem:  # joined, and active until the next reset
         service.save_error = problem
         say("config: %s; it is active until the next reset" % problem)
-    url = board_url(service)
+    url = job("status_server", "board_url", service)
     say('station: joined "%s" as %s; the board is at %s' % (new["STA"]["SSID"], wifi.ip, url))
     try:
         channel = job("radio_now", "channel", wifi)
@@ -87,15 +87,6 @@ def _joined(service, new, app_only, attempt, saved, problem):
         closing = "; the access point closes in %d s" % (AP_GRACE_MS // 1000)
     return {"ok": True, "changed": True, "saved": bool(saved), "ip": wifi.ip, "url": url,
             "next": 'joined "%s" as %s (%s); %s%s' % (new["STA"]["SSID"], wifi.ip, url, how, closing)}
-
-
-def board_url(service):
-    """Where the board answers on the home network: its status page, on the
-    HTTP port, named when it is not 80 (a board that moved it; the
-    simulator's 8080), as the status page's own console line does."""
-    from .settings import HTTP_PORT
-
-    return "http://%s.local%s/" % (service.hostname, "" if HTTP_PORT == 80 else ":%d" % HTTP_PORT)
 
 
 def _plain(reason):

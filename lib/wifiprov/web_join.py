@@ -61,7 +61,7 @@ async def joining(server, writer, buf):
     ip = answer.get("ip") or server.service.wifi.ip
     # Its markup is a page of its own (joined.htm): frozen, in flash, not
     # made in RAM at the moment the heap is fullest, beside the try.
-    url = answer.get("url") or "http://%s/" % ip
+    url = answer.get("url") or job("status_server", "board_url", server.service)
     at = url.replace(server.service.hostname + ".local", ip)  # the address as a link too, on the same port
     fill = {"title": "Connected", "ssid": ssid, "ip": html(ip), "url": html(url), "at": html(at), "token": TOKEN}
     await page(server, writer, buf, 200, "joined.htm", fill)
