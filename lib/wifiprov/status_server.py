@@ -2,12 +2,12 @@
 # board has joined and provisioning is closed, the address the "Connected"
 # page gave (http://wifiprov-93f1.local/) answers with what the board is
 # doing. This module opens the listening socket, for a job, and says that
-# address (board_url: the try's answer, Improv and the console name it). The accept
-# loop that then waits on it is the service's (wifiprov.service.serve_status,
-# handed in: a job's module never imports its caller), a module that stays
-# loaded anyway, so that no module of the page's is held
-# while it listens. A request loads wifiprov.status_page (and the HTTP
-# reader it uses) and drops it after.
+# address (board_url: the try's answer, Improv and the console name it).
+# The accept loop that then waits on it is the service's
+# (wifiprov.service.serve_status, handed in: a job's module never imports
+# its caller), a module that stays loaded anyway, so that no module of the
+# page's is held while it listens. A request loads wifiprov.status_page
+# (and the HTTP reader it uses) and drops it after.
 import socket
 import asyncio
 
