@@ -510,11 +510,27 @@ def test_make_button_presses_the_button_of_the_simulator_on_its_flash(tmp_path, 
 
 
 def test_a_second_sigterm_while_the_simulator_stops_prints_no_traceback(tmp_path, world):
-    # `timeout N make sim`: make passes timeout's SIGTERM on, and another may follow.
+    # `timeout N make sim`: make passes timeout's SIGTERM on, and another may
+    # follow. A stream of them until the launcher ends, so that one lands
+    # wherever the stop is: between two lines of it as well.
     proc, board_pid = _launcher(tmp_path, world)
-    proc.send_signal(signal.SIGTERM)
-    proc.send_signal(signal.SIGTERM)
-    out = proc.communicate(timeout=60)[0].decode()
+    stop = threading.Event()
+
+    def keep_stopping():
+        while not stop.is_set() and proc.poll() is None:
+            try:
+                proc.send_signal(signal.SIGTERM)
+            except ProcessLookupError:
+                break
+            stop.wait(0.0005)
+
+    sender = threading.Thread(target=keep_stopping)
+    sender.start()
+    try:
+        out = proc.communicate(timeout=60)[0].decode()
+    finally:
+        stop.set()
+        sender.join()
     assert proc.returncode == 128 + signal.SIGTERM, out
     assert "Traceback" not in out and "sim: stopped by signal 15" in out, out
     assert not _alive(board_pid)

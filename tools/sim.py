@@ -192,7 +192,7 @@ def _run(args, cmd, env, flash):
     # A process manager, `timeout` or a test harness stops the launcher with
     # SIGTERM or SIGHUP: the board goes with it, or it would live on as an
     # orphan holding the ports.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in _STOP_SIGNALS:
         signal.signal(sig, _stop)
     # Ctrl-C (SIGINT) is KeyboardInterrupt, handed on below, even when this
     # process was started with it ignored: a shell does that to whatever it
@@ -223,11 +223,6 @@ def _run(args, cmd, env, flash):
             say("stopped by Ctrl-C")
             return 130
         except Stopped as e:
-            # Stopping already: a second SIGTERM (make passes timeout's on,
-            # and timeout's own may follow) must not break off the stop with
-            # a second traceback.
-            for sig in (signal.SIGTERM, signal.SIGHUP):
-                signal.signal(sig, signal.SIG_IGN)
             _end(board, signal.SIGTERM)
             say("stopped by signal %d" % e.signum)
             return 128 + e.signum
@@ -296,8 +291,22 @@ class Stopped(Exception):
         self.signum = signum
 
 
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_stopping = []
+
+
 def _stop(signum, frame):
-    raise Stopped(signum)
+    # Only the first stops: a second SIGTERM (make passes timeout's on, and
+    # timeout's own may follow) must not break off the stop with a second
+    # traceback. The later ones are blocked, so that none kills the launcher
+    # once Python has put the default handlers back as it exits, and the
+    # flag turns away one that arrived before the block. Not SIG_IGN: one
+    # that arrived but was not yet handled makes CPython's signal.signal()
+    # raise "ignored due to race condition" once its handler is SIG_IGN.
+    if not _stopping:
+        _stopping.append(signum)
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        raise Stopped(signum)
 
 
 def _end(board, sig, wait_s=3):
@@ -370,6 +379,10 @@ class Console:
         self._booted.set()
 
     def _copy(self):
+        # The stop signals go to the main thread only, which blocks them
+        # once it stops (_stop): one taken here as Python exits would kill
+        # the launcher.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         self._booted.wait()
         while True:
             try:
