@@ -292,20 +292,19 @@ class Stopped(Exception):
 
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-_stopping = []
 
 
 def _stop(signum, frame):
     # Only the first stops: a second SIGTERM (make passes timeout's on, and
     # timeout's own may follow) must not break off the stop with a second
-    # traceback. The later ones are blocked, so that none kills the launcher
-    # once Python has put the default handlers back as it exits, and the
-    # flag turns away one that arrived before the block. Not SIG_IGN: one
-    # that arrived but was not yet handled makes CPython's signal.signal()
-    # raise "ignored due to race condition" once its handler is SIG_IGN.
-    if not _stopping:
-        _stopping.append(signum)
-        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    # traceback. The first blocks them all, so that none kills the launcher
+    # once Python has put the default handlers back as it exits; one that
+    # arrived before the block finds them blocked already (the mask as it
+    # was is what pthread_sigmask returns) and is turned away. Not SIG_IGN:
+    # one that arrived but was not yet handled makes CPython's
+    # signal.signal() raise "ignored due to race condition" once its
+    # handler is SIG_IGN.
+    if not signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS).issuperset(_STOP_SIGNALS):
         raise Stopped(signum)
 
 
