@@ -274,6 +274,37 @@ def test_the_chips_images_are_the_ones_their_provenance_names():
     assert lock["packages"]["node_modules/rp2040js"]["version"] == "1.4.1"  # what tools/chip/run.mjs was written for
 
 
+def test_where_it_stands_gives_the_figures_bench_json_has():
+    # docs/internals.md's table of the heap rows is bench.json's, cell by
+    # cell: a bench run that moves a row shows here until the table follows.
+    bench = json.loads((ROOT / "bench.json").read_text())
+    text = (ROOT / "docs" / "internals.md").read_text()
+    section = text[text.index("### Where it stands"):text.index("## Fuzzing")]
+    rows = {cells[0]: cells[1:] for cells in (
+        [c.strip() for c in line.strip("|").split("|")] for line in section.splitlines() if line.startswith("| "))}
+    columns = ("_32_frozen", "_32_mpy", "_32_board", "", "_frozen")
+    keys = {"whole flow": "min_heap_full%s_kb", "web-only": "min_heap_web%s_kb",
+            "boot and join": "min_heap_boot_join%s_kb", "held after joining": "held_after_join%s_bytes"}
+    for row, key in keys.items():
+        for cell, column in zip(rows[row], columns):
+            value = bench[key % column]
+            budget = bench["budgets"].get(key % column)
+            shown = ("%d KB" % value) if key.endswith("_kb") else ("{:,} B".format(value))
+            if budget is not None and column in ("_32_frozen", "_32_mpy"):
+                shown += " (%s)" % ("{:,}".format(budget) if key.endswith("_bytes") else budget)
+            assert cell == shown, (row, column, cell, shown)
+    ratios = rows["GET of the form page against the reference"]
+    for cell, column in zip(ratios, columns):
+        if column == "_32_board":
+            continue
+        shown = "%gx" % bench["get_form_ratio%s" % column]
+        budget = bench["budgets"].get("get_form_ratio%s" % column)
+        if budget is not None:
+            shown += " (%gx)" % budget
+        assert cell == shown, (column, cell, shown)
+    assert "{:,} B held once a provisioned flash".format(bench["chip_held_after_joining_bytes"]) in section
+
+
 def test_the_docs_give_the_figures_the_code_has():
     # Figures the docs repeat, read from the code, so that a change to one
     # shows here: the laptop client's --timeout, a third TCP client's hold.
