@@ -225,15 +225,24 @@ def test_an_applied_configs_next_step_runs_again_after_a_full_heap(tmp_path):
     # (the fuzzer at a 106-108K heap): a traceback, and the AP kept its old
     # settings until the next reset. An action (wifiprov.outcome's, the
     # try, the window) now runs again a second later, and says so once;
-    # ten full heaps in a row give it up, with the traceback.
+    # ten full heaps in a row give it up, with the traceback. A try given
+    # up so ends with a failure its client and the page are told (it was
+    # left "trying", and every later request "busy", until a reset).
     from conftest import case_lines
 
     lines = case_lines("react_cases.py", str(tmp_path))
-    assert [line for line in lines if line.startswith(("full ", "provisioning: ", "MemoryError"))] == [
+    not_run = "the try could not start (the board's console says why); nothing was saved; try again"
+    assert [line for line in lines if line.startswith(("full ", "provisioning: ", "MemoryError", "EVENT",
+                                                       "try "))] == [
         "full 0 times: ran 1 times, the station idle",
         "provisioning: out of memory for outcome.stay_idle; trying again each second",
         "full 2 times: ran 3 times, the station idle",
         "provisioning: out of memory for outcome.stay_idle; trying again each second",
         "MemoryError: memory allocation failed, allocating 485 bytes",
         "full 10 times: ran 10 times, the station still joining",
+        "provisioning: out of memory for trial.run; trying again each second",
+        "MemoryError: memory allocation failed, allocating 485 bytes",
+        'EVENT PROV_FAILURE reason="%s"' % not_run,
+        "try full 10 times: ran 10 times, failed, busy False, still trying False, the answer: %s"
+        % {"error": not_run, "ok": False},
     ], lines

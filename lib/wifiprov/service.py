@@ -22,6 +22,7 @@ _PROV_COMPLETE = const("PROV_COMPLETE")
 _PROV_FAILURE = const("PROV_FAILURE")
 _APP_SETTINGS = const("APP_SETTINGS")  # the app's own settings changed (docs/app.md)
 _REACT_TRIES = const(10)  # an action that meets a full heap runs again a second later, up to this many times
+_TRY_NOT_RUN = const("the try could not start (the board's console says why); nothing was saved; try again")
 
 
 def describe(event, data):
@@ -230,6 +231,18 @@ class Provisioning:
             await self.react(action)
         finally:
             self.busy = False
+        attempt = trying(self)
+        if attempt and action[0] == "trial":
+            # The try never ran (its code found no room at any of react's
+            # tries, or did not load): its waiters (the client, the page,
+            # a request told "busy") get a failure, not a wait for ever.
+            # The answer first: a failed try's reason is read from it.
+            while attempt["answer"] is None:
+                try:
+                    attempt["answer"] = self.refuse(_TRY_NOT_RUN)  # PROV_FAILURE
+                except MemoryError:
+                    await asyncio.sleep_ms(1000)
+            attempt["state"] = "failed"
 
     # ---- what an applied config does next (wifiprov.outcome chooses) ----
 

@@ -14,6 +14,7 @@ import asyncio
 import network
 
 from wifiprov import service as service_module
+from wifiprov.core import trying
 from wifiprov.service import Provisioning
 from wifiprov.startup import defaults
 from wifiprov.wifi import Wifi
@@ -52,6 +53,29 @@ async def case(times):
         times, len(calls), "idle" if wifi.target is None else "still joining"))
 
 
+
+
+async def try_case(times):
+    """An apply's try (wifiprov.trial, service.act) whose code finds no
+    room each time: the try's waiters get its failure, and the next request
+    is not told "busy" for ever (found at a 96K heap, a page's try stuck at
+    "Connecting" with every later request refused)."""
+    global full
+    wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
+    service = Provisioning(sys.argv[2] + "/wifiprov.json", wifi, defaults("0123456789ab"))
+    service.attempt = {"ssid": "HomeNet", "auth": 4, "state": "trying", "answer": None, "config": None,
+                       "app_only": False}  # as wifiprov.provision makes it
+    service.busy = True
+    del calls[:]
+    full = times
+    waiter = asyncio.create_task(service.settle({"ok": True, "trying": True}))  # the client's wait
+    await service.act(("trial", "run"))
+    answer = await waiter
+    print("try full %d times: ran %d times, %s, busy %s, still trying %s, the answer: %s" % (
+        times, len(calls), service.attempt["state"], service.busy, trying(service) is not None, answer))
+
+
 asyncio.run(case(0))
 asyncio.run(case(2))
 asyncio.run(case(10))
+asyncio.run(try_case(10))
