@@ -47,7 +47,7 @@ from simdrive import DEFAULT_NETWORKS, HOME_PASSWORD, World, free_port  # noqa: 
 # then passed at 104K (twice), and at 100K the flows' own wall (100-101K)
 # fails the browser's and others. The tests run 8K above that wall. On
 # 2026-12-07 a run at 104K met one full heap (the status page right after
-# the join answered 503), and a run at 96K 70 (docs/heap-history.md).
+# the join answered 503), and a run at 96K 64 (docs/heap-history.md).
 HEAP = os.environ.get("WIFIPROV_TEST_HEAP", "108K")  # override to probe the smallest heap that works
 
 
