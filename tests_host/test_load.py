@@ -177,6 +177,9 @@ def test_a_server_that_finds_no_heap_for_its_task_leaves_its_port_free():
         "given back: the first returned is the spare: True",
         "kept while a server listens: True",
         "gone with the last server: True",
+        "listens without a spare: True True",
+        "its first connection makes its own buffer: 1024",
+        "given back, it is the spare: True",
         "deadline: kept",
         "closed",
     ], run.stdout + run.stderr

@@ -88,9 +88,16 @@ class Listener:
             sock.setblocking(False)
             self._sock = sock
             self._accepting = asyncio.create_task(self._accept(sock))
-            if _spare is None:
-                _spare = bytearray(buffer)
             _listening += 1
+            if _spare is None:
+                # A heap that has no 1 KB piece at this moment (a fallback
+                # AP opening as the station's tries end): the server
+                # listens all the same, and its first connection makes its
+                # own buffer, the spare once it is given back.
+                try:
+                    _spare = bytearray(buffer)
+                except MemoryError:
+                    pass
         except Exception:  # a full heap for the task too: the port must not stay bound with no one on it
             self._sock = None
             sock.close()

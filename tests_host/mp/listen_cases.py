@@ -83,6 +83,32 @@ async def lend_and_give_back():
 asyncio.run(lend_and_give_back())
 
 
+# A server opened when the heap has no 1 KB piece for the spare listens all
+# the same; its first connection makes its own buffer, the spare once given
+# back (make test: a fallback AP's TCP and HTTP servers did not start, for
+# the want of that one piece at that moment).
+def no_buffer(n):
+    raise MemoryError("memory allocation failed, allocating %d bytes" % n)
+
+
+def no_room_for_the_spare():
+    listen.bytearray = no_buffer  # (the module's name: it shadows the builtin for the open only)
+    server = Listener("web:", None, None)
+    try:
+        server.open("127.0.0.1", 0, 2, 1024)
+    finally:
+        del listen.bytearray
+    print("listens without a spare:", server._sock is not None, listen._spare is None)
+    buf = listen.lend(1024)
+    print("its first connection makes its own buffer:", len(buf))
+    listen.give_back(buf)
+    print("given back, it is the spare:", listen._spare is buf)
+    server.close()
+
+
+no_room_for_the_spare()
+
+
 # A connection whose handler takes a while before it is known to its
 # server (more than one period of the deadline watch) still has its
 # deadline kept. Before, the watch started at the accept, woke before the
