@@ -232,11 +232,13 @@ class Provisioning:
         finally:
             self.busy = False
         attempt = trying(self)
-        if attempt and action[0] == "trial":
-            # The try never ran (its code found no room at any of react's
-            # tries, or did not load): its waiters (the client, the page,
-            # a request told "busy") get a failure, not a wait for ever.
-            # The answer first: a failed try's reason is read from it.
+        if attempt:
+            # A try is still on once its act has ended (acts run one at a
+            # time, and only a try's makes an attempt): it never ran (its
+            # code found no room at any of react's tries, or did not load).
+            # Its waiters (the client, the page, a request told "busy") get
+            # a failure, not a wait for ever. The answer first: a failed
+            # try's reason is read from it.
             while attempt["answer"] is None:
                 try:
                     attempt["answer"] = self.refuse(_TRY_NOT_RUN)  # PROV_FAILURE

@@ -53,8 +53,6 @@ async def case(times):
         times, len(calls), "idle" if wifi.target is None else "still joining"))
 
 
-
-
 async def try_case(times):
     """An apply's try (wifiprov.trial, service.act) whose code finds no
     room each time: the try's waiters get its failure, and the next request
