@@ -42,16 +42,11 @@ async def run(service):
             except MemoryError:
                 pass
         elif attempt["answer"] is None:  # the try broke off before the station joined
-            attempt["state"] = "failed"
             if back is not None:
                 service.wifi.connect(back)
             else:
                 service.wifi.disconnect()
-            try:
-                service.refuse(_BROKE["error"])  # PROV_FAILURE
-            except Exception:
-                pass
-            attempt["answer"] = _BROKE  # last: settle() returns it as soon as it is there
+            service.end_try(attempt, _BROKE)
 
 
 async def _try(service, back, attempt):

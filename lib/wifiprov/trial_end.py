@@ -17,19 +17,17 @@ async def end(service, new, app_only, attempt, back):
     sta = new["STA"]
     if wifi.state == UP and wifi.target is sta:  # not another network a command asked for meanwhile
         saved, problem = await _save(service, new) if new["save_config"] else (None, None)
-        answer = _joined(service, new, app_only, attempt, saved, problem)
-    else:
-        reason = _plain(wifi.reason_text() or "the try was cancelled")
-        if wifi.target is None:  # the try's own attempt failed: the station goes back
-            if back is not None:
-                wifi.connect(back)
-            else:
-                wifi.disconnect()
-        answer = service.refuse('could not join "%s": %s. Nothing was saved%s' % (
-            sta["SSID"], reason, "; the access point stays up" if service.enabled else ""))
-        answer["reason"] = reason
-        attempt["state"] = "failed"
-    attempt["answer"] = answer
+        attempt["answer"] = _joined(service, new, app_only, attempt, saved, problem)
+        return
+    reason = _plain(wifi.reason_text() or "the try was cancelled")
+    if wifi.target is None:  # the try's own attempt failed: the station goes back
+        if back is not None:
+            wifi.connect(back)
+        else:
+            wifi.disconnect()
+    error = 'could not join "%s": %s. Nothing was saved%s' % (
+        sta["SSID"], reason, "; the access point stays up" if service.enabled else "")
+    service.end_try(attempt, {"ok": False, "error": error, "reason": reason})
 
 
 async def _save(service, new):
