@@ -22,9 +22,7 @@ _PROV_COMPLETE = const("PROV_COMPLETE")
 _PROV_FAILURE = const("PROV_FAILURE")
 _APP_SETTINGS = const("APP_SETTINGS")  # the app's own settings changed (docs/app.md)
 _REACT_TRIES = const(10)  # an action that meets a full heap runs again a second later, up to this many times
-# Made in advance, as a try that never ran met a full heap: its answer.
-_NOT_RUN = {"ok": False, "error": "the try could not start (the board's console says why); nothing was saved; "
-                                  "try again"}
+_TRY_NOT_RUN = const("the try could not start (the board's console says why); nothing was saved; try again")
 
 
 def describe(event, data):
@@ -239,20 +237,15 @@ class Provisioning:
             # time, and only a try's makes an attempt): it never ran (its
             # code found no room at any of react's tries, or did not load).
             # Its waiters (the client, the page, a request told "busy") get
-            # a failure, not a wait for ever.
-            self.end_try(attempt, _NOT_RUN)
-
-    def end_try(self, attempt, answer):
-        """End a try of a network that did not join, the station already
-        back where it was: PROV_FAILURE (its line or the app's callback may
-        be lost to a full heap, never the answer), then the try failed, and
-        last its answer, which its waiters (settle, ended) return on."""
-        try:
-            self.refuse(answer["error"])
-        except Exception:
-            pass
-        attempt["state"] = "failed"
-        attempt["answer"] = answer
+            # a failure, not a wait for ever. Its end is its own, not
+            # wifiprov.trial's end_try: that module is what could not load.
+            # The answer first: a failed try's reason is read from it.
+            while attempt["answer"] is None:
+                try:
+                    attempt["answer"] = self.refuse(_TRY_NOT_RUN)  # PROV_FAILURE
+                except MemoryError:
+                    await asyncio.sleep_ms(1000)
+            attempt["state"] = "failed"
 
     # ---- what an applied config does next (wifiprov.outcome chooses) ----
 

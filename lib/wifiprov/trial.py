@@ -46,7 +46,7 @@ async def run(service):
                 service.wifi.connect(back)
             else:
                 service.wifi.disconnect()
-            service.end_try(attempt, _BROKE)
+            end_try(service, attempt, _BROKE)
 
 
 async def _try(service, back, attempt):
@@ -61,6 +61,20 @@ async def _try(service, back, attempt):
     # while the station joins and the phone polls the page, the web-only
     # flow's fullest moment.
     await job_async("trial_end", "end", service, new, app_only, attempt, back)
+
+
+def end_try(service, attempt, answer):
+    """End a try that did not join, the station already back where it was
+    (this one's broken-off end, and wifiprov.trial_end's failed join):
+    PROV_FAILURE (its line or the app's callback may be lost to a full
+    heap, never the answer), the try failed, and last its answer, which
+    its waiters (service.settle, ended) return on."""
+    try:
+        service.refuse(answer["error"])
+    except Exception:
+        pass
+    attempt["state"] = "failed"
+    attempt["answer"] = answer
 
 
 def finish(service):

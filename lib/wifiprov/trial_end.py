@@ -5,6 +5,7 @@
 import asyncio
 
 from .core import job, say
+from .trial import end_try  # (loaded: its try is what runs this)
 from .wifi import ATTEMPT_TIMEOUT_MS, UP  # (the resident Wi-Fi module's copy: a try loads no settings)
 
 
@@ -27,7 +28,7 @@ async def end(service, new, app_only, attempt, back):
             wifi.disconnect()
     error = 'could not join "%s": %s. Nothing was saved%s' % (
         sta["SSID"], reason, "; the access point stays up" if service.enabled else "")
-    service.end_try(attempt, {"ok": False, "error": error, "reason": reason})
+    end_try(service, attempt, {"ok": False, "error": error, "reason": reason})
 
 
 async def _save(service, new):
