@@ -60,12 +60,16 @@ async def _try(service, back, attempt):
     # Its end, the save and the words, is a job of its own: not in RAM
     # while the station joins and the phone polls the page, the web-only
     # flow's fullest moment.
-    await job_async("trial_end", "end", service, new, app_only, attempt, back)
+    answer = await job_async("trial_end", "end", service, new, app_only, attempt, back)
+    if attempt["state"] == "joined":
+        attempt["answer"] = answer
+    else:
+        end_try(service, attempt, answer)
 
 
 def end_try(service, attempt, answer):
     """End a try that did not join, the station already back where it was
-    (this one's broken-off end, and wifiprov.trial_end's failed join):
+    (broken off, or failed as wifiprov.trial_end found):
     PROV_FAILURE (its line or the app's callback may be lost to a full
     heap, never the answer), the try failed, and last its answer, which
     its waiters (service.settle, ended) return on."""
