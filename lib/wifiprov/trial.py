@@ -24,32 +24,41 @@ async def run(service):
     """The station tries the network of the config being applied
     (service.attempt), the AP left up; the config is saved and active only
     if it joins. Whatever goes wrong, the try ends with an answer
-    (service.attempt["answer"]): a client waits for it."""
+    (service.attempt["answer"]): a client waits for it. Every end is
+    here: joined, failed (wifiprov.trial_end's words), or broken off."""
     back = service.wifi.target  # what the station was doing: it goes back to it when the try fails
     attempt = service.attempt
+    answer = None
     try:
-        await _try(service, back, attempt)
+        answer = await _try(service, back, attempt)
     except MemoryError:
         pass  # before the join, nothing was saved (the answer below says so); after it, the join stands
     except Exception as e:  # a bug: likewise
         sys.print_exception(e)
     finally:
         if attempt["state"] == "joined":
-            if attempt["answer"] is None:  # only the report broke off
-                attempt["answer"] = _JOINED
+            attempt["answer"] = answer or _JOINED  # (_JOINED: only the report broke off)
             try:
                 say(service.ready_line(True))  # the line tools wait for: the board is on the network
             except MemoryError:
                 pass
-        elif attempt["answer"] is None:  # the try broke off before the station joined
-            if back is not None:
-                service.wifi.connect(back)
-            else:
-                service.wifi.disconnect()
-            end_try(service, attempt, _BROKE)
+        else:
+            if answer is None:  # the try broke off before the station joined: the station goes back
+                answer = _BROKE
+                if back is not None:
+                    service.wifi.connect(back)
+                else:
+                    service.wifi.disconnect()
+            try:
+                service.refuse(answer["error"])  # PROV_FAILURE: lost to a full heap, never the answer
+            except Exception:
+                pass
+            attempt["state"] = "failed"
+            attempt["answer"] = answer  # last: settle() returns it as soon as it is there
 
 
 async def _try(service, back, attempt):
+    """The try itself: its answer (wifiprov.trial_end's), the station settled."""
     new, app_only = attempt.pop("config"), attempt.pop("app_only")  # held by the try only
     wifi = service.wifi
     sta = new["STA"]
@@ -60,25 +69,7 @@ async def _try(service, back, attempt):
     # Its end, the save and the words, is a job of its own: not in RAM
     # while the station joins and the phone polls the page, the web-only
     # flow's fullest moment.
-    answer = await job_async("trial_end", "end", service, new, app_only, attempt, back)
-    if attempt["state"] == "joined":
-        attempt["answer"] = answer
-    else:
-        end_try(service, attempt, answer)
-
-
-def end_try(service, attempt, answer):
-    """End a try that did not join, the station already back where it was
-    (broken off, or failed as wifiprov.trial_end found):
-    PROV_FAILURE (its line or the app's callback may be lost to a full
-    heap, never the answer), the try failed, and last its answer, which
-    its waiters (service.settle, ended) return on."""
-    try:
-        service.refuse(answer["error"])
-    except Exception:
-        pass
-    attempt["state"] = "failed"
-    attempt["answer"] = answer
+    return await job_async("trial_end", "end", service, new, app_only, attempt, back)
 
 
 def finish(service):
