@@ -15,6 +15,7 @@ TOOLS = ROOT / "tools"
 sys.path.insert(0, str(TOOLS))
 import mpy  # noqa: E402
 import simdrive  # noqa: E402
+import simradio  # noqa: E402
 from simdrive import DEFAULT_NETWORKS, HOME_PASSWORD, World, free_port  # noqa: E402,F401
 
 # The heap of a small board. On the 64-bit unix port objects are about 1.6x
@@ -69,12 +70,18 @@ def micropython():
 
 
 def run_micropython(script, *args, heap=HEAP, timeout=120):
-    """Run a MicroPython script with lib/ (compiled) on its path."""
+    """Run a MicroPython script with lib/ (compiled) on its path, and the
+    simulator's radio (tools/simradio.py, the shipped world file) for a
+    script that imports the board's network module from firmware/unix."""
     lib = mpy.build()
-    env = mpy.micropython_env(lib)
-    return subprocess.run([micropython(), "-X", "heapsize=" + heap, str(script), *args], capture_output=True,
-                          text=True, errors="backslashreplace",  # an Improv frame's bytes are no UTF-8
-                          env=env, cwd=str(ROOT), timeout=timeout)
+    radio = simradio.Wire(ROOT / "firmware" / "unix" / "world.json")
+    env = dict(mpy.micropython_env(lib), **radio.env)
+    try:
+        return subprocess.run([micropython(), "-X", "heapsize=" + heap, str(script), *args], capture_output=True,
+                              text=True, errors="backslashreplace",  # an Improv frame's bytes are no UTF-8
+                              env=env, cwd=str(ROOT), timeout=timeout, pass_fds=radio.pass_fds)
+    finally:
+        radio.started()
 
 
 def case_lines(name, *args, heap=HEAP):

@@ -34,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mpy  # noqa: E402
 import sim  # noqa: E402
+import simradio  # noqa: E402
 
 CTRL_C = 3
 # A USB port is away from a hard reset until the firmware is up plus this,
@@ -57,9 +58,11 @@ def say(text):
 class Chip:
     """One boot of the MicroPython process behind the port."""
 
-    def __init__(self, cmd, env, cwd, mode, how):
-        self.proc = subprocess.Popen(cmd + [mode, how], env=env, cwd=cwd, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, bufsize=0)
+    def __init__(self, cmd, env, cwd, mode, how, world):
+        radio = simradio.Wire(world, env["WIFIPROV_BIND"])  # a board's radio starts afresh with it
+        self.proc = subprocess.Popen(cmd + [mode, how], env=dict(env, **radio.env), cwd=cwd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, bufsize=0, pass_fds=radio.pass_fds)
+        radio.started()
         self.stdout = self.proc.stdout.fileno()
 
     def send(self, data):
@@ -132,9 +135,9 @@ class Port:
         return self.link or self.path
 
 
-def serve(port, cmd, env, flash, usb):
+def serve(port, cmd, env, flash, usb, world):
     say("serial port %s (flash %s)" % (port.name(), flash))
-    chip = Chip(cmd, env, flash, "friendly", "power")
+    chip = Chip(cmd, env, flash, "friendly", "power", world)
     log = sys.stdout.buffer
     replug_at = None  # while a USB port is away: when it comes back
     try:
@@ -177,7 +180,7 @@ def serve(port, cmd, env, flash, usb):
             if usb and how == "power" and port.master is not None:
                 port.unplug()
                 replug_at = time.monotonic() + USB_GONE_MAX_S
-            chip = Chip(cmd, env, flash, mode, how)
+            chip = Chip(cmd, env, flash, mode, how, world)
     finally:
         chip.stop()
 
@@ -204,7 +207,7 @@ def main(argv=None):
     port = Port(args.link)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        serve(port, cmd, env, str(flash), args.usb)
+        serve(port, cmd, env, str(flash), args.usb, Path(args.world).resolve())
     except KeyboardInterrupt:
         return 130
     finally:

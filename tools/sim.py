@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mpy  # noqa: E402  (tools/mpy.py)
+import simradio  # noqa: E402  (tools/simradio.py)
 
 ROOT = mpy.ROOT
 SHIMS = ROOT / "firmware" / "unix"
@@ -84,7 +85,7 @@ def parse(argv):
 
 def shims():
     """The compiled stand-ins for the board's modules (firmware/unix): from
-    source, importing _simradio would cost the firmware's heap a compile."""
+    source, importing them would cost the firmware's heap a compile."""
     return mpy.build(ROOT / "build" / "sim-mpy", lib=SHIMS)
 
 
@@ -98,7 +99,6 @@ def environment(args, lib, shim_dir):
     env = mpy.micropython_env(shim_dir, flash, flash / "lib" if (flash / "lib").is_dir() else None, lib)
     env.update({
         "WIFIPROV_FLASH": str(Path(args.flash).resolve()),
-        "WIFIPROV_WORLD": str(Path(args.world).resolve()),
         "WIFIPROV_BIND": args.bind,
         "WIFIPROV_TCP_PORT": str(args.tcp_port),
         "WIFIPROV_HTTP_PORT": str(args.http_port),
@@ -210,7 +210,11 @@ def _run(args, cmd, env, flash):
         # The board has a process group of its own, so that the terminal's
         # Ctrl-C reaches only this launcher, which hands it on as a board's
         # UART does (Console.interrupt).
-        board = subprocess.Popen(cmd, env=env, cwd=str(flash), stdin=subprocess.PIPE, preexec_fn=_board_process)
+        # A board's radio starts afresh with it (tools/simradio.py).
+        radio = simradio.Wire(Path(args.world).resolve(), args.bind)
+        board = subprocess.Popen(cmd, env=dict(env, **radio.env), cwd=str(flash), stdin=subprocess.PIPE,
+                                 preexec_fn=_board_process, pass_fds=radio.pass_fds)
+        radio.started()
         console.attach(board)
         try:
             code = board.wait()

@@ -1,14 +1,13 @@
-# Simulated radio for the MicroPython unix port (never goes onto a board):
-# the subset of network.WLAN that wifiprov uses, with the esp32 port's
-# constants, status codes and config() rules. Nearby networks and connect
-# outcomes come from the world file, re-read on every scan and connect, and
-# when it changes under a live link (so a test can take a network away).
-# Only thin methods stay imported; the work is in _simradio, imported per call
-# (on a board this module is C and costs the heap nothing).
-import gc
+# The board's network module for the MicroPython unix port (never goes onto
+# a board): the subset of network.WLAN that wifiprov uses, with the esp32
+# port's constants and status codes. The radio itself runs beside this
+# process, in the simulator's launcher (tools/simradio.py), as a Pico W's
+# CYW43 is a chip beside its CPU: each call is one JSON line to it over a
+# pipe and one back. On a board this module is C and costs the heap nothing;
+# here only these thin methods do, and a call's few short strings.
+import json
 import os
-import sys
-import time
+from binascii import hexlify, unhexlify
 
 STA_IF = 0
 AP_IF = 1
@@ -21,46 +20,51 @@ STAT_WRONG_PASSWORD = 202
 STAT_ASSOC_FAIL = 203
 STAT_HANDSHAKE_TIMEOUT = 204
 
-# Few names of its own: each one a module interns stays in the qstr pool for
-# good, and on a board these are C, whose names cost no heap.
-_host = {"country": "XX", "hostname": "mpy-unix", "ip": os.getenv("WIFIPROV_BIND") or "127.0.0.1",
-         "world": os.getenv("WIFIPROV_WORLD") or "firmware/unix/world.json"}
-# Interface state lives here, not in the objects: as on a board, every
-# WLAN(STA_IF) is a handle on the same radio.
-_if = ({"active": False, "join": None}, {"active": False, "ssid": "MPY", "key": "", "channel": 1,
-                                         "security": 0, "hidden": False})
+_wire = []  # the radio's pipes: [requests, answers], opened at the first call
+_seq = [0]
 
 
-def _sim(fn, *args):
-    """Run one function of _simradio, then drop the module and its garbage
-    (none of its functions calls a WLAN method that loads it again)."""
-    import _simradio
+def _call(name, n, args=(), kw={}):
+    """One call to the radio: its result, or the OSError or ValueError the
+    radio gives, with the radio's console lines ("sim: AP up: ...") printed
+    first. Each answer carries its request's number: a call cut off by a
+    full heap or Ctrl-C leaves its answer behind, and the next skips it."""
+    if not _wire:
+        fds = os.getenv("WIFIPROV_RADIO")
+        if not fds:
+            raise OSError("no simulated radio: run the firmware with tools/sim.py")
+        fds = fds.split()
+        _wire.append(open("/dev/fd/" + fds[0], "w"))
+        _wire.append(open("/dev/fd/" + fds[1], "r"))
+    _seq[0] += 1
+    seq = _seq[0]
+    _wire[0].write(json.dumps([seq, name, n, [{"b": hexlify(a).decode()} if isinstance(a, bytes) else a
+                                              for a in args], kw]))
+    _wire[0].write("\n")
+    while True:
+        line = _wire[1].readline()
+        if not line:
+            raise OSError("the simulated radio is gone (its launcher ended)")
+        try:
+            answer = json.loads(line)
+        except ValueError:
+            continue  # the rest of a line an earlier call left half read
+        if answer[0] == seq:
+            break
+    if answer[2]:
+        print(answer[2])
+    error = answer[3]
+    if error:
+        raise (OSError if error[0] == "OSError" else ValueError)(error[1])
+    return answer[1]
 
-    try:
-        return getattr(_simradio, fn)(*args)
-    finally:
-        del sys.modules["_simradio"]
-        del _simradio
-        gc.collect()
+
+def country(*code):
+    return _call("country", STA_IF, code)
 
 
-def _mtime():
-    try:
-        return os.stat(_host["world"])[8]
-    except OSError:
-        return None
-
-
-def country(code=None):
-    if code is None:
-        return _host["country"]
-    _host["country"] = code
-
-
-def hostname(name=None):
-    if name is None:
-        return _host["hostname"]
-    _host["hostname"] = name
+def hostname(*name):
+    return _call("hostname", STA_IF, name)
 
 
 class WLAN:
@@ -80,67 +84,36 @@ class WLAN:
         # made before any program runs: a board's costs its heap nothing.
         return _wlans[i]
 
-    def __init__(self, i=STA_IF):
-        self._n = i
-        self._s = _if[i]
-
-    # The calls a supervisor polls stay here; the rest is _simradio's, a
-    # module loaded for the call.
     def status(self, key=None):
-        if key is None and self._n == STA_IF:
-            join = self._s["join"]
-            if join is None:
-                return STAT_IDLE
-            if time.ticks_diff(time.ticks_ms(), join["t"]) < join["ms"]:
-                return STAT_CONNECTING
-            if join["code"] != STAT_GOT_IP or (_mtime() == join["mtime"] and (
-                    not _if[AP_IF]["active"] or _if[AP_IF]["channel"] == join["ch"])):
-                return join["code"]
-        elif key == "rssi" and self._n == STA_IF:  # the joined network's signal, as esp32 and cyw43 give it
-            join = self._s["join"]
-            if join is None or join["code"] != STAT_GOT_IP:
-                raise OSError("STA is not connected")
-            return join["rssi"]
-        return _sim("status", self, key)
+        return _call("status", self._n, (key,))
 
     def isconnected(self):
-        return self._n == STA_IF and self.status() == STAT_GOT_IP
+        return _call("isconnected", self._n)
 
     def active(self, *on):
-        return _sim("active", self, on) if on and bool(on[0]) != self._s["active"] else self._s["active"]
+        return _call("active", self._n, on)
 
     def config(self, *args, **kw):
-        s = self._s
-        if args:  # read often (the AP's channel, at a try's end): no module loaded for it
-            key = "ssid" if args[0] == "essid" else args[0]
-            if key == "hostname":
-                return _host["hostname"]
-            if key not in s or key in ("key", "join"):  # esp32 never reads a key back
-                raise ValueError("unknown config param")
-            return s[key]
-        _sim("configure", self, kw)
+        return _call("config", self._n, args, kw)
 
     def connect(self, ssid, key=None, *, bssid=None):
-        _sim("connect", self, ssid, key)
+        _call("connect", self._n, (ssid, key))
 
     def disconnect(self):
-        self._s["join"] = None
+        _call("disconnect", self._n)
 
     def scan(self):
-        return _sim("scan", self)
+        # (ssid, bssid, channel, rssi, security, hidden), as esp32 gives them
+        return [(unhexlify(e[0]["b"]), unhexlify(e[1]["b"]), e[2], e[3], e[4], e[5])
+                for e in _call("scan", self._n)]
 
     def ifconfig(self):
-        up = self._s["active"] if self._n == AP_IF else self.isconnected()
-        ip = _host["ip"]
-        return (ip, "255.255.255.0", ip, ip) if up else ("0.0.0.0",) * 4
+        return tuple(_call("ifconfig", self._n))
 
     def ipconfig(self, key):
-        if key != "addr4":
-            raise ValueError("unknown config param")
-        return self.ifconfig()[:2]
+        return tuple(_call("ipconfig", self._n, (key,)))
 
 
-_wlans = []
-for _i in (STA_IF, AP_IF):
-    _wlans.append(object.__new__(WLAN))
-    _wlans[_i].__init__(_i)
+_wlans = [object.__new__(WLAN), object.__new__(WLAN)]
+_wlans[STA_IF]._n = STA_IF
+_wlans[AP_IF]._n = AP_IF

@@ -19,6 +19,8 @@ from .settings import BIND, DNS_PORT, HTTP_PORT, HTTPS_PORT, REQUEST_CACHE, TCP_
 # module has, taken out again at once.
 _MODULES_AT_ONCE = const(24)
 _SPARE_KEYS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f")
+# What a form's POST that joins a network loads (_intern_ahead).
+_POST_MODULES = ("validation", "outcome", "trial", "trial_end", "web_join")
 
 
 async def open(service):
@@ -36,6 +38,7 @@ async def open(service):
             return
         host = BIND or address
         _grow_modules_table()
+        _intern_ahead()
         before = loaded()
         # Right after provisioning closed (`wifiprov disable`, then enable;
         # an AP's new settings keep the code loaded: reopen), the closed
@@ -87,6 +90,25 @@ async def open(service):
         # this is how the user learns the key to join.
         say("AP passphrase: %s" % (ap["PWD"] or "(open network)"))
     say(service.ready_line())
+
+
+def _intern_ahead():
+    """Load and drop the modules a form's POST loads, for their names: a
+    name stays interned for good, and past 620 of them MicroPython's table
+    of names grows by one block for 640 more (7,040 bytes on 64-bit, 4-5 KB
+    on a 32-bit board). Asked for in the middle of a POST, that block
+    met a heap cut up by the page and the request failed ("allocating 640
+    bytes"); asked for here, the heap is still whole. On a port with fewer
+    names it is never asked for, and this costs the names the POST would
+    intern anyway."""
+    for name in _POST_MODULES:  # one at a time, as the POST loads them
+        before = loaded()
+        try:
+            __import__("wifiprov." + name)
+        except Exception:  # (MemoryError, or a module left out of the firmware): the POST pays then
+            break
+        finally:
+            release(since(before))
 
 
 def _grow_modules_table():
