@@ -93,14 +93,21 @@ async def open(service):
 
 
 def _intern_ahead():
-    """Load and drop the modules a form's POST loads, for their names: a
-    name stays interned for good, and past 620 of them MicroPython's table
-    of names grows by one block for 640 more (7,040 bytes on 64-bit, 4-5 KB
-    on a 32-bit board). Asked for in the middle of a POST, that block
-    met a heap cut up by the page and the request failed ("allocating 640
+    """Load and drop the modules a form's POST loads, for their names: past
+    620 names MicroPython's table of names grows by one block for 640 more
+    (7,040 bytes on 64-bit, 4.5 KB on a 32-bit board), and a name stays
+    interned for good. Asked for in the middle of a POST, that block met a
+    heap the page had cut up, and the request failed ("allocating 640
     bytes"); asked for here, the heap is still whole. On a port with fewer
     names it is never asked for, and this costs the names the POST would
-    intern anyway."""
+    intern anyway. Frozen into the firmware (no file), the package's names
+    are in flash with its code: there this would only move what the POST
+    loads to another place in the heap (the 32-bit frozen whole flow then
+    needed 26 KB, not 24)."""
+    try:
+        __import__("os").stat(__file__)  # (as wifiprov.core tells files from frozen)
+    except OSError:
+        return
     for name in _POST_MODULES:  # one at a time, as the POST loads them
         before = loaded()
         try:
