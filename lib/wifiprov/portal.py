@@ -138,6 +138,14 @@ async def close(service):
         except Exception as e:
             sys.print_exception(e)
     service.servers = []
+    # A server's tasks were cancelled, and a cancelled task ends only when
+    # it next runs: until then its frame holds its server, and the server
+    # its module's code. One pass of the loop lets them end, so that the
+    # code is garbage when release() collects, not still held when an
+    # enable right after imports it again: both copies at once cut the
+    # heap up (18 KB more in use on the simulator, and the free space in
+    # pieces of at most 1.6 KB at a 104K heap).
+    await asyncio.sleep_ms(0)
     cache_jobs(False)  # what requests loaded goes when this job ends
     release(service._server_modules)
     service._server_modules = ()
