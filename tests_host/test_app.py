@@ -136,6 +136,34 @@ def test_the_app_controls_provisioning(board):
     assert tcp_status(sim.ports["tcp"])["ok"] is True
 
 
+def test_disable_has_freed_provisioning_when_it_returns(board):
+    # An app that disables provisioning to have the heap back has it when
+    # the await returns: nothing of the servers is left for a later pass
+    # of the loop to free. (Their cancelled tasks used to hold them until
+    # then, and an enable right after loaded a second copy beside them.)
+    put_app(board, """
+        import asyncio
+        import gc
+        import wifiprov
+
+        def in_use():
+            gc.collect()
+            return gc.mem_alloc()
+
+        async def main():
+            await asyncio.sleep_ms(200)
+            before = in_use()
+            await wifiprov.disable()
+            at_return = in_use()
+            await asyncio.sleep_ms(300)
+            print("APP freed", before - at_return, "left", at_return - in_use())
+    """)
+    sim = board.start()
+    freed, left = map(int, sim.expect(r"^APP freed (-?\d+) left (-?\d+)$").groups())
+    assert freed > 4096  # the servers' code and objects
+    assert abs(left) < 512  # at most the app's own few objects
+
+
 def test_no_app_says_nothing_about_one(board):
     sim = board.start()
     sim.expect(r"^READY mode=ap")
