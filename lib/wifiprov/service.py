@@ -238,7 +238,7 @@ class Provisioning:
             # code found no room at any of react's tries, or did not load).
             # Its waiters (the client, the page, a request told "busy") get
             # a failure, not a wait for ever. Its end is its own, not
-            # wifiprov.trial's end_try: that module is what could not load.
+            # wifiprov.trial's: that module is what could not load.
             # The answer first: a failed try's reason is read from it.
             while attempt["answer"] is None:
                 try:

@@ -30,7 +30,7 @@ async def run(service):
     attempt = service.attempt
     answer = None
     try:
-        answer = await _try(service, back, attempt)
+        answer = await _try(service, attempt)
     except MemoryError:
         pass  # before the join, nothing was saved (the answer below says so); after it, the join stands
     except Exception as e:  # a bug: likewise
@@ -43,8 +43,12 @@ async def run(service):
             except MemoryError:
                 pass
         else:
-            if answer is None:  # the try broke off before the station joined: the station goes back
+            if answer is None:  # the try broke off before the station joined
                 answer = _BROKE
+            # The station goes back to what it was doing, unless a command
+            # gave it another network meanwhile (a failed join leaves it
+            # with none).
+            if answer is _BROKE or service.wifi.target is None:
                 if back is not None:
                     service.wifi.connect(back)
                 else:
@@ -57,7 +61,7 @@ async def run(service):
             attempt["answer"] = answer  # last: settle() returns it as soon as it is there
 
 
-async def _try(service, back, attempt):
+async def _try(service, attempt):
     """The try itself: its answer (wifiprov.trial_end's), the station settled."""
     new, app_only = attempt.pop("config"), attempt.pop("app_only")  # held by the try only
     wifi = service.wifi
@@ -69,7 +73,7 @@ async def _try(service, back, attempt):
     # Its end, the save and the words, is a job of its own: not in RAM
     # while the station joins and the phone polls the page, the web-only
     # flow's fullest moment.
-    return await job_async("trial_end", "end", service, new, app_only, attempt, back)
+    return await job_async("trial_end", "end", service, new, app_only, attempt)
 
 
 def finish(service):

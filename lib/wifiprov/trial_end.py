@@ -8,22 +8,17 @@ from .core import job, say
 from .wifi import ATTEMPT_TIMEOUT_MS, UP  # (the resident Wi-Fi module's copy: a try loads no settings)
 
 
-async def end(service, new, app_only, attempt, back):
+async def end(service, new, app_only, attempt):
     """The try's answer once the station settled: joined (the config
     saved, unless it says not to, and active; the try's state "joined"),
-    or failed (the station back where it was; wifiprov.trial ends the try
-    with it). A full heap here is wifiprov.trial's to answer."""
+    or failed (wifiprov.trial sends the station back and ends the try with
+    it). A full heap here is wifiprov.trial's to answer."""
     wifi = service.wifi
     sta = new["STA"]
     if wifi.state == UP and wifi.target is sta:  # not another network a command asked for meanwhile
         saved, problem = await _save(service, new) if new["save_config"] else (None, None)
         return _joined(service, new, app_only, attempt, saved, problem)
-    reason = _plain(wifi.reason_text() or "the try was cancelled")
-    if wifi.target is None:  # the try's own attempt failed: the station goes back
-        if back is not None:
-            wifi.connect(back)
-        else:
-            wifi.disconnect()
+    reason = _plain(wifi.reason_text() or "the try was cancelled")  # (read before wifiprov.trial sends the station back)
     error = 'could not join "%s": %s. Nothing was saved%s' % (
         sta["SSID"], reason, "; the access point stays up" if service.enabled else "")
     return {"ok": False, "error": error, "reason": reason}
