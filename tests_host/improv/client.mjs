@@ -13,17 +13,19 @@
 // line ({"step", "ok", ...}); the board's text goes to stderr.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import tty from "node:tty";
 import { ImprovSerial } from "improv-wifi-serial-sdk/dist/serial.js";
 import { ImprovSerialCurrentState } from "improv-wifi-serial-sdk/dist/const.js";
 
 const steps = process.argv[2].split(",");
-const tty = process.argv[3] === "--tty" ? process.argv[4] : null;
+const ttyPath = process.argv[3] === "--tty" ? process.argv[4] : null;
 let board;
-if (tty) {
-  // A serial port: its bytes both ways. The board is up already.
-  const fd = fs.openSync(tty, "r+");
-  board = { stdout: fs.createReadStream(null, { fd, autoClose: false }),
-            stdin: fs.createWriteStream(null, { fd, autoClose: false }), kill() {} };
+if (ttyPath) {
+  // A serial port: its bytes both ways. The board is up already. Node's
+  // tty streams wait on the port in its event loop; fs streams would block a
+  // worker thread in read(), and the process could not exit while it did.
+  const fd = fs.openSync(ttyPath, "r+");
+  board = { stdout: new tty.ReadStream(fd), stdin: new tty.WriteStream(fd), kill() {} };
 } else {
   const [command, ...args] = process.argv.slice(process.argv.indexOf("--") + 1);
   board = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
@@ -41,13 +43,24 @@ const port = {
     },
   }),
   writable: new WritableStream({
+    // Done once the bytes are queued, in order, as a browser's port is: the
+    // SDK sends a command without waiting for its write, and takes the
+    // port's writer for the next one as soon as the answer is in; a write
+    // still waiting then would hold the writer (ERR_INVALID_STATE).
     write(chunk) {
-      return new Promise((done) => board.stdin.write(Buffer.from(chunk), done));
+      if (!board.stdin.write(Buffer.from(chunk))) {
+        return new Promise((done) => board.stdin.once("drain", done));
+      }
     },
   }),
 };
 
 const quiet = { log() {}, debug() {}, error: (...a) => process.stderr.write(a.join(" ") + "\n") };
+
+process.on("unhandledRejection", (e) => {
+  process.stderr.write("client.mjs: unhandled " + (e && e.stack || e) + "\n");
+  process.exit(3);
+});
 
 function say(line) {
   process.stdout.write(JSON.stringify(line) + "\n");
@@ -68,7 +81,7 @@ async function waitForReady() {
 }
 
 async function main() {
-  if (!tty) {
+  if (!ttyPath) {
     await waitForReady();
   }
   const client = new ImprovSerial(port, quiet);
