@@ -8,10 +8,13 @@ change to this file, where the compiler's options are, recompiles them all),
 and .mpy files whose source is gone are removed, so DIR mirrors lib/ exactly.
 """
 import argparse
+import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,8 +125,37 @@ def build(out=ROOT / "build" / "mpy", arch=None, lib=LIB):
 
 def micropython_env(*dirs):
     """This process's environment with MICROPYPATH set to dirs: the unix
-    port's .frozen first (its asyncio is frozen into the binary)."""
-    return dict(os.environ, MICROPYPATH=os.pathsep.join([".frozen"] + [str(d) for d in dirs if d]))
+    port's .frozen first (its asyncio is frozen into the binary). A folder
+    given as a Path is reached through a short link (linked); a str, such
+    as "" or "lib" (the current folder's), is taken as it is."""
+    return dict(os.environ, MICROPYPATH=os.pathsep.join(
+        [".frozen"] + [linked(d) if isinstance(d, Path) else d for d in dirs if d is not None]))
+
+
+def linked(folder):
+    """The folder through a symlink of a short, fixed name: /tmp/wpUID/
+    and 8 hex digits of the folder's path (made once, kept, shared by every
+    process). MicroPython keeps the path of each module it imports as a
+    name, for good, as a board keeps "/lib/wifiprov/web.mpy": through the
+    checkout's own path, the simulated board's heap would depend on where
+    the checkout is (a fresh clone in /tmp/tmp.XXXXXXXXXX held about 0.5 KB more
+    than one in /work/main)."""
+    folder = str(Path(folder).resolve())
+    home = os.path.join("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir(), "wp%d" % os.getuid())
+    os.makedirs(home, mode=0o700, exist_ok=True)
+    mine = os.lstat(home)
+    if not stat.S_ISDIR(mine.st_mode) or mine.st_uid != os.getuid() or mine.st_mode & 0o022:
+        raise BuildError("%s is not a folder of this user's alone: remove it" % home)
+    link = os.path.join(home, hashlib.sha1(folder.encode()).hexdigest()[:8])
+    try:
+        if os.readlink(link) == folder:
+            return link
+    except OSError:
+        pass
+    tmp = "%s.%d.tmp" % (link, os.getpid())
+    os.symlink(folder, tmp)
+    os.replace(tmp, link)  # (processes started side by side make the same link)
+    return link
 
 
 def main(argv=None):

@@ -93,10 +93,11 @@ def environment(args, lib, shim_dir):
     # The flash is the board's filesystem: as on a board, a module there or
     # in its lib/ is found after the port's own (the shims stand in for
     # those), and the repository's package is the default when it has none.
+    # The board runs in its flash folder, so the flash is "" and its lib/
+    # is "lib", as on a board. flash/lib only when there is one: each path
+    # is a name the board's heap keeps (a board's "/lib" is built in).
     flash = Path(args.flash).resolve()
-    # flash/lib only when there is one: each path is a name the board's
-    # heap keeps (a board's "/lib" is built in).
-    env = mpy.micropython_env(shim_dir, flash, flash / "lib" if (flash / "lib").is_dir() else None, lib)
+    env = mpy.micropython_env(shim_dir, "", "lib" if (flash / "lib").is_dir() else None, lib)
     env.update({
         "WIFIPROV_FLASH": str(Path(args.flash).resolve()),
         "WIFIPROV_BIND": args.bind,
