@@ -88,7 +88,7 @@ def test_a_long_lived_task_outlives_what_goes_wrong_in_it():
     """The console and the button watch run for as long as wifiprov does,
     each outliving what goes wrong in it by itself: a bug is said and the
     task goes on (the console with an empty line), a full heap is waited
-    out, and Ctrl-C still ends wifiprov."""
+    out (an Improv client is answered), and Ctrl-C still ends wifiprov."""
     from conftest import case_lines
 
     lines = case_lines("keep_cases.py")
@@ -96,6 +96,11 @@ def test_a_long_lived_task_outlives_what_goes_wrong_in_it():
         "wifiprov: the console stopped (ValueError('a bug',)); starting it again",
         "console: out of memory; what is typed now runs once there is room",
         "console: 4 feeds, each handed an empty state: True",
+        # An Improv frame's network, and no room to apply it: the client is
+        # answered (unable to connect, then ready again), not left to time out.
+        "improv: out of memory; try again",
+        "", "IMPROV\x01\x02\x01\x03\\xe4",
+        "", "IMPROV\x01\x01\x01\x02\\xe2",
         "Ctrl-C ends it",
         "button: OSError(5,); watching it again in a second",
         "button: watched again after its pin failed",

@@ -37,8 +37,12 @@ async def watch_console(service, stream, echo):
                     try:
                         trying = await job_async("console_line", "handle", service, kept, work, frame)
                     except MemoryError:  # (its module found no room, or its end did not)
-                        print("ERROR: out of memory; try again")
                         trying = None
+                        refused = {"ok": False, "error": "out of memory; try again"}
+                        if frame:  # the Improv client waits for an answer: this one, not its own timeout
+                            job("improv", "wifi_result", service, refused)
+                        else:
+                            print("ERROR: " + refused["error"])
                     if trying:  # a network's try: its end is awaited here, with the console's code dropped
                         job("console_line", "settled", service, kept, frame, await service.settle(trying))
                 starved = False

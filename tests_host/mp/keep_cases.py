@@ -31,6 +31,24 @@ asyncio.run(app.watch_console(None, stream, False))
 print("console: %d feeds, each handed an empty state: %s" % (len(feeds), all(f == [] for f in feeds)))
 
 
+async def frame_without_room(module, name, *args):
+    """In place of the jobs: the console hands over an Improv frame's
+    network, then the heap has no room for the module that applies it;
+    then the console is gone."""
+    kept = args[1]
+    if module == "console":
+        if kept:
+            return False
+        kept.extend([None] * 12)
+        kept[11] = ({"mode": 0, "STA": {"SSID": "HomeNet"}}, True)
+        return True
+    raise MemoryError
+
+
+app.job_async = frame_without_room
+asyncio.run(app.watch_console(None, stream, False))
+
+
 async def interrupted(module, name, *args):
     raise KeyboardInterrupt
 
