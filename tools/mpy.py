@@ -134,8 +134,8 @@ def micropython_env(*dirs):
 
 def linked(folder):
     """The folder through a symlink of a short, fixed name: /tmp/wpUID/
-    and 8 hex digits of the folder's path (made once, kept, shared by every
-    process). MicroPython keeps the path of each module it imports as a
+    and 8 hex digits of the folder's path (made once, kept while the folder
+    is there, shared by every process). MicroPython keeps the path of each module it imports as a
     name, for good, as a board keeps "/lib/wifiprov/web.mpy": through the
     checkout's own path, the simulated board's heap would depend on where
     the checkout is (a fresh clone in /tmp/tmp.XXXXXXXXXX held about 0.5 KB more
@@ -152,6 +152,12 @@ def linked(folder):
             return link
     except OSError:
         pass
+    for old in os.listdir(home):  # links to folders that are gone (a test's): made anew when needed
+        if not os.path.exists(os.path.join(home, old)):
+            try:
+                os.unlink(os.path.join(home, old))
+            except OSError:
+                pass  # (another process pruned it)
     tmp = "%s.%d.tmp" % (link, os.getpid())
     os.symlink(folder, tmp)
     os.replace(tmp, link)  # (processes started side by side make the same link)
