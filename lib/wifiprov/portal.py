@@ -37,39 +37,23 @@ async def open(service):
             service.status_page(True)
             return
         host = BIND or address
-        _grow_modules_table()
-        _intern_ahead()
         before = loaded()
-        # Right after provisioning closed (`wifiprov disable`, then enable;
-        # an AP's new settings keep the code loaded: reopen), the closed
-        # servers' clients may still be unwinding and hold the heap: a
-        # MemoryError is met with what loaded dropped (the classes bound
-        # too: each holds its module's code), and one more try once they
-        # have run.
-        for tries in (1, 2):
-            try:
-                from .tcp import TcpServer
-                from .http import HttpServer
-                from .dns import DnsServer
-
-                break
-            except MemoryError:
-                TcpServer = HttpServer = None
-                release(since(before))
-                if tries == 2:
-                    job("radio", "stop_ap", service.wifi)
-                    say("provisioning: out of memory: its servers could not load, so the AP is down again; "
-                        "wifiprov enable (or BOOT held 3 s) tries again")
-                    service.status_page(True)
-                    return
-                await asyncio.sleep_ms(100)
-                gc.collect()
-                before = loaded()  # what other tasks' jobs loaded meanwhile is theirs
-        service._server_modules = hold(before)
-        servers = [TcpServer(service, TCP_PORT), HttpServer(service, HTTP_PORT)]
-        if service.tls:
-            servers.append(HttpServer(service, HTTPS_PORT, service.tls))
-        servers.append(DnsServer(DNS_PORT))
+        try:
+            servers = await _servers(service, before)
+        except MemoryError:
+            # Past the AP, a full heap leaves nothing of this opening
+            # behind: the code it loaded is dropped and the AP is down
+            # again, so that the caller's next try (service.react's, a
+            # second later) finds the heap as it was. Left held, that code
+            # filled the heap each try met (a fallback AP that never opened).
+            release(service._server_modules)
+            service._server_modules = ()
+            release(since(before))
+            job("radio", "stop_ap", service.wifi)
+            service.status_page(True)
+            raise
+        if servers is None:
+            return  # (its code could not load: said, and the AP is down again)
         service.servers = servers
         for server in servers:
             try:
@@ -90,6 +74,46 @@ async def open(service):
         # this is how the user learns the key to join.
         say("AP passphrase: %s" % (ap["PWD"] or "(open network)"))
     say(service.ready_line())
+
+
+async def _servers(service, before):
+    """The servers' code loaded and held (service._server_modules), and
+    the servers made, not started: [TCP, HTTP, (HTTPS,) DNS]; None when
+    their code could not load (said, and the AP is down again). `before`
+    is loaded() as the opening began."""
+    _grow_modules_table()
+    _intern_ahead()
+    # Right after provisioning closed (`wifiprov disable`, then enable;
+    # an AP's new settings keep the code loaded: reopen), the closed
+    # servers' clients may still be unwinding and hold the heap: a
+    # MemoryError is met with what loaded dropped (the classes bound
+    # too: each holds its module's code), and one more try once they
+    # have run.
+    for tries in (1, 2):
+        try:
+            from .tcp import TcpServer
+            from .http import HttpServer
+            from .dns import DnsServer
+
+            break
+        except MemoryError:
+            TcpServer = HttpServer = None
+            release(since(before))
+            if tries == 2:
+                job("radio", "stop_ap", service.wifi)
+                say("provisioning: out of memory: its servers could not load, so the AP is down again; "
+                    "wifiprov enable (or BOOT held 3 s) tries again")
+                service.status_page(True)
+                return None
+            await asyncio.sleep_ms(100)
+            gc.collect()
+            before = loaded()  # what other tasks' jobs loaded meanwhile is theirs
+    service._server_modules = hold(before)
+    servers = [TcpServer(service, TCP_PORT), HttpServer(service, HTTP_PORT)]
+    if service.tls:
+        servers.append(HttpServer(service, HTTPS_PORT, service.tls))
+    servers.append(DnsServer(DNS_PORT))
+    return servers
 
 
 def _intern_ahead():

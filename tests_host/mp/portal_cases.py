@@ -90,3 +90,39 @@ async def reopen_case():
 
 
 asyncio.run(reopen_case())
+
+
+async def made_case():
+    """The servers' code loaded, then a full heap as a server is made: the
+    opening leaves nothing behind (its code dropped, the AP down) and the
+    MemoryError goes on to its caller (service.react tries again a second
+    later), whose next try opens provisioning."""
+    wifi = Wifi(network, network.WLAN(network.STA_IF), network.WLAN(network.AP_IF))
+    service = Provisioning(sys.argv[2] + "/wifiprov.json", wifi, defaults("0123456789ab"))
+    service.hostname = "wifiprov-89ab"
+    before = loaded()
+
+    def full_heap(*args):
+        raise MemoryError("memory allocation failed, allocating 64 bytes")
+
+    from wifiprov import dns
+
+    made, dns.DnsServer = dns.DnsServer, full_heap
+    try:
+        await portal.open(service)
+        print("made: no MemoryError")
+    except MemoryError:
+        print("made: MemoryError to the caller")
+    dns.DnsServer = made
+    print("  provisioning %s, AP %s, servers %s" % (
+        "open" if service.enabled else "closed", "up" if wifi.ap.active() else "down",
+        [server.name for server in service.servers]))
+    print("  left loaded:", [name for name in loaded() if name not in before and name != "wifiprov.dns"])
+    await portal.open(service)
+    print("  again: provisioning %s, servers %s" % ("open" if service.enabled else "closed",
+                                                   [server.name for server in service.servers]))
+    await portal.close(service)
+    print("  left loaded:", [name for name in loaded() if name not in before and name != "wifiprov.dns"])
+
+
+asyncio.run(made_case())
