@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import threading
+import time
 import tempfile
 import subprocess
 import sys
@@ -281,7 +282,13 @@ def _press(held):
 
 def _long_press(signum, frame):
     _press(True)
-    threading.Timer(3.5, _press, (False,)).start()
+    threading.Thread(target=_release_later).start()
+
+
+def _release_later():
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # (the main thread's: Console._copy says why)
+    time.sleep(3.5)
+    _press(False)
 
 
 def _toggle_button(signum, frame):

@@ -21,6 +21,7 @@ error is [kind, message] for an OSError or ValueError to raise."""
 import importlib.util
 import json
 import os
+import signal
 import threading
 import time
 
@@ -283,6 +284,9 @@ def _unwire(value):
     return value
 
 
+_PROCESS_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2)
+
+
 class Wire:
     """A radio for one MicroPython process, served on a thread until the
     process ends: give it env and pass_fds when starting the process, then
@@ -305,6 +309,11 @@ class Wire:
         self.pass_fds = ()
 
     def _serve(self, requests, answers):
+        # The process's signals are its main thread's (tools/sim.py stops on
+        # them, then blocks them there): one taken by this thread once
+        # Python has put the default handlers back as it exits would kill
+        # the launcher (a stream of SIGTERMs: -15, not 143).
+        signal.pthread_sigmask(signal.SIG_BLOCK, _PROCESS_SIGNALS)
         with os.fdopen(requests, "rb") as inbox, os.fdopen(answers, "wb", buffering=0) as outbox:
             for line in inbox:
                 try:
