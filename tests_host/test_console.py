@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from conftest import HOME_PASSWORD
+from conftest import HOME_PASSWORD, heap_above
 
 
 @pytest.fixture
@@ -382,7 +382,12 @@ def test_no_outside_text_puts_a_control_character_on_the_console(board, world):
     # shows its control characters as \xNN (an ESC[6n would make the
     # owner's terminal type its answer into the console).
     world.add({"ssid": HOSTILE_SCAN, "auth": 1, "channel": 3, "rssi": -60})
-    sim = board.start()
+    # Its heap is 8K above the tests': provisioning opens a second time
+    # here, after a failed try, and then holds 13 KB more than at the first
+    # opening (the sixth pool of names, 7 KB, and what the try left for the
+    # status); the AP settings sent then met a full heap now and then at
+    # the tests' own (issue 23, docs/heap-history.md).
+    sim = board.start(heap=heap_above(8))
     sim.expect(r"^READY mode=ap")
     with socket.create_connection(("127.0.0.1", sim.ports["tcp"]), timeout=30) as s:
         reader = s.makefile("rb")
