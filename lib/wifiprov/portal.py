@@ -41,19 +41,16 @@ async def open(service):
         try:
             servers = await _servers(service, before)
         except MemoryError:
-            # Past the AP, a full heap leaves nothing of this opening
-            # behind: the code it loaded is dropped and the AP is down
-            # again, so that the caller's next try (service.react's, a
-            # second later) finds the heap as it was. Left held, that code
-            # filled the heap each try met (a fallback AP that never opened).
-            release(service._server_modules)
-            service._server_modules = ()
-            release(since(before))
-            job("radio", "stop_ap", service.wifi)
-            service.status_page(True)
+            # The caller's next try (service.react's, a second later) finds
+            # the heap as it was. Left held, the servers' code filled the
+            # heap each try met (a fallback AP that never opened).
+            _abandon(service, before)
             raise
         if servers is None:
-            return  # (its code could not load: said, and the AP is down again)
+            _abandon(service, before)
+            say("provisioning: out of memory: its servers could not load, so the AP is down again; "
+                "wifiprov enable (or BOOT held 3 s) tries again")
+            return
         service.servers = servers
         for server in servers:
             try:
@@ -76,11 +73,21 @@ async def open(service):
     say(service.ready_line())
 
 
+def _abandon(service, before):
+    """An opening given up past the AP leaves nothing behind: the code it
+    loaded (since `before`, a loaded()) is dropped and the AP is down."""
+    release(service._server_modules)
+    service._server_modules = ()
+    release(since(before))
+    job("radio", "stop_ap", service.wifi)
+    service.status_page(True)
+
+
 async def _servers(service, before):
     """The servers' code loaded and held (service._server_modules), and
     the servers made, not started: [TCP, HTTP, (HTTPS,) DNS]; None when
-    their code could not load (said, and the AP is down again). `before`
-    is loaded() as the opening began."""
+    their code could not load, tried twice. `before` is loaded() as the
+    opening began."""
     _grow_modules_table()
     _intern_ahead()
     # Right after provisioning closed (`wifiprov disable`, then enable;
@@ -100,10 +107,6 @@ async def _servers(service, before):
             TcpServer = HttpServer = None
             release(since(before))
             if tries == 2:
-                job("radio", "stop_ap", service.wifi)
-                say("provisioning: out of memory: its servers could not load, so the AP is down again; "
-                    "wifiprov enable (or BOOT held 3 s) tries again")
-                service.status_page(True)
                 return None
             await asyncio.sleep_ms(100)
             gc.collect()
