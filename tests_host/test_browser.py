@@ -174,7 +174,9 @@ def test_a_field_error_names_the_label_and_keeps_what_was_typed(board, phone):
     phone.wait_for_selector("#error")
     assert phone.inner_text("#error") == "Password: 8 to 63 characters (letters, digits and symbols; no accents)."
     assert phone.input_value("#stapwd") == "short"  # the page just sent: the password too
-    assert phone.evaluate("document.activeElement.id") == "stapwd"
+    # The field takes the focus once the page is parsed (DOMContentLoaded),
+    # which can come after #error shows: the page arrives in pieces.
+    phone.wait_for_function("document.activeElement.id === 'stapwd'")
     shot(phone, "field-error.png")
     # A field under Advanced: the section opens on it.
     phone.click("#advanced summary")
@@ -184,7 +186,8 @@ def test_a_field_error_names_the_label_and_keeps_what_was_typed(board, phone):
     phone.wait_for_selector("#error")
     assert phone.inner_text("#error") == "Channel: 0 to 13 for GEN (0 = any)."
     assert phone.get_attribute("#advanced", "open") is not None
-    assert phone.is_visible("#stach") and phone.evaluate("document.activeElement.id") == "stach"
+    assert phone.is_visible("#stach")
+    phone.wait_for_function("document.activeElement.id === 'stach'")
 
 
 def test_the_advanced_form_still_applies_the_seeds_fields(board, phone):
