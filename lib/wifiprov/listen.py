@@ -32,9 +32,10 @@ _PAUSE_MS = const(50)  # after a failure: the tasks that hold the heap get to fi
 _QUIET_MS = const(5000)
 _WATCH_MS = const(100)  # deadlines are looked at this often
 
-# A connection's buffer, made when the first server opens, while the heap is
-# whole, and lent to each connection in turn, of either server (a second
-# one at the same time makes its own). 1 KB in one piece is what a heap cut
+# A connection's buffer, made as provisioning opens, before its AP and its
+# servers cut the heap up (reserve(); else by the first server to listen),
+# and lent to each connection in turn, of either server (a second one at
+# the same time makes its own). 1 KB in one piece is what a heap cut
 # up by a provisioning's jobs could no longer find: a TCP client was refused
 # right after a page had been served, with 4 KB free.
 _spare = None
@@ -214,6 +215,15 @@ def lend(size):
         _spare = None
         return buf
     return bytearray(size)
+
+
+def reserve(buf):
+    """buf is the spare from now (provisioning's opening made it while the
+    heap was whole, wifiprov.portal._reserve): the first server to listen
+    makes none."""
+    global _spare
+    if _spare is None:
+        _spare = buf
 
 
 def give_back(buf):
