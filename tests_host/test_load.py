@@ -249,8 +249,8 @@ def test_the_servers_buffer_is_made_before_the_ap_cuts_the_heap_up(tmp_path):
 
     lines = case_lines("spare_cases.py", str(tmp_path), heap="256K")
     assert [line for line in lines if line.startswith(("cut", "  "))] == [
-        "cut: provisioning open, the servers' buffer: 1024",
-        "  lent to a connection: True",
+        "cut: provisioning open, servers listening: 2, their buffer: 1024",
+        "  lent to a connection: True True",
     ], lines
 
 

@@ -220,7 +220,8 @@ def lend(size):
 def reserve(buf):
     """buf is the spare from now (provisioning's opening made it while the
     heap was whole, wifiprov.portal._reserve): the first server to listen
-    makes none."""
+    makes none. (If no server comes to listen, it goes with this module,
+    which provisioning's close drops.)"""
     global _spare
     if _spare is None:
         _spare = buf

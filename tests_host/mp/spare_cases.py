@@ -62,10 +62,10 @@ async def cut_case():
     radio.start_ap = cutting
     await portal.open(service)
     spare = listen._spare
-    print("cut: provisioning %s, the servers' buffer: %s" % (
-        "open" if service.enabled else "closed", spare and len(spare)))
-    try:
-        print("  lent to a connection:", listen.lend(http_conn.BUFFER) is spare)
+    print("cut: provisioning %s, servers listening: %d, their buffer: %s" % (
+        "open" if service.enabled else "closed", listen._listening, spare and len(spare)))
+    try:  # (a spare of another size than a server's buffer would never be lent)
+        print("  lent to a connection:", listen.lend(http_conn.BUFFER) is spare, tcp.MAX_MESSAGE == http_conn.BUFFER)
     except MemoryError:
         print("  lent to a connection: no room for one")
     pieces = crumbs = None
