@@ -67,7 +67,7 @@ class HttpServer:
         # failed handshake MicroPython's TLS socket forgets its TCP socket
         # without closing it, and only a reference of ours can close it.
         self._context = context
-        self._listener.open(host, self.configured_port, self._cap, BUFFER)
+        self._listener.open(host, self.configured_port, self._cap)
         self.host = host
         self.port = self.configured_port
 

@@ -33,9 +33,10 @@ _QUIET_MS = const(5000)
 _WATCH_MS = const(100)  # deadlines are looked at this often
 
 # A connection's buffer, made as provisioning opens, before its AP and its
-# servers cut the heap up (reserve(); else by the first server to listen),
-# and lent to each connection in turn, of either server (a second one at
-# the same time makes its own). 1 KB in one piece is what a heap cut
+# servers cut the heap up (reserve()), and lent to each connection in turn,
+# of either server (a second one at the same time makes its own). When
+# the opening found no room for it, the servers listen all the same: the
+# first connection makes its own, the spare once it is given back. 1 KB in one piece is what a heap cut
 # up by a provisioning's jobs could no longer find: a TCP client was refused
 # right after a page had been served, with 4 KB free.
 _spare = None
@@ -76,10 +77,10 @@ class Listener:
         self._pausing = None  # the socket whose accept loop sleeps after a failure
         self._watching = None  # the watch's task, while there are connections
 
-    def open(self, host, port, backlog, buffer):
-        """Listen on host:port; buffer: the size of the server's connection
-        buffers (the spare is made at this size if there is none yet)."""
-        global _spare, _listening
+    def open(self, host, port, backlog):
+        """Listen on host:port. (The connections' spare buffer is the
+        opening's, reserve().)"""
+        global _listening
         address = socket.getaddrinfo(host, port)[0]
         sock = socket.socket(address[0], socket.SOCK_STREAM)
         try:
@@ -90,15 +91,6 @@ class Listener:
             self._sock = sock
             self._accepting = asyncio.create_task(self._accept(sock))
             _listening += 1
-            if _spare is None:
-                # A heap that has no 1 KB piece at this moment (a fallback
-                # AP opening as the station's tries end): the server
-                # listens all the same, and its first connection makes its
-                # own buffer, the spare once it is given back.
-                try:
-                    _spare = bytearray(buffer)
-                except MemoryError:
-                    pass
         except Exception:  # a full heap for the task too: the port must not stay bound with no one on it
             self._sock = None
             sock.close()
@@ -219,9 +211,8 @@ def lend(size):
 
 def reserve(buf):
     """buf is the spare from now (provisioning's opening made it while the
-    heap was whole, wifiprov.portal._reserve): the first server to listen
-    makes none. (If no server comes to listen, it goes with this module,
-    which provisioning's close drops.)"""
+    heap was whole, wifiprov.portal._reserve). (If no server comes to
+    listen, it goes with this module, which provisioning's close drops.)"""
     global _spare
     if _spare is None:
         _spare = buf

@@ -93,7 +93,7 @@ def _reserve():
     try:
         return bytearray(_BUFFER)
     except MemoryError:
-        return None  # the first server to listen tries again
+        return None  # the servers listen all the same: a connection makes its own
 
 
 def _abandon(service, before):

@@ -62,7 +62,7 @@ class TcpServer:
 
     async def start(self, host):
         if self.port is None:
-            self._listener.open(host, self.configured_port, _MAX_CLIENTS, MAX_MESSAGE)
+            self._listener.open(host, self.configured_port, _MAX_CLIENTS)
             self.port = self.configured_port
 
     async def stop(self):

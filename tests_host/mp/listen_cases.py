@@ -52,7 +52,7 @@ async def never_served(service, sock):  # the accept loop's place: its task gets
 
 
 listener = Listener("test:", None, None)
-attempt("listener", lambda: listener.open("127.0.0.1", port, 2, 1024))
+attempt("listener", lambda: listener.open("127.0.0.1", port, 2))
 attempt("status server", lambda: status_server.start(None, "127.0.0.1", port, never_served))
 dns = DnsServer(port)
 attempt("dns", lambda: asyncio.run(dns.start("127.0.0.1")))
@@ -62,12 +62,14 @@ import wifiprov.listen as listen
 print("no spare after a failed open:", listen._spare is None)
 
 
-# One connection buffer for the servers, made by the first to open, lent to
-# one connection at a time (of either server), gone with the last server.
+# One connection buffer for the servers, made as provisioning opens
+# (wifiprov.portal), lent to one connection at a time (of either server),
+# gone with the last server.
 async def lend_and_give_back():
     web, tcp = Listener("web:", None, None), Listener("tcp:", None, None)
-    web.open("127.0.0.1", 0, 2, 1024)  # (any free port)
-    tcp.open("127.0.0.1", 0, 2, 1024)
+    listen.reserve(bytearray(1024))
+    web.open("127.0.0.1", 0, 2)  # (any free port)
+    tcp.open("127.0.0.1", 0, 2)
     spare = listen._spare
     first, second = listen.lend(1024), listen.lend(1024)
     print("lent: the spare first, then a new one:", first is spare, second is not spare, len(second))
@@ -83,10 +85,10 @@ async def lend_and_give_back():
 asyncio.run(lend_and_give_back())
 
 
-# A server opened when the heap has no 1 KB piece for the spare listens all
-# the same; its first connection makes its own buffer, the spare once given
-# back (make test: a fallback AP's TCP and HTTP servers did not start, for
-# the want of that one piece at that moment).
+# A server opened when provisioning's opening had no 1 KB piece for the
+# spare listens all the same; its first connection makes its own buffer,
+# the spare once given back (make test: a fallback AP's TCP and HTTP
+# servers did not start, for the want of that one piece at that moment).
 def no_buffer(n):
     raise MemoryError("memory allocation failed, allocating %d bytes" % n)
 
@@ -95,7 +97,7 @@ def no_room_for_the_spare():
     listen.bytearray = no_buffer  # (the module's name: it shadows the builtin for the open only)
     server = Listener("web:", None, None)
     try:
-        server.open("127.0.0.1", 0, 2, 1024)
+        server.open("127.0.0.1", 0, 2)
     finally:
         del listen.bytearray
     print("listens without a spare:", server._sock is not None, listen._spare is None)
@@ -136,7 +138,7 @@ async def slow_handler(reader, writer):
 
 async def connect_once():
     late.handler = slow_handler
-    late.open("127.0.0.1", port, 2, 1024)
+    late.open("127.0.0.1", port, 2)
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         await asyncio.wait_for_ms(reader.read(1), 5000)
