@@ -286,7 +286,7 @@ def _long_press(signum, frame):
 
 
 def _release_later():
-    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # (the main thread's: Console._copy says why)
+    simradio.quiet_thread()
     time.sleep(3.5)
     _press(False)
 
@@ -390,10 +390,7 @@ class Console:
         self._booted.set()
 
     def _copy(self):
-        # The stop signals go to the main thread only, which blocks them
-        # once it stops (_stop): one taken here as Python exits would kill
-        # the launcher.
-        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        simradio.quiet_thread()
         self._booted.wait()
         while True:
             try:

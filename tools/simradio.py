@@ -287,6 +287,15 @@ def _unwire(value):
 _PROCESS_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2)
 
 
+def quiet_thread():
+    """The calling helper thread takes none of the process's signals: they
+    are its main thread's (tools/sim.py stops on them, then blocks them
+    there). One taken by a helper once Python has put the default handlers
+    back as it exits would kill the launcher (a stream of SIGTERMs: -15,
+    not 143). For the radio's thread, and tools/sim.py's own."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, _PROCESS_SIGNALS)
+
+
 class Wire:
     """A radio for one MicroPython process, served on a thread until the
     process ends: give it env and pass_fds when starting the process, then
@@ -309,11 +318,7 @@ class Wire:
         self.pass_fds = ()
 
     def _serve(self, requests, answers):
-        # The process's signals are its main thread's (tools/sim.py stops on
-        # them, then blocks them there): one taken by this thread once
-        # Python has put the default handlers back as it exits would kill
-        # the launcher (a stream of SIGTERMs: -15, not 143).
-        signal.pthread_sigmask(signal.SIG_BLOCK, _PROCESS_SIGNALS)
+        quiet_thread()
         with os.fdopen(requests, "rb") as inbox, os.fdopen(answers, "wb", buffering=0) as outbox:
             for line in inbox:
                 try:
