@@ -164,6 +164,41 @@ def test_disable_has_freed_provisioning_when_it_returns(board):
     assert abs(left) < 512  # at most the app's own few objects
 
 
+def test_closing_provisioning_drops_asyncios_streams_and_an_app_still_opens_one(board):
+    # The servers' first client loads asyncio.stream, which asyncio then
+    # keeps as its own attributes for good (0.9 KB on a 32-bit board): it
+    # goes when provisioning closes, and an app's own stream loads it again.
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        put_app(board, """
+            import asyncio
+
+            go = asyncio.Event()
+
+            async def main():
+                await go.wait()  # set from the console, once provisioning has closed
+                reader, writer = await asyncio.open_connection("127.0.0.1", %d)
+                writer.write(b"the app's own stream\\n")
+                await writer.drain()
+                print("APP answer:", (await reader.readline()).decode().strip())
+                writer.close()
+                await writer.wait_closed()
+        """ % listener.getsockname()[1])
+        sim = board.start()
+        sim.expect(r"^READY mode=ap")
+        assert tcp_status(sim.ports["tcp"])["ok"]
+        streams = "import sys; print('STREAMS', 'asyncio.stream' in sys.modules)"
+        sim.cmd(streams, r"^STREAMS True$")
+        sim.cmd("wifiprov disable", r"^provisioning: AP and servers are down$")
+        sim.cmd(streams, r"^STREAMS False$")
+        sim.send("import app; app.go.set()")
+        listener.settimeout(30)
+        conn, _ = listener.accept()
+        with conn:
+            assert conn.makefile("rb").readline() == b"the app's own stream\n"
+            conn.sendall(b"heard\n")
+            sim.expect(r"^APP answer: heard$")
+
+
 def test_no_app_says_nothing_about_one(board):
     sim = board.start()
     sim.expect(r"^READY mode=ap")
