@@ -433,6 +433,10 @@ def test_after_the_join_the_address_the_page_gave_shows_a_read_only_status_page(
     sim.cmd("wifiprov disable", r"^provisioning: AP and servers are down$")
     sim.expect(r"^status page: ")
     assert phone.request.get("http://127.0.0.1:%d/" % sim.ports["http"]).status == 200
+    # A visit leaves none of what it loaded: asyncio's streams and waits go
+    # too (which asyncio would keep as its own for good).
+    sim.cmd("import sys; print('LOADED', [m for m in sys.modules if m in ('asyncio.stream', 'asyncio.funcs')])",
+            r"^LOADED \[\]$")
 
 
 def test_a_stale_form_comes_back_with_a_notice(board, phone):

@@ -24,8 +24,6 @@ _SPARE_KEYS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", 
 _BUFFER = const(1024)
 # What a form's POST that joins a network loads (_intern_ahead).
 _POST_MODULES = ("validation", "outcome", "trial", "trial_end", "web_join")
-# asyncio's own names for what asyncio.stream gave it (its lazy loader's).
-_STREAM_NAMES = ("stream", "StreamReader", "StreamWriter", "open_connection", "start_server")
 
 
 async def open(service):
@@ -199,9 +197,11 @@ async def close(service):
     # pieces of at most 1.6 KB at a 104K heap).
     await asyncio.sleep_ms(0)
     cache_jobs(False)  # what requests loaded goes when this job ends
+    from .http_conn import release_beside  # (held with the servers)
+
+    release_beside()
     release(service._server_modules)
     service._server_modules = ()
-    _release_beside()
     job("radio", "stop_ap", service.wifi)
     was = service.enabled
     service.enabled = False
@@ -209,24 +209,6 @@ async def close(service):
     if was:
         say("provisioning: AP and servers are down")
     service.status_page(True)
-
-
-def _release_beside():
-    """What the servers loaded outside the package goes with them:
-    asyncio's streams (asyncio.stream, 0.9 KB on a 32-bit board), which
-    the first connection loaded and asyncio would keep for good (it keeps
-    what it loads on demand as its own attributes), and the frozen pages'
-    table. Each loads again when next asked for (the status page's
-    connection, an app's asyncio.open_connection); streams made before
-    keep working, with their own class."""
-    modules = sys.modules
-    modules.pop("wifiprov_pages", None)
-    if modules.pop("asyncio.stream", None) is not None:
-        for name in _STREAM_NAMES:
-            try:
-                delattr(asyncio, name)
-            except (AttributeError, KeyError):  # (not asked for: MicroPython's delattr of a module says KeyError)
-                pass
 
 
 async def reopen(service):

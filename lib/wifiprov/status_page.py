@@ -6,7 +6,7 @@
 import time
 
 from .core import HttpError, status_line
-from .http_conn import BUFFER, Connection, head, reason, send
+from .http_conn import BUFFER, Connection, head, reason, release_beside, send
 from .http_read import read
 from .web_render import html, page
 
@@ -18,6 +18,13 @@ class _Server:
 
 
 async def serve(service, stream):
+    try:
+        await _answer(service, stream)
+    finally:  # a joined board keeps nothing of a visit to this page
+        release_beside()
+
+
+async def _answer(service, stream):
     conn = Connection(stream)
     buf = bytearray(BUFFER)
     try:
