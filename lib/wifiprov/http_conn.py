@@ -30,29 +30,6 @@ if not WWW_DIR:
 WWW = WWW_DIR or __file__.rsplit("/", 1)[0] + "/www/"
 
 
-
-def release_beside():
-    """What serving loaded outside the package, dropped once the servers
-    close or the status page has answered: asyncio's streams
-    (asyncio.stream, 0.9 KB on a 32-bit board) and waits (asyncio.funcs,
-    0.5 KB), which asyncio loads on demand and then keeps for good as its
-    own attributes, and the frozen pages' table. Each loads again when next
-    asked for (the next connection, an app's asyncio.open_connection);
-    what was made with it before keeps working, with its own classes."""
-    import sys
-    import asyncio
-
-    modules = sys.modules
-    modules.pop("wifiprov_pages", None)
-    for name, attributes in (("stream", ("StreamReader", "StreamWriter", "open_connection", "start_server")),
-                             ("funcs", ("wait_for", "wait_for_ms", "gather"))):
-        if modules.pop("asyncio." + name, None) is not None:
-            for attribute in (name,) + attributes:
-                try:
-                    delattr(asyncio, attribute)
-                except (AttributeError, KeyError):  # (not asked for yet; a module's delattr says KeyError)
-                    pass
-
 def random_token():
     """16 hex digits from os.urandom: the form token, a page's CSP nonce."""
     import os

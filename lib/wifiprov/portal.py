@@ -197,9 +197,10 @@ async def close(service):
     # pieces of at most 1.6 KB at a 104K heap).
     await asyncio.sleep_ms(0)
     cache_jobs(False)  # what requests loaded goes when this job ends
-    from .http_conn import release_beside  # (held with the servers)
-
-    release_beside()
+    try:
+        job("leftovers", "drop")
+    except MemoryError:  # they stay until the next close or status page: the closing goes on
+        pass
     release(service._server_modules)
     service._server_modules = ()
     job("radio", "stop_ap", service.wifi)

@@ -5,8 +5,8 @@
 # request, dropped after.
 import time
 
-from .core import HttpError, status_line
-from .http_conn import BUFFER, Connection, head, reason, release_beside, send
+from .core import HttpError, job, status_line
+from .http_conn import BUFFER, Connection, head, reason, send
 from .http_read import read
 from .web_render import html, page
 
@@ -21,7 +21,10 @@ async def serve(service, stream):
     try:
         await _answer(service, stream)
     finally:  # a joined board keeps nothing of a visit to this page
-        release_beside()
+        try:
+            job("leftovers", "drop")
+        except MemoryError:  # (the answer has gone: they stay until the next visit)
+            pass
 
 
 async def _answer(service, stream):
