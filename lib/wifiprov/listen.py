@@ -34,11 +34,12 @@ _WATCH_MS = const(100)  # deadlines are looked at this often
 
 # A connection's buffer, made as provisioning opens, before its AP and its
 # servers cut the heap up (reserve()), and lent to each connection in turn,
-# of either server (a second one at the same time makes its own). When
-# the opening found no room for it, the servers listen all the same: the
-# first connection makes its own, the spare once it is given back. 1 KB in one piece is what a heap cut
-# up by a provisioning's jobs could no longer find: a TCP client was refused
-# right after a page had been served, with 4 KB free.
+# of either server (a second one at the same time makes its own). When the
+# opening found no room for it, the servers listen all the same: the first
+# connection makes its own, the spare once it is given back. 1 KB in one
+# piece is what a heap cut up by a provisioning's jobs could no longer find:
+# a TCP client was refused right after a page had been served, with 4 KB
+# free.
 _spare = None
 _listening = 0  # listeners open: the spare goes with the last one
 
