@@ -39,6 +39,7 @@ build date is too.
 import argparse
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -140,6 +141,7 @@ def build_rp2(micropython, board, stock, out):
         cmake.append("-DMICROPY_FROZEN_MANIFEST=%s" % MANIFEST)
     env = environment(micropython)
     run(cmake, env=env, stdout=subprocess.DEVNULL)
+    forget_frozen(build)
     run(["make", "-C", build, "-j%d" % (os.cpu_count() or 2)], env=env, stdout=subprocess.DEVNULL)
     out.mkdir(parents=True, exist_ok=True)
     uf2 = out / ("%s%s.uf2" % (board, "" if stock else "-wifiprov"))
@@ -150,9 +152,18 @@ def build_rp2(micropython, board, stock, out):
     return build / "firmware.bin", uf2
 
 
+def forget_frozen(build):
+    """MicroPython's manifest tool compiles a frozen module again only when
+    its source is newer than the .mpy it made last: a build from another
+    checkout of wifiprov (older files) kept the last checkout's code, and
+    a bench compared the same code twice. Each build freezes afresh."""
+    shutil.rmtree(build / "frozen_mpy", ignore_errors=True)
+
+
 def build_make(micropython, port, board, stock):
     """esp32 (ESP-IDF's environment must be set up): the port's own Makefile."""
     args = ["make", "-C", micropython / "ports" / port, "BOARD=%s" % board]
+    forget_frozen(micropython / "ports" / port / ("build-" + board))
     if not stock:
         args.append("FROZEN_MANIFEST=%s" % MANIFEST)
     if (micropython / ".git").exists():
@@ -211,6 +222,7 @@ def build_unix(micropython, board, stock):
         say("the btree module is left out: %s has no %s (`git submodule update --init %s` in it adds it)"
             % (micropython, BTREE_SUBMODULE, BTREE_SUBMODULE))
     (binary.parent / UNIX_STAMP).unlink(missing_ok=True)
+    forget_frozen(binary.parent)
     run(args + ["-j%d" % (os.cpu_count() or 2)], env=environment(micropython), stdout=subprocess.DEVNULL)
     (binary.parent / UNIX_STAMP).write_text(unix_stamp(micropython, args))
     say("built %s" % binary)
