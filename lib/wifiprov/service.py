@@ -47,28 +47,38 @@ async def serve_status(service, sock):
     the others wait in the socket's backlog."""
     while True:
         await readable(sock)
-        client = None
-        try:
-            client, _ = sock.accept()
-            client.setblocking(False)
-            await asyncio.wait_for_ms(job_async("status_page", "serve", service, asyncio.StreamWriter(client)), 5000)
-        except asyncio.CancelledError:
-            raise
-        except MemoryError:
-            try:  # a constant: when the heap is short, there is no room to build an answer
-                # wifiprov.http's _NO_MEMORY, written again: importing it from
-                # there would make a cycle (service -> portal -> http), and one
-                # more global here or in core would grow a table held for good.
-                client.send(b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\nRefresh: 2\r\n"
-                            b"Content-Type: text/plain\r\nContent-Length: 59\r\n\r\n"
-                            b"out of memory: the board could not answer this; try again.\n")
-            except Exception:
-                pass
-        except Exception:  # a client gone or too slow: that request only
+        await _visit(service, sock)
+
+
+async def _visit(service, sock):
+    """One request, in a frame of its own that ends with it. A frame keeps
+    what its deepest expression last held until something overwrites it:
+    in the loop's own frame, which lives on, the finished job and the
+    client's stream stayed there after the page's answer, and held the
+    page's modules and asyncio's streams, all dropped, until the next
+    visit (1 KB on a 32-bit board, 2 KB as .mpy on 64-bit)."""
+    client = None
+    try:
+        client, _ = sock.accept()
+        client.setblocking(False)
+        await asyncio.wait_for_ms(job_async("status_page", "serve", service, asyncio.StreamWriter(client)), 5000)
+    except asyncio.CancelledError:
+        raise
+    except MemoryError:
+        try:  # a constant: when the heap is short, there is no room to build an answer
+            # wifiprov.http's _NO_MEMORY, written again: importing it from
+            # there would make a cycle (service -> portal -> http), and one
+            # more global here or in core would grow a table held for good.
+            client.send(b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\nRefresh: 2\r\n"
+                        b"Content-Type: text/plain\r\nContent-Length: 59\r\n\r\n"
+                        b"out of memory: the board could not answer this; try again.\n")
+        except Exception:
             pass
-        finally:
-            if client is not None:
-                client.close()
+    except Exception:  # a client gone or too slow: that request only
+        pass
+    finally:
+        if client is not None:
+            client.close()
 
 
 class Provisioning:
