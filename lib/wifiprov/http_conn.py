@@ -112,6 +112,22 @@ class Connection(Connection):  # (the base is listen's, looked up before this on
         return time.ticks_diff(self.progress, other.progress) < 0
 
 
+class Request:
+    """One request, as wifiprov.http_read read it: method and target
+    (bytes), the kept headers ({lowercase name: value}, bytes), the body
+    (bytes). Here, in a module held while the servers are, not in the
+    reader's: an instance holds its class, the class its module, and a
+    request lives until its answer is sent, so in http_read it held that
+    module's code (2 KB on a 32-bit board) through every step after the
+    reading, the page's and the apply's too."""
+
+    def __init__(self, method, target, headers, body):
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.body = body
+
+
 async def send(writer, buf, pieces):
     """Write an answer's pieces (str or bytes) through the connection's
     buffer, in chunks of its size: a page is never whole in RAM."""

@@ -3,7 +3,7 @@
 from micropython import const
 
 from .core import HttpError
-from .http_conn import BUFFER
+from .http_conn import BUFFER, Request
 
 # docs/web.md, checked before anything is allocated for them.
 _MAX_REQUEST_LINE = const(512)
@@ -13,17 +13,6 @@ _MAX_BODY = const(1024)
 
 # Request headers the server uses; every other one is counted and dropped.
 _KEEP = (b"host", b"content-length", b"content-type", b"origin", b"transfer-encoding")
-
-
-class Request:
-    """One request, as read: method and target (bytes), the kept headers
-    ({lowercase name: value}, bytes), the body (bytes)."""
-
-    def __init__(self, method, target, headers, body):
-        self.method = method
-        self.target = target
-        self.headers = headers
-        self.body = body
 
 
 async def read(conn, buf):
