@@ -2,6 +2,7 @@
 unix port and talks to it the way a user does, through its console."""
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -68,6 +69,12 @@ def heap_above(kb):
 # board has in C. Its tests get that back. (At a 112K heap, a run of the
 # whole suite met a full heap in Improv's provisioning over that port.)
 PTY_HEAP = heap_above(8)
+
+
+def heap_modules(lines):
+    """The module objects in a heap map that micropython.mem_info(1)
+    printed (its lines of blocks; M: a module), live or not yet collected."""
+    return sum(line.split(": ", 1)[1].count("M") for line in lines if re.match(r"[0-9a-f]{8}: ", line))
 
 
 def micropython():

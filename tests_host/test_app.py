@@ -204,8 +204,9 @@ def module_objects(sim):
     good, by its GC's own map of blocks (M: a module)."""
     lines = sim.collect("import gc, micropython; gc.collect(); micropython.mem_info(1); print('MAP END')",
                         r"^MAP END$")
-    start = max(i for i, line in enumerate(lines) if line.startswith("GC memory layout"))
-    return sum(line.split(": ", 1)[1].count("M") for line in lines[start + 1:] if ": " in line)
+    from conftest import heap_modules
+
+    return heap_modules(lines[max(i for i, line in enumerate(lines) if line.startswith("GC memory layout")):])
 
 
 def test_visits_to_the_status_page_leave_no_module_behind(board):

@@ -111,20 +111,13 @@ def test_a_request_held_after_its_reading_holds_no_module_of_the_reader():
     # A class whose instances outlive their job lives in a module that stays
     # loaded (docs/internals.md): a request from http_read held that
     # module's code (2 KB on a 32-bit board) until its answer was sent.
-    from conftest import case_lines
+    from conftest import case_lines, heap_modules
 
     lines = case_lines("outlive_cases.py")
     said = [line for line in lines if line.startswith(("read:", "reader loaded:"))]
     assert said == ["read: POST /config.htm a=b&", "reader loaded: False"], lines
-    modules, label = {}, None
-    for line in lines:
-        if line.startswith("MAP ") and line != "MAP END":
-            label = line[4:]
-            modules[label] = 0
-        elif line == "MAP END":
-            label = None
-        elif label and ": " in line and not line.startswith("GC"):
-            modules[label] += line.split(": ", 1)[1].count("M")
+    modules = {label: heap_modules(lines[lines.index("MAP " + label):lines.index("MAP END", lines.index("MAP " + label))])
+               for label in ("before", "held")}
     assert modules["held"] == modules["before"] > 0, modules
 
 

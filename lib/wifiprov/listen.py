@@ -99,7 +99,8 @@ class Listener:
 
     def close(self):
         """Stop accepting (the socket is closed at once: the port is free)
-        and end every connection."""
+        and end every connection. A listener is not opened again: each
+        opening of provisioning makes its servers anew."""
         global _spare, _listening
         if self._sock:
             _listening -= 1

@@ -13,18 +13,7 @@ import micropython
 from wifiprov.core import job_async
 from wifiprov.http_conn import Connection
 
-
-class Sent:
-    """A client's stream that has sent `data`."""
-
-    def __init__(self, data):
-        self.data = data
-
-    async def readinto(self, buf):
-        n = min(len(buf), len(self.data))
-        buf[:n] = self.data[:n]
-        self.data = self.data[n:]
-        return n
+from streams import Reader
 
 
 def heap_map(label):
@@ -36,7 +25,7 @@ def heap_map(label):
 
 async def read():
     # (in a frame of its own, which ends here: main's keeps only the request)
-    conn = Connection(Sent(b"POST /config.htm HTTP/1.1\r\nHost: 192.168.4.1\r\nContent-Length: 4\r\n\r\na=b&"))
+    conn = Connection(Reader(b"POST /config.htm HTTP/1.1\r\nHost: 192.168.4.1\r\nContent-Length: 4\r\n\r\na=b&"))
     return await job_async("http_read", "read", conn, bytearray(1024))
 
 

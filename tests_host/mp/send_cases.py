@@ -9,22 +9,7 @@ from wifiprov.core import HttpError
 from wifiprov.http_conn import BUFFER, send
 from wifiprov.http_read import read
 
-from streams import Writer
-
-
-class Reader:
-    """A client that sends data in pieces of at most 700 bytes."""
-
-    def __init__(self, data):
-        self.data = data
-        self.method = None
-        self.head_read = False
-
-    async def readinto(self, view):
-        n = min(len(view), 700, len(self.data))
-        view[:n] = self.data[:n]
-        self.data = self.data[n:]
-        return n
+from streams import Reader, Writer
 
 
 PIECES = [b"<p>%d</p>" % i * 7 for i in range(100)] + ["<p>\u00e9t\u00e9 %d</p>" % i for i in range(50)]
