@@ -841,9 +841,28 @@ def is_command(line):
 
 
 def typed(data):
-    """A console line as the console reads it: backspace and delete erase."""
+    """A console line as the console reads it (wifiprov.console.feed):
+    backspace and delete erase, and a terminal's key sequence is no part of
+    it: ESC, the byte after it, and when that was [ or O everything up to
+    a final byte (@ to ~); a control byte cuts a sequence short and counts
+    as itself. (An up or down arrow would recall a line of the console's
+    history, which this does not know: the inputs seldom hold one.) Seed
+    31207 typed "wifiprov ESC BS 3..." while a Python block was open: the
+    backspace erased the space, so the line was Python, and the block took
+    it without a word, where this had read a command owed an answer."""
     line = bytearray()
+    escape = 0
     for b in data:
+        if escape and b < 0x20 and b != 27:
+            escape = 0
+        if escape or b == 27:
+            if b == 27:
+                escape = 1
+            elif escape == 1:
+                escape = 2 if b in b"[O" else 0
+            elif 0x40 <= b <= 0x7E:
+                escape = 0
+            continue
         if b in (8, 127):
             del line[-1:]
         else:
