@@ -52,6 +52,10 @@ CASES = [
      "STA.PWD: must be 8..63 printable ASCII characters or 64 hex digits for auth 4 (WPA2)"),
     ({"mode": 1, "\ud83d": 1}, CURRENT,
      '"\\xed\\xa0\\xbd": unknown key (allowed: mode, save_config, countrycode, STA, AP, app)'),
+    # A long key is quoted and cut at 40 characters: an answer stays short.
+    ({"mode": 1, "k" * 50: 1}, CURRENT,
+     '"%s": unknown key (allowed: mode, save_config, countrycode, STA, AP, app)' % ("k" * 40)),
+    ({"mode": 1, "k" * 40: 1}, CURRENT, "%s: unknown key (allowed: mode, save_config, countrycode, STA, AP, app)" % ("k" * 40)),
     ({"mode": 0, "STA": dict(STA, PWD=None)}, CURRENT, "STA.PWD: must be a string, not null"),
     ({"mode": 0, "STA": dict(STA, PWD="abc\u0001defgh")}, CURRENT,
      "STA.PWD: must be 8..63 printable ASCII characters or 64 hex digits for auth 4 (WPA2)"),

@@ -83,7 +83,7 @@ def check(given, base, stored):
         if decl is None and not stored:
             # (text only for an error: an accepted setting is saved at a
             # provisioning's fullest moment, the servers up)
-            from .text import shown_key
+            from .quote import shown_key
 
             if not fields:
                 raise ConfigError("app.%s: this board's app declares no settings" % shown_key(key))
@@ -91,7 +91,7 @@ def check(given, base, stored):
                               % (shown_key(key), ", ".join(f[0] for f in fields)))
         error = _value_error(value, decl[4] if decl else _MAX_LEN)
         if error:
-            from .text import shown_key
+            from .quote import shown_key
 
             raise ConfigError("app.%s: %s" % (shown_key(key), error))
         new[key] = value

@@ -19,7 +19,7 @@ _AP_DEFAULTS = {"ch": 1, "ssidv": 1, "auth": 4, "SSID": "", "PWD": ""}
 def _unknown_keys(doc, allowed, prefix):
     for key in doc:
         if key not in allowed:
-            from .text import shown_key  # (only for the error: a stored file's check at boot needs no text)
+            from .quote import shown_key  # (only for the error: a stored file's check at boot needs no text)
 
             raise ConfigError("%s%s: unknown key (allowed: %s)" % (prefix, shown_key(key), ", ".join(allowed)))
 

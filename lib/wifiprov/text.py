@@ -65,21 +65,6 @@ def printable(s):
     return s if out is None else out.decode()
 
 
-def show_bytes(raw):
-    """Bytes (or text) from a request, quoted for an error message: printable
-    ASCII, the rest as \\xNN, at most 40 characters."""
-    if isinstance(raw, str):
-        raw = raw.encode()
-    out = bytearray(b'"')
-    for b in bytes(raw)[:40]:
-        if 0x20 <= b < 0x7F:
-            out.append(b)
-        else:
-            out.extend(b"\\x%02x" % b)
-    out.append(0x22)
-    return out.decode()
-
-
 def host_name(ssid):
     """The board's host name from its AP's SSID (docs/config.md): lower
     case, every run of other characters one hyphen, none at the ends, at
@@ -107,15 +92,6 @@ def micropython_version():
     if len(version) > 3 and version[3]:
         text += "-" + version[3]
     return text
-
-
-def shown_key(key):
-    """A key from the sender, safe to put in an answer: as it is when plain
-    ASCII, else quoted with \\xNN escapes (it may hold control characters, or
-    a lone surrogate that would make the answer invalid UTF-8)."""
-    from .utf8 import printable_ascii
-
-    return key if printable_ascii(key) else show_bytes(key)
 
 
 def answer(out, result):

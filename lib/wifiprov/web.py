@@ -33,7 +33,7 @@ async def answer(server, writer, buf, request):
     host = headers.get(b"host")
     if host is not None and not _host_name(host):
         return await error(server, writer, buf, 400, "the Host header is not a host name: %s"
-                           % job("text", "show_bytes", host))
+                           % job("quote", "show_bytes", host))
     if not _own_host(server, host) or path in _PROBES:
         return await _redirect(server, writer, buf)
     for route, allowed in _ROUTES:
@@ -41,11 +41,11 @@ async def answer(server, writer, buf, request):
             break
     else:
         return await error(server, writer, buf, 404, "no page %s here; the portal is at /"
-                           % job("text", "show_bytes", path))
+                           % job("quote", "show_bytes", path))
     method = request.method
     if method not in allowed.split(b", "):
         return await error(server, writer, buf, 405, "use %s for %s"
-                           % (allowed.decode(), job("text", "show_bytes", path)), allowed)
+                           % (allowed.decode(), job("quote", "show_bytes", path)), allowed)
     if method == b"POST" and not _same_origin(headers):
         return await error(server, writer, buf, 403, "cross-origin request refused")
     service = server.service

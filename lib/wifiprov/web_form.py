@@ -103,7 +103,7 @@ def _unquote(raw, what):
         elif c == 0x25:  # %
             digits = raw[i + 1 : i + 3]
             if len(digits) != 2 or not is_hex(digits):
-                from .text import show_bytes
+                from .quote import show_bytes
 
                 raise ValueError("%s: bad percent-encoding %s (use %%XX with two hex digits)"
                                  % (what, show_bytes(raw[i : i + 3])))
@@ -144,7 +144,7 @@ def document(form, active, wifi):
             continue
         if name in _NUMBERS:
             if not value.isdigit() or len(value) > 3:
-                from .text import show_bytes
+                from .quote import show_bytes
 
                 raise ValueError("%s: must be a number, not %s" % (name, show_bytes(value)))
             value = int(value)
