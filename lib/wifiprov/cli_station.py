@@ -2,7 +2,12 @@
 # connect, disconnect, reset, forget. Loaded per line, as wifiprov.cli's
 # table says.
 from .core import job, trying
-from .text import answer
+
+# The answers of reset and forget are printed by wifiprov.text.answer as a
+# job of its own once the work is done: imported here, text stayed loaded
+# under the reset's store and the forget's validation, and a reset right
+# after a join (the AP's servers still up) found no room for the store.
+
 
 def _trying(service, out):
     """A network is being tried before it is saved: the station is busy."""
@@ -35,7 +40,8 @@ async def do_reset(service, args, out):
         out("ERROR: wifiprov reset erases the whole config (your network, the AP passphrase, the app's settings) "
             "and restarts into first-boot provisioning; type: wifiprov reset yes (wifiprov forget drops only the network)")
         return
-    answer(out, job("provision", "factory_reset", service))
+    result = job("provision", "factory_reset", service)
+    job("text", "answer", out, result)
 
 
 async def do_forget(service, args, out):
@@ -49,4 +55,4 @@ async def do_forget(service, args, out):
     result = await service.submit({"mode": 1, "save_config": 1}, {k: v for k, v in service.config.items() if k != "STA"})
     if result["ok"]:
         result["next"] = 'forgot "%s"; %s' % (sta["SSID"], result["next"])
-    answer(out, result)
+    job("text", "answer", out, result)
