@@ -175,6 +175,14 @@ def test_hostname_and_device_name(improv, board):
     improv.send(rpc(5, b"garden-sensor"))
     assert improv.result() == (5, ["garden-sensor"])
     # The device name is the AP's name: saved, and the host name follows it.
+    # A name the config refuses (an SSID is at most 32 bytes): the invalid-RPC
+    # error, the reason on the console, nothing saved; a good one then is saved.
+    before = (board.flash / "wifiprov.json").read_bytes()
+    improv.send(rpc(6, b"n" * 33))
+    assert improv.expect(ERROR_STATE) == bytes((NO_ERROR,))
+    assert improv.expect(ERROR_STATE) == bytes((INVALID_RPC,))
+    improv.sim.expect(r"^improv: AP\.SSID: must be 1\.\.32 bytes once UTF-8 encoded \(got 33\)$")
+    assert (board.flash / "wifiprov.json").read_bytes() == before
     improv.send(rpc(6, b"Garden Sensor"))
     assert improv.result() == (6, ["Garden Sensor"])
     assert json.loads((board.flash / "wifiprov.json").read_text())["AP"]["SSID"] == "Garden Sensor"

@@ -40,7 +40,7 @@ async def watch_console(service, stream, echo):
                         trying = None
                         refused = {"ok": False, "error": "out of memory; try again"}
                         if frame:  # the Improv client waits for an answer: this one, not its own timeout
-                            job("improv", "wifi_result", service, refused)
+                            job("improv", "answered", service, frame, refused)
                         else:
                             print("ERROR: " + refused["error"])
                     if trying:  # a network's try: its end is awaited here, with the console's code dropped

@@ -58,8 +58,8 @@ def state():
     a terminal's key sequence (ESC [ ... final) it is: 1 after ESC, 2 after
     ESC [, and what wifiprov.app runs next with this module dropped: (a
     line typed, False) for wifiprov.console_line.handle, or (the config
-    message an Improv frame made, True), which it applies, awaiting a try's
-    end (then console_line.settled); or None."""
+    message an Improv frame made, the frame's RPC command), which it
+    applies, awaiting a try's end (then console_line.settled); or None."""
     return [bytearray(), 0, False, False, False, None, [None, None], 0, [], 0, 0, None]
 
 
@@ -182,8 +182,8 @@ async def feed(service, kept, stream, echo):
                     if IMPROV and line[-6:] == b"IMPROV":
                         # An Improv frame, never text: what came before it on the line is dropped.
                         whole = await improv(service, _Reader(stream))
-                        if isinstance(whole, dict):  # a network to join: applied, answered once tried (settled)
-                            kept[11] = (whole, True)
+                        if isinstance(whole, tuple):  # (a config, its RPC): applied, answered once done (settled)
+                            kept[11] = whole
                             whole = True
                         if whole is not True:  # dropped (None: it stopped coming) or bad (False)
                             guard = time.ticks_ms()

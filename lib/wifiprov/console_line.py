@@ -14,7 +14,8 @@ from .settings import CONSOLE_PROMPT
 
 async def handle(service, kept, work, frame):
     """A line typed (work, with frame False): run; or the config an Improv
-    frame made (frame True). A config is applied and its answer said.
+    frame made (frame: its RPC command, 1 or 6). A config is applied and
+    its answer said.
     Returns that answer when it says a network is being tried (what is
     said meanwhile is said): wifiprov.app awaits the try's end with this
     module dropped, then settled says how it ended. Else None."""
@@ -80,7 +81,7 @@ def settled(service, kept, frame, answer):
             say("... %s" % answer["next"])
         return
     if frame:
-        job("improv", "wifi_result", service, answer)
+        job("improv", "answered", service, frame, answer)
         return
     job("text", "answer", say, answer)
     _prompt(kept[6])

@@ -44,9 +44,10 @@ async def frame(service, reader):
     not whole in time (dropped without a word: there is no frame to
     answer); False for a bad one, which gets the invalid-RPC error, and
     whose line's rest the console skips (a frame that lost a byte ate the
-    start of the next one, whose rest is no text). A network sent to join:
-    the config message that joins it, which the console's caller applies
-    with this module dropped, and answers once tried (wifi_result)."""
+    start of the next one, whose rest is no text). A network sent to join,
+    or a device name to set: (the config message, the RPC's command), which
+    the console's caller applies with this module dropped, and answers once
+    applied, or tried (answered)."""
     deadline = time.ticks_add(time.ticks_ms(), _FRAME_MS)  # for the whole frame: a trickle is no frame
     head = await _read(reader, 3, deadline)
     if head is None:
@@ -67,7 +68,8 @@ async def frame(service, reader):
     _error(_NO_ERROR)  # each command clears the error first (the protocol asks it)
     command, args = data[0], data[2:]
     if command == 1:
-        return _wifi_settings(service, args) or True
+        message = _wifi_settings(service, args)
+        return (message, 1) if message else True
     elif command == 2:
         _state(service)
     elif command == 3:
@@ -77,7 +79,9 @@ async def frame(service, reader):
     elif command == 5:
         _hostname(service, args)
     elif command == 6:
-        await _device_name(service, args)
+        message = _device_name(service, args)
+        if message:
+            return message, 6
     elif command == 7:
         up = service.wifi.state == UP
         # Bit 1: the device has Wi-Fi; bit 0: it is online.
@@ -141,8 +145,15 @@ def _wifi_settings(service, args):
     return {"mode": 0, "save_config": 1, "STA": {"SSID": ssid, "PWD": password, "auth": auth, "ch": 0, "auto": 1}}
 
 
-def wifi_result(service, result):
-    """The end of a network sent to join: the URL, or the error."""
+def answered(service, command, result):
+    """The end of the config an RPC made (frame): the network sent to join
+    (1): the URL, or the error; the device name (6): the name now, or the
+    error."""
+    if command == 6:
+        if not result["ok"]:
+            print("improv: %s" % result["error"])
+            return _error(_INVALID_RPC)
+        return _result(6, (service.config["AP"]["SSID"],))
     if result["ok"]:
         _send(_CURRENT_STATE, bytes((_PROVISIONED,)))
         _result(1, (result.get("url") or job("status_server", "board_url", service),))
@@ -181,23 +192,20 @@ def _label(label):
     return True
 
 
-async def _device_name(service, args):
-    """The device name is the board's AP name: set, it is saved, and the
-    host name follows it."""
-    if args:
-        try:
-            name = args.decode()
-        except UnicodeError:
-            return _error(_INVALID_RPC)
-        # Its passphrase stays (a config that renames a network asks for its password anew).
-        ap = service.config["AP"]
-        # verify 0: the station's network is not the one changed, and must not be tried anew.
-        result = await service.submit({"mode": service.config["mode"], "verify": 0,
-                                       "AP": {"SSID": name, "PWD": ap["PWD"]}})
-        if not result["ok"]:
-            print("improv: %s" % result["error"])
-            return _error(_INVALID_RPC)
-    _result(6, (service.config["AP"]["SSID"],))
+def _device_name(service, args):
+    """The device name is the board's AP name: asked, it is answered; set,
+    the config message that renames the AP (None once answered), applied as
+    a network sent to join is, with this module dropped (frame): it is
+    saved, and the host name follows it."""
+    if not args:
+        return _result(6, (service.config["AP"]["SSID"],))
+    try:
+        name = args.decode()
+    except UnicodeError:
+        return _error(_INVALID_RPC)
+    # Its passphrase stays (a config that renames a network asks for its password anew).
+    # verify 0: the station's network is not the one changed, and must not be tried anew.
+    return {"mode": service.config["mode"], "verify": 0, "AP": {"SSID": name, "PWD": service.config["AP"]["PWD"]}}
 
 
 def _scan(service):
