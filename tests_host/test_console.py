@@ -471,6 +471,6 @@ def test_a_config_from_the_console_or_improv_is_applied_and_tried_without_their_
     assert int(looked[0].split("(")[1].split()[0]) > 0, lines  # it looked while the try ran
     assert lines[lines.index("console loaded during the try: False (" + looked[0].split("(")[1]) + 1] == "saved: HomeNet"
     assert 'improv: could not join "HomeNet": the password is wrong. Nothing was saved' in lines, lines
-    assert "console or Improv loaded at the apply: False (2 applies)" in lines, lines
-    assert "console loaded while what it handed over was handled: False (2 times)" in lines, lines
+    assert "console, its line's handler or Improv loaded at the apply: False (2 applies)" in lines, lines
+    assert "console loaded while what it handed over was handled: False (5 times)" in lines, lines  # run, and settled twice for each
     assert lines[-1] == "saved: correct-horse-42", lines  # the wrong one was not saved

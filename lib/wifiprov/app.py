@@ -34,17 +34,28 @@ async def watch_console(service, stream, echo):
                         return  # the console is gone (on the host: stdin closed)
                 else:  # a line or an Improv frame, handled with the reader's code dropped
                     (work, frame), kept[11] = kept[11], None  # at most once
+                    answer = None
                     try:
-                        trying = await job_async("console_line", "handle", service, kept, work, frame)
-                    except MemoryError:  # (its module found no room, or its end did not)
-                        trying = None
+                        if not frame:  # a line, run: a config it made comes back
+                            work = await job_async("console_line", "run", service, work, kept)
+                        if work:  # applied with the console's code dropped (wifiprov.console_line)
+                            try:
+                                answer = job("provision", "apply", service, work, None)
+                            except MemoryError:  # (the apply's own modules found no room): refused, not lost
+                                answer = service.refuse("out of memory; try again")
+                            except Exception as e:  # a bug in one request must not end the console
+                                sys.print_exception(e)
+                                answer = {"ok": False, "error": "internal error: %r" % (e,)}
+                            job("console_line", "settled", service, kept, frame, answer)
+                    except MemoryError:  # (the console's module found no room, or its end did not)
+                        answer = None
                         refused = {"ok": False, "error": "out of memory; try again"}
                         if frame:  # the Improv client waits for an answer: this one, not its own timeout
                             job("improv", "answered", service, frame, refused)
                         else:
                             print("ERROR: " + refused["error"])
-                    if trying:  # a network's try: its end is awaited here, with the console's code dropped
-                        job("console_line", "settled", service, kept, frame, await service.settle(trying))
+                    if answer and answer.get("trying"):  # a network's try: its end awaited with the console's code dropped
+                        job("console_line", "settled", service, kept, frame, await service.settle(answer))
                 starved = False
             except MemoryError:  # the bytes wait in the console's buffer meanwhile
                 if not starved:

@@ -37,15 +37,15 @@ def _merge_section(name, keys, base, given):
     return sec
 
 
-def structure(msg, current, stored=False):
+def structure(msg, current):
     """Phase one: the message is an object with known keys; mode and
     save_config are right; the sections are there and merged.
 
     Only `mode` is required. save_config defaults to 1 and countrycode to the
     current one; a missing section keeps its current value; keys missing in a
     given section keep theirs (except the password, see _merge_section).
-    `stored`: msg is the file on flash, whose app settings need not be
-    declared (wifiprov.appfields.check)."""
+    The app's settings are the current ones here: given ones are checked
+    by wifiprov.appfields, in a job of its own (wifiprov.validation)."""
     if not isinstance(msg, dict):
         raise ConfigError("config: must be a JSON object")
     _unknown_keys(msg, _TOP_KEYS, "")
@@ -71,12 +71,6 @@ def structure(msg, current, stored=False):
         else:
             continue
         new[name] = sec
-    if "app" in msg:
-        from .appfields import check
-
-        app = check(msg["app"], current.get("app") or {}, stored)
-    else:
-        app = current.get("app")
-    if app:  # an empty section sets nothing, and the file gets none
-        new["app"] = app
+    if current.get("app"):
+        new["app"] = current["app"]
     return new

@@ -57,7 +57,7 @@ def state():
     history line shown (len(history): the line being typed), where in
     a terminal's key sequence (ESC [ ... final) it is: 1 after ESC, 2 after
     ESC [, and what wifiprov.app runs next with this module dropped: (a
-    line typed, False) for wifiprov.console_line.handle, or (the config
+    line typed, False) for wifiprov.console_line.run, or (the config
     message an Improv frame made, the frame's RPC command), which it
     applies, awaiting a try's end (then console_line.settled); or None."""
     return [bytearray(), 0, False, False, False, None, [None, None], 0, [], 0, 0, None]

@@ -1,40 +1,19 @@
 # What the console's reader (wifiprov.console) hands over, handled once it is
 # dropped (wifiprov.app runs this as a job): a line typed, run (a wifiprov
 # command, whose module wifiprov.cli's table names, or Python: wifiprov.repl),
-# and the config a command or an Improv frame made, applied as every
-# transport's request is (service.submit's way), its answer said (settled).
-# So the reader's code is in RAM neither while a command or Python runs, nor
-# through a config's validation, save or try; nor is this module through the
-# try, whose end wifiprov.app awaits.
+# returning the config a command made; and the answer to that config, or to
+# an Improv frame's, said (settled). wifiprov.app applies the config as
+# every transport's request is applied (service.submit's way) with this
+# module dropped. So the reader's code is in RAM neither while a command or
+# Python runs, nor through a config's validation, save or try; nor is this
+# module.
 import sys
 
 from .core import job, job_async, say
 from .settings import CONSOLE_PROMPT
 
 
-async def handle(service, kept, work, frame):
-    """A line typed (work, with frame False): run; or the config an Improv
-    frame made (frame: its RPC command, 1 or 6). A config is applied and
-    its answer said.
-    Returns that answer when it says a network is being tried (what is
-    said meanwhile is said): wifiprov.app awaits the try's end with this
-    module dropped, then settled says how it ended. Else None."""
-    if not frame:
-        work = await _run(service, work, kept)
-        if not work:
-            return None
-    try:
-        answer = job("provision", "apply", service, work, None)
-    except MemoryError:  # (the apply's own modules found no room): refused, not lost
-        answer = service.refuse("out of memory; try again")
-    except Exception as e:  # a bug in one request must not end the console (its namespace, its history)
-        sys.print_exception(e)
-        answer = {"ok": False, "error": "internal error: %r" % (e,)}
-    settled(service, kept, frame, answer)
-    return answer if answer.get("trying") else None
-
-
-async def _run(service, raw, kept):
+async def run(service, raw, kept):
     """One line: a wifiprov command (its first word as wifiprov.cli splits
     words; never Python), or Python, with the namespace the console keeps
     (kept[6]). Returns the config message a command made, to be applied

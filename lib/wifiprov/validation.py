@@ -1,8 +1,9 @@
 # The config rules, whole (docs/config.md): a provisioning message checked
 # against the active config in two phases, each a job of its own, so that
-# never both modules are in RAM at once: the document's structure
-# (wifiprov.config), then the fields (wifiprov.rules: countrycode, then the
-# chosen mode's section, then the other). Every transport's apply
+# never two of their modules are in RAM at once: the document's structure
+# (wifiprov.config), with the app's settings when given (wifiprov.appfields),
+# then the fields (wifiprov.rules: countrycode, then the chosen mode's
+# section, then the other). Every transport's apply
 # (wifiprov.provision), the boot's check of the stored file (wifiprov.store)
 # and tools/deploy.py run the rules through here.
 from .core import job
@@ -13,6 +14,12 @@ def validate(msg, current, stored=False):
     modified. The first failing rule raises ConfigError, whose text names
     the field and the rule. `stored`: msg is the file on flash (its app
     settings need not be declared: wifiprov.appfields.check)."""
-    new = job("config", "structure", msg, current, stored)
+    new = job("config", "structure", msg, current)
+    if "app" in msg:  # (structure found msg an object)
+        app = job("appfields", "check", msg["app"], current.get("app") or {}, stored)
+        if app:  # an empty section sets nothing, and the file gets none
+            new["app"] = app
+        else:
+            new.pop("app", None)
     job("rules", "check_fields", new)
     return new

@@ -3,8 +3,8 @@
 # from an Improv frame. While the line runs, when the config is applied
 # (validated), while it is tried, and when it is saved at its end, the
 # console reader's code is not in RAM: the reader hands the line over, and
-# wifiprov.app has it handled (wifiprov.console_line: the line run, the
-# config applied), awaits the try, then the answer is said.
+# wifiprov.app has it handled (wifiprov.console_line: the line run), applies
+# the config with that dropped too, awaits the try, then the answer is said.
 import io
 import sys
 
@@ -36,18 +36,21 @@ class Typed(io.IOBase):
 
 
 seen = []  # while the try runs: is the console's module loaded?
-applied = []  # when the config is applied: are the console's reader and Improv loaded?
+applied = []  # when the config is applied: are the console's reader, its line's handler, Improv loaded?
 job = core.job
 
 
 def watched_job(module, name, *args):
+    if module == "console_line":
+        ran.append("wifiprov.console" in sys.modules)
     if (module, name) == ("provision", "apply"):
-        applied.append("wifiprov.console" in sys.modules or "wifiprov.improv" in sys.modules)
+        applied.append(any(m in sys.modules for m in ("wifiprov.console", "wifiprov.console_line", "wifiprov.improv")))
     return job(module, name, *args)
 
 
 core.job = watched_job  # (wifiprov.console_line, imported for each line, takes it from core)
-ran = []  # when wifiprov.app hands a line or a frame's config over: is the console's reader loaded?
+app.job = watched_job  # (wifiprov.app applies what it was handed)
+ran = []  # when wifiprov.app has a line run or an answer said: is the console's reader loaded?
 job_async = app.job_async
 
 
@@ -88,7 +91,7 @@ async def main():
     # Improv, with the wrong password: tried, refused, nothing saved.
     await app.watch_console(service, Typed(improv_frame(b"HomeNet", b"not-the-password")), False)
     supervisor.cancel()
-    print("console or Improv loaded at the apply: %s (%d applies)" % (any(applied), len(applied)))
+    print("console, its line's handler or Improv loaded at the apply: %s (%d applies)" % (any(applied), len(applied)))
     print("console loaded while what it handed over was handled: %s (%d times)" % (any(ran), len(ran)))
     print("saved:", store.load(path, print)[0]["STA"]["PWD"])
 
