@@ -21,11 +21,20 @@ names = sorted(os.listdir(root))
 
 # Fill the heap, then free about 2 KB: room for the message and the defaults,
 # none for the modules (as .mpy, in the heap) and the document the load needs.
+# The holes too small for a filler are filled too (a chain of one-item
+# tuples, a block each): else what they hold, which differs with the heap's
+# size, would be room the load might find.
 gc.collect()
 filler = []
 try:
     while True:
         filler.append(bytearray(240))
+except MemoryError:
+    pass
+crumbs = None
+try:
+    while True:
+        crumbs = (crumbs,)
 except MemoryError:
     pass
 freed = 0
@@ -34,7 +43,7 @@ while freed < 8:  # (a slice would need the heap it does not have)
     freed += 1
 gc.collect()
 config, problem = startup.load(path, "e6614104a1a2b")
-filler = None
+filler = crumbs = None
 gc.collect()
 print("booted on:", config["mode"], config["AP"]["SSID"], "STA" in config)
 print("problem:", problem)
