@@ -21,29 +21,29 @@ names = sorted(os.listdir(root))
 
 # Fill the heap, then free about 2 KB: room for the message and the defaults,
 # none for the modules (as .mpy, in the heap) and the document the load needs.
-# The holes too small for a filler are filled too (a chain of one-item
-# tuples, a block each): else what they hold, which differs with the heap's
-# size, would be room the load might find.
+# The holes too small for a filler are filled too, with the least objects
+# (a block each): else what they hold, which differs with the heap's size,
+# would be room the load might find. Every filler has a slot in one list,
+# made first, so that the list never grows, and letting go of it lets go of
+# them all (a chain of them stayed when a stale pointer to its head did).
 gc.collect()
-filler = []
-try:
-    while True:
-        filler.append(bytearray(240))
-except MemoryError:
-    pass
-crumbs = None
-try:
-    while True:
-        crumbs = (crumbs,)
-except MemoryError:
-    pass
-freed = 0
-while freed < 8:  # (a slice would need the heap it does not have)
-    filler.pop()
-    freed += 1
+filler = [None] * 1024
+big = n = last = 0  # every global made now: a new one later grows the globals table
+for size in (240, 0):
+    try:
+        while n < len(filler):
+            filler[n] = bytearray(240) if size else (n,)
+            n += 1
+            big += 1 if size else 0
+    except MemoryError:
+        pass
+last = big - 8  # the last 8 of the 240-byte fillers go (the heap is full: nothing here may allocate)
+while big > last:
+    big -= 1
+    filler[big] = None
 gc.collect()
 config, problem = startup.load(path, "e6614104a1a2b")
-filler = crumbs = None
+filler = None
 gc.collect()
 print("booted on:", config["mode"], config["AP"]["SSID"], "STA" in config)
 print("problem:", problem)
