@@ -49,7 +49,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from simdrive import Sim, World, answered, burst, tcp_answered  # noqa: E402
 
-HEAP = "104K"  # the tests' heap (tests_host/conftest.py)
+HEAP = "102K"  # the tests' heap (tests_host/conftest.py)
 LIVENESS_EVERY = 200
 LIVENESS_S = 3.0
 ANSWER_S = 12.0  # the firmware's own deadlines are 10 s; past this an input hangs
