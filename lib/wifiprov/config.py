@@ -44,8 +44,8 @@ def structure(msg, current):
     Only `mode` is required. save_config defaults to 1 and countrycode to the
     current one; a missing section keeps its current value; keys missing in a
     given section keep theirs (except the password, see _merge_section).
-    The app's settings are the current ones here: given ones are checked
-    by wifiprov.appfields, in a job of its own (wifiprov.validation)."""
+    The app's settings are not looked at here: wifiprov.validation sets
+    them (wifiprov.appfields checks given ones, in a job of its own)."""
     if not isinstance(msg, dict):
         raise ConfigError("config: must be a JSON object")
     _unknown_keys(msg, _TOP_KEYS, "")
@@ -71,6 +71,4 @@ def structure(msg, current):
         else:
             continue
         new[name] = sec
-    if current.get("app"):
-        new["app"] = current["app"]
     return new

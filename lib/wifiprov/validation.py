@@ -15,11 +15,10 @@ def validate(msg, current, stored=False):
     the field and the rule. `stored`: msg is the file on flash (its app
     settings need not be declared: wifiprov.appfields.check)."""
     new = job("config", "structure", msg, current)
+    app = current.get("app")
     if "app" in msg:  # (structure found msg an object)
-        app = job("appfields", "check", msg["app"], current.get("app") or {}, stored)
-        if app:  # an empty section sets nothing, and the file gets none
-            new["app"] = app
-        else:
-            new.pop("app", None)
+        app = job("appfields", "check", msg["app"], app or {}, stored)
+    if app:  # an empty section sets nothing, and the file gets none
+        new["app"] = app
     job("rules", "check_fields", new)
     return new
