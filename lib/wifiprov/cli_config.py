@@ -2,7 +2,7 @@
 # return it, and wifiprov.console applies it once this module is dropped
 # (`wifiprov app` alone lists the app's settings). Loaded per line, as
 # wifiprov.cli's table says.
-_MODE_AP = 1
+_MODE_AP = const(1)
 from .core import fields
 from .text import answer, printable
 

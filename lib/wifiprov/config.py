@@ -10,9 +10,9 @@ from .core import ConfigError
 _MODE_AP = const(1)
 
 
-_TOP_KEYS = ("mode", "save_config", "countrycode", "STA", "AP", "app")
-_STA_KEYS = ("ch", "auto", "auth", "SSID", "PWD")
-_AP_KEYS = ("ch", "ssidv", "auth", "SSID", "PWD")
+_TOP_KEYS = const(("mode", "save_config", "countrycode", "STA", "AP", "app"))
+_STA_KEYS = const(("ch", "auto", "auth", "SSID", "PWD"))
+_AP_KEYS = const(("ch", "ssidv", "auth", "SSID", "PWD"))
 _STA_DEFAULTS = {"ch": 0, "auto": 1, "auth": 4, "SSID": "", "PWD": ""}
 _AP_DEFAULTS = {"ch": 1, "ssidv": 1, "auth": 4, "SSID": "", "PWD": ""}
 

@@ -25,7 +25,7 @@ _MAX_LINE = const(320)
 # Ctrl-C, until the console has been quiet this long.
 _FRAME_GUARD_MS = const(1000)
 _HISTORY = const(5)  # lines the up arrow brings back, as at MicroPython's >>>
-_NO_ROOM = "ERROR: out of memory; the line was dropped; type it again"
+_NO_ROOM = const("ERROR: out of memory; the line was dropped; type it again")
 
 
 class _Reader:

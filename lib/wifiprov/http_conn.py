@@ -169,14 +169,14 @@ async def _drained(conn):
 
 # The header lines every answer carries: one request per connection, and
 # no cache (pages show state).
-_EVERY_HEAD = b"\r\nConnection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+_EVERY_HEAD = const(b"\r\nConnection: close\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n")
 # Every status the web servers answer with (the provisioning pages and the
 # status page): a tuple of constants, in flash when frozen, where a dict
 # would be built at each import.
-_REASONS = ((200, "OK"), (302, "Found"), (400, "Bad Request"), (403, "Forbidden"), (404, "Not Found"),
+_REASONS = const(((200, "OK"), (302, "Found"), (400, "Bad Request"), (403, "Forbidden"), (404, "Not Found"),
             (405, "Method Not Allowed"), (408, "Request Timeout"), (411, "Length Required"),
             (413, "Content Too Large"), (414, "URI Too Long"), (415, "Unsupported Media Type"),
-            (431, "Request Header Fields Too Large"), (501, "Not Implemented"))
+            (431, "Request Header Fields Too Large"), (501, "Not Implemented")))
 
 
 def reason(status):

@@ -12,7 +12,7 @@ _MAX_HEADER_LINES = const(24)
 _MAX_BODY = const(1024)
 
 # Request headers the server uses; every other one is counted and dropped.
-_KEEP = (b"host", b"content-length", b"content-type", b"origin", b"transfer-encoding")
+_KEEP = const((b"host", b"content-length", b"content-type", b"origin", b"transfer-encoding"))
 
 
 async def read(conn, buf):

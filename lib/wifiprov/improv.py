@@ -12,7 +12,7 @@ from micropython import const
 from .core import __version__, job, trying
 from .wifi import UP
 
-_HEADER = b"IMPROV"
+_HEADER = const(b"IMPROV")
 _VERSION = const(1)
 # Frame types
 _CURRENT_STATE = const(1)

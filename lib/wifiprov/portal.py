@@ -18,12 +18,12 @@ from .settings import BIND, DNS_PORT, HTTP_PORT, HTTPS_PORT, REQUEST_CACHE, TCP_
 # provisioning opens, while the heap is still whole, with keys that no
 # module has, taken out again at once.
 _MODULES_AT_ONCE = const(24)
-_SPARE_KEYS = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f")
+_SPARE_KEYS = const(("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"))
 # A connection's buffer, of either server: http_conn.BUFFER, tcp.MAX_MESSAGE
 # (a spare of another size is never lent).
 _BUFFER = const(1024)
 # What a form's POST that joins a network loads (_intern_ahead).
-_POST_MODULES = ("validation", "outcome", "trial", "trial_end", "web_join")
+_POST_MODULES = const(("validation", "outcome", "trial", "trial_end", "web_join"))
 
 
 async def open(service):

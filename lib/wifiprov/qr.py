@@ -7,9 +7,9 @@ from micropython import const
 # Per version 1..13, level L, 4 bytes: error correction codewords per
 # block; the blocks of group 1 and their data codewords; the blocks of
 # group 2 (one data codeword more each). Bytes: one object, not 50 tuples.
-_BLOCKS = (b"\x07\x01\x13\x00\x0a\x01\x22\x00\x0f\x01\x37\x00\x14\x01\x50\x00\x1a\x01\x6c\x00"
+_BLOCKS = (const(b"\x07\x01\x13\x00\x0a\x01\x22\x00\x0f\x01\x37\x00\x14\x01\x50\x00\x1a\x01\x6c\x00"
            b"\x12\x02\x44\x00\x14\x02\x4e\x00\x18\x02\x61\x00\x1e\x02\x74\x00\x12\x02\x44\x02"
-           b"\x14\x04\x51\x00\x18\x02\x5c\x02\x1a\x04\x6b\x00")
+           b"\x14\x04\x51\x00\x18\x02\x5c\x02\x1a\x04\x6b\x00"))
 _VERSIONS = const(13)
 _LEVEL_L = const(1)  # the format information's bits for level L
 # The grid is two planes of one bit per module (module i = y * size + x):

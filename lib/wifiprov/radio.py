@@ -8,13 +8,13 @@
 
 # Our auth numbers -> the port's security constants, best first. esp32 has
 # all of them; rp2 (cyw43) has no WPA2-only, so 4 falls back to WPA/WPA2.
-_SECURITY = (
+_SECURITY = const((
     (1, ("SEC_OPEN", "AUTH_OPEN")),
     (3, ("SEC_WPA_WPA2", "AUTH_WPA_WPA2_PSK")),
     (4, ("SEC_WPA2", "AUTH_WPA2_PSK", "SEC_WPA_WPA2")),
     (5, ("SEC_WPA2_WPA3", "AUTH_WPA2_WPA3_PSK")),
     (6, ("SEC_WPA3", "AUTH_WPA3_PSK")),
-)
+))
 # rp2's scan gives security as cyw43's bits instead: 1 privacy (any
 # encryption), 2 a WPA element, 4 an RSN element (WPA2 or WPA3: a scan
 # cannot tell them apart, and WPA3 networks show as WPA2).

@@ -8,7 +8,7 @@ from .core import __version__, job, release
 
 # 32 symbols, so one random byte & 31 picks one without bias; no 0/o, 1/l
 # to misread when typing the passphrase from a console into a phone.
-_PASS_ALPHABET = b"abcdefghijkmnpqrstuvwxyz23456789"
+_PASS_ALPHABET = const(b"abcdefghijkmnpqrstuvwxyz23456789")
 _AP_PASSPHRASE_LEN = const(12)  # 60 bits from os.urandom
 
 

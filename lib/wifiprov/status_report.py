@@ -9,14 +9,14 @@ import gc
 from .core import job
 
 # Failure statuses -> the reason a user reads.
-_REASONS = (
+_REASONS = const((
     ("STAT_WRONG_PASSWORD", "wrong password"),
     ("STAT_NO_AP_FOUND", "network not found"),
     ("STAT_CONNECT_FAIL", "connection refused"),
     ("STAT_ASSOC_FAIL", "association refused"),
     ("STAT_HANDSHAKE_TIMEOUT", "handshake timed out (often a wrong password)"),
     ("STAT_BEACON_TIMEOUT", "signal lost"),
-)
+))
 
 
 def status(service, heap=True):

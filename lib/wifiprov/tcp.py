@@ -19,7 +19,7 @@ _MAX_CLIENTS = const(2)  # each holds a buffer and a socket; lwIP on rp2 has ~5 
 # its last whole message; past that, a new client may take the slot.
 _HOLD_MS = const(500)
 
-_BUSY = b'{"ok": false, "error": "busy: too many clients are connected; try again in a moment"}\n'
+_BUSY = const(b'{"ok": false, "error": "busy: too many clients are connected; try again in a moment"}\n')
 # Made in advance: when the heap is short, there is no room to build it.
 NO_MEMORY = b'{"ok": false, "error": "out of memory: the board could not handle this message; try again"}\n'
 

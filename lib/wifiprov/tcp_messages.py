@@ -4,10 +4,10 @@
 # and imports this module for each one.
 from .core import job
 
-_USAGE = "send a JSON config document, apply,<ssid>,<auth>,<password>,NULL, or finish"
+_USAGE = const("send a JSON config document, apply,<ssid>,<auth>,<password>,NULL, or finish")
 # The phone app's auth field -> the config's auth (docs/tcp.md): 2 is WPA/WPA2, 4 WPA3.
 _APP_AUTH = {"1": 1, "2": 3, "4": 6}
-_COMMANDS = ("scan", "status", "get")
+_COMMANDS = const(("scan", "status", "get"))
 
 
 def handle(service, message):

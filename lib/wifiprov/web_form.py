@@ -9,10 +9,10 @@
 from .core import HttpError, declared, fields  # the app's declared settings: form fields app_<key>
 from .http_conn import token_ok
 
-_NUMBERS = ("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "apch", "ssidv")
+_NUMBERS = const(("devmode", "saveconfig", "staauth", "stach", "staauto", "apauth", "apch", "ssidv"))
 # form field -> config key, per section
-_STA_FIELDS = (("stassid", "SSID"), ("stapwd", "PWD"), ("staauth", "auth"), ("stach", "ch"), ("staauto", "auto"))
-_AP_FIELDS = (("apssid", "SSID"), ("appwd", "PWD"), ("apauth", "auth"), ("apch", "ch"), ("ssidv", "ssidv"))
+_STA_FIELDS = const((("stassid", "SSID"), ("stapwd", "PWD"), ("staauth", "auth"), ("stach", "ch"), ("staauto", "auto")))
+_AP_FIELDS = const((("apssid", "SSID"), ("appwd", "PWD"), ("apauth", "auth"), ("apch", "ch"), ("ssidv", "ssidv")))
 # Every field of the seed's form: the three of the device, then the
 # sections' (_STA_FIELDS, _AP_FIELDS) in their order.
 FIELDS = ("devmode", "saveconfig", "countrycode", "stassid", "stapwd", "staauth", "stach", "staauto",

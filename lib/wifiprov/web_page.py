@@ -6,7 +6,7 @@ from .core import fields, job
 from .http_conn import TOKEN, random_token
 from .web_render import html, page
 
-_TEXT_FIELDS = ("stassid", "stach", "apssid", "apch")
+_TEXT_FIELDS = const(("stassid", "stach", "apssid", "apch"))
 # What a select shows when the form has no value for it.
 _DEFAULTS = {"staauth": "4", "apauth": "4", "countrycode": "GEN", "saveconfig": "1", "staauto": "1", "ssidv": "1"}
 

@@ -6,13 +6,13 @@ from .core import declared
 # An error's field (the config's key, or the form's name) -> the form field
 # and its label on the page. The first two are on the first screen; the
 # others are under Advanced.
-_LABELS = (("STA.SSID", "stassid", "Network name"), ("STA.PWD", "stapwd", "Password"),
+_LABELS = const((("STA.SSID", "stassid", "Network name"), ("STA.PWD", "stapwd", "Password"),
            ("STA.auth", "staauth", "Security"), ("STA.ch", "stach", "Channel"),
            ("STA.auto", "staauto", "Connect at boot"), ("AP.SSID", "apssid", "Name of the board's Wi-Fi"),
            ("AP.PWD", "appwd", "Password of the board's Wi-Fi"),
            ("AP.auth", "apauth", "Security of the board's Wi-Fi"), ("AP.ch", "apch", "Channel of the board's Wi-Fi"), ("AP.ssidv", "ssidv", "Visibility"),
            ("mode", "devmode", "Mode"), ("save_config", "saveconfig", "Save to flash"),
-           ("countrycode", "countrycode", "Country"))
+           ("countrycode", "countrycode", "Country")))
 
 def plain(error):
     """(the form field an error is about or None, the error in the page's
