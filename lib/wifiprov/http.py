@@ -85,7 +85,7 @@ class HttpServer:
             if self._context:
                 stream = asyncio.StreamWriter(self._context.wrap_socket(tcp, server_side=True,
                                                                         do_handshake_on_connect=False))
-            if not make_room(self._open, self._cap):
+            if not await make_room(self._open, self._cap):
                 if not self.tls:  # (a TLS client could not read it before its handshake)
                     refuse(stream, _FULL)
                 return

@@ -259,22 +259,25 @@ def refuse(stream, text):
         pass
 
 
-def make_room(connections, cap):
+async def make_room(connections, cap):
     """A server at its cap of connections drops the one best dropped, so
     that clients that trickle bytes and reconnect cannot keep a real one
     out: each connection object says whether it may be dropped now
     (droppable()) and whether it is a better one to drop than another
-    (drop_before(other)). False when none may go: the new one is refused."""
-    if len(connections) < cap:
-        return True
-    victim = None
-    for c in connections:
-        if c.droppable() and (victim is None or c.drop_before(victim)):
-            victim = c
-    if victim is None:
-        return False
-    connections.remove(victim)
-    victim.task.cancel()
+    (drop_before(other)). False when none may go: the new one is refused.
+    The dropped one's task unwinds before the new one goes on, so the heap
+    never holds more connections than the cap (its buffer and its job's
+    objects are garbage by then, not still held beside the newcomer's)."""
+    while len(connections) >= cap:
+        victim = None
+        for c in connections:
+            if c.droppable() and (victim is None or c.drop_before(victim)):
+                victim = c
+        if victim is None:
+            return False
+        connections.remove(victim)
+        victim.task.cancel()
+        await asyncio.sleep_ms(0)
     return True
 
 

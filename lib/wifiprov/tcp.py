@@ -75,7 +75,7 @@ class TcpServer:
         try:
             if self.port is None:
                 return  # accepted just before the server stopped: it is only closed
-            if not make_room(self._open, _MAX_CLIENTS):
+            if not await make_room(self._open, _MAX_CLIENTS):
                 refuse(writer, _BUSY)  # no slot: say so and hang up at once
                 return
             # Held only while connected. No room for it is said as such (below),
