@@ -22,8 +22,10 @@ _SPARE_KEYS = const(("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b",
 # A connection's buffer, of either server: http_conn.BUFFER, tcp.MAX_MESSAGE
 # (a spare of another size is never lent).
 _BUFFER = const(1024)
-# What a form's POST that joins a network loads (_intern_ahead).
-_POST_MODULES = const(("validation", "outcome", "trial", "trial_end", "web_join"))
+# What a phone's provisioning loads, in its order: a request, the form
+# page, the form's POST that joins a network, the join page (_intern_ahead).
+_REQUEST_MODULES = const(("http_read", "web", "web_page", "template", "web_form", "provision", "config", "rules",
+                          "validation", "outcome", "trial", "trial_end", "web_join"))
 
 
 async def open(service):
@@ -143,14 +145,16 @@ async def _servers(service, before):
 
 
 def _intern_ahead():
-    """Load and drop the modules a form's POST loads, for their names: past
-    620 names MicroPython's table of names grows by one block for 640 more
-    (7,040 bytes on 64-bit, 4.5 KB on a 32-bit board), and a name stays
-    interned for good. Asked for in the middle of a POST, that block met a
-    heap the page had cut up, and the request failed ("allocating 640
-    bytes"); asked for here, the heap is still whole. On a port with fewer
-    names it is never asked for, and this costs the names the POST would
-    intern anyway. Frozen into the firmware (no file), the package's names
+    """Load and drop the modules a phone's provisioning loads, for their
+    names: past 620 names MicroPython's table of names grows by one block
+    for 640 more (7,040 bytes on 64-bit, 4.5 KB on a 32-bit board), and a
+    name stays interned for good. Asked for in the middle of a request,
+    that block met a heap the page had cut up, and the request failed
+    ("allocating 640 bytes": the count is of names, the block is 11 times
+    that); asked for here, the heap is still whole. On a port with fewer
+    names it is never asked for, and this costs the names the phone's
+    requests would intern anyway (a session that only ever uses TCP or the
+    console interns the pages' names too). Frozen into the firmware (no file), the package's names
     are in flash with its code: there this would only move what the POST
     loads to another place in the heap (the 32-bit frozen whole flow then
     needed 26 KB, not 24)."""
@@ -158,7 +162,7 @@ def _intern_ahead():
         __import__("os").stat(__file__)  # (as wifiprov.core tells files from frozen)
     except OSError:
         return
-    for name in _POST_MODULES:  # one at a time, as the POST loads them
+    for name in _REQUEST_MODULES:  # one at a time, as the requests load them
         before = loaded()
         try:
             __import__("wifiprov." + name)
