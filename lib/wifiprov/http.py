@@ -28,14 +28,14 @@ _REQUEST_MS = const(10000)  # the whole request (TLS handshake included); a slow
 _ROOMY_BUFFER = const(4096)
 
 _FULL = const(b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\nRefresh: 2\r\n"
-         b"Content-Type: text/plain\r\nContent-Length: 29\r\n\r\nbusy: try again in a moment.\n")
+              b"Content-Type: text/plain\r\nContent-Length: 29\r\n\r\nbusy: try again in a moment.\n")
 # Made in advance: when the heap is short, there is no room to build it.
 # (wifiprov.service's status page sends the same bytes, written there again.)
 # Refresh: a browser showing either loads its page again by itself 2 s later
 # (a phone polling the join page would otherwise stop at this text).
 _NO_MEMORY = const(b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 2\r\nRefresh: 2\r\n"
-              b"Content-Type: text/plain\r\nContent-Length: 59\r\n\r\n"
-              b"out of memory: the board could not answer this; try again.\n")
+                   b"Content-Type: text/plain\r\nContent-Length: 59\r\n\r\n"
+                   b"out of memory: the board could not answer this; try again.\n")
 
 class HttpServer:
     """One of the provisioning servers: name, port, start(host), stop()."""

@@ -174,9 +174,9 @@ _EVERY_HEAD = const(b"\r\nConnection: close\r\nCache-Control: no-store\r\nX-Cont
 # status page): a tuple of constants, in flash when frozen, where a dict
 # would be built at each import.
 _REASONS = const(((200, "OK"), (302, "Found"), (400, "Bad Request"), (403, "Forbidden"), (404, "Not Found"),
-            (405, "Method Not Allowed"), (408, "Request Timeout"), (411, "Length Required"),
-            (413, "Content Too Large"), (414, "URI Too Long"), (415, "Unsupported Media Type"),
-            (431, "Request Header Fields Too Large"), (501, "Not Implemented")))
+                  (405, "Method Not Allowed"), (408, "Request Timeout"), (411, "Length Required"),
+                  (413, "Content Too Large"), (414, "URI Too Long"), (415, "Unsupported Media Type"),
+                  (431, "Request Header Fields Too Large"), (501, "Not Implemented")))
 
 
 def reason(status):

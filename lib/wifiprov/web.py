@@ -13,11 +13,11 @@ from .http_conn import head, send
 # The connectivity checks of Android, Apple, Windows and Firefox. Answered
 # with a redirect to the portal, the phone opens it by itself.
 _PROBES = const((b"/generate_204", b"/gen_204", b"/hotspot-detect.html", b"/library/test/success.html",
-           b"/connecttest.txt", b"/ncsi.txt", b"/redirect", b"/canonical.html", b"/success.txt"))
+                 b"/connecttest.txt", b"/ncsi.txt", b"/redirect", b"/canonical.html", b"/success.txt"))
 # (path, the methods it takes): a tuple of constants, in flash when frozen,
 # where a dict would be built at each import, for each request.
 _ROUTES = const(((b"/config.htm", b"GET, POST"), (b"/", b"GET"), (b"/index.htm", b"GET"), (b"/api/status", b"GET"),
-           (b"/api/scan", b"GET"), (b"/api/config", b"POST"), (b"/join.htm", b"GET, POST")))
+                 (b"/api/scan", b"GET"), (b"/api/config", b"POST"), (b"/join.htm", b"GET, POST")))
 
 
 async def answer(server, writer, buf, request):

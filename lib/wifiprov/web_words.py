@@ -7,12 +7,12 @@ from .core import declared
 # and its label on the page. The first two are on the first screen; the
 # others are under Advanced.
 _LABELS = const((("STA.SSID", "stassid", "Network name"), ("STA.PWD", "stapwd", "Password"),
-           ("STA.auth", "staauth", "Security"), ("STA.ch", "stach", "Channel"),
-           ("STA.auto", "staauto", "Connect at boot"), ("AP.SSID", "apssid", "Name of the board's Wi-Fi"),
-           ("AP.PWD", "appwd", "Password of the board's Wi-Fi"),
-           ("AP.auth", "apauth", "Security of the board's Wi-Fi"), ("AP.ch", "apch", "Channel of the board's Wi-Fi"), ("AP.ssidv", "ssidv", "Visibility"),
-           ("mode", "devmode", "Mode"), ("save_config", "saveconfig", "Save to flash"),
-           ("countrycode", "countrycode", "Country")))
+                 ("STA.auth", "staauth", "Security"), ("STA.ch", "stach", "Channel"),
+                 ("STA.auto", "staauto", "Connect at boot"), ("AP.SSID", "apssid", "Name of the board's Wi-Fi"),
+                 ("AP.PWD", "appwd", "Password of the board's Wi-Fi"),
+                 ("AP.auth", "apauth", "Security of the board's Wi-Fi"), ("AP.ch", "apch", "Channel of the board's Wi-Fi"), ("AP.ssidv", "ssidv", "Visibility"),
+                 ("mode", "devmode", "Mode"), ("save_config", "saveconfig", "Save to flash"),
+                 ("countrycode", "countrycode", "Country")))
 
 def plain(error):
     """(the form field an error is about or None, the error in the page's
