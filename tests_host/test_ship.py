@@ -215,6 +215,22 @@ def test_every_job_names_a_function_its_module_has():
     assert jobs >= 30
 
 
+def test_the_opening_interns_modules_the_package_has():
+    """portal._intern_ahead imports each module a phone's provisioning
+    loads, by name, and stops quietly at one it cannot import (a firmware
+    may leave one out): a name that is no module would end the interning
+    there, unseen, and the sixth block of names would come mid-request."""
+    import ast
+
+    package = ROOT / "lib" / "wifiprov"
+    tree = ast.parse((package / "portal.py").read_text())
+    table = next(n.value for n in tree.body if isinstance(n, ast.Assign)
+                 and isinstance(n.targets[0], ast.Name) and n.targets[0].id == "_REQUEST_MODULES")
+    names = [e.value for e in table.args[0].elts]  # _REQUEST_MODULES = const((...))
+    missing = [name for name in names if not (package / (name + ".py")).exists()]
+    assert len(names) >= 10 and not missing, missing
+
+
 def test_the_packages_lookup_names_every_function_of_the_api_and_no_other():
     """wifiprov.__getattr__ finds the API's names in wifiprov.api by a list
     of its own (a lookup must not load api.py for every submodule import):

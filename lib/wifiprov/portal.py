@@ -154,10 +154,10 @@ def _intern_ahead():
     that); asked for here, the heap is still whole. On a port with fewer
     names it is never asked for, and this costs the names the phone's
     requests would intern anyway (a session that only ever uses TCP or the
-    console interns the pages' names too). Frozen into the firmware (no file), the package's names
-    are in flash with its code: there this would only move what the POST
-    loads to another place in the heap (the 32-bit frozen whole flow then
-    needed 26 KB, not 24)."""
+    console interns the pages' names too). Frozen into the firmware (no
+    file), the package's names are in flash with its code: there this would
+    only move what the requests load to another place in the heap (the
+    32-bit frozen whole flow then needed 26 KB, not 24)."""
     try:
         __import__("os").stat(__file__)  # (as wifiprov.core tells files from frozen)
     except OSError:

@@ -32,7 +32,7 @@ big = n = last = 0  # every global made now: a new one later grows the globals t
 for size in (240, 0):
     try:
         while n < len(filler):
-            filler[n] = bytearray(240) if size else (n,)
+            filler[n] = bytearray(size) if size else (n,)
             n += 1
             big += 1 if size else 0
     except MemoryError:
