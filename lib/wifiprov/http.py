@@ -167,10 +167,14 @@ class HttpServer:
                 step = await job_async("web", "answer", self, conn, buf, e)
         if step is None:
             return
+        request.body = request.headers = None  # read: not held through the answer's page
         if step[0] is None:  # the form again, filled in, with what is wrong when anything is
             return await _form(self, conn, buf, step[1], step[2], step[3])
         document, form = step
-        await _applied(self, conn, buf, job("provision", "apply", self.service, document), form)
+        step = None
+        result = job("provision", "apply", self.service, document)
+        document = None  # applied: not held through the answer's page
+        await _applied(self, conn, buf, result, form)
 
 
 def _more_waiting(tcp, buf):
