@@ -171,10 +171,7 @@ class HttpServer:
         if step[0] is None:  # the form again, filled in, with what is wrong when anything is
             return await _form(self, conn, buf, step[1], step[2], step[3])
         document, form = step
-        step = None
-        result = job("provision", "apply", self.service, document)
-        document = None  # applied: not held through the answer's page
-        await _applied(self, conn, buf, result, form)
+        await _applied(self, conn, buf, job("provision", "apply", self.service, document), form)
 
 
 def _more_waiting(tcp, buf):
